@@ -1,0 +1,123 @@
+"""Client configuration as values: regions, timeouts, retry policy, base-URL checks."""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any
+
+import aiohttp
+import attrs
+from yarl import URL
+
+from ._operations import TimeoutKind
+
+__all__ = ["REGIONS", "RetryPolicy", "Timeouts", "resolve_base_url"]
+
+REGIONS: Mapping[str, str] = MappingProxyType(
+    {
+        "us": "https://api.amigo.ai",
+        "internal": "https://internal-api.amigo.ai",
+        "eu-central-1": "https://api-eu-central-1.amigo.ai",
+        "ap-southeast-2": "https://api-ap-southeast-2.amigo.ai",
+        "ca-central-1": "https://api-ca-central-1.amigo.ai",
+    }
+)
+"""The five servers of the documents, by short name."""
+
+DEFAULT_REGION = "us"
+
+
+def _seconds(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"{attribute.name} must be a number of seconds or None")
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(f"{attribute.name} must be positive, got {value!r}")
+
+
+@attrs.frozen
+class Timeouts:
+    """Seconds allowed per kind of operation.
+
+    `total` bounds an ordinary call; `long_total` the operations that take minutes
+    (publishing a tool version takes 1-5 minutes per the docs); streamed bodies have
+    no total but fail after `stream_idle` seconds of silence on the socket.
+    """
+
+    connect: float | None = attrs.field(default=15.0, validator=_seconds)
+    total: float | None = attrs.field(default=60.0, validator=_seconds)
+    long_total: float | None = attrs.field(default=600.0, validator=_seconds)
+    stream_idle: float | None = attrs.field(default=60.0, validator=_seconds)
+
+    def for_kind(self, kind: TimeoutKind) -> aiohttp.ClientTimeout:
+        if kind is TimeoutKind.STREAM:
+            return aiohttp.ClientTimeout(
+                total=None, connect=self.connect, sock_read=self.stream_idle
+            )
+        total = self.long_total if kind is TimeoutKind.LONG else self.total
+        return aiohttp.ClientTimeout(total=total, connect=self.connect)
+
+
+@attrs.frozen
+class RetryPolicy:
+    """How hard the client tries before raising.
+
+    Reads (GET) are retried after 503, other 5xx gateway errors and connection
+    failures, with jittered exponential backoff. A POST, PUT or DELETE is retried
+    only when it surely never reached the server (connection refused) or on 429.
+    """
+
+    max_attempts: int = 4  # tries per request for 503 / transport failures
+    max_rate_limited: int = 6  # 429s tolerated per request before RateLimitError
+    backoff_base: float = 0.5
+    backoff_max: float = 20.0
+
+    def __attrs_post_init__(self) -> None:
+        for name in ("max_attempts", "max_rate_limited"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"RetryPolicy.{name} must be an integer >= 1, got {value!r}")
+        if not (self.backoff_base > 0 and self.backoff_max >= self.backoff_base):
+            raise ValueError("RetryPolicy needs 0 < backoff_base <= backoff_max")
+
+
+_LOOPBACK_NAMES = {"localhost", "localhost.localdomain"}
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() in _LOOPBACK_NAMES or host.lower().endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def resolve_base_url(base_url: str | None, region: str | None) -> URL:
+    """The server to talk to: an explicit URL wins over a region; https unless loopback."""
+    if base_url is not None and region is not None:
+        raise ValueError("give base_url or region, not both")
+    if base_url is None:
+        name = DEFAULT_REGION if region is None else region
+        if not isinstance(name, str):
+            raise TypeError(f"region must be a string, not {type(name).__name__}")
+        if name not in REGIONS:
+            raise ValueError(f"unknown region {name!r}; known regions: {', '.join(REGIONS)}")
+        base_url = REGIONS[name]
+    if not isinstance(base_url, str):
+        raise TypeError(f"base_url must be a string, not {type(base_url).__name__}")
+    url = URL(base_url.rstrip("/"))
+    if url.scheme not in ("https", "http") or not url.host:
+        raise ValueError(f"base_url must be an absolute http(s) URL, got {base_url!r}")
+    if url.scheme == "http" and not _is_loopback(url.host):
+        raise ValueError(
+            "refusing plain http:// to a non-loopback host: tokens would travel in clear; "
+            "use https://"
+        )
+    if url.query_string or url.fragment or url.user or url.password:
+        raise ValueError("base_url must not carry a query, fragment or credentials")
+    return url

@@ -1,0 +1,124 @@
+"""One async paginator for every continuation-token list.
+
+A resource gives it a `fetch(token) -> Page` function and the documented first
+token; the paginator follows `has_more` and the next token, refuses a repeated
+token instead of looping, and fetches at most one page ahead of the caller, so a
+caller handling page k overlaps with the request for page k+1 (still paced by the
+rate limiter: the prefetch is an ordinary request).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from typing import Any, Generic, TypeVar
+
+import attrs
+
+from .errors import PaginationError
+
+__all__ = ["AsyncPager", "Page"]
+
+T = TypeVar("T")
+
+
+@attrs.frozen
+class Page(Generic[T]):
+    """One page: its items, whether more follow, the token for the next one."""
+
+    items: Sequence[T]
+    has_more: bool
+    next_token: Any = None
+    extra: Mapping[str, Any] = attrs.field(factory=dict)  # e.g. filter_values on a first page
+
+    @property
+    def is_last(self) -> bool:
+        return not self.has_more or self.next_token is None
+
+
+PageFetcher = Callable[[Any], Awaitable[Page[T]]]
+
+
+def _check_max_items(max_items: int | None) -> int | None:
+    if max_items is None:
+        return None
+    if isinstance(max_items, bool) or not isinstance(max_items, int):
+        raise TypeError("max_items must be an integer or None")
+    if max_items < 0:
+        raise ValueError("max_items must be >= 0")
+    return max_items
+
+
+class AsyncPager(Generic[T]):
+    """``async for item in pager`` walks every item; ``pager.pages()`` walks whole pages."""
+
+    def __init__(
+        self,
+        fetch: PageFetcher[T],
+        *,
+        first_token: Any,
+        operation_id: str,
+        max_items: int | None = None,
+        prefetch: bool = True,
+    ) -> None:
+        self._fetch = fetch
+        self._first_token = first_token
+        self._operation_id = operation_id
+        self._max_items = _check_max_items(max_items)
+        self._prefetch = prefetch
+
+    def __aiter__(self) -> AsyncIterator[T]:
+        return self._items()
+
+    async def _items(self) -> AsyncIterator[T]:
+        remaining = self._max_items
+        async for page in self.pages():
+            for item in page.items:
+                if remaining is not None:
+                    if remaining <= 0:
+                        return
+                    remaining -= 1
+                yield item
+
+    async def to_list(self) -> list[T]:
+        return [item async for item in self]
+
+    async def pages(self) -> AsyncIterator[Page[T]]:
+        if self._max_items == 0:
+            return
+        seen: set[Any] = {self._first_token}
+        fetched_items = 0
+        pending: asyncio.Task[Page[T]] | None = asyncio.ensure_future(
+            self._fetch(self._first_token)
+        )
+        try:
+            while pending is not None:
+                page = await pending
+                pending = None
+                fetched_items += len(page.items)
+                more = not page.is_last and (
+                    self._max_items is None or fetched_items < self._max_items
+                )
+                if not more:
+                    yield page
+                    return
+                token = page.next_token
+                if token in seen:
+                    yield page  # deliver what arrived, then refuse to loop
+                    raise PaginationError(
+                        f"the server repeated continuation token {token!r}",
+                        operation_id=self._operation_id,
+                    )
+                seen.add(token)
+                if self._prefetch:
+                    pending = asyncio.ensure_future(self._fetch(token))
+                    yield page
+                else:
+                    yield page
+                    pending = asyncio.ensure_future(self._fetch(token))
+        finally:
+            if pending is not None and not pending.done():
+                pending.cancel()
+                with contextlib.suppress(BaseException):
+                    await pending

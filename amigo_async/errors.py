@@ -1,0 +1,225 @@
+"""Every error a call can raise.
+
+    AmigoError                      base; never carries a token, key or Authorization header
+    ├── APIStatusError              the server answered with an error status
+    │   ├── BadRequestError             400
+    │   ├── AuthenticationError         401
+    │   ├── PermissionDeniedError       403
+    │   ├── NotFoundError               404
+    │   ├── RequestTimeoutError         408
+    │   ├── ConflictError               409
+    │   ├── UnprocessableEntityError    422
+    │   ├── RateLimitError              429 (after the client's own retries)
+    │   ├── ServiceUnavailableError     503
+    │   └── ServerError                 any other 5xx (and unexpected statuses)
+    ├── TransportError              no usable answer: connection refused or reset, timeout
+    ├── InvalidResponseError        an answer we cannot read (not JSON, wrong shape)
+    ├── PaginationError             a server repeated a continuation token
+    └── TruncatedStreamError        a prompt-log download ended before a complete zip
+
+Bad input (a malformed id, a zero limit, an unknown region) raises `ValueError`
+or `TypeError` before any request is sent; those are not `AmigoError`s.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+__all__ = [
+    "APIStatusError",
+    "AmigoError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConflictError",
+    "InvalidResponseError",
+    "NotFoundError",
+    "PaginationError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "RequestTimeoutError",
+    "ServerError",
+    "ServiceUnavailableError",
+    "TransportError",
+    "TruncatedStreamError",
+    "UnprocessableEntityError",
+    "error_for_status",
+    "sanitize",
+]
+
+_EXCERPT_CHARS = 300
+_JWT = re.compile(r"eyJ[\w-]*\.[\w-]*\.[\w-]*")
+_AUTH_VALUE = re.compile(r"(?i)\b(bearer|basic)\s+[\w\-.~+/=:]+")
+_SECRET_FIELD = re.compile(
+    r"""(?ix)("?(?:id_token|token|api[_-]?key|password|secret|authorization)"?\s*[:=]\s*)
+    ("[^"]*"|'[^']*'|[^\s,;}&]+)"""
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def sanitize(text: str, secrets: Iterable[str] = (), *, limit: int = _EXCERPT_CHARS) -> str:
+    """A short excerpt of `text` with credentials and JWT-shaped strings removed."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "[redacted]")
+    text = _JWT.sub("[redacted-jwt]", text)
+    text = _AUTH_VALUE.sub(lambda m: f"{m.group(1)} [redacted]", text)
+    text = _SECRET_FIELD.sub(lambda m: f"{m.group(1)}[redacted]", text)
+    text = _CONTROL.sub(" ", text).strip()
+    if len(text) > limit:
+        text = text[:limit] + "…"
+    return text
+
+
+class AmigoError(Exception):
+    """Base of every error raised by amigo_async for a failed call."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        operation_id: str | None = None,
+        method: str | None = None,
+        path: str | None = None,
+        request_id: str | None = None,
+        body_excerpt: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.operation_id = operation_id
+        self.method = method
+        self.path = path
+        self.request_id = request_id
+        self.body_excerpt = body_excerpt
+
+    def __str__(self) -> str:
+        parts = [self.message]
+        where = " ".join(p for p in (self.method, self.path) if p)
+        context = ", ".join(
+            p
+            for p in (
+                f"operation {self.operation_id}" if self.operation_id else "",
+                where,
+                f"status {self.status}" if self.status is not None else "",
+                f"request id {self.request_id}" if self.request_id else "",
+            )
+            if p
+        )
+        if context:
+            parts.append(f"({context})")
+        if self.body_excerpt:
+            parts.append(f"body: {self.body_excerpt}")
+        return " ".join(parts)
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}({self.message!r}, status={self.status!r}, "
+            f"operation_id={self.operation_id!r}, request_id={self.request_id!r})"
+        )
+
+
+class APIStatusError(AmigoError):
+    """The server answered with an error status."""
+
+
+class BadRequestError(APIStatusError):
+    """400: the request is not supported or invalid (for example an invalid SQL query)."""
+
+
+class AuthenticationError(APIStatusError):
+    """401: invalid authorization credentials (after one retry with a fresh token)."""
+
+
+class PermissionDeniedError(APIStatusError):
+    """403: the user lacks a required permission."""
+
+
+class NotFoundError(APIStatusError):
+    """404: the organization, the resource or (for prompt logs) any matching log is absent."""
+
+
+class RequestTimeoutError(APIStatusError):
+    """408: the server could not finish in its time limit (a SQL query, say)."""
+
+
+class ConflictError(APIStatusError):
+    """409: a duplicate name, a version mismatch, or a related operation in progress."""
+
+
+class UnprocessableEntityError(APIStatusError):
+    """422: the server rejected a path, query or body parameter."""
+
+
+class RateLimitError(APIStatusError):
+    """429 after the client's own waits and retries were used up."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+
+class ServiceUnavailableError(APIStatusError):
+    """503: temporary maintenance (reads are retried with backoff first)."""
+
+
+class ServerError(APIStatusError):
+    """Any other 5xx, or a status the documents do not describe."""
+
+
+class TransportError(AmigoError):
+    """No usable answer: connection refused or reset, DNS failure, timeout."""
+
+
+class InvalidResponseError(AmigoError):
+    """The server answered 2xx with a body we cannot read."""
+
+
+class PaginationError(AmigoError):
+    """The server repeated a continuation token; following it would loop forever."""
+
+
+class TruncatedStreamError(AmigoError):
+    """A prompt-log download ended before a complete, consistent zip.
+
+    Raised only after every entry that arrived whole was delivered.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        entries_delivered: int = 0,
+        bytes_received: int = 0,
+        last_log_key: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(message, **kwargs)
+        self.entries_delivered = entries_delivered
+        self.bytes_received = bytes_received
+        self.last_log_key = last_log_key
+
+    def __str__(self) -> str:
+        return (
+            f"{super().__str__()} [entries delivered: {self.entries_delivered}, "
+            f"bytes received: {self.bytes_received}, last complete log key: {self.last_log_key}]"
+        )
+
+
+_BY_STATUS: dict[int, type[APIStatusError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    408: RequestTimeoutError,
+    409: ConflictError,
+    422: UnprocessableEntityError,
+    429: RateLimitError,
+    503: ServiceUnavailableError,
+}
+
+
+def error_for_status(status: int) -> type[APIStatusError]:
+    return _BY_STATUS.get(status, ServerError)

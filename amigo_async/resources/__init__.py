@@ -1,0 +1,1 @@
+"""Thin descriptions of the Admin, Tool and Organization operations."""

@@ -1,0 +1,54 @@
+"""``python -m amigo_async.testing``: run the fake Amigo server until Ctrl-C."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+
+from ._server import FakeAmigoServer
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m amigo_async.testing", description="Run a fake Amigo API on loopback."
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="loopback address to bind")
+    parser.add_argument("--port", type=int, default=8080, help="0 picks a free port")
+    parser.add_argument("--organization", default="acme")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--time-scale",
+        type=float,
+        default=1.0,
+        help="documented minutes last 60/SCALE seconds (60 runs a minute in a second)",
+    )
+    return parser
+
+
+async def _serve(args: argparse.Namespace) -> None:
+    async with FakeAmigoServer(
+        organization=args.organization,
+        seed=args.seed,
+        time_scale=args.time_scale,
+        host=args.host,
+        port=args.port,
+    ) as fake:
+        print(f"Fake Amigo API on {fake.url}  (organization {fake.organization})", flush=True)
+        print(f"  AMIGO_BASE_URL={fake.url}")
+        print(f"  AMIGO_ORGANIZATION_ID={fake.organization}")
+        print(f"  AMIGO_TOKEN={fake.token}")
+        print(f"  AMIGO_API_KEY={fake.api_key}")
+        print(f"  AMIGO_API_KEY_ID={fake.api_key_id}")
+        print(f"  AMIGO_USER_ID={fake.user_id}")
+        await asyncio.Event().wait()
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = _parser().parse_args(argv)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_serve(args))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,173 @@
+"""What a fake endpoint is: a handler for one operation id, given a `Call`, returning a `Reply`.
+
+Route modules register handlers with `@handler("operation-id")`; the server turns
+them into aiohttp routes from the one operations table, so a path is never
+written twice. Authentication, rate limiting, recording and fault injection
+happen around every handler in `_server.py`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import AsyncIterable, Awaitable, Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+import attrs
+from aiohttp import web
+
+from .._operations import Operation
+
+if TYPE_CHECKING:
+    from ._server import FakeAmigoServer
+    from ._state import FakeState
+
+__all__ = [
+    "HANDLERS",
+    "Call",
+    "Reply",
+    "Unprocessable",
+    "error_reply",
+    "handler",
+    "json_reply",
+    "paginate",
+]
+
+Body = bytes | Iterable[bytes] | AsyncIterable[bytes] | None
+
+OBJECT_ID = re.compile(r"^[a-f0-9]{24}$")
+
+
+@attrs.define
+class Reply:
+    status: int = 200
+    body: Body = None
+    content_type: str = "application/json"
+    headers: dict[str, str] = attrs.field(factory=dict)
+    streamed: bool = False  # chunked transfer encoding, written chunk by chunk
+
+
+def json_reply(data: Any, status: int = 200) -> Reply:
+    return Reply(status, json.dumps(data, separators=(",", ":"), default=str).encode())
+
+
+def error_reply(status: int, detail: str) -> Reply:
+    return json_reply({"detail": detail}, status)
+
+
+class Unprocessable(Exception):
+    """Raise from a handler to answer 422 like the real (FastAPI) server does."""
+
+    def __init__(self, location: tuple[str, ...], message: str) -> None:
+        super().__init__(message)
+        self.location = location
+        self.message = message
+
+    def reply(self) -> Reply:
+        return json_reply(
+            {"detail": [{"loc": list(self.location), "msg": self.message, "type": "value_error"}]},
+            422,
+        )
+
+
+@attrs.define
+class Call:
+    """One request as a handler sees it: parsed parameters and the server's state."""
+
+    request: web.Request
+    operation: Operation
+    server: FakeAmigoServer
+    user_id: str | None
+    body: bytes = b""
+
+    @property
+    def state(self) -> FakeState:
+        return self.server.state
+
+    def path(self, name: str) -> str:
+        return self.request.match_info[name]
+
+    def object_id(self, name: str) -> str:
+        """A path parameter that must match the documented `^[a-f0-9]{24}$`."""
+        value = self.path(name)
+        if not OBJECT_ID.match(value):
+            raise Unprocessable(("path", name), "string does not match ^[a-f0-9]{24}$")
+        return value
+
+    def query_all(self, name: str) -> list[str]:
+        return self.request.query.getall(name, [])
+
+    def query(self, name: str, default: str | None = None) -> str | None:
+        values = self.query_all(name)
+        if len(values) > 1:
+            raise Unprocessable(("query", name), "expected a single value")
+        return values[0] if values else default
+
+    def query_bool(self, name: str) -> bool | None:
+        value = self.query(name)
+        if value is None:
+            return None
+        lowered = value.lower()
+        if lowered in ("true", "1", "yes", "on"):
+            return True
+        if lowered in ("false", "0", "no", "off"):
+            return False
+        raise Unprocessable(("query", name), "value is not a valid boolean")
+
+    def query_int(
+        self, name: str, default: int, *, minimum: int | None = None, maximum: int | None = None
+    ) -> int:
+        value = self.query(name)
+        if value is None:
+            return default
+        try:
+            number = int(value)
+        except ValueError:
+            raise Unprocessable(("query", name), "value is not a valid integer") from None
+        if minimum is not None and number < minimum:
+            raise Unprocessable(("query", name), f"ensure this value is >= {minimum}")
+        if maximum is not None and number > maximum:
+            raise Unprocessable(("query", name), f"ensure this value is <= {maximum}")
+        return number
+
+    def json(self) -> Any:
+        if not self.body:
+            raise Unprocessable(("body",), "field required")
+        try:
+            return json.loads(self.body)
+        except ValueError:
+            raise Unprocessable(("body",), "invalid JSON") from None
+
+
+Handler = Callable[[Call], Awaitable[Reply]]
+
+HANDLERS: dict[str, Handler] = {}
+
+
+def handler(operation_id: str) -> Callable[[Handler], Handler]:
+    def register(function: Handler) -> Handler:
+        HANDLERS[operation_id] = function
+        return function
+
+    return register
+
+
+def paginate(
+    call: Call,
+    items: list[Any],
+    *,
+    default_limit: int,
+    max_limit: int,
+    first_token: int = 0,
+) -> tuple[list[Any], bool, int | None]:
+    """Slice `items` as the documents describe: `limit` capped, an integer continuation token.
+
+    Tokens count items from `first_token` (0 for most lists; 1 for the tool repo
+    commit and branch lists). Returns (page, has_more, next token or None).
+    """
+    limit = call.query_int("limit", default_limit, minimum=1, maximum=max_limit)
+    token = call.query_int("continuation_token", first_token, minimum=first_token)
+    start = token - first_token
+    page = items[start : start + limit]
+    has_more = start + limit < len(items)
+    return page, has_more, (token + limit if has_more else None)
