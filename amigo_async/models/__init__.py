@@ -1,14 +1,19 @@
-"""attrs models for request and response bodies, and the shared cattrs converter."""
+"""attrs models for request and response bodies, and the shared cattrs converter.
 
+Each area module lists its public classes in ``__all__``; they are re-exported here.
+"""
+
+from . import admin, organization, tools
 from ._converter import converter, structure, unstructure
-from .admin import Column, LLMModel, ModelsResponse, SqlQueryResult
+from .admin import *  # noqa: F403
+from .organization import *  # noqa: F403
+from .tools import *  # noqa: F403
 
 __all__ = [
-    "Column",
-    "LLMModel",
-    "ModelsResponse",
-    "SqlQueryResult",
     "converter",
     "structure",
     "unstructure",
+    *admin.__all__,
+    *organization.__all__,
+    *tools.__all__,
 ]

@@ -1,0 +1,5 @@
+"""Tools models."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

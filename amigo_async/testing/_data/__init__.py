@@ -1,0 +1,1 @@
+"""Seeded data of the fake server, one module per area."""

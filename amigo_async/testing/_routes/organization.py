@@ -1,0 +1,3 @@
+"""Fake organization endpoints."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Fake prompt logs endpoints."""
+
+from __future__ import annotations

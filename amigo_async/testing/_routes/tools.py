@@ -1,0 +1,3 @@
+"""Fake tools endpoints."""
+
+from __future__ import annotations
