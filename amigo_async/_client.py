@@ -121,7 +121,8 @@ def _query_items(params: Mapping[str, QueryValue]) -> list[tuple[str, str]]:
     return items
 
 
-def _retry_after_seconds(headers: Mapping[str, str]) -> float | None:
+def _retry_after_seconds(headers: Mapping[str, str], *, or_reset: bool = True) -> float | None:
+    """Retry-After (seconds or an HTTP date); for a 429, X-RateLimit-Reset stands in for it."""
     value = headers.get("Retry-After")
     if value:
         try:
@@ -132,7 +133,7 @@ def _retry_after_seconds(headers: Mapping[str, str]) -> float | None:
             except (TypeError, ValueError):
                 return None
             return max(0.0, when.timestamp() - time.time())
-    return _reset_seconds(headers)
+    return _reset_seconds(headers) if or_reset else None
 
 
 def _reset_seconds(headers: Mapping[str, str]) -> float | None:
@@ -435,21 +436,25 @@ class AmigoClient:
         return delay
 
     async def _learn(self, operation: Operation, headers: Mapping[str, str]) -> None:
-        """Follow X-RateLimit-* when a server sends them: a lower limit, nothing remaining."""
+        """Follow X-RateLimit-* when a server sends them: a lower limit, fewer sends left."""
         limit = self._limits.get(operation.id)
         key = f"{self._credentials.identity}:{operation.id}"
-        announced = headers.get("X-RateLimit-Limit")
-        if limit is not None and announced and announced.isdigit():
+        announced = headers.get("X-RateLimit-Limit", "")
+        if limit is not None and announced.isdigit():
             await self._backend.learn_limit(key, limit, int(announced))
-        remaining = headers.get("X-RateLimit-Remaining")
-        if remaining == "0":
+        remaining = headers.get("X-RateLimit-Remaining", "")
+        if not remaining.isdigit():
+            return
+        if limit is not None:
+            await self._backend.learn_remaining(key, limit, int(remaining))
+        elif remaining == "0":
             reset = _reset_seconds(headers)
             if reset:
-                await self._backend.pause(key, limit, reset)
+                await self._backend.pause(key, None, reset)
 
     def _backoff(self, attempt: int, headers: Mapping[str, str] | None = None) -> float:
         if headers is not None:
-            hinted = _retry_after_seconds(headers)
+            hinted = _retry_after_seconds(headers, or_reset=False)
             if hinted is not None:
                 return min(hinted, self.retry.backoff_max)
         ceiling = min(self.retry.backoff_max, self.retry.backoff_base * 2 ** (attempt - 1))

@@ -170,11 +170,26 @@ class TokenBucket:
             return
         retire = self.limit.requests - requests
         self.limit = attrs.evolve(self.limit, requests=requests)
-        while retire and self._idle:
-            self._idle.remove(max(self._idle))
+        while retire and self._idle:  # retire the most available tokens: the safe side
+            heapq.heappop(self._idle)
             retire -= 1
-        heapq.heapify(self._idle)
         self._excess += retire
+
+    def hold_beyond(self, remaining: int) -> None:
+        """The server says only `remaining` sends are left in its window (X-RateLimit-Remaining).
+
+        Usable tokens beyond that are held for a full window: someone else (another
+        process with the same credential) spent them.
+        """
+        now = self._clock()
+        usable = sorted(ready for ready in self._idle if ready <= now)
+        extra = len(usable) - max(0, remaining)
+        if extra <= 0:
+            return
+        held = now + self.limit.per_seconds + _SAFETY_MARGIN_SECONDS
+        later = [ready for ready in self._idle if ready > now]
+        self._idle = usable[extra:] + later + [held] * extra
+        heapq.heapify(self._idle)
 
     def _give_back(self, ready_at: float) -> None:
         if self._excess:
@@ -212,6 +227,9 @@ class RateLimitBackend(abc.ABC):
     async def learn_limit(self, key: str, limit: RateLimit, requests: int) -> None:
         """The server announced `requests` per window; lower ours if it is lower."""
 
+    async def learn_remaining(self, key: str, limit: RateLimit, remaining: int) -> None:
+        """The server has `remaining` sends left in its window for `key`."""
+
     async def aclose(self) -> None:
         """Release connections or tasks the backend holds."""
 
@@ -248,3 +266,6 @@ class InProcessBackend(RateLimitBackend):
 
     async def learn_limit(self, key: str, limit: RateLimit, requests: int) -> None:
         self.bucket(key, limit).shrink_to(requests)
+
+    async def learn_remaining(self, key: str, limit: RateLimit, remaining: int) -> None:
+        self.bucket(key, limit).hold_beyond(remaining)

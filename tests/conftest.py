@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import AsyncIterator
+from typing import Any
+from unittest.mock import Mock
 
+import aiohttp
+import aioresponses.core
 import pytest
 
 from amigo_async import AmigoClient
@@ -34,3 +39,16 @@ async def fake() -> AsyncIterator[FakeAmigoServer]:
 async def client(fake: FakeAmigoServer) -> AsyncIterator[AmigoClient]:
     async with fake.client() as amigo:
         yield amigo
+
+
+class _ResponseWithStreamWriter(aiohttp.ClientResponse):
+    """aiohttp 3.14 (a security release) added a required `stream_writer`; aioresponses
+    0.7.x does not pass it yet (pnuckowski/aioresponses#289). Supply a stand-in."""
+
+    def __init__(self, method: str, url: Any, **kwargs: Any) -> None:
+        if "stream_writer" in inspect.signature(aiohttp.ClientResponse.__init__).parameters:
+            kwargs.setdefault("stream_writer", Mock(output_size=0))
+        super().__init__(method, url, **kwargs)
+
+
+aioresponses.core.ClientResponse = _ResponseWithStreamWriter  # type: ignore[misc]

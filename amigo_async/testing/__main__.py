@@ -23,6 +23,9 @@ def _parser() -> argparse.ArgumentParser:
         default=1.0,
         help="documented minutes last 60/SCALE seconds (60 runs a minute in a second)",
     )
+    parser.add_argument(
+        "--no-rate-limits", action="store_true", help="do not enforce the documented limits"
+    )
     return parser
 
 
@@ -31,6 +34,7 @@ async def _serve(args: argparse.Namespace) -> None:
         organization=args.organization,
         seed=args.seed,
         time_scale=args.time_scale,
+        enforce_rate_limits=not args.no_rate_limits,
         host=args.host,
         port=args.port,
     ) as fake:

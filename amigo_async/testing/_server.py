@@ -90,6 +90,7 @@ class FakeAmigoServer:
         rate_limits: Mapping[str, RateLimit | None] | None = None,
         enforce_rate_limits: bool = True,
         count_refused: bool = False,
+        rate_limit_headers: bool = True,
         token_ttl: float = 3600.0,
         chunk_size: int = 64 * 1024,
         host: str = "127.0.0.1",
@@ -102,6 +103,7 @@ class FakeAmigoServer:
         self.time_scale = time_scale
         self.enforce_rate_limits = enforce_rate_limits
         self.count_refused = count_refused
+        self.rate_limit_headers = rate_limit_headers
         self.token_ttl = token_ttl
         self.chunk_size = chunk_size
         self.host = host
@@ -246,7 +248,10 @@ class FakeAmigoServer:
     def count(self, operation_id: str) -> int:
         return sum(1 for r in self.requests if r.operation_id == operation_id)
 
-    def _admit(self, credential: str, operation: Operation, now: float) -> Reply | None:
+    def _admit(
+        self, credential: str, operation: Operation, now: float, headers: dict[str, str]
+    ) -> Reply | None:
+        """Count the arrival; a 429 reply when the window is full. Fills X-RateLimit-*."""
         limit = self.limit(operation.id)
         if limit is None:
             return None
@@ -259,11 +264,10 @@ class FakeAmigoServer:
                 count_refused=self.count_refused,
             )
         verdict = window.arrive(now)
-        headers = {
-            "X-RateLimit-Limit": str(limit.requests),
-            "X-RateLimit-Remaining": str(verdict.remaining),
-            "X-RateLimit-Reset": f"{verdict.retry_after:.3f}",
-        }
+        if self.rate_limit_headers:
+            headers["X-RateLimit-Limit"] = str(limit.requests)
+            headers["X-RateLimit-Remaining"] = str(verdict.remaining)
+            headers["X-RateLimit-Reset"] = f"{verdict.retry_after:.3f}"
         if verdict.allowed:
             return None
         self.rate_limited[operation.id] += 1
@@ -272,7 +276,6 @@ class FakeAmigoServer:
             f"The user has exceeded the rate limit of {limit.requests} requests per "
             f"{limit.per_seconds:g} seconds for this endpoint.",
         )
-        reply.headers.update(headers)
         reply.headers["Retry-After"] = SlidingWindow.header_seconds(verdict.retry_after)
         return reply
 
@@ -298,7 +301,8 @@ class FakeAmigoServer:
         )
         self.requests.append(record)
         fault = None
-        reply = await self._reply(operation, request, body, now, record)
+        limit_headers: dict[str, str] = {}
+        reply = await self._reply(operation, request, now, record, limit_headers)
         if reply is None:
             fault = self.faults.take(operation.id)
             if fault is not None and fault.kind is FaultKind.STATUS:
@@ -314,15 +318,16 @@ class FakeAmigoServer:
                 except Unprocessable as problem:
                     reply = problem.reply()
         record.status = reply.status
+        reply.headers.update(limit_headers)
         return await self._write(request, reply, fault)
 
     async def _reply(
         self,
         operation: Operation,
         request: web.Request,
-        body: bytes,
         now: float,
         record: RecordedRequest,
+        limit_headers: dict[str, str],
     ) -> Reply | None:
         """A refusal (401, 404, 429, 501) or None when the handler should answer."""
         if operation.authenticated:
@@ -335,7 +340,7 @@ class FakeAmigoServer:
             credential = f"key:{request.headers.get('x-api-key-id', '')}"
         if request.match_info["organization"] != self.organization:
             return error_reply(404, "The specified organization does not exist.")
-        refusal = self._admit(credential, operation, now)
+        refusal = self._admit(credential, operation, now, limit_headers)
         if refusal is not None:
             return refusal
         if operation.id not in HANDLERS:
