@@ -1,11 +1,541 @@
-"""Tool endpoints."""
+"""Tool endpoints: tools, versions, env vars, test and invoke, invocations, the scaffold.
+
+Every method is keyed to one operationId and checks its input before anything is
+sent, so a bad id or an over-cap limit never spends a rate-limit token. Lists
+come back as `AsyncPager`s; `LISTINGS` holds, once, what each paginated endpoint
+documents: the items field, the continuation-token field, the `limit` cap and
+default, and the first token.
+"""
 
 from __future__ import annotations
 
-from ._base import Resource
+import builtins
+import os
+from collections.abc import AsyncIterator, Iterable, Mapping
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, TypeVar
 
-__all__ = ["ToolsResource"]
+from .._pagination import AsyncPager
+from .._validation import (
+    PROJECT_PATH_PATTERN,
+    TAG_TEXT_PATTERN,
+    USER_VARIABLE_PATTERN,
+    check_count,
+    check_non_empty,
+    check_object_id,
+    check_object_ids,
+    check_one_of,
+    check_optional_bool,
+    check_pattern,
+    check_str_list,
+    check_tag,
+    check_tool_name,
+)
+from ..models import converter
+from ..models.tools import (
+    BUMP_TYPES,
+    INVOCATION_MODES,
+    INVOCATION_SOURCE_TYPES,
+    MAX_INPUTS,
+    MAX_TAGS,
+    MAX_USER_VARIABLES,
+    QUERY_AGAINST_FIELDS,
+    CreatedTool,
+    CreateToolRequest,
+    EnvVarDelete,
+    EnvVarInsert,
+    EnvVarUpdate,
+    InvocationResult,
+    InvocationResults,
+    InvokeToolVersionRequest,
+    ModifyToolEnvVarsRequest,
+    ModifyToolRequest,
+    PublishedToolVersion,
+    PublishToolVersionRequest,
+    RepoBranchList,
+    RepoCommitList,
+    TestToolRequest,
+    Tool,
+    ToolInput,
+    ToolInvocation,
+    ToolInvocationList,
+    ToolInvocationSearchResult,
+    ToolList,
+    ToolVersion,
+    ToolVersionList,
+)
+from ._base import Resource
+from ._listing import Listing, check_sort_by, pager, structure_response
+from ._streaming import DEFAULT_CHUNK_SIZE, download, stream_body
+
+if TYPE_CHECKING:
+    from .._client import AmigoClient, QueryValue
+    from .tool_repo import ToolRepoResource
+
+__all__ = ["LISTINGS", "Listing", "ToolsResource"]
+
+T = TypeVar("T")
+
+
+_TOKEN = "continuation_token"
+_VERSION_FIELDS = ("version.major", "version.minor", "version.patch")
+
+LISTINGS: Mapping[str, Listing] = MappingProxyType(
+    {
+        listing.operation_id: listing
+        for listing in (
+            Listing(
+                "get-tools", ToolList, "tools", _TOKEN, cap=20, default_limit=10, first_token=0,
+                sort_fields=("name", "deprecated"),
+            ),
+            Listing(
+                "get-tool-versions", ToolVersionList, "tool_versions", _TOKEN,
+                cap=50, default_limit=50, first_token=0,
+                sort_fields=("created_at", *_VERSION_FIELDS, "deprecated"),
+            ),
+            Listing(
+                "get-tool-invocations", ToolInvocationList, "tool_invocations", _TOKEN,
+                cap=100, default_limit=100, first_token=0,
+                sort_fields=(
+                    "created_at", *_VERSION_FIELDS, "tool_id",
+                    "invocation_source.type", "invocation_status.succeeded",
+                ),
+            ),
+            Listing(
+                "get-tool-repo-commits", RepoCommitList, "commits", "next_continuation_token",
+                cap=20, default_limit=20, first_token=1,
+            ),
+            Listing(
+                "get-tool-repo-branches", RepoBranchList, "branches", _TOKEN,
+                cap=20, default_limit=20, first_token=1,
+            ),
+        )
+    }
+)  # fmt: skip
+"""operationId -> its documented pagination facts (read by the fake server too)."""
+
+
+def _check_tags_body(name: str, tags: Mapping[str, str | None]) -> dict[str, str | None]:
+    if not isinstance(tags, Mapping):
+        raise TypeError(f"{name} must be a mapping of key to value (or None)")
+    if len(tags) > MAX_TAGS:
+        raise ValueError(f"{name} must hold at most {MAX_TAGS} tags; got {len(tags)}")
+    checked: dict[str, str | None] = {}
+    for key, value in tags.items():
+        _check_tag_text(f"{name} key", key)
+        if value is not None:
+            _check_tag_text(f"{name}[{key!r}]", value)
+        checked[key] = value
+    return checked
+
+
+def _check_tag_text(name: str, value: object) -> None:
+    check_pattern(name, value, TAG_TEXT_PATTERN, "^[\\w\\s]+$ (letters, digits, _, spaces)")
+    check_non_empty(name, value)
+
+
+def _check_user_variables(name: str, variables: Mapping[str, str]) -> None:
+    if len(variables) > MAX_USER_VARIABLES:
+        raise ValueError(f"{name} must hold at most {MAX_USER_VARIABLES} variables")
+    for key, value in variables.items():
+        check_pattern(f"{name} key", key, USER_VARIABLE_PATTERN)
+        if not isinstance(value, str):
+            raise TypeError(f"{name}[{key!r}] must be a str")
+
+
+def _check_inputs(inputs: Iterable[ToolInput | Mapping[str, Any]]) -> list[ToolInput]:
+    """1-10 inputs; a plain mapping is taken as one input's `input_parameters`."""
+    if isinstance(inputs, ToolInput | Mapping | str | bytes):
+        raise TypeError("inputs must be a list of ToolInput (or of input-parameter mappings)")
+    checked: list[ToolInput] = []
+    for index, item in enumerate(inputs):
+        name = f"inputs[{index}]"
+        if isinstance(item, Mapping):
+            item = ToolInput(input_parameters=dict(item))
+        if not isinstance(item, ToolInput):
+            raise TypeError(f"{name} must be a ToolInput or a mapping, not {type(item).__name__}")
+        check_one_of(f"{name}.invocation_mode", item.invocation_mode, INVOCATION_MODES)
+        _check_user_variables(
+            f"{name}.nonsensitive_user_variables", item.nonsensitive_user_variables
+        )
+        _check_user_variables(f"{name}.sensitive_user_variables", item.sensitive_user_variables)
+        checked.append(item)
+    check_count("inputs", checked, min_items=1, max_items=MAX_INPUTS)
+    return checked
+
+
+def _check_envvars(name: str, values: Mapping[str, str] | None) -> dict[str, str]:
+    if values is None:
+        return {}
+    if not isinstance(values, Mapping):
+        raise TypeError(f"{name} must be a mapping of name to value")
+    for key, value in values.items():
+        check_non_empty(f"{name} key", key)
+        if not isinstance(value, str):
+            raise TypeError(f"{name}[{key!r}] must be a str")
+    return dict(values)
+
+
+def _check_envvar_items(name: str, items: Iterable[Any], cls: type[T]) -> list[T]:
+    if isinstance(items, str | bytes) or not isinstance(items, Iterable):
+        raise TypeError(f"{name} must be a list of {cls.__name__}")
+    checked = list(items)
+    for index, item in enumerate(checked):
+        if not isinstance(item, cls):
+            raise TypeError(f"{name}[{index}] must be a {cls.__name__}")
+        check_non_empty(f"{name}[{index}].name", item.name)  # type: ignore[attr-defined]
+    return checked
+
+
+# -- the resource -----------------------------------------------------------------
 
 
 class ToolsResource(Resource):
-    pass
+    """``client.tools``: the Tool endpoints; ``client.tools.repo`` the tool repository."""
+
+    def __init__(self, client: AmigoClient) -> None:
+        super().__init__(client)
+        from .tool_repo import ToolRepoResource  # tool_repo imports this module's helpers
+
+        self.repo: ToolRepoResource = ToolRepoResource(client)
+
+    # tools
+
+    def list(
+        self,
+        *,
+        id: Iterable[str] | None = None,
+        deprecated: bool | None = None,
+        sort_by: Iterable[str] | None = None,
+        tag: Iterable[str] | None = None,
+        limit: int | None = None,
+        max_items: int | None = None,
+    ) -> AsyncPager[Tool]:
+        """get-tools: ``async for tool in client.tools.list(deprecated=False)``.
+
+        `tag` entries use the syntax ``key:value`` (``key:*`` any value, ``key:`` a
+        null value). Pages hold `limit` tools (at most 20; the cap when left out).
+        First pages carry ``filter_values`` in ``page.extra``.
+        """
+        listing = LISTINGS["get-tools"]
+        ids = check_object_ids("id", id)
+        check_optional_bool("deprecated", deprecated)
+        sort = check_sort_by("sort_by", sort_by, listing.sort_fields)
+        tags = check_str_list("tag", tag)
+        for index, item in enumerate(tags or ()):
+            check_tag(f"tag[{index}]", item)
+        params: dict[str, QueryValue] = {
+            "id": ids,
+            "deprecated": deprecated,
+            "sort_by": sort,
+            "tag": tags,
+        }
+        return pager(self._client, listing, params, limit=limit, max_items=max_items)
+
+    async def create(
+        self, name: str, description: str, *, tags: Mapping[str, str | None] | None = None
+    ) -> CreatedTool:
+        """create-tool: a new tool without versions (publish one before using it).
+
+        `name` must match ``^[a-z0-9_]+$`` and be unique among non-deprecated tools
+        (else `ConflictError`).
+        """
+        check_tool_name("name", name)
+        check_non_empty("description", description)
+        request = CreateToolRequest(
+            name=name,
+            description=description,
+            tags=_check_tags_body("tags", tags if tags is not None else {}),
+        )
+        body = await self._client._request_json(
+            "create-tool", json_body=converter.unstructure(request)
+        )
+        return structure_response(body, CreatedTool, "create-tool")
+
+    async def modify(
+        self,
+        tool_id: str,
+        *,
+        description: str | None = None,
+        tags: Mapping[str, str | None] | None = None,
+    ) -> None:
+        """modify-tool: only the fields given are sent (and changed)."""
+        check_object_id("tool_id", tool_id)
+        if description is not None:
+            check_non_empty("description", description)
+        request = ModifyToolRequest(
+            description=description,
+            tags=None if tags is None else _check_tags_body("tags", tags),
+        )
+        await self._client._request_json(
+            "modify-tool",
+            path_params={"tool_id": tool_id},
+            json_body=converter.unstructure(request),
+        )
+
+    async def deprecate(self, tool_id: str) -> None:
+        """deprecate-tool: the tool and all its versions; takes ~1 minute to propagate."""
+        check_object_id("tool_id", tool_id)
+        await self._client._request_json("deprecate-tool", path_params={"tool_id": tool_id})
+
+    async def modify_envvars(
+        self,
+        tool_id: str,
+        *,
+        inserts: Iterable[EnvVarInsert] = (),
+        updates: Iterable[EnvVarUpdate] = (),
+        deletes: Iterable[EnvVarDelete | str] = (),
+    ) -> None:
+        """modify-tool-envvars: add, update and delete environment variables in one call."""
+        check_object_id("tool_id", tool_id)
+        if isinstance(deletes, str | bytes):
+            raise TypeError("deletes must be a list of EnvVarDelete or names")
+        delete_items = [EnvVarDelete(d) if isinstance(d, str) else d for d in deletes]
+        request = ModifyToolEnvVarsRequest(
+            inserts=_check_envvar_items("inserts", inserts, EnvVarInsert),
+            updates=_check_envvar_items("updates", updates, EnvVarUpdate),
+            deletes=_check_envvar_items("deletes", delete_items, EnvVarDelete),
+        )
+        if not (request.inserts or request.updates or request.deletes):
+            raise ValueError("inserts, updates and deletes are all empty: nothing to modify")
+        await self._client._request_json(
+            "modify-tool-envvars",
+            path_params={"tool_id": tool_id},
+            json_body=converter.unstructure(request),
+        )
+
+    # versions
+
+    def versions(
+        self,
+        tool_id: str,
+        *,
+        deprecated: bool | None = None,
+        versions: str | None = None,
+        sort_by: Iterable[str] | None = None,
+        creator: Iterable[str] | None = None,
+        limit: int | None = None,
+        max_items: int | None = None,
+    ) -> AsyncPager[ToolVersion]:
+        """get-tool-versions: `versions` is a semver constraint such as ``>=1.0,<2``;
+        `creator` entries are ``org_id,user_id``. Pages hold at most 50."""
+        listing = LISTINGS["get-tool-versions"]
+        check_object_id("tool_id", tool_id)
+        check_optional_bool("deprecated", deprecated)
+        if versions is not None:
+            check_non_empty("versions", versions)
+        sort = check_sort_by("sort_by", sort_by, listing.sort_fields)
+        creators = check_str_list("creator", creator)
+        for index, item in enumerate(creators or ()):
+            org_id, comma, user_id = item.partition(",")
+            if not (comma and org_id.strip() and user_id.strip()) or "," in user_id:
+                raise ValueError(f"creator[{index}] must be 'org_id,user_id'; got {item!r}")
+        params: dict[str, QueryValue] = {
+            "deprecated": deprecated,
+            "versions": versions,
+            "sort_by": sort,
+            "creator": creators,
+        }
+        return pager(
+            self._client,
+            listing,
+            params,
+            path_params={"tool_id": tool_id},
+            limit=limit,
+            max_items=max_items,
+        )
+
+    async def publish_version(
+        self, tool_id: str, *, project_path: str, bump_type: str
+    ) -> PublishedToolVersion:
+        """publish-tool-version: build and publish; takes 1-5 minutes (a long timeout applies).
+
+        `bump_type` is ``major`` (use it for a tool's first version), ``minor`` or ``patch``.
+        """
+        check_object_id("tool_id", tool_id)
+        check_pattern("project_path", project_path, PROJECT_PATH_PATTERN)
+        check_one_of("bump_type", bump_type, BUMP_TYPES)
+        request = PublishToolVersionRequest(project_path=project_path, bump_type=bump_type)
+        body = await self._client._request_json(
+            "publish-tool-version",
+            path_params={"tool_id": tool_id},
+            json_body=converter.unstructure(request),
+        )
+        return structure_response(body, PublishedToolVersion, "publish-tool-version")
+
+    async def deprecate_versions(self, tool_id: str, versions: str) -> None:
+        """deprecate-tool-version: every version matching a constraint (``<2``, ``==1.2.0``)."""
+        check_object_id("tool_id", tool_id)
+        check_non_empty("versions", versions)
+        await self._client._request_json(
+            "deprecate-tool-version", path_params={"tool_id": tool_id, "versions": versions}
+        )
+
+    # test and invoke
+
+    async def test(
+        self,
+        *,
+        commit_branch: str,
+        project_path: str,
+        inputs: Iterable[ToolInput | Mapping[str, Any]],
+        required_envvars: Mapping[str, str] | None = None,
+        required_secret_envvars: Mapping[str, str] | None = None,
+    ) -> builtins.list[InvocationResult]:
+        """test-tool: build the tip of `commit_branch` and run it on 1-10 inputs.
+
+        The documented limit is 1 request per minute; the client paces to it.
+        """
+        check_non_empty("commit_branch", commit_branch)
+        check_pattern("project_path", project_path, PROJECT_PATH_PATTERN)
+        request = TestToolRequest(
+            inputs=_check_inputs(inputs),
+            commit_branch=commit_branch,
+            project_path=project_path,
+            required_envvars=_check_envvars("required_envvars", required_envvars),
+            required_secret_envvars=_check_envvars(
+                "required_secret_envvars", required_secret_envvars
+            ),
+        )
+        body = await self._client._request_json(
+            "test-tool", json_body=converter.unstructure(request)
+        )
+        return structure_response(body, InvocationResults, "test-tool").invocation_results
+
+    async def invoke(
+        self, tool_id: str, version: str, inputs: Iterable[ToolInput | Mapping[str, Any]]
+    ) -> builtins.list[InvocationResult]:
+        """invoke-tool-version: one result per input (1-10), in order."""
+        check_object_id("tool_id", tool_id)
+        check_non_empty("version", version)
+        request = InvokeToolVersionRequest(inputs=_check_inputs(inputs))
+        body = await self._client._request_json(
+            "invoke-tool-version",
+            path_params={"tool_id": tool_id, "version": version},
+            json_body=converter.unstructure(request),
+        )
+        return structure_response(body, InvocationResults, "invoke-tool-version").invocation_results
+
+    # invocations
+
+    def invocations(
+        self,
+        *,
+        tool_id: Iterable[str] | None = None,
+        version: Iterable[str] | None = None,
+        invocation_source_type: Iterable[str] | None = None,
+        conversation_id: Iterable[str] | None = None,
+        simulation_unit_test_set_run_id: Iterable[str] | None = None,
+        succeeded: bool | None = None,
+        sort_by: Iterable[str] | None = None,
+        limit: int | None = None,
+        max_items: int | None = None,
+    ) -> AsyncPager[ToolInvocation]:
+        """get-tool-invocations: ``async for inv in client.tools.invocations(succeeded=False)``.
+
+        `version[i]` is a semver constraint for `tool_id[i]`; when given, the two
+        lists must have the same length. Pages hold at most 100.
+        """
+        listing = LISTINGS["get-tool-invocations"]
+        tool_ids = check_object_ids("tool_id", tool_id)
+        versions = check_str_list("version", version)
+        if versions:
+            if tool_ids is None or len(versions) != len(tool_ids):
+                raise ValueError(
+                    f"version must have exactly one constraint per tool_id: "
+                    f"{len(versions)} version(s) for {len(tool_ids or ())} tool_id(s)"
+                )
+            if len(set(tool_ids)) != len(tool_ids):
+                raise ValueError("tool_id must not repeat an id when version is given")
+            for index, item in enumerate(versions):
+                check_non_empty(f"version[{index}]", item)
+        params: dict[str, QueryValue] = {
+            "tool_id": tool_ids,
+            "version": versions,
+            **_invocation_filters(
+                invocation_source_type, conversation_id, simulation_unit_test_set_run_id, succeeded
+            ),
+            "sort_by": check_sort_by("sort_by", sort_by, listing.sort_fields),
+        }
+        return pager(self._client, listing, params, limit=limit, max_items=max_items)
+
+    async def search_invocations(
+        self,
+        query: str,
+        *,
+        query_against: Iterable[str] | None = None,
+        tool_id: Iterable[str] | None = None,
+        invocation_source_type: Iterable[str] | None = None,
+        conversation_id: Iterable[str] | None = None,
+        simulation_unit_test_set_run_id: Iterable[str] | None = None,
+        succeeded: bool | None = None,
+    ) -> builtins.list[ToolInvocation]:
+        """search-tool-invocations: text search over outputs and exceptions (not paginated).
+
+        `query_against` names the fields to search, among `QUERY_AGAINST_FIELDS`;
+        left out, all of them are searched (the documented default). An empty list
+        is refused: the server requires at least one.
+        """
+        check_non_empty("query", query)
+        if query_against is None:
+            fields = list(QUERY_AGAINST_FIELDS)
+        else:
+            fields = check_str_list("query_against", query_against) or []
+            check_non_empty("query_against", fields)
+            for index, item in enumerate(fields):
+                check_one_of(f"query_against[{index}]", item, QUERY_AGAINST_FIELDS)
+        params: dict[str, QueryValue] = {
+            "query": query,
+            "query_against": fields,
+            "tool_id": check_object_ids("tool_id", tool_id),
+            **_invocation_filters(
+                invocation_source_type, conversation_id, simulation_unit_test_set_run_id, succeeded
+            ),
+        }
+        body = await self._client._request_json("search-tool-invocations", params=params)
+        result = structure_response(body, ToolInvocationSearchResult, "search-tool-invocations")
+        return result.tool_invocations
+
+    # scaffold
+
+    def stream_scaffold(self, *, chunk_size: int = DEFAULT_CHUNK_SIZE) -> AsyncIterator[bytes]:
+        """get-tool-scaffold-release: the tar.gz as it arrives, never whole in memory.
+
+        The gzip stream is checked on the way: an archive cut short raises
+        `TruncatedStreamError` after the last chunk.
+        """
+        _check_chunk_size(chunk_size)
+        return stream_body(
+            self._client, "get-tool-scaffold-release", chunk_size=chunk_size, gzip=True
+        )
+
+    async def download_scaffold(
+        self, destination: str | os.PathLike[str], *, chunk_size: int = DEFAULT_CHUNK_SIZE
+    ) -> int:
+        """get-tool-scaffold-release into `destination`, whole or not at all; bytes written."""
+        return await download(self.stream_scaffold(chunk_size=chunk_size), destination)
+
+
+def _check_chunk_size(chunk_size: int) -> None:
+    if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
+        raise ValueError("chunk_size must be a positive int")
+
+
+def _invocation_filters(
+    invocation_source_type: Iterable[str] | None,
+    conversation_id: Iterable[str] | None,
+    simulation_unit_test_set_run_id: Iterable[str] | None,
+    succeeded: bool | None,
+) -> dict[str, QueryValue]:
+    """The filters get-tool-invocations and search-tool-invocations share, checked."""
+    source_types = check_str_list("invocation_source_type", invocation_source_type)
+    for index, item in enumerate(source_types or ()):
+        check_one_of(f"invocation_source_type[{index}]", item, INVOCATION_SOURCE_TYPES)
+    return {
+        "invocation_source_type": source_types,
+        "conversation_id": check_object_ids("conversation_id", conversation_id),
+        "simulation_unit_test_set_run_id": check_object_ids(
+            "simulation_unit_test_set_run_id", simulation_unit_test_set_run_id
+        ),
+        "succeeded": check_optional_bool("succeeded", succeeded),
+    }

@@ -1,3 +1,812 @@
-"""Fake tools endpoints."""
+"""Tool endpoints of the fake server: tools, versions, env vars, test/invoke, invocations,
+the scaffold, the tool repo and the git interface.
+
+Strict like the real server: ids must match `^[a-f0-9]{24}$`, limits their caps
+(read from the client's one table of listings), bodies their schemas (422);
+unknown tools and versions answer 404, a duplicate tool name 409, a `version`
+list whose length differs from `tool_id` 400.
+"""
 
 from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from typing import Any
+
+from ..._validation import (
+    OBJECT_ID_PATTERN,
+    PROJECT_PATH_PATTERN,
+    TAG_TEXT_PATTERN,
+    TOOL_NAME_PATTERN,
+    USER_VARIABLE_PATTERN,
+)
+from ...models.tools import (
+    BUMP_TYPES,
+    INVOCATION_MODES,
+    INVOCATION_SOURCE_TYPES,
+    MAX_FILE_PATHS,
+    MAX_INPUTS,
+    MAX_TAGS,
+    MAX_USER_VARIABLES,
+    QUERY_AGAINST_FIELDS,
+)
+from ...resources.tools import LISTINGS
+from .._app import Call, Reply, Unprocessable, error_reply, handler, json_reply, paginate
+from .._data.tools import (
+    INLINE_FILE_LIMIT,
+    RepoData,
+    ToolData,
+    VersionConstraint,
+    parse_version,
+)
+
+_ENVVAR_NAME = re.compile(r"[A-Z_]+")  # unanchored in the schema, searched like pydantic does
+_MAX_NAME_LENGTH = 64  # the fake's choice; the documents only say "too long" is a 400
+_MAX_ACTIVE_VERSIONS = 3
+_STREAM_CHUNK = 4096
+
+
+# -- request parsing --------------------------------------------------------------
+
+
+def _tools(call: Call) -> ToolData:
+    return call.state.tools
+
+
+def _owned(record: dict[str, Any], organization: str) -> dict[str, Any]:
+    """A record as served: the organization filled into it and its user infos."""
+    served = {**record, "org_id": organization}
+    for key in ("creator", "updated_by"):
+        user = record.get(key)
+        if isinstance(user, dict):
+            field = "org_id" if "org_id" in user else "user_org_id"
+            served[key] = {**user, field: user[field] or organization}
+    return served
+
+
+def _ids(call: Call, name: str) -> list[str]:
+    values = call.query_all(name)
+    for value in values:
+        if not OBJECT_ID_PATTERN.match(value):
+            raise Unprocessable(("query", name), "string does not match ^[a-f0-9]{24}$")
+    return values
+
+
+def _enum_list(call: Call, name: str, allowed: tuple[str, ...]) -> list[str]:
+    values = call.query_all(name)
+    for value in values:
+        if value not in allowed:
+            raise Unprocessable(("query", name), f"value is not one of {list(allowed)}")
+    return values
+
+
+def _sort_key(call: Call, operation_id: str) -> list[tuple[str, bool]]:
+    fields = LISTINGS[operation_id].sort_fields
+    keys = []
+    for value in call.query_all("sort_by"):
+        descending = value.startswith("-")
+        field = value[1:] if value[:1] in "+-" else value
+        if field not in fields:
+            raise Unprocessable(("query", "sort_by"), f"unsupported sort field {field!r}")
+        keys.append((field, descending))
+    return keys
+
+
+def _lookup(record: dict[str, Any], dotted: str) -> Any:
+    """A sort field's value; `version.*` reads a version's or an invocation's version."""
+    if dotted.startswith("version."):
+        version = record.get("version") or record["tool_version"]
+        return version[dotted.split(".", 1)[1]]
+    value: Any = record
+    for part in dotted.split("."):
+        value = value[part]
+    return value
+
+
+def _sort_value(field: str, record: dict[str, Any]) -> Any:
+    return _lookup(record, field)
+
+
+def _sorted(items: list[dict[str, Any]], keys: list[tuple[str, bool]]) -> list[dict[str, Any]]:
+    for field, descending in reversed(keys):
+        items = sorted(items, key=functools.partial(_sort_value, field), reverse=descending)
+    return items
+
+
+def _page(call: Call, operation_id: str, items: list[Any]) -> tuple[list[Any], bool, int | None]:
+    listing = LISTINGS[operation_id]
+    return paginate(
+        call,
+        items,
+        default_limit=listing.default_limit,
+        max_limit=listing.cap,
+        first_token=listing.first_token,
+    )
+
+
+def _body_object(call: Call) -> dict[str, Any]:
+    body = call.json()
+    if not isinstance(body, dict):
+        raise Unprocessable(("body",), "expected an object")
+    return body
+
+
+def _text(body: dict[str, Any], name: str, *, pattern: re.Pattern[str] | None = None) -> str:
+    value = body.get(name)
+    if not isinstance(value, str) or not value.strip():
+        raise Unprocessable(("body", name), "ensure this value has at least 1 characters")
+    if pattern is not None and not pattern.match(value.strip()):
+        raise Unprocessable(("body", name), f"string does not match {pattern.pattern}")
+    return value.strip()
+
+
+def _is_tag_text(value: object) -> bool:
+    return isinstance(value, str) and bool(value.strip()) and bool(TAG_TEXT_PATTERN.match(value))
+
+
+def _tag_map(body: dict[str, Any], name: str) -> dict[str, str | None]:
+    tags = body.get(name)
+    if not isinstance(tags, dict) or len(tags) > MAX_TAGS:
+        raise Unprocessable(("body", name), "expected an object of at most 20 tags")
+    for key, value in tags.items():
+        if not _is_tag_text(key) or (value is not None and not _is_tag_text(value)):
+            raise Unprocessable(("body", name), "tag keys and values must match ^[\\w\\s]+$")
+    return tags
+
+
+def _known_tool(call: Call) -> dict[str, Any] | Reply:
+    tool = _tools(call).tool(call.object_id("tool_id"))
+    if tool is None:
+        return error_reply(404, "The specified tool does not exist.")
+    return tool
+
+
+def _constraint(text: str, location: tuple[str, ...]) -> VersionConstraint:
+    try:
+        return VersionConstraint.parse(text)
+    except ValueError:
+        raise Unprocessable(location, f"invalid version specifier {text!r}") from None
+
+
+def _triple(record: dict[str, Any]) -> tuple[int, int, int]:
+    version = record.get("version") or record["tool_version"]
+    return (version["major"], version["minor"], version["patch"])
+
+
+# -- tools ------------------------------------------------------------------------
+
+
+def _tag_filter(text: str) -> Callable[[dict[str, Any]], bool]:
+    key, colon, value = text.partition(":")
+    if not colon or not key.strip():
+        raise Unprocessable(("query", "tag"), "tags must use the syntax key:value")
+
+    def matches(tool: dict[str, Any]) -> bool:
+        for tag in tool["tags"]:
+            if tag["key"] == key and (
+                value == "*" or (tag["value"] is None if value == "" else tag["value"] == value)
+            ):
+                return True
+        return False
+
+    return matches
+
+
+@handler("get-tools")
+async def get_tools(call: Call) -> Reply:
+    ids = _ids(call, "id")
+    deprecated = call.query_bool("deprecated")
+    tag_filters = [_tag_filter(text) for text in call.query_all("tag")]
+    keys = _sort_key(call, "get-tools")
+    tools = [
+        tool
+        for tool in _tools(call).tools
+        if (not ids or tool["id"] in ids)
+        and (deprecated is None or tool["deprecated"] == deprecated)
+        and all(match(tool) for match in tag_filters)
+    ]
+    page, has_more, token = _page(call, "get-tools", _sorted(tools, keys))
+    first = call.query("continuation_token") in (None, "0")
+    tag_values = sorted(
+        {f"{t['key']}:{t['value'] or ''}" for tool in _tools(call).tools for t in tool["tags"]}
+    )
+    organization = call.state.organization
+    return json_reply(
+        {
+            "tools": [_owned(tool, organization) for tool in page],
+            "has_more": has_more,
+            "continuation_token": token,
+            "filter_values": {"tags": tag_values} if first else None,
+        }
+    )
+
+
+@handler("create-tool")
+async def create_tool(call: Call) -> Reply:
+    body = _body_object(call)
+    name = _text(body, "name", pattern=TOOL_NAME_PATTERN)
+    description = _text(body, "description")
+    tags = _tag_map(body, "tags")
+    if len(name) > _MAX_NAME_LENGTH:
+        return error_reply(400, "The tool name is too long.")
+    data = _tools(call)
+    if any(tool["name"] == name and not tool["deprecated"] for tool in data.tools):
+        return error_reply(409, "A tool with the same name already exists.")
+    now = call.server.now_iso()
+    user = {"org_id": "", "user_id": call.user_id or ""}
+    tool_id = data.new_tool_id()
+    data.tools.append(
+        {
+            "id": tool_id,
+            "created_at": now,
+            "updated_at": now,
+            "name": name,
+            "description": description,
+            "deprecated": False,
+            "tags": [{"key": k, "value": v} for k, v in tags.items()],
+            "creator": user,
+            "updated_by": dict(user),
+        }
+    )
+    data.versions[tool_id] = []
+    data.envvars[tool_id] = {}
+    data.deleted_envvars[tool_id] = set()
+    data.refresh_envvar_lists(tool_id)
+    return json_reply({"id": tool_id}, 201)
+
+
+@handler("modify-tool")
+async def modify_tool(call: Call) -> Reply:
+    tool = _known_tool(call)
+    if isinstance(tool, Reply):
+        return tool
+    body = _body_object(call)
+    if body.get("description") is not None:
+        tool["description"] = _text(body, "description")
+    if body.get("tags") is not None:
+        tool["tags"] = [{"key": k, "value": v} for k, v in _tag_map(body, "tags").items()]
+    tool["updated_at"] = call.server.now_iso()
+    return Reply(204)
+
+
+@handler("deprecate-tool")
+async def deprecate_tool(call: Call) -> Reply:
+    tool = _known_tool(call)
+    if isinstance(tool, Reply):
+        return tool
+    tool["deprecated"] = True
+    for version in _tools(call).versions[tool["id"]]:
+        version["deprecated"] = True
+    return Reply(204)
+
+
+@handler("deprecate-tool-version")
+async def deprecate_tool_version(call: Call) -> Reply:
+    tool = _known_tool(call)
+    if isinstance(tool, Reply):
+        return tool
+    constraint = _constraint(call.path("versions"), ("path", "versions"))
+    for version in _tools(call).versions[tool["id"]]:
+        if constraint.matches(_triple(version)):
+            version["deprecated"] = True
+    return Reply(204)
+
+
+def _envvar_items(body: dict[str, Any], name: str, fields: tuple[str, ...]) -> list[dict[str, Any]]:
+    items = body.get(name, [])
+    if not isinstance(items, list):
+        raise Unprocessable(("body", name), "expected a list")
+    for item in items:
+        if not isinstance(item, dict) or any(field not in item for field in fields):
+            raise Unprocessable(("body", name), f"each item needs {list(fields)}")
+        if not isinstance(item["name"], str) or not _ENVVAR_NAME.search(item["name"].strip()):
+            raise Unprocessable(("body", name, "name"), "string does not match [A-Z_]+")
+    return items
+
+
+@handler("modify-tool-envvars")
+async def modify_tool_envvars(call: Call) -> Reply:
+    tool = _known_tool(call)
+    if isinstance(tool, Reply):
+        return tool
+    body = _body_object(call)
+    inserts = _envvar_items(body, "inserts", ("name", "value", "is_secret"))
+    updates = _envvar_items(body, "updates", ("name", "value"))
+    deletes = _envvar_items(body, "deletes", ("name",))
+    data = _tools(call)
+    variables = data.envvars[tool["id"]]
+    deleted = data.deleted_envvars[tool["id"]]
+    in_use = {
+        name
+        for version in data.versions[tool["id"]]
+        if not version["deprecated"]
+        for name in version["required_envvars"] + version["required_secret_envvars"]
+    }
+    for item in inserts:
+        if item["name"] in variables or item["name"] in deleted:
+            return error_reply(409, f"The environment variable {item['name']} exists.")
+    for item in updates + deletes:
+        if item["name"] not in variables:
+            return error_reply(400, f"The environment variable {item['name']} does not exist.")
+    for item in deletes:
+        if item["name"] in in_use:
+            return error_reply(400, f"{item['name']} is used by non-deprecated tool versions.")
+    for item in inserts:
+        variables[item["name"]] = (item["value"], bool(item["is_secret"]))
+    for item in updates:
+        variables[item["name"]] = (item["value"], variables[item["name"]][1])
+    for item in deletes:
+        del variables[item["name"]]
+        deleted.add(item["name"])
+    data.refresh_envvar_lists(tool["id"])
+    return Reply(204)
+
+
+# -- versions ---------------------------------------------------------------------
+
+
+@handler("get-tool-versions")
+async def get_tool_versions(call: Call) -> Reply:
+    tool = _known_tool(call)
+    if isinstance(tool, Reply):
+        return tool
+    deprecated = call.query_bool("deprecated")
+    text = call.query("versions")
+    constraint = None if text is None else _constraint(text, ("query", "versions"))
+    creators = call.query_all("creator")
+    for creator in creators:
+        if creator.count(",") != 1:
+            raise Unprocessable(("query", "creator"), "must be of the format org_id,user_id")
+    keys = _sort_key(call, "get-tool-versions")
+    organization = call.state.organization
+    all_versions = [_owned(v, organization) for v in _tools(call).versions[tool["id"]]]
+    versions = [
+        version
+        for version in all_versions
+        if (deprecated is None or version["deprecated"] == deprecated)
+        and (constraint is None or constraint.matches(_triple(version)))
+        and (
+            not creators
+            or f"{version['creator']['user_org_id']},{version['creator']['user_id']}" in creators
+        )
+    ]
+    page, has_more, token = _page(call, "get-tool-versions", _sorted(versions, keys))
+    first = call.query("continuation_token") in (None, "0")
+    creator_values = list({repr(v["creator"]): v["creator"] for v in all_versions}.values())
+    return json_reply(
+        {
+            "tool_versions": page,
+            "has_more": has_more,
+            "continuation_token": token,
+            "filter_values": {"creators": creator_values} if first else None,
+        }
+    )
+
+
+def _project_exists(repo: RepoData, project_path: str) -> bool:
+    return f"{project_path.strip('/')}/pyproject.toml" in repo.files
+
+
+@handler("publish-tool-version")
+async def publish_tool_version(call: Call) -> Reply:
+    tool = _known_tool(call)
+    if isinstance(tool, Reply):
+        return tool
+    body = _body_object(call)
+    project_path = _text(body, "project_path", pattern=PROJECT_PATH_PATTERN)
+    bump_type = body.get("bump_type")
+    if bump_type not in BUMP_TYPES:
+        raise Unprocessable(("body", "bump_type"), f"value is not one of {list(BUMP_TYPES)}")
+    data = _tools(call)
+    if not _project_exists(data.repo, project_path):
+        return error_reply(404, "The specified project directory does not exist.")
+    versions = data.versions[tool["id"]]
+    if sum(1 for v in versions if not v["deprecated"]) >= _MAX_ACTIVE_VERSIONS:
+        return error_reply(400, "More than 3 active versions of the tool exist.")
+    major, minor, patch = max((_triple(v) for v in versions), default=(0, 0, 0))
+    new = {
+        "major": (major + 1, 0, 0),
+        "minor": (major, minor + 1, 0),
+        "patch": (major, minor, patch + 1),
+    }[bump_type]
+    data.new_version(tool["id"], new, project_path, call.user_id or "")
+    return json_reply({"new_version": ".".join(map(str, new))}, 201)
+
+
+# -- test and invoke --------------------------------------------------------------
+
+
+def _inputs(body: dict[str, Any]) -> list[dict[str, Any]]:
+    inputs = body.get("inputs")
+    if not isinstance(inputs, list) or not 1 <= len(inputs) <= MAX_INPUTS:
+        raise Unprocessable(("body", "inputs"), "ensure this list has 1 to 10 items")
+    for index, item in enumerate(inputs):
+        where = ("body", "inputs", str(index))
+        if not isinstance(item, dict) or not isinstance(item.get("input_parameters"), dict):
+            raise Unprocessable(where, "input_parameters must be an object")
+        if item.get("invocation_mode") not in INVOCATION_MODES:
+            raise Unprocessable((*where, "invocation_mode"), "unknown invocation mode")
+        for field in ("nonsensitive_user_variables", "sensitive_user_variables"):
+            variables = item.get(field)
+            if not isinstance(variables, dict) or len(variables) > MAX_USER_VARIABLES:
+                raise Unprocessable((*where, field), "expected an object of at most 20 items")
+            if not all(isinstance(k, str) and USER_VARIABLE_PATTERN.match(k) for k in variables):
+                raise Unprocessable((*where, field), "names must match ^[a-z_][a-z0-9_]+$")
+    return inputs
+
+
+def _results(inputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The fake tool echoes its parameters; ``{"raise": "message"}`` makes it fail."""
+    results = []
+    for item in inputs:
+        parameters = item["input_parameters"]
+        duration = 5 + len(parameters)
+        if "raise" in parameters:
+            message = str(parameters["raise"])
+            results.append(
+                {
+                    "succeeded": False,
+                    "exception_message": message,
+                    "exception_type": "RuntimeError",
+                    "exception_stack_trace": ["Traceback (most recent call last):", message],
+                    "duration_ms": duration,
+                }
+            )
+        else:
+            output = ",".join(f"{k}={parameters[k]}" for k in sorted(parameters))
+            results.append({"succeeded": True, "output": output, "duration_ms": duration})
+    return results
+
+
+@handler("test-tool")
+async def test_tool(call: Call) -> Reply:
+    body = _body_object(call)
+    inputs = _inputs(body)
+    branch = _text(body, "commit_branch")
+    project_path = _text(body, "project_path", pattern=PROJECT_PATH_PATTERN)
+    plain, secret = body.get("required_envvars"), body.get("required_secret_envvars")
+    if not isinstance(plain, dict) or not isinstance(secret, dict):
+        raise Unprocessable(("body", "required_envvars"), "both env var objects are required")
+    repo = _tools(call).repo
+    if branch not in repo.branches or not _project_exists(repo, project_path):
+        return error_reply(404, "The specified tool commit does not exist.")
+    if set(plain) & set(secret):
+        return error_reply(400, "An environment variable is both secret and non-secret.")
+    return json_reply({"invocation_results": _results(inputs)})
+
+
+@handler("invoke-tool-version")
+async def invoke_tool_version(call: Call) -> Reply:
+    tool = _known_tool(call)
+    if isinstance(tool, Reply):
+        return tool
+    body = _body_object(call)
+    inputs = _inputs(body)
+    text = call.path("version")
+    exact = parse_version(text)
+    constraint = (
+        VersionConstraint((("==", text.strip()),))
+        if exact is not None
+        else _constraint(text, ("path", "version"))
+    )
+    candidates = [
+        version
+        for version in _tools(call).versions[tool["id"]]
+        if not version["deprecated"] and constraint.matches(_triple(version))
+    ]
+    if not candidates:
+        return error_reply(404, "The specified tool version does not exist.")
+    return json_reply({"invocation_results": _results(inputs)})
+
+
+# -- invocations ------------------------------------------------------------------
+
+
+def _invocation_filter(call: Call) -> Callable[[dict[str, Any]], bool] | None:
+    """The filters shared by get-tool-invocations and search; None when there are none."""
+    tool_ids = _ids(call, "tool_id")
+    source_types = _enum_list(call, "invocation_source_type", INVOCATION_SOURCE_TYPES)
+    conversations = set(_ids(call, "conversation_id"))
+    runs = set(_ids(call, "simulation_unit_test_set_run_id"))
+    succeeded = call.query_bool("succeeded")
+    versions = call.query_all("version")
+    constraints: dict[str, VersionConstraint] = {}
+    if versions:
+        constraints = {
+            tool_id: _constraint(text, ("query", "version"))
+            for tool_id, text in zip(tool_ids, versions, strict=True)
+        }
+    if not (tool_ids or source_types or conversations or runs) and succeeded is None:
+        return None
+    wanted_tools = set(tool_ids)
+
+    def matches(invocation: dict[str, Any]) -> bool:
+        source = invocation["invocation_source"]
+        if wanted_tools and invocation["tool_id"] not in wanted_tools:
+            return False
+        constraint = constraints.get(invocation["tool_id"])
+        if constraint is not None and not constraint.matches(_triple(invocation)):
+            return False
+        if source_types and source["type"] not in source_types:
+            return False
+        if conversations and source.get("conversation_id") not in conversations:
+            return False
+        if runs and source.get("simulation_unit_test_set_run_id") not in runs:
+            return False
+        status = invocation["invocation_status"]
+        return succeeded is None or status["succeeded"] == succeeded
+
+    return matches
+
+
+@handler("get-tool-invocations")
+async def get_tool_invocations(call: Call) -> Reply:
+    versions = call.query_all("version")
+    if versions and len(versions) != len(call.query_all("tool_id")):
+        return error_reply(400, "The tool_id and version query parameters differ in length.")
+    matches = _invocation_filter(call)
+    keys = _sort_key(call, "get-tool-invocations")
+    invocations = _tools(call).invocations
+    if matches is not None:
+        invocations = [invocation for invocation in invocations if matches(invocation)]
+    page, has_more, token = _page(call, "get-tool-invocations", _sorted(invocations, keys))
+    organization = call.state.organization
+    return json_reply(
+        {
+            "tool_invocations": [{**item, "org_id": organization} for item in page],
+            "has_more": has_more,
+            "continuation_token": token,
+        }
+    )
+
+
+def _searchable(invocation: dict[str, Any], fields: list[str]) -> Iterator[str]:
+    status = invocation["invocation_status"]
+    for field in fields:
+        value = status.get(field.split(".", 1)[1])
+        if isinstance(value, list):
+            yield from (str(line) for line in value)
+        elif value is not None:
+            yield str(value)
+
+
+@handler("search-tool-invocations")
+async def search_tool_invocations(call: Call) -> Reply:
+    query = call.query("query")
+    if query is None:
+        raise Unprocessable(("query", "query"), "field required")
+    fields = _enum_list(call, "query_against", QUERY_AGAINST_FIELDS)
+    if not fields:
+        raise Unprocessable(("query", "query_against"), "ensure this value has at least 1 items")
+    matches = _invocation_filter(call)
+    needle = query.lower()
+    organization = call.state.organization
+    found = [
+        {**invocation, "org_id": organization}
+        for invocation in _tools(call).invocations
+        if (matches is None or matches(invocation))
+        and any(needle in text.lower() for text in _searchable(invocation, fields))
+    ]
+    return json_reply({"tool_invocations": found})
+
+
+# -- scaffold -----------------------------------------------------------------------
+
+
+def _chunks(data: bytes, size: int = _STREAM_CHUNK) -> Iterator[bytes]:
+    for start in range(0, len(data), size):
+        yield data[start : start + size]
+
+
+@handler("get-tool-scaffold-release")
+async def get_tool_scaffold_release(call: Call) -> Reply:
+    return Reply(
+        body=_chunks(_tools(call).scaffold), streamed=True, content_type="application/gzip"
+    )
+
+
+# -- the tool repo ------------------------------------------------------------------
+
+
+def _ref(call: Call) -> int | Reply:
+    ref = call.query("ref", "main") or ""
+    if not ref:
+        raise Unprocessable(("query", "ref"), "ensure this value has at least 1 characters")
+    index = _tools(call).repo.resolve(ref)
+    if index is None:
+        return error_reply(404, "The specified ref does not exist.")
+    return index
+
+
+def _commit_summary(commit: dict[str, Any]) -> dict[str, Any]:
+    return {
+        key: commit[key]
+        for key in ("commit_sha", "commit_message", "commit_timestamp", "committer")
+    }
+
+
+def _owned_commit(commit: dict[str, Any], organization: str) -> dict[str, Any]:
+    committer = commit["committer"]
+    if committer is not None:
+        commit = {**commit, "committer": {**committer, "org_id": organization}}
+    return commit
+
+
+@handler("get-tool-repo-file-content")
+async def get_tool_repo_file_content(call: Call) -> Reply:
+    ref = _ref(call)
+    if isinstance(ref, Reply):
+        return ref
+    content = _tools(call).repo.files.get(call.path("file_path"))
+    if content is None:
+        return error_reply(404, "The specified file does not exist.")
+    return Reply(body=_chunks(content), streamed=True, content_type="application/octet-stream")
+
+
+@handler("get-tool-repo-directory")
+async def get_tool_repo_directory(call: Call) -> Reply:
+    ref = _ref(call)
+    if isinstance(ref, Reply):
+        return ref
+    with_commit = call.query_bool("include_last_commit_info") or False
+    repo = _tools(call).repo
+    directory = call.path("directory_path").strip("/")
+    if directory not in repo.directories():
+        return error_reply(404, "The specified directory does not exist.")
+    prefix = f"{directory}/" if directory else ""
+    entries: dict[str, dict[str, Any]] = {}
+    for path, content in sorted(repo.files.items()):
+        if not path.startswith(prefix):
+            continue
+        name, slash, _ = path[len(prefix) :].partition("/")
+        entry: dict[str, Any] = {
+            "name": name,
+            "path": prefix + name,
+            "type": "directory" if slash else "file",
+        }
+        if not slash:
+            entry["size"] = len(content)
+        entries.setdefault(name, entry)
+    organization = call.state.organization
+    for entry in entries.values():
+        if with_commit:
+            touched = next(
+                (
+                    c
+                    for c in repo.commits[ref:]
+                    if any(f["path"].startswith(entry["path"]) for f in c["changed_files"])
+                ),
+                None,
+            )
+            entry["last_commit"] = (
+                _owned_commit(_commit_summary(touched), organization) if touched else None
+            )
+    return json_reply({"entries": list(entries.values())})
+
+
+@handler("get-tool-repo-files")
+async def get_tool_repo_files(call: Call) -> Reply:
+    body = _body_object(call)
+    ref = body.get("ref", "main")
+    paths = body.get("file_paths")
+    if not isinstance(ref, str) or not ref:
+        raise Unprocessable(("body", "ref"), "ensure this value has at least 1 characters")
+    if not isinstance(paths, list) or not 1 <= len(paths) <= MAX_FILE_PATHS:
+        raise Unprocessable(("body", "file_paths"), "ensure this list has 1 to 5 items")
+    repo = _tools(call).repo
+    if repo.resolve(ref) is None:
+        return error_reply(404, "The specified ref does not exist.")
+    files = []
+    for path in paths:
+        content = repo.files.get(path) if isinstance(path, str) else None
+        if content is None:
+            return error_reply(404, f"The file {path!r} does not exist.")
+        inline = len(content) <= INLINE_FILE_LIMIT
+        files.append(
+            {
+                "path": path,
+                "size": len(content),
+                "content": content.decode("utf-8", "replace") if inline else None,
+            }
+        )
+    return json_reply({"files": files})
+
+
+def _timestamp(call: Call, name: str) -> datetime | None:
+    text = call.query(name)
+    if text is None:
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise Unprocessable(("query", name), "invalid datetime format") from None
+
+
+@handler("get-tool-repo-commits")
+async def get_tool_repo_commits(call: Call) -> Reply:
+    ref = _ref(call)
+    if isinstance(ref, Reply):
+        return ref
+    path = call.query("path")
+    after, before = (
+        _timestamp(call, "committed_on_or_after"),
+        _timestamp(call, "committed_on_or_before"),
+    )
+    show_files = call.query_bool("show_changed_files") or False
+    show_stats = call.query_bool("show_change_stats") or False
+    commits = [
+        commit
+        for commit in _tools(call).repo.commits[ref:]
+        if (path is None or any(f["path"].startswith(path) for f in commit["changed_files"]))
+        and (after is None or datetime.fromisoformat(commit["commit_timestamp"]) >= after)
+        and (before is None or datetime.fromisoformat(commit["commit_timestamp"]) <= before)
+    ]
+    page, has_more, token = _page(call, "get-tool-repo-commits", commits)
+    organization = call.state.organization
+    served = []
+    for commit in page:
+        item = _owned_commit(_commit_summary(commit), organization)
+        if show_files or show_stats:
+            item["changed_files"] = [
+                {
+                    "path": f["path"],
+                    "change_type": f["change_type"],
+                    **(
+                        {"additions": f["additions"], "deletions": f["deletions"]}
+                        if show_stats
+                        else {}
+                    ),
+                }
+                for f in commit["changed_files"]
+            ]
+        served.append(item)
+    return json_reply({"commits": served, "has_more": has_more, "next_continuation_token": token})
+
+
+@handler("get-tool-repo-branch")
+async def get_tool_repo_branch(call: Call) -> Reply:
+    repo = _tools(call).repo
+    index = repo.branches.get(call.path("branch_name"))
+    if index is None:
+        return error_reply(404, "The specified branch does not exist.")
+    return json_reply(_owned_commit(_commit_summary(repo.commits[index]), call.state.organization))
+
+
+@handler("get-tool-repo-branches")
+async def get_tool_repo_branches(call: Call) -> Reply:
+    repo = _tools(call).repo
+    organization = call.state.organization
+    branches = [
+        {"name": name, **_owned_commit(_commit_summary(repo.commits[index]), organization)}
+        for name, index in sorted(repo.branches.items())
+    ]
+    page, has_more, token = _page(call, "get-tool-repo-branches", branches)
+    return json_reply({"branches": page, "has_more": has_more, "continuation_token": token})
+
+
+# -- the git interface --------------------------------------------------------------
+
+
+def _pkt_line(text: str) -> bytes:
+    data = text.encode()
+    return f"{len(data) + 4:04x}".encode() + data
+
+
+@handler("access-git-interface")
+async def access_git_interface(call: Call) -> Reply:
+    """Just enough of smart HTTP for a client to find the repo: the ref advertisement."""
+    if call.path("git_path") != "info/refs":
+        return error_reply(404, "The fake git interface serves only info/refs.")
+    service = call.query("service")
+    if service not in ("git-upload-pack", "git-receive-pack"):
+        return error_reply(403, "Only smart HTTP is supported.")
+    head = _tools(call).repo.commits[0]["commit_sha"]
+    body = (
+        _pkt_line(f"# service={service}\n")
+        + b"0000"
+        + _pkt_line(f"{head} refs/heads/main\x00agent=fake-amigo\n")
+        + b"0000"
+    )
+    return Reply(body=body, content_type=f"application/x-{service}-advertisement")
