@@ -202,3 +202,33 @@ async def test_cancelled_request_releases_its_connection_and_token() -> None:
             with pytest.raises(asyncio.CancelledError):
                 await task
             assert await asyncio.wait_for(client.admin.get_models(), 2.0)
+
+
+def test_retry_after_in_seconds_or_as_an_http_date() -> None:
+    from email.utils import formatdate
+
+    from amigo_async._client import _retry_after_seconds
+
+    assert _retry_after_seconds({"Retry-After": "7"}) == 7.0
+    assert _retry_after_seconds({"Retry-After": "0.5"}) == 0.5
+    in_ten = formatdate(time.time() + 10, usegmt=True)
+    assert 8.0 <= (_retry_after_seconds({"Retry-After": in_ten}) or 0) <= 10.0
+    assert _retry_after_seconds({"Retry-After": "soon"}) is None
+    assert _retry_after_seconds({"X-RateLimit-Reset": "3"}) == 3.0
+    epoch = str(int(time.time()) + 5)
+    assert 3.0 <= (_retry_after_seconds({"X-RateLimit-Reset": epoch}) or 0) <= 5.0
+    assert _retry_after_seconds({"X-RateLimit-Reset": "3"}, or_reset=False) is None
+
+
+async def test_remaining_header_holds_tokens_someone_else_spent() -> None:
+    """Two credentials of one user share the server's window; X-RateLimit-Remaining says so."""
+    limit = RateLimit(5, per_seconds=1.0)
+    async with FakeAmigoServer(rate_limits={"get-models": limit}) as fake:
+        other = fake.client(api_key=fake.api_key, api_key_id=fake.api_key_id, user_id=fake.user_id)
+        async with other, fake.client(rate_limits={"get-models": limit}) as client:
+            for _ in range(3):
+                await other.admin.get_models()  # spends 3 of the user's 5
+            await client.admin.get_models()  # the answer says: 1 remaining
+            await asyncio.gather(*(client.admin.get_models() for _ in range(4)))
+        assert fake.rate_limited["get-models"] == 0
+        assert fake.max_in_window("get-models") <= 5
