@@ -6,6 +6,8 @@ async with AmigoClient(organization="acme", token="<JWT>") as client:
     models = await client.admin.get_models()
 """
 
+from typing import TYPE_CHECKING
+
 from . import errors
 from ._client import AmigoClient, ClientStats
 from ._config import REGIONS, RetryPolicy, Timeouts
@@ -13,7 +15,20 @@ from ._limits import InProcessBackend, Permit, RateLimit, RateLimitBackend, Toke
 from ._operations import DOCUMENTED_RATE_LIMITS, OPERATIONS, Operation
 from ._pagination import AsyncPager, Page
 
+if TYPE_CHECKING:
+    from ._redis import LocalFallback, RedisBackend
+
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> object:
+    """RedisBackend and LocalFallback need the optional redis extra; load them on first use."""
+    if name in ("LocalFallback", "RedisBackend"):
+        from . import _redis
+
+        return getattr(_redis, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "DOCUMENTED_RATE_LIMITS",
@@ -23,11 +38,13 @@ __all__ = [
     "AsyncPager",
     "ClientStats",
     "InProcessBackend",
+    "LocalFallback",
     "Operation",
     "Page",
     "Permit",
     "RateLimit",
     "RateLimitBackend",
+    "RedisBackend",
     "RetryPolicy",
     "Timeouts",
     "TokenBucket",

@@ -34,7 +34,7 @@ Clock = Callable[[], float]
 
 # A token is reused slightly after a full window: servers and we read different
 # clocks, and a sliding window may include its lower bound.
-_SAFETY_MARGIN_SECONDS = 0.002
+SAFETY_MARGIN_SECONDS = 0.002
 
 
 def _check_positive(name: str, value: object, kind: type | tuple[type, ...]) -> None:
@@ -103,7 +103,7 @@ class _BucketPermit(Permit):
         if not self._done:
             self._done = True
             bucket = self._bucket
-            bucket._give_back(bucket._clock() + bucket.limit.per_seconds + _SAFETY_MARGIN_SECONDS)
+            bucket._give_back(bucket._clock() + bucket.limit.per_seconds + SAFETY_MARGIN_SECONDS)
 
     def unused(self) -> None:
         if not self._done:
@@ -186,7 +186,7 @@ class TokenBucket:
         extra = len(usable) - max(0, remaining)
         if extra <= 0:
             return
-        held = now + self.limit.per_seconds + _SAFETY_MARGIN_SECONDS
+        held = now + self.limit.per_seconds + SAFETY_MARGIN_SECONDS
         later = [ready for ready in self._idle if ready > now]
         self._idle = usable[extra:] + later + [held] * extra
         heapq.heapify(self._idle)

@@ -15,6 +15,7 @@
     ├── TransportError              no usable answer: connection refused or reset, timeout
     ├── InvalidResponseError        an answer we cannot read (not JSON, wrong shape)
     ├── PaginationError             a server repeated a continuation token
+    ├── RateLimitBackendError       the shared rate-limit store (Redis) failed or timed out
     └── TruncatedStreamError        a prompt-log download ended before a complete zip
 
 Bad input (a malformed id, a zero limit, an unknown region) raises `ValueError`
@@ -37,6 +38,7 @@ __all__ = [
     "NotFoundError",
     "PaginationError",
     "PermissionDeniedError",
+    "RateLimitBackendError",
     "RateLimitError",
     "RequestTimeoutError",
     "ServerError",
@@ -171,6 +173,14 @@ class ServerError(APIStatusError):
 
 class TransportError(AmigoError):
     """No usable answer: connection refused or reset, DNS failure, timeout."""
+
+
+class RateLimitBackendError(AmigoError):
+    """The shared rate-limit store (Redis) failed or timed out.
+
+    Without a permit from it the client sends nothing: sending anyway could exceed
+    a limit shared with other workers. `LocalFallback` paces locally instead.
+    """
 
 
 class InvalidResponseError(AmigoError):
