@@ -14,6 +14,8 @@ from ._config import REGIONS, RetryPolicy, Timeouts
 from ._limits import InProcessBackend, Permit, RateLimit, RateLimitBackend, TokenBucket
 from ._operations import DOCUMENTED_RATE_LIMITS, OPERATIONS, Operation
 from ._pagination import AsyncPager, Page
+from .export import ExportSummary, PrefixResult, export_prompt_logs
+from .prompt_logs import PromptLogEntry, PromptLogKind
 
 if TYPE_CHECKING:
     from ._redis import LocalFallback, RedisBackend
@@ -37,11 +39,15 @@ __all__ = [
     "AmigoClient",
     "AsyncPager",
     "ClientStats",
+    "ExportSummary",
     "InProcessBackend",
     "LocalFallback",
     "Operation",
     "Page",
     "Permit",
+    "PrefixResult",
+    "PromptLogEntry",
+    "PromptLogKind",
     "RateLimit",
     "RateLimitBackend",
     "RedisBackend",
@@ -50,4 +56,5 @@ __all__ = [
     "TokenBucket",
     "__version__",
     "errors",
+    "export_prompt_logs",
 ]

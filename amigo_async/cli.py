@@ -119,4 +119,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Feature modules register on `amigo_async.cli`, a different module object from
+    # this `__main__` under ``python -m amigo_async.cli``: run that one's `main`.
+    from amigo_async.cli import main as _registered_main
+
+    sys.exit(_registered_main())

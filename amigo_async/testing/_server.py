@@ -381,6 +381,14 @@ class FakeAmigoServer:
         response.content_type = reply.content_type
         response.enable_chunked_encoding()
         await response.prepare(request)
+        try:
+            return await self._write_body(request, response, reply, fault)
+        except ConnectionResetError:  # the client left mid-body (it stopped reading early)
+            return response
+
+    async def _write_body(
+        self, request: web.Request, response: web.StreamResponse, reply: Reply, fault: Fault | None
+    ) -> web.StreamResponse:
         sent = 0
         async for chunk in self._body_chunks(reply.body):
             if fault is not None and fault.kind is FaultKind.SLOW:
