@@ -435,7 +435,9 @@ class AmigoClient:
         logger.warning("%s: 429 from the server; pausing %.2fs", operation.id, delay)
         return delay
 
-    async def _learn(self, operation: Operation, headers: Mapping[str, str]) -> None:
+    async def _learn(
+        self, operation: Operation, headers: Mapping[str, str], sent_at: float
+    ) -> None:
         """Follow X-RateLimit-* when a server sends them: a lower limit, fewer sends left."""
         limit = self._limits.get(operation.id)
         key = f"{self._credentials.identity}:{operation.id}"
@@ -446,7 +448,7 @@ class AmigoClient:
         if not remaining.isdigit():
             return
         if limit is not None:
-            await self._backend.learn_remaining(key, limit, int(remaining))
+            await self._backend.learn_remaining(key, limit, int(remaining), as_of=sent_at)
         elif remaining == "0":
             reset = _reset_seconds(headers)
             if reset:
@@ -556,7 +558,7 @@ class AmigoClient:
                 "X-RateLimit-Remaining" in response.headers
                 or "X-RateLimit-Limit" in response.headers
             ):
-                await self._learn(operation, response.headers)
+                await self._learn(operation, response.headers, started)
             if status < 400:
                 if not read_body:
                     return response, b""

@@ -175,20 +175,22 @@ class TokenBucket:
             retire -= 1
         self._excess += retire
 
-    def hold_beyond(self, remaining: int) -> None:
-        """The server says only `remaining` sends are left in its window (X-RateLimit-Remaining).
+    def hold_beyond(self, remaining: int, *, as_of: float) -> None:
+        """The server says only `remaining` sends were left when our request arrived.
 
-        Usable tokens beyond that are held for a full window: someone else (another
-        process with the same credential) spent them.
+        Only tokens already usable when that request was sent (`as_of`) can be
+        compared with the server's count: one that came back later may be usable
+        now although the server's figure predates it. If more of those are idle than
+        the server had left, someone else (another process with the same credential)
+        spent them: hold the extra ones for a full window.
         """
-        now = self._clock()
-        usable = sorted(ready for ready in self._idle if ready <= now)
-        extra = len(usable) - max(0, remaining)
+        comparable = sorted(ready for ready in self._idle if ready <= as_of)
+        extra = len(comparable) - max(0, remaining)
         if extra <= 0:
             return
-        held = now + self.limit.per_seconds + SAFETY_MARGIN_SECONDS
-        later = [ready for ready in self._idle if ready > now]
-        self._idle = usable[extra:] + later + [held] * extra
+        held = self._clock() + self.limit.per_seconds + SAFETY_MARGIN_SECONDS
+        others = [ready for ready in self._idle if ready > as_of]
+        self._idle = comparable[extra:] + others + [held] * extra
         heapq.heapify(self._idle)
 
     def _give_back(self, ready_at: float) -> None:
@@ -227,8 +229,11 @@ class RateLimitBackend(abc.ABC):
     async def learn_limit(self, key: str, limit: RateLimit, requests: int) -> None:
         """The server announced `requests` per window; lower ours if it is lower."""
 
-    async def learn_remaining(self, key: str, limit: RateLimit, remaining: int) -> None:
-        """The server has `remaining` sends left in its window for `key`."""
+    async def learn_remaining(
+        self, key: str, limit: RateLimit, remaining: int, *, as_of: float
+    ) -> None:
+        """The server had `remaining` sends left for `key` when a request sent at `as_of`
+        (monotonic clock) arrived."""
 
     async def aclose(self) -> None:
         """Release connections or tasks the backend holds."""
@@ -267,5 +272,7 @@ class InProcessBackend(RateLimitBackend):
     async def learn_limit(self, key: str, limit: RateLimit, requests: int) -> None:
         self.bucket(key, limit).shrink_to(requests)
 
-    async def learn_remaining(self, key: str, limit: RateLimit, remaining: int) -> None:
-        self.bucket(key, limit).hold_beyond(remaining)
+    async def learn_remaining(
+        self, key: str, limit: RateLimit, remaining: int, *, as_of: float
+    ) -> None:
+        self.bucket(key, limit).hold_beyond(remaining, as_of=as_of)

@@ -32,7 +32,9 @@ async def run(calls: int, limit: RateLimit, concurrency: int) -> None:
             await asyncio.gather(*(worker() for _ in range(concurrency)))
             elapsed = time.monotonic() - started
         ideal = (calls - limit.requests) / limit.requests * limit.per_seconds
-        print(f"calls:                 {calls} to {OPERATION}, limit {limit}, {concurrency} workers")
+        print(
+            f"calls:                 {calls} to {OPERATION}, limit {limit}, {concurrency} workers"
+        )
         print(f"server 429s:           {sum(fake.rate_limited.values())}")
         print(f"client 429s seen:      {client.stats.rate_limited}")
         print(f"max in any window:     {fake.max_in_window(OPERATION)} (limit {limit.requests})")

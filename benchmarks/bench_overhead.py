@@ -14,10 +14,9 @@ import time
 from collections.abc import Awaitable, Callable
 
 import aiohttp
+from _common import fake_server_process
 
 from amigo_async import AmigoClient
-
-from _common import fake_server_process
 
 Call = Callable[[], Awaitable[object]]
 
@@ -74,7 +73,9 @@ async def run(url: str, token: str, requests: int, concurrency: int, rounds: int
         ("typed", "AmigoClient admin.get_models (typed)"),
     ):
         print(f"{label:38s} {rate[name]:8.0f}   {cpu[name]:8.1f}")
-    print(f"ratio request path / bare (req/s):     {rate['ours'] / rate['bare']:.3f}  (target >= 0.85)")
+    print(
+        f"ratio request path / bare (req/s):     {rate['ours'] / rate['bare']:.3f}  (target >= 0.85)"
+    )
     print(f"ratio typed / bare (req/s):            {rate['typed'] / rate['bare']:.3f}")
     print(f"ratio bare / request path (client CPU): {cpu['bare'] / cpu['ours']:.3f}")
 

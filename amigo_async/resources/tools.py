@@ -69,7 +69,10 @@ from ._listing import Listing, check_sort_by, pager, structure_response
 from ._streaming import DEFAULT_CHUNK_SIZE, download, stream_body
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from .._client import AmigoClient, QueryValue
+    from ..scan import InvocationScan, ScanObserver
     from .tool_repo import ToolRepoResource
 
 __all__ = ["LISTINGS", "Listing", "ToolsResource"]
@@ -458,6 +461,42 @@ class ToolsResource(Resource):
             "sort_by": check_sort_by("sort_by", sort_by, listing.sort_fields),
         }
         return pager(self._client, listing, params, limit=limit, max_items=max_items)
+
+    def scan_invocations(
+        self,
+        tool_ids: Iterable[str],
+        *,
+        versions: Iterable[str] | None = None,
+        succeeded: bool | None = None,
+        source_type: str | None = None,
+        conversation_ids: Iterable[str] | None = None,
+        since: datetime | None = None,
+        concurrency: int | None = None,
+        limit: int | None = None,
+        observer: ScanObserver | None = None,
+    ) -> InvocationScan:
+        """get-tool-invocations for many tools at once: ``async with`` / ``async for`` the scan.
+
+        One query per tool (or per `tool_ids[i]`/`versions[i]` pair), at most
+        `concurrency` at a time (default `amigo_async.scan.DEFAULT_CONCURRENCY`),
+        merged into one stream of `ScannedInvocation`s. Failed queries raise an
+        ``ExceptionGroup`` after every other invocation was delivered. See
+        `amigo_async.scan`.
+        """
+        from ..scan import scan_invocations
+
+        return scan_invocations(
+            self,
+            tool_ids,
+            versions=versions,
+            succeeded=succeeded,
+            source_type=source_type,
+            conversation_ids=conversation_ids,
+            since=since,
+            concurrency=concurrency,
+            limit=limit,
+            observer=observer,
+        )
 
     async def search_invocations(
         self,

@@ -4,12 +4,16 @@ Seeded and deterministic. Records are kept as JSON-ready dicts in the shapes the
 documents give (the organization id is added when a record is served). The
 invocation list is generated on first use, `invocation_count` long, so a test
 that never lists invocations pays nothing and a benchmark can ask for 10,000.
+`add_tools_with_invocations` adds published tools with an exact number of
+invocations each (versions, failures, durations), for scans and their demo.
 """
 
 from __future__ import annotations
 
 import gzip
 import io
+import json
+import math
 import random
 import re
 import tarfile
@@ -46,6 +50,25 @@ _ERRORS = (
     ("KeyError", "missing key 'amount'"),
     ("ConnectionError", "CRM refused the connection"),
 )
+_BUSY_TOOL_STEMS = (
+    "order_status",
+    "refund_request",
+    "address_check",
+    "inventory_lookup",
+    "appointment_booking",
+    "payment_link",
+    "shipping_quote",
+    "loyalty_points",
+)
+_BUSY_ERRORS = (
+    ("TimeoutError", "upstream timed out after 30s"),
+    ("ValueError", "order id must be numeric"),
+    ("KeyError", "missing key 'customer_id'"),
+    ("ConnectionError", "backend refused the connection"),
+    ("PermissionError", "the API key lacks the orders:read scope"),
+    ("HTTPError", "502 Bad Gateway from upstream"),
+)
+_TIMEOUT_MS = 30_000
 
 
 def _at(minutes: float) -> str:
@@ -216,8 +239,13 @@ class ToolData:
     repo: RepoData
     scaffold: bytes
     invocation_count: int = 250
+    added_invocations: list[dict[str, Any]] = attrs.field(factory=list)  # oldest first
+    _added_tools: set[str] = attrs.field(factory=set)
     _invocations: list[dict[str, Any]] | None = None
-    _generated_for: int = -1
+    _by_tool: dict[str, list[dict[str, Any]]] = attrs.field(factory=dict)
+    _generated_for: tuple[int, int] = (-1, -1)
+    _query_results: dict[Any, list[dict[str, Any]]] = attrs.field(factory=dict)
+    _encoded: dict[str, bytes] = attrs.field(factory=dict)
 
     @classmethod
     def seeded(cls, rng: random.Random) -> ToolData:
@@ -284,15 +312,117 @@ class ToolData:
 
     @property
     def invocations(self) -> list[dict[str, Any]]:
-        """`invocation_count` invocations, oldest first (regenerated when the count changes)."""
-        if self._invocations is None or self._generated_for != self.invocation_count:
-            self._invocations = self._generate_invocations(self.invocation_count)
-            self._generated_for = self.invocation_count
+        """`invocation_count` generated invocations, oldest first, then the added ones
+        (regenerated when either count changes)."""
+        key = (self.invocation_count, len(self.added_invocations))
+        if self._invocations is None or self._generated_for != key:
+            self._invocations = (
+                self._generate_invocations(self.invocation_count) + self.added_invocations
+            )
+            self._by_tool = {}
+            for invocation in self._invocations:
+                self._by_tool.setdefault(invocation["tool_id"], []).append(invocation)
+            self._generated_for = key
+            self._query_results = {}
         return self._invocations
+
+    def query_results(self) -> dict[Any, list[dict[str, Any]]]:
+        """Results of earlier invocation queries, kept until the invocations change.
+
+        A scan asks for the same filtered, sorted list once per page; keeping it
+        makes a page cost the fake a slice instead of a filter and a sort.
+        """
+        self.invocations  # noqa: B018  (regenerates, and forgets results, if counts changed)
+        return self._query_results
+
+    def encoded(self, invocation: dict[str, Any], organization: str) -> bytes:
+        """An invocation as served (JSON), encoded once."""
+        data = self._encoded.get(invocation["id"])
+        if data is None:
+            served = {**invocation, "org_id": organization}
+            data = self._encoded[invocation["id"]] = json.dumps(
+                served, separators=(",", ":")
+            ).encode()
+        return data
+
+    def invocations_of(self, tool_ids: list[str]) -> list[dict[str, Any]]:
+        """The invocations of these tools (all when none), in list order; one tool is an
+        index lookup, so scanning one tool among many thousands stays cheap."""
+        everything = self.invocations
+        wanted = set(tool_ids)
+        if not wanted:
+            return everything
+        if len(wanted) == 1:
+            return self._by_tool.get(next(iter(wanted)), [])
+        return [invocation for invocation in everything if invocation["tool_id"] in wanted]
+
+    def add_tools_with_invocations(
+        self,
+        count: int,
+        *,
+        invocations_per_tool: int,
+        end: datetime | None = None,
+        span: timedelta = timedelta(days=30),
+    ) -> list[str]:
+        """Add `count` published tools with exactly `invocations_per_tool` invocations each.
+
+        Each tool has 1-3 versions rolled out in turn over `span` up to `end`; every
+        other tool's newest version is a regression (about a third fails), the rest
+        fail 1-8% of the time with the tool's own exception types; timeouts last 30 s,
+        other durations are log-normal around the tool's median. Returns the new ids.
+        """
+        rng = random.Random(f"{self.seed}:busy-tools:{len(self.tools)}")
+        end = end if end is not None else _EPOCH + timedelta(days=90)
+        shared = _Shared(
+            conversations=[object_id(rng) for _ in range(20)],
+            runs=[object_id(rng) for _ in range(5)],
+            machine=object_id(rng),
+            user_id=self.user_id,
+        )
+        added: list[str] = []
+        for number in range(count):
+            index = len(self.tools)
+            tool_id = object_id(rng)
+            stem = _BUSY_TOOL_STEMS[index % len(_BUSY_TOOL_STEMS)]
+            self.tools.append(
+                {
+                    "id": tool_id,
+                    "created_at": _at(index * 1440),
+                    "updated_at": _at(index * 1440 + 5),
+                    "name": f"{stem}_{index}",
+                    "description": f"Demo tool {stem.replace('_', ' ')}.",
+                    "deprecated": False,
+                    "tags": [{"key": "team", "value": "demo"}],
+                    "creator": {"org_id": "", "user_id": self.user_id},
+                    "updated_by": {"org_id": "", "user_id": self.user_id},
+                }
+            )
+            self.versions[tool_id] = [
+                _version_record(rng, tool_id, version, self.user_id, False)
+                for version in ((1, 0, 0), (1, 1, 0), (2, 0, 0))[: 1 + number % 3]
+            ]
+            self.envvars[tool_id] = {}
+            self.deleted_envvars[tool_id] = set()
+            self.refresh_envvar_lists(tool_id)
+            self._added_tools.add(tool_id)
+            self.added_invocations.extend(
+                _busy_invocations(
+                    rng, tool_id, self.versions[tool_id], number, invocations_per_tool,
+                    end, span, shared,
+                )
+            )  # fmt: skip
+            added.append(tool_id)
+        self.added_invocations.sort(key=lambda invocation: invocation["created_at"])
+        return added
 
     def _generate_invocations(self, count: int) -> list[dict[str, Any]]:
         rng = random.Random(f"{self.seed}:invocations")
-        published = [(tool_id, v) for tool_id, vs in self.versions.items() for v in vs]
+        published = [
+            (tool_id, v)
+            for tool_id, vs in self.versions.items()
+            if tool_id not in self._added_tools
+            for v in vs
+        ]
         conversations = [object_id(rng) for _ in range(20)]
         runs = [object_id(rng) for _ in range(5)]
         machine = object_id(rng)
@@ -357,30 +487,9 @@ def _invocation(
     if rng.random() < 0.8:
         status: dict[str, Any] = {"succeeded": True, "output": f"result {index}: ok"}
     else:
-        kind, message = rng.choice(_ERRORS)
-        status = {
-            "succeeded": False,
-            "exception_message": message,
-            "exception_type": kind,
-            "exception_stack_trace": ["Traceback (most recent call last):", f"{kind}: {message}"],
-        }
-    source: dict[str, Any]
-    if rng.random() < 0.7:
-        source = {
-            "type": "regular-conversation",
-            "user_id": user_id,
-            "conversation_id": rng.choice(conversations),
-            "interaction_id": object_id(rng),
-            "invocation_metadata": _metadata(rng, machine),
-        }
-    else:
-        source = {
-            "type": "simulation-conversation",
-            "simulation_unit_test_set_run_id": rng.choice(runs),
-            "unit_test_id": object_id(rng),
-            "run_index": rng.randint(0, 4),
-            "invocation_metadata": _metadata(rng, machine),
-        }
+        status = _failed_status(*rng.choice(_ERRORS))
+    shared = _Shared(conversations, runs, machine, user_id)
+    source = _source(rng, rng.random() < 0.7, shared)
     when = _at(20_000 + index)
     return {
         "id": object_id(rng),
@@ -393,3 +502,85 @@ def _invocation(
         "tool_version": dict(version["version"]),
         "inputs": {"city": rng.choice(("Paris", "Lima", "Oslo")), "n": index},
     }
+
+
+@attrs.frozen
+class _Shared:
+    """What the invocations of one generation share: conversations, runs, a state machine."""
+
+    conversations: list[str]
+    runs: list[str]
+    machine: str
+    user_id: str
+
+
+def _failed_status(kind: str, message: str) -> dict[str, Any]:
+    return {
+        "succeeded": False,
+        "exception_message": message,
+        "exception_type": kind,
+        "exception_stack_trace": ["Traceback (most recent call last):", f"{kind}: {message}"],
+    }
+
+
+def _source(rng: random.Random, regular: bool, shared: _Shared) -> dict[str, Any]:
+    if regular:
+        return {
+            "type": "regular-conversation",
+            "user_id": shared.user_id,
+            "conversation_id": rng.choice(shared.conversations),
+            "interaction_id": object_id(rng),
+            "invocation_metadata": _metadata(rng, shared.machine),
+        }
+    return {
+        "type": "simulation-conversation",
+        "simulation_unit_test_set_run_id": rng.choice(shared.runs),
+        "unit_test_id": object_id(rng),
+        "run_index": rng.randint(0, 4),
+        "invocation_metadata": _metadata(rng, shared.machine),
+    }
+
+
+def _busy_invocations(
+    rng: random.Random,
+    tool_id: str,
+    versions: list[dict[str, Any]],
+    number: int,
+    count: int,
+    end: datetime,
+    span: timedelta,
+    shared: _Shared,
+) -> list[dict[str, Any]]:
+    """One added tool's invocations, oldest first: see `ToolData.add_tools_with_invocations`."""
+    base_rate = rng.uniform(0.01, 0.08)
+    regression = len(versions) > 1 and number % 2 == 1
+    median_ms = rng.choice((40, 120, 300, 800))
+    errors = rng.sample(_BUSY_ERRORS, 3)
+    invocations = []
+    for position in range(count):
+        version = versions[position * len(versions) // count]
+        newest = version is versions[-1]
+        if rng.random() < (0.35 if regression and newest else base_rate):
+            kind, message = rng.choices(errors, weights=(6, 3, 1))[0]
+            status = _failed_status(kind, message)
+            duration = (
+                _TIMEOUT_MS + rng.randint(0, 50) if kind == "TimeoutError" else rng.randint(3, 60)
+            )
+        else:
+            status = {"succeeded": True, "output": f"{tool_id[-4:]} result {position}: ok"}
+            duration = max(1, int(rng.lognormvariate(math.log(median_ms), 0.6)))
+        when = (end - span * (1 - (position + rng.random()) / count)).isoformat()
+        invocations.append(
+            {
+                "id": object_id(rng),
+                "created_at": when,
+                "updated_at": when,
+                "invocation_status": status,
+                "invocation_source": _source(rng, rng.random() < 0.75, shared),
+                "duration_ms": duration,
+                "tool_id": tool_id,
+                "tool_version": dict(version["version"]),
+                "inputs": {"order_id": str(rng.randint(10_000, 99_999))},
+            }
+        )
+    return invocations

@@ -10,6 +10,7 @@ list whose length differs from `tool_id` 400.
 from __future__ import annotations
 
 import functools
+import json
 import re
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -546,20 +547,28 @@ async def get_tool_invocations(call: Call) -> Reply:
     versions = call.query_all("version")
     if versions and len(versions) != len(call.query_all("tool_id")):
         return error_reply(400, "The tool_id and version query parameters differ in length.")
-    matches = _invocation_filter(call)
-    keys = _sort_key(call, "get-tool-invocations")
-    invocations = _tools(call).invocations
-    if matches is not None:
-        invocations = [invocation for invocation in invocations if matches(invocation)]
-    page, has_more, token = _page(call, "get-tool-invocations", _sorted(invocations, keys))
-    organization = call.state.organization
-    return json_reply(
-        {
-            "tool_invocations": [{**item, "org_id": organization} for item in page],
-            "has_more": has_more,
-            "continuation_token": token,
-        }
+    data = _tools(call)
+    cache = data.query_results()
+    query = tuple(
+        sorted(
+            (k, v)
+            for k, v in call.request.query.items()
+            if k not in ("limit", "continuation_token")
+        )
     )
+    invocations = cache.get(query)
+    if invocations is None:
+        matches = _invocation_filter(call)
+        keys = _sort_key(call, "get-tool-invocations")
+        invocations = data.invocations_of(call.query_all("tool_id"))
+        if matches is not None:
+            invocations = [invocation for invocation in invocations if matches(invocation)]
+        invocations = cache[query] = _sorted(invocations, keys)
+    page, has_more, token = _page(call, "get-tool-invocations", invocations)
+    organization = call.state.organization
+    items = b",".join(data.encoded(invocation, organization) for invocation in page)
+    tail = json.dumps({"has_more": has_more, "continuation_token": token}, separators=(",", ":"))
+    return Reply(200, b'{"tool_invocations":[' + items + b"]," + tail[1:].encode())
 
 
 def _searchable(invocation: dict[str, Any], fields: list[str]) -> Iterator[str]:
