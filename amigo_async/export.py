@@ -275,7 +275,7 @@ class _Job:
             async with contextlib.aclosing(entries):
                 async for entry in entries:
                     name = names.allocate(entry.file_name)
-                    data = entry.text.encode("utf-8")
+                    data = entry.data  # the bytes as sent: nothing replaced, nothing lost
                     # Small files are written in place: a thread hand-off would cost more.
                     if len(data) > _THREAD_WRITE_BYTES:
                         await asyncio.to_thread(_write_file, directory, name, data)
@@ -431,7 +431,7 @@ def _summary(summary: ExportSummary) -> str:
         mark = "completed" if result.status == "completed" else "skipped  "
         detail = f"{result.entries} entries ({kinds})" if kinds else f"{result.entries} entries"
         if result.invalid_utf8:
-            detail += f", {result.invalid_utf8} with invalid UTF-8 replaced"
+            detail += f", {result.invalid_utf8} not valid UTF-8 (written as received)"
         if result.attempts > 1 and result.status == "completed":
             detail += f", {result.attempts} attempts"
         lines.append(f"  {mark}  {result.prefix}: {detail} -> {result.directory}")

@@ -14,10 +14,11 @@ Two steps, each testable without HTTP:
 * the entry step (`_EntryMaker`): each member -> a `PromptLogEntry`; at the end,
   the central directory must list exactly the names, sizes and CRC-32s that arrived.
 
-`iter_entries` runs both synchronously. `stream_entries` runs the zip step in a
-worker thread fed through a bounded buffer, and the entry step where the entries
-are consumed, so unzipping overlaps the download and the event loop pays a few
-cross-thread hand-offs per megabyte rather than several per member.
+`iter_entries` runs both synchronously. `stream_entries` runs them in small steps
+over a bounded buffer filled by the download: on the event loop while a megabyte
+of lookahead guarantees a step never waits for bytes (no thread, no contention for
+the GIL), in a worker thread while a slow download keeps the lookahead short, so
+entries still arrive as their bytes do.
 
 An entry is *whole*, and only then delivered, when all its bytes were decompressed
 and their CRC-32 and size matched the data descriptor after them (or the local
@@ -38,7 +39,8 @@ import struct
 import threading
 import zlib
 from collections import deque
-from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterable, AsyncIterator, Generator, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
 
 import attrs
@@ -82,20 +84,40 @@ _KINDS = {kind.value: kind for kind in PromptLogKind if kind is not PromptLogKin
 
 @attrs.frozen
 class PromptLogEntry:
-    """One file of the archive, decoded.
+    """One file of the archive.
 
+    `data` holds the file's bytes exactly as the server sent them (an export writes
+    those, so nothing is lost). `text` is their UTF-8 decoding, made on first use;
     `invalid_utf8` says that bytes which are not UTF-8 were replaced by U+FFFD in
-    `text`. For an `UNKNOWN` entry, `log_key` is the whole file name. `messages`
-    (a history split on its separator lines, see `split_messages`) is computed on
-    first use, so a consumer that only stores `text` does not pay for it.
+    it. For an `UNKNOWN` entry, `log_key` is the whole file name. `messages` (a
+    history split on its separator lines, see `split_messages`) is also computed on
+    first use, so a consumer pays only for what it reads.
     """
 
     log_key: str
     kind: PromptLogKind
-    text: str
+    data: bytes = attrs.field(repr=False)
     file_name: str = ""
-    size: int = 0  # uncompressed bytes in the archive
-    invalid_utf8: bool = False
+
+    @property
+    def size(self) -> int:
+        """Uncompressed bytes in the archive."""
+        return len(self.data)
+
+    @functools.cached_property
+    def _decoded(self) -> tuple[str, bool]:
+        try:
+            return self.data.decode("utf-8"), False
+        except UnicodeDecodeError:
+            return self.data.decode("utf-8", "replace"), True
+
+    @property
+    def text(self) -> str:
+        return self._decoded[0]
+
+    @property
+    def invalid_utf8(self) -> bool:
+        return self._decoded[1]
 
     @functools.cached_property
     def messages(self) -> tuple[str, ...]:
@@ -158,16 +180,10 @@ def _separator_end(text: str, position: int, length: int) -> int:
 
 def entry_from_file(file_name: str, data: bytes) -> PromptLogEntry:
     """Turn one archive member into an entry; never raises for odd names or bytes."""
-    try:
-        text = data.decode("utf-8")
-        invalid = False
-    except UnicodeDecodeError:
-        text = data.decode("utf-8", "replace")
-        invalid = True
     kind, log_key = _kind_of(file_name)
     if kind is PromptLogKind.UNKNOWN:
         logger.warning("unexpected file %r in a prompt-log archive; kept as 'unknown'", file_name)
-    return PromptLogEntry(log_key, kind, text, file_name, len(data), invalid)
+    return PromptLogEntry(log_key, kind, data, file_name)
 
 
 def _kind_of(file_name: str) -> tuple[PromptLogKind, str]:
@@ -427,6 +443,14 @@ class _ZipReader:
         return self._tap.total
 
     def files(self) -> Iterator[_File]:
+        """The members that arrived whole, then (on exhaustion) `listing` is read."""
+        for step in self.steps():
+            if step is not None:
+                yield step
+
+    def steps(self) -> Generator[_File | None, None, None]:
+        """`files`, with a `None` after every piece of member data: small steps, so a
+        caller can decide before each one where it may run (see `stream_entries`)."""
         name: str | None = None  # of the file being read, or of the last one read
         inside = False
         try:
@@ -434,7 +458,7 @@ class _ZipReader:
                 self._tap, chunk_size=_UNZIP_CHUNK
             ):
                 name, inside = _decode_name(raw_name), True
-                data = _read_member(name, declared, chunks, self._max_entry_size)
+                data = yield from _read_member(name, declared, chunks, self._max_entry_size)
                 self._tap.mark()
                 self.count += 1
                 self._last_name, inside = name, False
@@ -467,11 +491,7 @@ def _where(name: str | None, inside: bool) -> str:
 
 
 class _EntryMaker:
-    """The entry step: decode each file, then compare them all with the archive's listing.
-
-    It runs where the entries are consumed; in the asynchronous pipeline that is the
-    event loop, which is otherwise idle, so the worker thread only unzips.
-    """
+    """The entry step: make each file an entry, then compare them all with the listing."""
 
     def __init__(self) -> None:
         self._members: list[tuple[bytes, int, int]] = []
@@ -516,7 +536,8 @@ def iter_entries(
 
 def _read_member(
     name: str, declared: int | None, data_chunks: Iterable[bytes], max_entry_size: int
-) -> bytes:
+) -> Generator[None, None, bytes]:
+    """A member's bytes, with a step (`None`) after each piece; `yield from` it."""
     if declared is not None and declared > max_entry_size:
         raise _too_large(name, max_entry_size)
     parts: list[bytes] = []
@@ -526,6 +547,7 @@ def _read_member(
         if size > max_entry_size:
             raise _too_large(name, max_entry_size)
         parts.append(piece)
+        yield None
     return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
@@ -536,182 +558,137 @@ def _too_large(name: str, limit: int) -> errors.InvalidResponseError:
     )
 
 
-# -- the asynchronous pipeline: the zip step in a worker thread -------------------
+# -- the asynchronous stream: steps on the event loop when they cannot run dry -------
 
-_BATCH_FILES = 256
-_BATCH_BYTES = 1024 * 1024
-_INBOX_BYTES = 4 * 1024 * 1024
-_OUTBOX_BYTES = 16 * 1024 * 1024
+_AMPLE_BYTES = 1024 * 1024
+"""Buffered bytes that let a step run on the event loop: one step takes at most a few
+hundred KiB (a piece of member data, the next headers; at the end the central
+directory, under 1 MiB for the documented 1,000 logs)."""
+_BUFFER_BYTES = 4 * 1024 * 1024  # the download pauses while this much waits to be parsed
+_PATIENCE_SECONDS = 0.02  # longer to fill the lookahead: the steps run in a worker thread
 _POLL_SECONDS = 1.0  # a worker whose event loop died notices within this
+_DONE = object()
 
 
 class _Stop(BaseException):
-    """The consumer went away; the worker unwinds without reporting anything."""
+    """The consumer went away; a step in the worker unwinds without reporting anything."""
 
 
-@attrs.frozen
-class _End:
-    """The byte source is exhausted (from the loop) or the archive is read (from the worker)."""
-
-    listing: list[_Listed] = attrs.field(factory=list)
-    received: int = 0
+class _Starved(Exception):
+    """A step on the event loop found no bytes: the zip needs more lookahead than assumed."""
 
 
-@attrs.frozen
-class _Failure:
-    error: BaseException
+class _Feed:
+    """Bytes from the async source, buffered for the synchronous zip step.
 
-
-class _Pipeline:
-    """Runs the zip step in a thread over an async byte source, with bounded buffers.
-
-    The event loop reads bytes into an inbox (a few MiB ahead at most); the worker
-    unzips and hands whole files back in batches, flushed when a batch is full or
-    whenever it is about to wait for bytes, so the first entry is never held back.
-    The loop makes the entries as it yields them. The outbox is bounded too: a slow
-    consumer pauses the worker, which pauses the download.
+    `stream_unzip` pulls bytes from an iterator. On the event loop that iterator
+    must never wait, so a step runs there only when it cannot run dry: the source
+    has ended, or `_AMPLE_BYTES` are buffered. Otherwise the stream waits a moment
+    for more bytes, and a source slower than that gets its steps run in a worker
+    thread, where waiting for bytes is allowed. A fast download is so parsed with
+    no thread at all (no hand-offs, no contention for the GIL), a slow one as its
+    bytes arrive.
     """
 
-    def __init__(self, chunks: AsyncIterable[bytes], max_entry_size: int) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._chunks = chunks
-        self._max_entry_size = max_entry_size
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._loop_thread = threading.get_ident()
         self._lock = threading.Condition()
-        self._inbox: deque[bytes | _End | _Failure] = deque()
-        self._inbox_bytes = 0
-        self._space: asyncio.Future[None] | None = None
-        self._outbox: asyncio.Queue[list[_File] | _End | _Failure] = asyncio.Queue()
-        self._outbox_bytes = 0
-        self._pending: list[_File] = []
-        self._pending_bytes = 0
+        self._chunks: deque[bytes] = deque()
+        self.buffered = 0
+        self.ended = False
+        self._failure: Exception | None = None
         self._stopped = False
-        self._thread = threading.Thread(target=self._work, name="amigo-prompt-logs", daemon=True)
-        self._reader: asyncio.Task[None] | None = None
+        self._became_ready = asyncio.Event()
+        self._space = asyncio.Event()
 
-    # -- event loop side
+    @property
+    def ready(self) -> bool:
+        """A step may run on the event loop."""
+        return self.ended or self.buffered >= _AMPLE_BYTES
 
-    async def entries(self) -> AsyncIterator[PromptLogEntry]:
-        self._thread.start()
-        self._reader = asyncio.create_task(self._read())
-        maker = _EntryMaker()
-        while True:
-            batch = await self._outbox.get()
-            if isinstance(batch, _End):
-                maker.verify(batch.listing, batch.received)
-                return
-            if isinstance(batch, _Failure):
-                raise batch.error
-            with self._lock:
-                self._outbox_bytes -= sum(len(file.data) for file in batch)
-                self._lock.notify_all()
-            for file in batch:
-                yield maker.make(file)
-
-    async def _read(self) -> None:
+    async def fill(self, chunks: AsyncIterable[bytes]) -> None:
+        """Read the source into the buffer, at most `_BUFFER_BYTES` ahead of the parser."""
+        failure: Exception | None = None
         try:
-            async for chunk in self._chunks:
-                if not await self._put(chunk):
+            async for chunk in chunks:
+                if chunk:
+                    self._add(chunk)
+                while self.buffered >= _BUFFER_BYTES and not self._stopped:
+                    self._space.clear()
+                    await self._space.wait()
+                if self._stopped:
                     return
-            await self._put(_End())
-        except Exception as error:  # handed to the worker, which raises it in order
-            await self._put(_Failure(error))
+        except Exception as error:  # raised to the parser in order, after the bytes before it
+            failure = error
+        with self._lock:
+            self.ended, self._failure = True, failure
+            self._lock.notify_all()
+        self._became_ready.set()
 
-    async def _put(self, item: bytes | _End | _Failure) -> bool:
-        size = len(item) if isinstance(item, bytes) else 0
+    def _add(self, chunk: bytes) -> None:
+        with self._lock:
+            self._chunks.append(chunk)
+            self.buffered += len(chunk)
+            self._lock.notify_all()
+        if self.buffered >= _AMPLE_BYTES:
+            self._became_ready.set()
+
+    async def wait_until_ready(self, patience: float) -> bool:
+        """True when a step may run on the event loop within `patience` seconds."""
+        self._became_ready.clear()
+        if self.ready:
+            return True
+        try:
+            async with asyncio.timeout(patience):
+                await self._became_ready.wait()
+        except TimeoutError:
+            return False
+        return True
+
+    def source(self) -> Iterator[bytes]:
+        on_loop = threading.get_ident  # where each pull runs decides whether it may wait
         while True:
             with self._lock:
-                if self._stopped:
-                    return False
-                if self._inbox_bytes < _INBOX_BYTES or not self._inbox:
-                    self._inbox.append(item)
-                    self._inbox_bytes += size
-                    self._lock.notify_all()
-                    return True
-                space = self._space = self._loop.create_future()
-            await space
+                while not self._chunks:
+                    if self.ended:
+                        if self._failure is not None:
+                            raise self._failure
+                        return
+                    if on_loop() == self._loop_thread:
+                        raise _Starved
+                    if self._stopped or self._loop.is_closed():
+                        raise _Stop
+                    self._lock.wait(_POLL_SECONDS)
+                chunk = self._chunks.popleft()
+                self.buffered -= len(chunk)
+                low = self.buffered < _BUFFER_BYTES
+            if low:
+                self._make_space()
+            yield chunk
 
-    async def close(self) -> None:
+    def _make_space(self) -> None:
+        if threading.get_ident() == self._loop_thread:
+            self._space.set()
+        else:
+            with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits
+                self._loop.call_soon_threadsafe(self._space.set)
+
+    def stop(self) -> None:
         with self._lock:
             self._stopped = True
             self._lock.notify_all()
-        if self._reader is not None and not self._reader.done():
-            self._reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._reader
-
-    # -- worker side
-
-    def _work(self) -> None:
-        try:
-            reader = _ZipReader(self._source(), self._max_entry_size)
-            for file in reader.files():
-                self._pending.append(file)
-                self._pending_bytes += len(file.data)
-                if len(self._pending) >= _BATCH_FILES or self._pending_bytes >= _BATCH_BYTES:
-                    self._flush()
-            self._flush()
-            self._send(_End(reader.listing, reader.received))
-        except _Stop:
-            return
-        except BaseException as error:
-            with contextlib.suppress(_Stop):
-                self._flush()
-                self._send(_Failure(error))
-
-    def _source(self) -> Iterator[bytes]:
-        while True:
-            item = self._take()
-            if isinstance(item, _End):
-                return
-            if isinstance(item, _Failure):
-                raise item.error
-            yield item
-
-    def _take(self) -> bytes | _End | _Failure:
-        with self._lock:
-            ready = bool(self._inbox)
-        if not ready:
-            self._flush()  # about to wait for bytes: hand over what is ready first
-        with self._lock:
-            while not self._inbox:
-                self._wait()
-            item = self._inbox.popleft()
-            if isinstance(item, bytes):
-                self._inbox_bytes -= len(item)
-            if self._space is not None and self._inbox_bytes <= _INBOX_BYTES // 2:
-                space, self._space = self._space, None
-                self._loop.call_soon_threadsafe(_wake, space)
-            return item
-
-    def _wait(self) -> None:
-        """Wait on the condition (lock held); give up when the consumer or its loop is gone."""
-        if self._stopped or self._loop.is_closed():
-            raise _Stop
-        self._lock.wait(_POLL_SECONDS)
-        if self._stopped or self._loop.is_closed():
-            raise _Stop
-
-    def _flush(self) -> None:
-        if not self._pending:
-            return
-        batch, size = self._pending, self._pending_bytes
-        self._pending, self._pending_bytes = [], 0
-        with self._lock:
-            while self._outbox_bytes > 0 and self._outbox_bytes + size > _OUTBOX_BYTES:
-                self._wait()
-            self._outbox_bytes += size
-        self._send(batch)
-
-    def _send(self, message: list[_File] | _End | _Failure) -> None:
-        try:
-            self._loop.call_soon_threadsafe(self._outbox.put_nowait, message)
-        except RuntimeError:  # the loop is closed
-            raise _Stop from None
+        self._space.set()
 
 
-def _wake(future: asyncio.Future[None]) -> None:
-    if not future.done():
-        future.set_result(None)
+def _step(steps: Iterator[_File | None]) -> object:
+    try:
+        return next(steps, _DONE)
+    except _Starved:
+        raise errors.InvalidResponseError(
+            f"prompt-log archive needs more than {_AMPLE_BYTES:,} bytes of lookahead in one "
+            "step (a far larger central directory than the documented 1,000 logs give)"
+        ) from None
 
 
 async def stream_entries(
@@ -719,15 +696,52 @@ async def stream_entries(
     *,
     max_entry_size: int = DEFAULT_MAX_ENTRY_SIZE,
 ) -> AsyncIterator[PromptLogEntry]:
-    """`iter_entries` over an async byte source, unzipped in a worker thread as bytes arrive.
+    """`iter_entries` over an async byte source, each entry as soon as its bytes arrived.
 
-    Leaving the loop early (``break``, an exception, cancellation) stops the worker
-    and the download; use ``contextlib.aclosing`` to do so at once rather than when
-    the generator is garbage-collected.
+    Leaving the loop early (``break``, an exception, cancellation) stops the download
+    and any worker; use ``contextlib.aclosing`` to do so at once rather than when the
+    generator is garbage-collected.
     """
-    pipeline = _Pipeline(chunks, check_max_entry_size(max_entry_size))
+    limit = check_max_entry_size(max_entry_size)
+    loop = asyncio.get_running_loop()
+    feed = _Feed(loop)
+    reader = _ZipReader(feed.source(), limit)
+    steps = reader.steps()
+    maker = _EntryMaker()
+    filler = asyncio.create_task(feed.fill(chunks))
+    worker: ThreadPoolExecutor | None = None
+    in_worker: asyncio.Future[object] | None = None
+    waiting_since: float | None = None  # since when the lookahead is short
     try:
-        async for entry in pipeline.entries():
-            yield entry
+        while True:
+            if feed.ready:
+                waiting_since = None
+                step = _step(steps)
+            else:
+                now = loop.time()
+                waiting_since = now if waiting_since is None else waiting_since
+                patience = waiting_since + _PATIENCE_SECONDS - now
+                if patience > 0 and await feed.wait_until_ready(patience):
+                    continue
+                # The lookahead fills slower than that: step in a worker, which may wait.
+                if worker is None:
+                    worker = ThreadPoolExecutor(1, thread_name_prefix="amigo-prompt-logs")
+                in_worker = loop.run_in_executor(worker, _step, steps)
+                step = await in_worker
+            if step is _DONE:
+                break
+            if isinstance(step, _File):
+                yield maker.make(step)
+        maker.verify(reader.listing, reader.received)
     finally:
-        await pipeline.close()
+        feed.stop()
+        if in_worker is not None:
+            await asyncio.wait([in_worker])  # a step still waiting for bytes unwinds with _Stop
+            if not in_worker.cancelled():
+                in_worker.exception()  # retrieved: nobody else will
+        steps.close()
+        filler.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await filler
+        if worker is not None:
+            worker.shutdown(wait=False)

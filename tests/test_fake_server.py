@@ -52,7 +52,9 @@ def test_retry_after_header_is_whole_seconds_rounded_up() -> None:
     assert SlidingWindow.header_seconds(1.2) == "2"
 
 
-async def _get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+async def _get(
+    url: str, headers: dict[str, str] | None = None
+) -> tuple[int, dict[str, str], bytes]:
     async with aiohttp.ClientSession() as session, session.get(url, headers=headers) as response:
         return response.status, dict(response.headers), await response.read()
 

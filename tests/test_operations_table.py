@@ -22,15 +22,35 @@ _DOCUMENTED = [
     ("get-agents", "GET", "/v1/{organization}/organization/agent"),
     ("create-agent-version", "POST", "/v1/{organization}/organization/agent/{agent_id}/"),
     ("delete-agent", "DELETE", "/v1/{organization}/organization/agent/{agent_id}/"),
-    ("create-service-hierarchical-state-machine", "POST", "/v1/{organization}/organization/service_hierarchical_state_machine"),
-    ("get-service-hierarchical-state-machines", "GET", "/v1/{organization}/organization/service_hierarchical_state_machine"),
-    ("create-service-hierarchical-state-machine-version", "POST", "/v1/{organization}/organization/service_hierarchical_state_machine/{service_hierarchical_state_machine_id}/"),
-    ("delete-service-hierarchical-state-machine", "DELETE", "/v1/{organization}/organization/service_hierarchical_state_machine/{state_machine_id}/"),
+    (
+        "create-service-hierarchical-state-machine",
+        "POST",
+        "/v1/{organization}/organization/service_hierarchical_state_machine",
+    ),
+    (
+        "get-service-hierarchical-state-machines",
+        "GET",
+        "/v1/{organization}/organization/service_hierarchical_state_machine",
+    ),
+    (
+        "create-service-hierarchical-state-machine-version",
+        "POST",
+        "/v1/{organization}/organization/service_hierarchical_state_machine/{service_hierarchical_state_machine_id}/",
+    ),
+    (
+        "delete-service-hierarchical-state-machine",
+        "DELETE",
+        "/v1/{organization}/organization/service_hierarchical_state_machine/{state_machine_id}/",
+    ),
     ("create-api-key", "POST", "/v1/{organization}/organization/api_key/"),
     ("get-api-keys", "GET", "/v1/{organization}/organization/api_key/"),
     ("delete-api-key", "DELETE", "/v1/{organization}/organization/api_key/{api_key_id}/"),
     ("get-agent-versions", "GET", "/v1/{organization}/organization/agent/{agent_id}/version"),
-    ("get-service-hierarchical-state-machine-versions", "GET", "/v1/{organization}/organization/service_hierarchical_state_machine/{service_hierarchical_state_machine_id}/version"),
+    (
+        "get-service-hierarchical-state-machine-versions",
+        "GET",
+        "/v1/{organization}/organization/service_hierarchical_state_machine/{service_hierarchical_state_machine_id}/version",
+    ),
     ("get-user-dimensions", "GET", "/v1/{organization}/organization/user_dimensions/"),
     ("sign-in-with-api-key", "POST", "/v1/{organization}/user/signin_with_api_key"),
     ("get-prompt-logs", "GET", "/v1/{organization}/admin/get_prompt_logs/"),
@@ -78,4 +98,6 @@ def test_method_and_path_match_the_documents(operation_id: str, method: str, pat
 def test_git_interface_takes_get_and_post_on_one_path() -> None:
     rows = [row for row in _DOCUMENTED if row[0] == "access-git-interface"]
     assert {method for _, method, _ in rows} == {"GET", "POST"}
-    assert {path for _, _, path in rows} == {"/v1/{organization}" + OPERATIONS["access-git-interface"].path}
+    assert {path for _, _, path in rows} == {
+        "/v1/{organization}" + OPERATIONS["access-git-interface"].path
+    }

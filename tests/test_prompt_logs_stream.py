@@ -45,12 +45,12 @@ async def entries_until_error(
 
 
 def workers_alive() -> int:
-    return sum(1 for thread in threading.enumerate() if thread.name == "amigo-prompt-logs")
+    return sum(1 for thread in threading.enumerate() if thread.name.startswith("amigo-prompt-logs"))
 
 
 def _join_workers() -> None:
     for thread in threading.enumerate():
-        if thread.name == "amigo-prompt-logs":
+        if thread.name.startswith("amigo-prompt-logs"):
             thread.join(3.0)
 
 
@@ -329,9 +329,8 @@ async def test_cancelling_the_consumer_stops_the_worker() -> None:
 async def test_a_slow_consumer_pauses_the_download_instead_of_buffering_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(prompt_logs, "_INBOX_BYTES", 64 * 1024)
-    monkeypatch.setattr(prompt_logs, "_OUTBOX_BYTES", 256 * 1024)
-    monkeypatch.setattr(prompt_logs, "_BATCH_BYTES", 64 * 1024)
+    monkeypatch.setattr(prompt_logs, "_AMPLE_BYTES", 64 * 1024)
+    monkeypatch.setattr(prompt_logs, "_BUFFER_BYTES", 128 * 1024)
     data = PromptLogData()
     data.add_generated("big/", 200, file_size=50_000, variants=3)
     archive = data.archive("big/")
@@ -425,3 +424,44 @@ def test_streaming_256_mb_keeps_peak_memory_far_below_the_archive() -> None:
 
     assert total == 500 * 2 * 256 * 1024
     assert peak_kib < 150 * 1024
+
+
+# -- where the steps run ------------------------------------------------------------
+
+
+async def test_a_fast_source_is_parsed_on_the_event_loop_without_a_thread() -> None:
+    data = PromptLogData()
+    data.add_generated("fast/", 300, file_size=20_000)
+    archive = data.archive("fast/")
+    assert len(archive) > 2 * prompt_logs._AMPLE_BYTES
+
+    async def source() -> AsyncIterator[bytes]:
+        for start in range(0, len(archive), 65536):
+            yield archive[start : start + 65536]
+
+    before = workers_alive()
+    entries = [entry async for entry in prompt_logs.stream_entries(source())]
+    assert len(entries) == 600
+    assert workers_alive() == before  # no worker was ever started
+
+
+async def test_too_little_lookahead_is_a_clear_error_not_a_hang(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A step on the event loop may never wait for bytes; if it would, the stream says so."""
+    monkeypatch.setattr(prompt_logs, "_AMPLE_BYTES", 64)
+    data = PromptLogData()
+    data.add_generated("tiny/", 20, file_size=20_000)
+    archive = data.archive("tiny/")
+
+    async def source() -> AsyncIterator[bytes]:
+        for start in range(0, len(archive), 1000):
+            yield archive[start : start + 1000]
+            await asyncio.sleep(0)
+
+    with pytest.raises(errors.InvalidResponseError, match="lookahead"):
+        await asyncio.wait_for(consume_all(prompt_logs.stream_entries(source())), 10)
+
+
+async def consume_all(entries: AsyncIterator[PromptLogEntry]) -> int:
+    return sum([1 async for _ in entries])
