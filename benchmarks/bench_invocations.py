@@ -22,7 +22,7 @@ import statistics
 import time
 from typing import Any
 
-import amigo_async.resources.tools as tools_module
+import amigo_async.resources._listing as listing_module
 from amigo_async import AmigoClient, RateLimit
 from amigo_async.models import converter
 from amigo_async.models.tools import ToolInvocationList
@@ -41,7 +41,7 @@ class _Timer:
 
 
 def _timed_structure(timer: _Timer) -> Any:
-    original = tools_module.structure_response
+    original = listing_module.structure_response
 
     def structure_response(body: Any, cls: Any, operation_id: str) -> Any:
         started = time.perf_counter()
@@ -75,7 +75,7 @@ async def end_to_end(count: int) -> dict[str, float]:
         _ = fake.state.tools.invocations  # generate the data before the clock starts
         waiting, structuring = _Timer(), _Timer()
         original, timed = _timed_structure(structuring)
-        tools_module.structure_response = timed
+        listing_module.structure_response = timed
         try:
             async with fake.client(rate_limits=raised) as client:
                 _timed_requests(client, waiting)
@@ -86,7 +86,7 @@ async def end_to_end(count: int) -> dict[str, float]:
                 wall = time.perf_counter() - started
                 throttled = client.stats.throttled_seconds
         finally:
-            tools_module.structure_response = original
+            listing_module.structure_response = original
     assert received == count, (received, count)
     return {
         "items": received,
