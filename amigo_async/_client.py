@@ -411,8 +411,12 @@ class AmigoClient:
             headers.update(extra)
         return headers
 
+    def _bucket_key(self, operation: Operation) -> str:
+        """Names the (credential, operation) bucket; the identity is a hash, never a secret."""
+        return f"{self._credentials.identity}:{operation.id}"
+
     async def _acquire(self, operation: Operation) -> Permit:
-        key = f"{self._credentials.identity}:{operation.id}"
+        key = self._bucket_key(operation)
         limit = self._limits.get(operation.id)
         started = time.monotonic()
         permit = await self._backend.acquire(key, limit)
@@ -430,7 +434,7 @@ class AmigoClient:
         if delay is None:
             interval = limit.interval if limit else 1.0
             delay = min(interval * 2**n, limit.per_seconds if limit else 60.0)
-        key = f"{self._credentials.identity}:{operation.id}"
+        key = self._bucket_key(operation)
         await self._backend.pause(key, limit, delay)
         logger.warning("%s: 429 from the server; pausing %.2fs", operation.id, delay)
         return delay
@@ -440,7 +444,7 @@ class AmigoClient:
     ) -> None:
         """Follow X-RateLimit-* when a server sends them: a lower limit, fewer sends left."""
         limit = self._limits.get(operation.id)
-        key = f"{self._credentials.identity}:{operation.id}"
+        key = self._bucket_key(operation)
         announced = headers.get("X-RateLimit-Limit", "")
         if limit is not None and announced.isdigit():
             await self._backend.learn_limit(key, limit, int(announced))

@@ -133,12 +133,9 @@ class Progress:
     # -- rendering ------------------------------------------------------------
 
     def _counters(self) -> str:
-        """The figures, " | "-separated, the items done first (subclasses add their own)."""
-        elapsed = max(self._clock() - self._started, 1e-9)
+        """The figures, " | "-separated: items done, `_figures`, failures and limiter waits."""
         done = f"{self.done}/{self.total}" if self.total is not None else f"{self.done}"
-        parts = [f"{done} {self.items}"]
-        parts.append(f"{self.records:,} {self.records_label}")
-        parts.append(f"{format_bytes(self.bytes)} ({format_bytes(self.bytes / elapsed)}/s)")
+        parts = [f"{done} {self.items}", *self._figures()]
         if self.failed:
             parts.append(f"{self.failed} failed")
         if self.stats is not None:
@@ -146,6 +143,14 @@ class Progress:
             if self.stats.rate_limited:
                 parts.append(f"{self.stats.rate_limited} x 429")
         return " | ".join(parts)
+
+    def _figures(self) -> list[str]:
+        """What the work has produced so far; subclasses show their own units."""
+        elapsed = max(self._clock() - self._started, 1e-9)
+        return [
+            f"{self.records:,} {self.records_label}",
+            f"{format_bytes(self.bytes)} ({format_bytes(self.bytes / elapsed)}/s)",
+        ]
 
     def _current(self) -> str:
         """The latest item started, shortened, and how many others run with it."""

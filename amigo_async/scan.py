@@ -717,19 +717,8 @@ class _ScanDisplay(Progress):
             detail += f"; {type(error).__name__}: {error}"
         self.finish(str(query), ok=error is None, detail=detail)
 
-    def _counters(self) -> str:
-        parts = [
-            f"{self.done}/{self.total} {self.items}",
-            f"{self.pages:,} pages",
-            f"{self.records:,} {self.records_label}",
-        ]
-        if self.failed:
-            parts.append(f"{self.failed} failed")
-        if self.stats is not None:
-            parts.append(f"rate-limit waits {self.stats.throttled_seconds:.1f}s")
-            if self.stats.rate_limited:
-                parts.append(f"{self.stats.rate_limited} x 429")
-        return " | ".join(parts)
+    def _figures(self) -> list[str]:
+        return [f"{self.pages:,} pages", f"{self.records:,} {self.records_label}"]
 
 
 _DEMO_TOOLS = 6
