@@ -10,6 +10,7 @@ import abc
 import asyncio
 import base64
 import hashlib
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -26,6 +27,11 @@ SignIn = Callable[[], Awaitable[tuple[str, datetime]]]
 
 # Refresh this long before the server's expiry, or at a tenth of a short lifetime.
 _REFRESH_MARGIN_SECONDS = 60.0
+# A token that arrives already expired (a clock skew, a wrong server) is used this
+# long before signing in again, instead of signing in before every call.
+_EXPIRED_TOKEN_REUSE_SECONDS = 30.0
+
+logger = logging.getLogger("amigo_async")
 
 
 def _identity(*parts: str) -> str:
@@ -66,13 +72,25 @@ class Credentials(abc.ABC):
     def invalidate(self, token: str) -> None:
         """`token` was refused (401); forget it if it is still the current one."""
 
+    def accepted(self, token: str) -> None:
+        """`token` was just accepted: a later 401 for it is worth a fresh sign-in again."""
+
     @abc.abstractmethod
     def user_id(self) -> str | None: ...
 
-    async def authorization(self, sign_in: SignIn) -> tuple[str, str]:
-        """(token, Authorization header value)."""
+    async def authorization(self, sign_in: SignIn, *, bearer: bool = False) -> tuple[str, str]:
+        """(token, Authorization header value); `bearer` for operations that take only Bearer."""
         token = await self.token(sign_in)
-        return token, _authorization(self.scheme, token, self.organization, self.user_id())
+        scheme: AuthScheme = "bearer" if bearer else self.scheme
+        return token, _authorization(scheme, token, self.organization, self.user_id())
+
+    def _secret_forms(self, token: str | None) -> tuple[str, ...]:
+        """The token and, for Basic, the base64 credential it travels in."""
+        if not token:
+            return ()
+        if self.scheme != "basic":
+            return (token,)
+        return (token, _authorization("basic", token, self.organization, self.user_id())[6:])
 
 
 @attrs.define(repr=False)
@@ -90,7 +108,7 @@ class TokenCredentials(Credentials):
 
     @property
     def secrets(self) -> tuple[str, ...]:
-        return (self._token,)
+        return self._secret_forms(self._token)
 
     async def token(self, sign_in: SignIn) -> str:
         return self._token
@@ -107,7 +125,9 @@ class ApiKeyCredentials(Credentials):
     """An API key: signs in once, refreshes before `expires_at`, and again after a 401.
 
     When a hundred coroutines need a token at the same moment, one signs in and
-    the others wait for its answer.
+    the others wait for its answer. A token fresh from a sign-in that a 401 caused
+    is not dropped when it is refused too: the key itself lacks the right, and
+    signing in again for every refused caller would only burn the sign-in limit.
     """
 
     _api_key: str
@@ -120,6 +140,9 @@ class ApiKeyCredentials(Credentials):
     _expires_at: float = attrs.field(default=0.0, init=False)
     _refresh_at: float = attrs.field(default=0.0, init=False)
     _lock: asyncio.Lock | None = attrs.field(default=None, init=False)
+    _after_refusal: bool = attrs.field(default=False, init=False)
+    _current_after_refusal: bool = attrs.field(default=False, init=False)
+    _warned_expired: bool = attrs.field(default=False, init=False)
     sign_ins: int = attrs.field(default=0, init=False)
 
     @property
@@ -128,7 +151,7 @@ class ApiKeyCredentials(Credentials):
 
     @property
     def secrets(self) -> tuple[str, ...]:
-        return tuple(s for s in (self._api_key, self._current) if s)
+        return (self._api_key, *self._secret_forms(self._current))
 
     @property
     def api_key(self) -> str:
@@ -140,9 +163,15 @@ class ApiKeyCredentials(Credentials):
     def can_refresh(self) -> bool:
         return True
 
-    def invalidate(self, token: str) -> None:
+    def accepted(self, token: str) -> None:
         if token == self._current:
-            self._current = None
+            self._current_after_refusal = False
+
+    def invalidate(self, token: str) -> None:
+        if token != self._current or self._current_after_refusal:
+            return
+        self._current = None
+        self._after_refusal = True
 
     def _fresh(self) -> str | None:
         if self._current is not None and self.clock() < self._refresh_at:
@@ -161,13 +190,26 @@ class ApiKeyCredentials(Credentials):
                 return token
             token, expires_at = await sign_in()
             self.sign_ins += 1
-            now = self.clock()
-            expires = expires_at.timestamp()
-            lifetime = max(0.0, expires - now)
-            self._current = token
-            self._expires_at = expires
-            self._refresh_at = expires - min(_REFRESH_MARGIN_SECONDS, lifetime / 10)
+            self._remember(token, expires_at.timestamp())
             return token
+
+    def _remember(self, token: str, expires: float) -> None:
+        now = self.clock()
+        lifetime = expires - now
+        self._current = token
+        self._current_after_refusal, self._after_refusal = self._after_refusal, False
+        self._expires_at = expires
+        if lifetime <= 0:
+            if not self._warned_expired:
+                self._warned_expired = True
+                logger.warning(
+                    "sign-in returned a token whose expires_at is already past; "
+                    "using it for %.0fs before signing in again",
+                    _EXPIRED_TOKEN_REUSE_SECONDS,
+                )
+            self._refresh_at = now + _EXPIRED_TOKEN_REUSE_SECONDS
+        else:
+            self._refresh_at = expires - min(_REFRESH_MARGIN_SECONDS, lifetime / 10)
 
     def __repr__(self) -> str:
         return (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import math
+import socket
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
@@ -12,6 +13,7 @@ import aiohttp
 import attrs
 from yarl import URL
 
+from ._limits import RateLimit
 from ._operations import TimeoutKind
 
 __all__ = ["REGIONS", "RetryPolicy", "Timeouts", "resolve_base_url"]
@@ -43,9 +45,13 @@ def _seconds(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
 class Timeouts:
     """Seconds allowed per kind of operation.
 
-    `total` bounds an ordinary call; `long_total` the operations that take minutes
-    (publishing a tool version takes 1-5 minutes per the docs); streamed bodies have
-    no total but fail after `stream_idle` seconds of silence on the socket.
+    `total` bounds a whole ordinary call, retries and backoff included (time spent
+    waiting for the client's own rate limiter is bounded separately, by the limits
+    and `RetryPolicy.max_server_pause`); `long_total` does the same for the
+    operations that take minutes (publishing a tool version takes 1-5 minutes per
+    the docs). For a streamed body `total` bounds the wait for the answer's
+    headers; the body itself may take as long as it needs but fails after
+    `stream_idle` seconds of silence on the socket.
     """
 
     connect: float | None = attrs.field(default=15.0, validator=_seconds)
@@ -75,6 +81,11 @@ class RetryPolicy:
     max_rate_limited: int = 6  # 429s tolerated per request before RateLimitError
     backoff_base: float = 0.5
     backoff_max: float = 20.0
+    max_server_pause: float | None = None
+    """The longest pause a server's Retry-After / X-RateLimit-Reset may impose, in
+    seconds. None: twice the operation's documented window (120 s for a limit per
+    minute). A longer hint ends the call with `RateLimitError` carrying the hint,
+    and no pause is recorded, so one wild header never stalls other callers."""
 
     def __attrs_post_init__(self) -> None:
         for name in ("max_attempts", "max_rate_limited"):
@@ -83,18 +94,37 @@ class RetryPolicy:
                 raise ValueError(f"RetryPolicy.{name} must be an integer >= 1, got {value!r}")
         if not (self.backoff_base > 0 and self.backoff_max >= self.backoff_base):
             raise ValueError("RetryPolicy needs 0 < backoff_base <= backoff_max")
+        _seconds(self, attrs.fields(RetryPolicy).max_server_pause, self.max_server_pause)
+
+    def server_pause_cap(self, limit: RateLimit | None) -> float:
+        """Seconds a server hint may pause `limit`'s operation (see `max_server_pause`)."""
+        if self.max_server_pause is not None:
+            return self.max_server_pause
+        return _SERVER_PAUSE_WINDOWS * (limit.per_seconds if limit else 60.0)
 
 
-_LOOPBACK_NAMES = {"localhost", "localhost.localdomain"}
+_SERVER_PAUSE_WINDOWS = 2.0
+_FORBIDDEN_URL_CHARS = frozenset("\r\n\x00\t ")
 
 
 def _is_loopback(host: str) -> bool:
-    if host.lower() in _LOOPBACK_NAMES or host.lower().endswith(".localhost"):
-        return True
+    """A literal loopback address, or a name whose every address is loopback.
+
+    A name is resolved rather than trusted by its spelling: `x.localhost` counts
+    only when it really resolves to loopback on this machine.
+    """
     try:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
+        pass
+    try:
+        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError):
         return False
+    addresses = {info[4][0] for info in infos}
+    return bool(addresses) and all(
+        ipaddress.ip_address(str(address).split("%")[0]).is_loopback for address in addresses
+    )
 
 
 def resolve_base_url(base_url: str | None, region: str | None) -> URL:
@@ -110,6 +140,8 @@ def resolve_base_url(base_url: str | None, region: str | None) -> URL:
         base_url = REGIONS[name]
     if not isinstance(base_url, str):
         raise TypeError(f"base_url must be a string, not {type(base_url).__name__}")
+    if not _FORBIDDEN_URL_CHARS.isdisjoint(base_url):
+        raise ValueError("base_url must not contain whitespace, line breaks or NUL")
     url = URL(base_url.rstrip("/"))
     if url.scheme not in ("https", "http") or not url.host:
         raise ValueError(f"base_url must be an absolute http(s) URL, got {base_url!r}")

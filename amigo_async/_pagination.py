@@ -12,13 +12,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import attrs
 
 from .errors import PaginationError
 
-__all__ = ["AsyncPager", "Page"]
+__all__ = ["DEFAULT_MAX_EMPTY_PAGES", "AsyncPager", "Page", "PagingFacts", "page_of"]
+
+DEFAULT_MAX_EMPTY_PAGES = 10
+"""Empty pages in a row that still claim `has_more` before the pager gives up: a
+server that answers like that forever would otherwise be paged forever."""
 
 T = TypeVar("T")
 
@@ -40,7 +44,31 @@ class Page(Generic[T]):
 PageFetcher = Callable[[Any], Awaitable[Page[T]]]
 
 
-def _check_max_items(max_items: int | None) -> int | None:
+class PagingFacts(Protocol):
+    """What the documents say about one paginated list (see the operations table)."""
+
+    @property
+    def items_field(self) -> str: ...
+    @property
+    def token_field(self) -> str: ...
+    @property
+    def cap(self) -> int: ...
+    @property
+    def first_token(self) -> int: ...
+
+
+def page_of(answer: Any, paging: PagingFacts) -> Page[Any]:
+    """One structured list answer as a `Page`."""
+    filter_values = getattr(answer, "filter_values", None)
+    return Page(
+        items=getattr(answer, paging.items_field),
+        has_more=answer.has_more,
+        next_token=getattr(answer, paging.token_field),
+        extra={"filter_values": filter_values} if filter_values is not None else {},
+    )
+
+
+def check_max_items(max_items: int | None) -> int | None:
     if max_items is None:
         return None
     if isinstance(max_items, bool) or not isinstance(max_items, int):
@@ -65,7 +93,7 @@ class AsyncPager(Generic[T]):
         self._fetch = fetch
         self._first_token = first_token
         self._operation_id = operation_id
-        self._max_items = _check_max_items(max_items)
+        self._max_items = check_max_items(max_items)
         self._prefetch = prefetch
 
     def __aiter__(self) -> AsyncIterator[T]:
@@ -89,6 +117,7 @@ class AsyncPager(Generic[T]):
             return
         seen: set[Any] = {self._first_token}
         fetched_items = 0
+        empty_in_a_row = 0
         pending: asyncio.Task[Page[T]] | None = asyncio.ensure_future(
             self._fetch(self._first_token)
         )
@@ -104,6 +133,12 @@ class AsyncPager(Generic[T]):
                     yield page
                     return
                 token = page.next_token
+                empty_in_a_row = 0 if page.items else empty_in_a_row + 1
+                if empty_in_a_row >= DEFAULT_MAX_EMPTY_PAGES:
+                    raise PaginationError(
+                        f"{empty_in_a_row} empty pages in a row still claim has_more",
+                        operation_id=self._operation_id,
+                    )
                 if token in seen:
                     yield page  # deliver what arrived, then refuse to loop
                     raise PaginationError(

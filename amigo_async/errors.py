@@ -11,9 +11,12 @@
     │   ├── UnprocessableEntityError    422
     │   ├── RateLimitError              429 (after the client's own retries)
     │   ├── ServiceUnavailableError     503
-    │   └── ServerError                 any other 5xx (and unexpected statuses)
+    │   ├── ServerError                 any other 5xx
+    │   ├── UnexpectedStatusError       a 1xx, 3xx or 4xx the documents do not describe
+    │   │   └── RedirectError               a redirect: never followed (credentials stay home)
+    │   └── ConversationEventError      an `error` event inside a 200 NDJSON stream
     ├── TransportError              no usable answer: connection refused or reset, timeout
-    ├── InvalidResponseError        an answer we cannot read (not JSON, wrong shape)
+    ├── InvalidResponseError        an answer we cannot read (not JSON, wrong shape, too big)
     ├── PaginationError             a server repeated a continuation token
     ├── RateLimitBackendError       the shared rate-limit store (Redis) failed or timed out
     └── TruncatedStreamError        a prompt-log download ended before a complete zip
@@ -28,23 +31,29 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+import attrs
+
 __all__ = [
     "APIStatusError",
     "AmigoError",
     "AuthenticationError",
     "BadRequestError",
     "ConflictError",
+    "ConversationEventError",
+    "ErrorContext",
     "InvalidResponseError",
     "NotFoundError",
     "PaginationError",
     "PermissionDeniedError",
     "RateLimitBackendError",
     "RateLimitError",
+    "RedirectError",
     "RequestTimeoutError",
     "ServerError",
     "ServiceUnavailableError",
     "TransportError",
     "TruncatedStreamError",
+    "UnexpectedStatusError",
     "UnprocessableEntityError",
     "error_for_status",
     "sanitize",
@@ -61,7 +70,13 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 def sanitize(text: str, secrets: Iterable[str] = (), *, limit: int = _EXCERPT_CHARS) -> str:
-    """A short excerpt of `text` with credentials and JWT-shaped strings removed."""
+    """A short excerpt of `text` with credentials and JWT-shaped strings removed.
+
+    The text is cut before any pattern runs, so a huge body costs no more than a
+    short one; the margin keeps a secret that straddles the excerpt's end whole
+    enough to be recognised and removed.
+    """
+    text = text[: limit * 4 + 512]
     for secret in secrets:
         if secret:
             text = text.replace(secret, "[redacted]")
@@ -72,6 +87,20 @@ def sanitize(text: str, secrets: Iterable[str] = (), *, limit: int = _EXCERPT_CH
     if len(text) > limit:
         text = text[:limit] + "…"
     return text
+
+
+@attrs.frozen
+class ErrorContext:
+    """Where an error happened: what a body parser adds to the errors it raises."""
+
+    operation_id: str | None = None
+    method: str | None = None
+    path: str | None = None
+    status: int | None = None
+    request_id: str | None = None
+
+    def as_kwargs(self) -> dict[str, Any]:
+        return attrs.asdict(self)
 
 
 class AmigoError(Exception):
@@ -168,7 +197,36 @@ class ServiceUnavailableError(APIStatusError):
 
 
 class ServerError(APIStatusError):
-    """Any other 5xx, or a status the documents do not describe."""
+    """Any other 5xx."""
+
+
+class UnexpectedStatusError(APIStatusError):
+    """A 1xx, 3xx or 4xx status that no document describes for this operation."""
+
+
+class RedirectError(UnexpectedStatusError):
+    """The server answered with a redirect.
+
+    The Amigo API documents none, and following one could carry the API key or
+    token to another origin, so the client never follows it. `location` names only
+    the target's origin, never its path or query.
+    """
+
+    def __init__(self, message: str, *, location: str | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.location = location
+
+
+class ConversationEventError(APIStatusError):
+    """The server reported an error as an `error` event inside a 200 stream.
+
+    `status` comes from the event's `http_error_code`; every event before it was
+    delivered first.
+    """
+
+    def __init__(self, message: str, *, conversation_id: str | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.conversation_id = conversation_id
 
 
 class TransportError(AmigoError):
@@ -232,4 +290,8 @@ _BY_STATUS: dict[int, type[APIStatusError]] = {
 
 
 def error_for_status(status: int) -> type[APIStatusError]:
-    return _BY_STATUS.get(status, ServerError)
+    if status in _BY_STATUS:
+        return _BY_STATUS[status]
+    if 300 <= status < 400:
+        return RedirectError
+    return ServerError if status >= 500 else UnexpectedStatusError

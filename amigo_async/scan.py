@@ -44,9 +44,7 @@ from typing import TYPE_CHECKING, Any, Protocol, Self, TextIO, cast
 import attrs
 
 from . import cli
-from ._pagination import AsyncPager, Page
-from ._progress import Progress
-from ._validation import (
+from ._checks import (
     check_aware_datetime,
     check_non_empty,
     check_object_id,
@@ -55,6 +53,8 @@ from ._validation import (
     check_str_list,
     parse_iso_duration,
 )
+from ._pagination import AsyncPager, Page
+from ._progress import Progress
 from .models.tools import (
     INVOCATION_SOURCE_TYPES,
     FailedInvocationStatus,

@@ -52,3 +52,15 @@ class _ResponseWithStreamWriter(aiohttp.ClientResponse):
 
 
 aioresponses.core.ClientResponse = _ResponseWithStreamWriter  # type: ignore[misc]
+
+
+async def send_raw(
+    fake: FakeAmigoServer, method: str, path: str, *, json: Any = None
+) -> tuple[int, str]:
+    """Send a request the client would refuse to build, straight to the fake (its own checks)."""
+    url = f"{fake.url}/v1/{fake.organization}{path}"
+    headers = {"Authorization": f"Bearer {fake.token}"}
+    async with aiohttp.ClientSession() as session, session.request(
+        method, url, json=json, headers=headers
+    ) as response:
+        return response.status, await response.text()

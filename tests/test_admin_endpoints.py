@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import send_raw
 
 from amigo_async import AmigoClient, RetryPolicy, errors
 from amigo_async.models import Column, LLMModel
@@ -94,8 +95,8 @@ async def test_a_query_that_is_not_text_is_refused_before_sending(
     assert fake.requests == []
 
 
-async def test_the_fake_refuses_an_asynchronous_query_with_422(client: AmigoClient) -> None:
-    with pytest.raises(errors.UnprocessableEntityError):
-        await client._request_json(
-            "submit-sql-query", json_body={"sql_query": "select 1", "async_query": True}
-        )
+async def test_the_fake_refuses_an_asynchronous_query_with_422(fake: FakeAmigoServer) -> None:
+    status, _ = await send_raw(
+        fake, "POST", "/admin/sql_query", json={"sql_query": "select 1", "async_query": True}
+    )
+    assert status == 422

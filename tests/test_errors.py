@@ -104,8 +104,8 @@ async def test_repr_of_client_and_credentials_hide_secrets(fake: FakeAmigoServer
     client = fake.client(api_key=fake.api_key, api_key_id=fake.api_key_id, user_id=fake.user_id)
     async with client:
         await client.admin.get_models()
-        current = client._credentials.secrets
-        texts = [repr(client), str(client), repr(client._credentials)]
+        current = client._transport.credentials.secrets
+        texts = [repr(client), str(client), repr(client._transport.credentials)]
     for text in texts:
         assert fake.api_key not in text
         for secret in current:
@@ -121,7 +121,7 @@ async def test_logs_never_contain_credentials(
         api_key=fake.api_key, api_key_id=fake.api_key_id, user_id=fake.user_id
     ) as client:
         await client.admin.get_models()
-        secrets = client._credentials.secrets
+        secrets = client._transport.credentials.secrets
     logged = "\n".join(record.getMessage() for record in caplog.records)
     assert "get-models" in logged  # something was logged at all
     assert fake.api_key not in logged

@@ -7,12 +7,16 @@ what was set, and the documented error statuses become the matching errors.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from datetime import timedelta
 from typing import Any
 
 import attrs
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+from conftest import send_raw
 
 from amigo_async import OPERATIONS, AmigoClient, RateLimit, RetryPolicy, errors
 from amigo_async.models import (
@@ -156,7 +160,7 @@ async def test_every_organization_operation_has_a_method(
     await org.modify(OrganizationUpdate(title="Covered"))
     await org.get()
     await org.delete()
-    await org.create(new_organization())
+    await org.create(new_organization(), mongo_cluster="cluster-1")
 
     documented = {op.id for op in OPERATIONS.values() if op.area == "organization"}
     assert {r.operation_id for r in fake.requests} == documented
@@ -219,7 +223,7 @@ async def test_create_makes_the_clients_organization(
     fake: FakeAmigoServer, client: AmigoClient
 ) -> None:
     await client.organization.delete()
-    created = await client.organization.create(new_organization())
+    created = await client.organization.create(new_organization(), mongo_cluster="cluster-1")
     assert created.org_id == "acme"
     assert (await client.organization.get()).org_name == "Acme Two"
     sent_body = body(sent(fake, "create-organization")[0])
@@ -229,7 +233,7 @@ async def test_create_makes_the_clients_organization(
 
 async def test_creating_an_existing_organization_is_a_conflict(client: AmigoClient) -> None:
     with pytest.raises(errors.ConflictError) as caught:
-        await client.organization.create(new_organization())
+        await client.organization.create(new_organization(), mongo_cluster="cluster-1")
     assert caught.value.status == 409
     assert caught.value.operation_id == "create-organization"
 
@@ -598,21 +602,26 @@ async def test_delete_api_key_revokes_it(fake: FakeAmigoServer, client: AmigoCli
 # -- statuses the fake answers for bad bodies and outages -----------------------------
 
 
-async def test_the_fake_refuses_an_unknown_body_field_with_422(client: AmigoClient) -> None:
-    with pytest.raises(errors.UnprocessableEntityError) as caught:
-        await client._request_json("create-agent", json_body={"agent_name": "x", "nickname": "y"})
-    assert "nickname" in str(caught.value)
+async def test_the_fake_refuses_an_unknown_body_field_with_422(fake: FakeAmigoServer) -> None:
+    status, text = await send_raw(
+        fake, "POST", "/organization/agent", json={"agent_name": "x", "nickname": "y"}
+    )
+    assert status == 422
+    assert "nickname" in text
 
 
-async def test_the_fake_refuses_a_bad_state_name_with_422(client: AmigoClient) -> None:
+async def test_the_fake_refuses_a_bad_state_name_with_422(
+    fake: FakeAmigoServer, client: AmigoClient
+) -> None:
     created = await client.organization.create_state_machine("raw")
     raw = {**unstructure(state_machine_version()), "terminal_state": "no spaces allowed"}
-    with pytest.raises(errors.UnprocessableEntityError):
-        await client._request_json(
-            "create-service-hierarchical-state-machine-version",
-            path_params={"service_hierarchical_state_machine_id": created.id},
-            json_body=raw,
-        )
+    status, _ = await send_raw(
+        fake,
+        "POST",
+        f"/organization/service_hierarchical_state_machine/{created.id}/",
+        json=raw,
+    )
+    assert status == 422
 
 
 async def test_a_503_on_a_write_is_raised_not_retried(
@@ -630,3 +639,31 @@ async def test_a_503_on_a_list_is_retried(fake: FakeAmigoServer) -> None:
         agents = await client.organization.list_agents().to_list()
     assert len(agents) == 35
     assert [r.status for r in sent(fake, "get-agents")] == [503, 200, 200]
+
+
+async def test_create_refuses_before_sending_without_the_mongo_cluster_header(
+    fake: FakeAmigoServer, client: AmigoClient
+) -> None:
+    before = len(fake.requests)
+    with pytest.raises(ValueError, match="x-mongo-cluster-name"):
+        await client.organization.create(new_organization())
+    assert len(fake.requests) == before
+
+
+async def test_create_sends_bearer_even_from_a_basic_client() -> None:
+    seen: list[dict[str, str]] = []
+
+    async def create(request: web.Request) -> web.Response:
+        seen.append(dict(request.headers))
+        return web.json_response({"org_id": "acme", "org_name": "Acme Two", "title": "t"})
+
+    app = web.Application()
+    app.router.add_put("/v1/acme/organization/", create)
+    async with TestServer(app, host="127.0.0.1") as server:
+        base = str(server.make_url("")).rstrip("/")
+        client = AmigoClient("acme", token="t0k", auth_scheme="basic", user_id="u1", base_url=base)
+        async with client:
+            with contextlib.suppress(errors.InvalidResponseError):
+                await client.organization.create(new_organization(), mongo_cluster="cluster-1")
+    assert seen[0]["Authorization"] == "Bearer t0k"
+    assert seen[0]["x-mongo-cluster-name"] == "cluster-1"

@@ -207,7 +207,7 @@ async def test_cancelled_request_releases_its_connection_and_token() -> None:
 def test_retry_after_in_seconds_or_as_an_http_date() -> None:
     from email.utils import formatdate
 
-    from amigo_async._client import _retry_after_seconds
+    from amigo_async._hints import retry_after_seconds as _retry_after_seconds
 
     assert _retry_after_seconds({"Retry-After": "7"}) == 7.0
     assert _retry_after_seconds({"Retry-After": "0.5"}) == 0.5

@@ -494,11 +494,11 @@ async def test_scaffold_cut_short_raises_and_leaves_no_file(
     assert list(tmp_path.iterdir()) == []  # noqa: ASYNC240
 
 
-async def test_scaffold_connection_reset_is_a_transport_error(
+async def test_scaffold_connection_reset_is_a_truncated_stream(
     client: AmigoClient, fake: FakeAmigoServer
 ) -> None:
     fake.inject("get-tool-scaffold-release", Fault.reset(5_000))
-    with pytest.raises(errors.TransportError):
+    with pytest.raises(errors.TruncatedStreamError, match="after 5000 bytes"):
         async for _ in client.tools.stream_scaffold():
             pass
 

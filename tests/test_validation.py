@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from amigo_async._validation import (
+from amigo_async._checks import (
     PROJECT_PATH_PATTERN,
     check_aware_datetime,
     check_count,

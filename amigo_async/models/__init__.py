@@ -4,7 +4,7 @@ Each area module lists its public classes in ``__all__``; they are re-exported h
 """
 
 from . import admin, organization, tools
-from ._converter import converter, structure, unstructure
+from ._converter import converter, structure, structure_response, unstructure
 from .admin import *  # noqa: F403
 from .organization import *  # noqa: F403
 from .tools import *  # noqa: F403
@@ -12,6 +12,7 @@ from .tools import *  # noqa: F403
 __all__ = [
     "converter",
     "structure",
+    "structure_response",
     "unstructure",
     *admin.__all__,
     *organization.__all__,

@@ -1,22 +1,31 @@
-"""The one cattrs converter: payloads to attrs classes and back.
+"""The one cattrs converter, and the one path every response body takes into a model.
 
 Models are plain attrs data and know nothing of JSON; this module knows how to
-convert them. Unknown fields are ignored (forward compatibility); datetimes
-become aware `datetime`s (UTC when the server sends a naive one).
+convert them. Unknown fields are ignored (forward compatibility), but every
+primitive is structured strictly: a `str` must be a JSON string, a `bool` a JSON
+boolean, an `int` a JSON integer, a list a JSON array. cattrs' defaults would
+coerce `"false"` to True, `null` to "None" and "abc" to a list of lists, and a
+client that reads a wrong answer as a right one loses data silently.
 """
 
 from __future__ import annotations
 
+import collections.abc
+import typing
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import cattrs
 
-__all__ = ["converter", "parse_datetime", "structure", "unstructure"]
+from .. import errors
+
+__all__ = ["converter", "parse_datetime", "structure", "structure_response", "unstructure"]
 
 T = TypeVar("T")
 
 converter = cattrs.Converter(forbid_extra_keys=False, omit_if_default=False)
+
+_EXCERPT_ERRORS = 3
 
 
 def parse_datetime(value: Any, _: Any = None) -> datetime:
@@ -29,8 +38,83 @@ def parse_datetime(value: Any, _: Any = None) -> datetime:
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
+def _str(value: Any, _: Any) -> str:
+    if type(value) is str:
+        return value
+    raise TypeError(f"expected a string, got {_kind(value)}")
+
+
+def _int(value: Any, _: Any) -> int:
+    if type(value) is int:
+        return value
+    raise TypeError(f"expected an integer, got {_kind(value)}")
+
+
+def _float(value: Any, _: Any) -> float:
+    if type(value) is float or type(value) is int:
+        return float(value)
+    raise TypeError(f"expected a number, got {_kind(value)}")
+
+
+def _bool(value: Any, _: Any) -> bool:
+    if type(value) is bool:
+        return value
+    raise TypeError(f"expected true or false, got {_kind(value)}")
+
+
+def _kind(value: Any) -> str:
+    return "null" if value is None else type(value).__name__
+
+
+_SEQUENCE_ORIGINS = (list, collections.abc.Sequence, collections.abc.MutableSequence)
+_MAPPING_ORIGINS = (dict, collections.abc.Mapping, collections.abc.MutableMapping)
+
+
+def _is_sequence(cls: Any) -> bool:
+    return typing.get_origin(cls) in _SEQUENCE_ORIGINS or cls in (list, tuple)
+
+
+def _is_mapping(cls: Any) -> bool:
+    return typing.get_origin(cls) in _MAPPING_ORIGINS or cls is dict
+
+
+def _strict_sequence(cls: Any) -> Any:
+    """A list only from a JSON array; the element hook is looked up once."""
+    args = typing.get_args(cls)
+    element = args[0] if args else Any
+    hook = converter.get_structure_hook(element)
+
+    def structure_list(value: Any, _: Any) -> list[Any]:
+        if type(value) is not list:
+            raise TypeError(f"expected an array, got {_kind(value)}")
+        return [hook(item, element) for item in value]
+
+    return structure_list
+
+
+def _strict_mapping(cls: Any) -> Any:
+    """A dict only from a JSON object."""
+    args = typing.get_args(cls)
+    key_type, value_type = args if len(args) == 2 else (Any, Any)
+    key_hook = converter.get_structure_hook(key_type)
+    value_hook = converter.get_structure_hook(value_type)
+
+    def structure_dict(value: Any, _: Any) -> dict[Any, Any]:
+        if type(value) is not dict:
+            raise TypeError(f"expected an object, got {_kind(value)}")
+        return {key_hook(k, key_type): value_hook(v, value_type) for k, v in value.items()}
+
+    return structure_dict
+
+
 converter.register_structure_hook(datetime, parse_datetime)
 converter.register_unstructure_hook(datetime, lambda value: value.isoformat())
+converter.register_structure_hook(str, _str)
+converter.register_structure_hook(int, _int)
+converter.register_structure_hook(float, _float)
+converter.register_structure_hook(bool, _bool)
+converter.register_structure_hook_factory(_is_sequence, _strict_sequence)
+converter.register_structure_hook_factory(_is_mapping, _strict_mapping)
 
 
 def structure(data: Any, cls: type[T]) -> T:
@@ -39,3 +123,26 @@ def structure(data: Any, cls: type[T]) -> T:
 
 def unstructure(value: Any) -> Any:
     return converter.unstructure(value)
+
+
+def structure_response(body: Any, cls: type[T], operation_id: str) -> T:
+    """Structure an answer, or raise `InvalidResponseError` naming the fields that do not fit.
+
+    The message names field paths and types, never values, so no secret an
+    answer may carry reaches a log through it.
+    """
+    try:
+        return converter.structure(body, cls)
+    except Exception as exc:  # cattrs raises many kinds; each means "wrong shape"
+        detail = _describe(exc)
+    raise errors.InvalidResponseError(
+        f"the answer does not fit {getattr(cls, '__name__', str(cls))}: {detail}",
+        operation_id=operation_id,
+    )
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, cattrs.BaseValidationError):
+        messages = cattrs.transform_error(exc, path="$")
+        return "; ".join(messages[:_EXCERPT_ERRORS])
+    return f"{type(exc).__name__}: {str(exc)[:200]}"

@@ -1,15 +1,19 @@
-"""What every resource shares: a reference to the client's one request path."""
+"""What every resource shares: the one request path, and nothing else of the client."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .._client import AmigoClient
+    from .._transport import Transport
 
 
 class Resource:
-    """A thin description of operations; all HTTP work happens in `AmigoClient`."""
+    """A thin description of operations; all HTTP work happens in the `Transport`.
 
-    def __init__(self, client: AmigoClient) -> None:
-        self._client = client
+    A resource can be tested without HTTP by giving it a stub with the
+    transport's four methods (`request_json`, `request_none`, `stream`, `paginate`).
+    """
+
+    def __init__(self, transport: Transport) -> None:
+        self._transport = transport

@@ -8,22 +8,18 @@ Each area keeps its own table of listings; the fake server reads them too.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import attrs
-import cattrs
 
-from .. import errors
-from .._pagination import AsyncPager, Page
-from .._validation import check_limit, check_one_of, check_str_list
-from ..models import converter
+from .._checks import check_one_of, check_str_list
+from .._pagination import AsyncPager
+from .._paths import QueryValue
 
 if TYPE_CHECKING:
-    from .._client import AmigoClient, QueryValue
+    from .._transport import Transport
 
-__all__ = ["Listing", "check_sort_by", "pager", "structure_response"]
-
-T = TypeVar("T")
+__all__ = ["Listing", "check_sort_by", "pager"]
 
 
 @attrs.frozen
@@ -39,30 +35,6 @@ class Listing:
     first_token: int  # 0, or 1 for the tool repo commit and branch lists
     sort_fields: tuple[str, ...] = ()
 
-    def page(self, body: Any) -> Page[Any]:
-        response = structure_response(body, self.response, self.operation_id)
-        filter_values = getattr(response, "filter_values", None)
-        return Page(
-            items=getattr(response, self.items_field),
-            has_more=response.has_more,
-            next_token=getattr(response, self.token_field),
-            extra={"filter_values": filter_values} if filter_values is not None else {},
-        )
-
-
-def structure_response(body: Any, cls: type[T], operation_id: str) -> T:
-    """Structure an answer, or raise `InvalidResponseError` saying where it does not fit."""
-    try:
-        return converter.structure(body, cls)
-    except Exception as exc:
-        if isinstance(exc, cattrs.BaseValidationError):
-            detail = "; ".join(cattrs.transform_error(exc)[:3])
-        else:
-            detail = f"{type(exc).__name__}: {exc}"
-        raise errors.InvalidResponseError(
-            f"the answer does not fit {cls.__name__}: {detail}", operation_id=operation_id
-        ) from exc
-
 
 def check_sort_by(
     name: str, values: Iterable[str] | None, fields: Sequence[str]
@@ -76,7 +48,7 @@ def check_sort_by(
 
 
 def pager(
-    client: AmigoClient,
+    transport: Transport,
     listing: Listing,
     params: Mapping[str, QueryValue],
     *,
@@ -85,22 +57,12 @@ def pager(
     max_items: int | None,
 ) -> AsyncPager[Any]:
     """An `AsyncPager` over `listing`; pages are as large as the cap allows unless `limit` says."""
-    check_limit("limit", limit, listing.cap)
-    page_size = limit if limit is not None else listing.cap
-    if isinstance(max_items, int) and not isinstance(max_items, bool) and max_items > 0:
-        page_size = min(page_size, max_items)
-
-    async def fetch(token: Any) -> Page[Any]:
-        body = await client._request_json(
-            listing.operation_id,
-            path_params=path_params,
-            params={**params, "limit": page_size, "continuation_token": token},
-        )
-        return listing.page(body)
-
-    return AsyncPager(
-        fetch,
-        first_token=listing.first_token,
-        operation_id=listing.operation_id,
+    return transport.paginate(
+        listing.operation_id,
+        listing.response,
+        params,
+        paging=listing,
+        path_params=path_params,
+        limit=limit,
         max_items=max_items,
     )

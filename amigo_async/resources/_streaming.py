@@ -1,4 +1,4 @@
-"""Streamed bodies: chunks as they arrive, and downloads that never leave a partial file."""
+"""Streamed downloads: chunks as they arrive, and files that are never left partial."""
 
 from __future__ import annotations
 
@@ -7,28 +7,23 @@ import zlib
 from collections.abc import AsyncIterator, Mapping
 from typing import TYPE_CHECKING
 
-import aiohttp
 import anyio
 
 from .. import errors
+from .._body import DEFAULT_CHUNK_SIZE
 
 if TYPE_CHECKING:
-    from .._client import AmigoClient, QueryValue
+    from .._paths import QueryValue
+    from .._transport import Transport
 
 __all__ = ["DEFAULT_CHUNK_SIZE", "download", "stream_body"]
 
-DEFAULT_CHUNK_SIZE = 64 * 1024
-
-
-def _transport_error(operation_id: str, exc: BaseException) -> errors.TransportError:
-    text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-    return errors.TransportError(f"body interrupted: {text}", operation_id=operation_id)
-
 
 async def stream_body(
-    client: AmigoClient,
+    transport: Transport,
     operation_id: str,
     *,
+    accept: str,
     path_params: Mapping[str, object] | None = None,
     params: Mapping[str, QueryValue] | None = None,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
@@ -41,27 +36,25 @@ async def stream_body(
     instead of leaving a silently short archive behind.
     """
     decoder = zlib.decompressobj(wbits=31) if gzip else None
-    received = 0
-    async with client._stream(operation_id, path_params=path_params, params=params) as response:
-        try:
-            async for chunk in response.content.iter_chunked(chunk_size):
-                received += len(chunk)
-                if decoder is not None and not decoder.eof:
-                    try:
-                        decoder.decompress(chunk, 0)  # check only; the output is dropped
-                    except zlib.error as exc:
-                        raise errors.InvalidResponseError(
-                            f"the gzip body is corrupt: {exc}", operation_id=operation_id
-                        ) from exc
-                yield chunk
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            raise _transport_error(operation_id, exc) from exc
-    if decoder is not None and not decoder.eof:
-        raise errors.TruncatedStreamError(
-            "the gzip body ended before its end marker",
-            operation_id=operation_id,
-            bytes_received=received,
-        )
+    async with transport.stream(
+        operation_id, accept=accept, path_params=path_params, params=params
+    ) as body:
+        async for chunk in body.chunks(chunk_size):
+            if decoder is not None and not decoder.eof:
+                corrupt = False
+                try:
+                    decoder.decompress(chunk, 0)  # check only; the output is dropped
+                except zlib.error:
+                    corrupt = True
+                if corrupt:
+                    raise body.error(errors.InvalidResponseError, "the gzip body is corrupt")
+            yield chunk
+        if decoder is not None and not decoder.eof:
+            raise body.error(
+                errors.TruncatedStreamError,
+                "the gzip body ended before its end marker",
+                bytes_received=body.bytes_received,
+            )
 
 
 async def download(chunks: AsyncIterator[bytes], destination: str | os.PathLike[str]) -> int:

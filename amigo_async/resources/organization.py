@@ -12,12 +12,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .._pagination import AsyncPager
-from .._validation import (
+from .._checks import (
     check_count,
     check_duration,
+    check_header_value,
     check_non_empty,
     check_object_id,
     check_object_ids,
@@ -26,6 +26,7 @@ from .._validation import (
     check_pattern,
     check_str_list,
 )
+from .._pagination import AsyncPager
 from ..models import unstructure
 from ..models.organization import (
     DEFAULT_API_KEY_ROLE,
@@ -71,7 +72,10 @@ from ..models.organization import (
     VoiceConfig,
 )
 from ._base import Resource
-from ._listing import Listing, check_sort_by, pager, structure_response
+from ._listing import Listing, check_sort_by, pager
+
+if TYPE_CHECKING:
+    from .._transport import Transport
 
 __all__ = [
     "API_KEY_DURATION",
@@ -146,37 +150,55 @@ LISTINGS: Mapping[str, Listing] = {
 class OrganizationResource(Resource):
     """``client.organization``: the organization the client is bound to and what it owns."""
 
+    def __init__(self, transport: Transport, mongo_cluster: str | None = None) -> None:
+        super().__init__(transport)
+        self._mongo_cluster = mongo_cluster
+
     # -- the organization -----------------------------------------------------
 
     async def get(self) -> Organization:
         """get-organization: names, descriptions and onboarding texts of the organization."""
-        body = await self._client._request_json("get-organization")
-        return structure_response(body, Organization, "get-organization")
+        return await self._transport.request_json("get-organization", Organization)
 
-    async def create(self, organization: NewOrganization) -> CreatedOrganization:
+    async def create(
+        self, organization: NewOrganization, *, mongo_cluster: str | None = None
+    ) -> CreatedOrganization:
         """create-organization: create the organization this client is bound to.
 
-        Its id is the client's ``organization``; 409 if it exists already.
+        Its id is the client's ``organization``; 409 if it exists already. The
+        documents require the ``x-mongo-cluster-name`` header: give `mongo_cluster`
+        here or ``mongo_cluster=`` to the client. The operation accepts only a
+        Bearer token, so it is sent as one even by a client configured for Basic.
         """
         _check_new_organization(_require("organization", organization, NewOrganization))
-        body = await self._client._request_json(
-            "create-organization", json_body=unstructure(organization)
+        cluster = mongo_cluster if mongo_cluster is not None else self._mongo_cluster
+        if cluster is None:
+            raise ValueError(
+                "create-organization requires the x-mongo-cluster-name header: "
+                "pass mongo_cluster= to this call or to AmigoClient"
+            )
+        check_non_empty("mongo_cluster", check_header_value("mongo_cluster", cluster))
+        return await self._transport.request_json(
+            "create-organization",
+            CreatedOrganization,
+            json_body=unstructure(organization),
+            headers={"x-mongo-cluster-name": cluster},
+            bearer_only=True,
         )
-        return structure_response(body, CreatedOrganization, "create-organization")
 
     async def modify(self, update: OrganizationUpdate) -> None:
         """modify-organization: change the fields of `update` that are not None."""
         _check_organization_update(_require("update", update, OrganizationUpdate))
-        await self._client._request_json("modify-organization", json_body=unstructure(update))
+        await self._transport.request_none("modify-organization", json_body=unstructure(update))
 
     async def delete(self) -> None:
         """delete-organization: delete the organization this client is bound to."""
-        await self._client._request_json("delete-organization")
+        await self._transport.request_none("delete-organization")
 
     async def get_user_dimensions(self) -> list[UserDimension]:
         """get-user-dimensions: the user dimensions configured for the organization."""
-        body = await self._client._request_json("get-user-dimensions")
-        return structure_response(body, UserDimensionList, "get-user-dimensions").user_dimensions
+        body = await self._transport.request_json("get-user-dimensions", UserDimensionList)
+        return body.user_dimensions
 
     # -- agents ---------------------------------------------------------------
 
@@ -196,13 +218,16 @@ class OrganizationResource(Resource):
             "deprecated": check_optional_bool("deprecated", deprecated),
             "id": _unique_ids("ids", ids),
         }
-        return pager(self._client, LISTINGS["get-agents"], params, limit=limit, max_items=max_items)
+        return pager(
+            self._transport, LISTINGS["get-agents"], params, limit=limit, max_items=max_items
+        )
 
     async def create_agent(self, name: str) -> Created:
         """create-agent: a new agent without versions; 409 if the name is taken."""
         body = NewAgent(_text("name", name, max_length=_NAME_MAX))
-        answer = await self._client._request_json("create-agent", json_body=unstructure(body))
-        return structure_response(answer, Created, "create-agent")
+        return await self._transport.request_json(
+            "create-agent", Created, json_body=unstructure(body)
+        )
 
     async def create_agent_version(
         self, agent_id: str, agent_version: NewAgentVersion, *, version: int | None = None
@@ -214,13 +239,13 @@ class OrganizationResource(Resource):
         """
         check_object_id("agent_id", agent_id)
         _check_new_agent_version(_require("agent_version", agent_version, NewAgentVersion))
-        body = await self._client._request_json(
+        return await self._transport.request_json(
             "create-agent-version",
+            VersionCreated,
             path_params={"agent_id": agent_id},
             params={"version": _positive_int("version", version)},
             json_body=unstructure(agent_version),
         )
-        return structure_response(body, VersionCreated, "create-agent-version")
 
     async def delete_agent(self, agent_id: str) -> None:
         """delete-agent: delete an agent; it stays listed as deprecated.
@@ -228,7 +253,7 @@ class OrganizationResource(Resource):
         400 while an active service uses it, 409 if it is deleted already.
         """
         check_object_id("agent_id", agent_id)
-        await self._client._request_json("delete-agent", path_params={"agent_id": agent_id})
+        await self._transport.request_none("delete-agent", path_params={"agent_id": agent_id})
 
     def list_agent_versions(
         self,
@@ -266,15 +291,14 @@ class OrganizationResource(Resource):
             "id": _unique_ids("ids", ids),
         }
         listing = LISTINGS["get-service-hierarchical-state-machines"]
-        return pager(self._client, listing, params, limit=limit, max_items=max_items)
+        return pager(self._transport, listing, params, limit=limit, max_items=max_items)
 
     async def create_state_machine(self, name: str) -> Created:
         """create-service-hierarchical-state-machine: a new, empty state machine (409 if taken)."""
         body = NewStateMachine(_text("name", name, max_length=_NAME_MAX))
-        answer = await self._client._request_json(
-            "create-service-hierarchical-state-machine", json_body=unstructure(body)
+        return await self._transport.request_json(
+            "create-service-hierarchical-state-machine", Created, json_body=unstructure(body)
         )
-        return structure_response(answer, Created, "create-service-hierarchical-state-machine")
 
     async def create_state_machine_version(
         self,
@@ -296,15 +320,13 @@ class OrganizationResource(Resource):
         )
         if not isinstance(dry_run, bool):
             raise TypeError(f"dry_run must be True or False, not {type(dry_run).__name__}")
-        body = await self._client._request_json(
+        return await self._transport.request_optional_json(
             operation_id,
+            VersionCreated,
             path_params={"service_hierarchical_state_machine_id": state_machine_id},
             params={"version": _positive_int("version", version), "dry_run": dry_run or None},
             json_body=unstructure(state_machine_version),
         )
-        if body is None:
-            return None
-        return structure_response(body, VersionCreated, operation_id)
 
     async def delete_state_machine(self, state_machine_id: str) -> None:
         """delete-service-hierarchical-state-machine: delete it; it stays listed as deprecated.
@@ -312,7 +334,7 @@ class OrganizationResource(Resource):
         400 while an active service uses it, 409 if it is deleted already.
         """
         check_object_id("state_machine_id", state_machine_id)
-        await self._client._request_json(
+        await self._transport.request_none(
             "delete-service-hierarchical-state-machine",
             path_params={"state_machine_id": state_machine_id},
         )
@@ -344,8 +366,8 @@ class OrganizationResource(Resource):
 
     async def list_api_keys(self) -> list[ApiKey]:
         """get-api-keys: the organization's API keys (metadata only, never the secrets)."""
-        body = await self._client._request_json("get-api-keys")
-        return structure_response(body, ApiKeyList, "get-api-keys").api_keys
+        body = await self._transport.request_json("get-api-keys", ApiKeyList)
+        return body.api_keys
 
     async def create_api_key(
         self,
@@ -366,15 +388,17 @@ class OrganizationResource(Resource):
             name=None if name is None else _text("name", name),
             role_name=_text("role_name", role_name),
         )
-        body = await self._client._request_json("create-api-key", json_body=unstructure(request))
-        return structure_response(body, CreatedApiKey, "create-api-key")
+        return await self._transport.request_json(
+            "create-api-key", CreatedApiKey, json_body=unstructure(request)
+        )
 
     async def delete_api_key(self, api_key_id: str) -> DeletedApiKey:
         """delete-api-key: revoke a key by its `key_id`."""
-        body = await self._client._request_json(
-            "delete-api-key", path_params={"api_key_id": _text("api_key_id", api_key_id)}
+        return await self._transport.request_json(
+            "delete-api-key",
+            DeletedApiKey,
+            path_params={"api_key_id": _text("api_key_id", api_key_id)},
         )
-        return structure_response(body, DeletedApiKey, "delete-api-key")
 
     # -- shared ---------------------------------------------------------------
 
@@ -393,7 +417,7 @@ class OrganizationResource(Resource):
             "sort_by": check_sort_by("sort_by", sort_by, listing.sort_fields),
         }
         return pager(
-            self._client,
+            self._transport,
             listing,
             params,
             path_params=path_params,

@@ -17,9 +17,8 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from .._operations import OPERATIONS
+from .._checks import check_aware_datetime, check_non_empty, check_optional_bool, check_str_list
 from .._pagination import AsyncPager
-from .._validation import check_aware_datetime, check_non_empty, check_optional_bool, check_str_list
 from ..models import converter
 from ..models.tools import (
     MAX_FILE_PATHS,
@@ -32,12 +31,12 @@ from ..models.tools import (
     RepoFilesRequest,
 )
 from ._base import Resource
-from ._listing import pager, structure_response
+from ._listing import pager
 from ._streaming import DEFAULT_CHUNK_SIZE, download, stream_body
 from .tools import LISTINGS
 
 if TYPE_CHECKING:
-    from .._client import QueryValue
+    from .._paths import QueryValue
 
 __all__ = ["ToolRepoResource"]
 
@@ -77,8 +76,9 @@ class ToolRepoResource(Resource):
         if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
             raise ValueError("chunk_size must be a positive int")
         return stream_body(
-            self._client,
+            self._transport,
             "get-tool-repo-file-content",
+            accept="*/*",
             path_params={"file_path": file_path},
             params={"ref": _check_ref(ref)},
             chunk_size=chunk_size,
@@ -108,10 +108,12 @@ class ToolRepoResource(Resource):
                 "include_last_commit_info", include_last_commit_info
             ),
         }
-        body = await self._client._request_json(
-            "get-tool-repo-directory", path_params={"directory_path": directory_path}, params=params
+        return await self._transport.request_json(
+            "get-tool-repo-directory",
+            RepoDirectory,
+            path_params={"directory_path": directory_path},
+            params=params,
         )
-        return structure_response(body, RepoDirectory, "get-tool-repo-directory")
 
     async def files(self, file_paths: Iterable[str], *, ref: str | None = None) -> list[RepoFile]:
         """get-tool-repo-files: 1-5 files with metadata and content in one call.
@@ -123,10 +125,10 @@ class ToolRepoResource(Resource):
         for index, path in enumerate(paths or ()):
             check_non_empty(f"file_paths[{index}]", _check_path(f"file_paths[{index}]", path))
         request = RepoFilesRequest(file_paths=paths or [], ref=_check_ref(ref))
-        body = await self._client._request_json(
-            "get-tool-repo-files", json_body=converter.unstructure(request)
+        body = await self._transport.request_json(
+            "get-tool-repo-files", RepoFileList, json_body=converter.unstructure(request)
         )
-        return structure_response(body, RepoFileList, "get-tool-repo-files").files
+        return body.files
 
     # commits and branches
 
@@ -159,7 +161,7 @@ class ToolRepoResource(Resource):
             "show_change_stats": check_optional_bool("show_change_stats", show_change_stats),
         }
         return pager(
-            self._client,
+            self._transport,
             LISTINGS["get-tool-repo-commits"],
             params,
             limit=limit,
@@ -169,10 +171,9 @@ class ToolRepoResource(Resource):
     async def branch(self, branch_name: str) -> RepoBranch:
         """get-tool-repo-branch: a branch and its latest commit (`name` filled in from the call)."""
         check_non_empty("branch_name", _check_path("branch_name", branch_name))
-        body = await self._client._request_json(
-            "get-tool-repo-branch", path_params={"branch_name": branch_name}
+        branch = await self._transport.request_json(
+            "get-tool-repo-branch", RepoBranch, path_params={"branch_name": branch_name}
         )
-        branch = structure_response(body, RepoBranch, "get-tool-repo-branch")
         return branch if branch.name is not None else attrs.evolve(branch, name=branch_name)
 
     def branches(
@@ -180,7 +181,11 @@ class ToolRepoResource(Resource):
     ) -> AsyncPager[RepoBranch]:
         """get-tool-repo-branches: at most 20 per page; the first continuation token is 1."""
         return pager(
-            self._client, LISTINGS["get-tool-repo-branches"], {}, limit=limit, max_items=max_items
+            self._transport,
+            LISTINGS["get-tool-repo-branches"],
+            {},
+            limit=limit,
+            max_items=max_items,
         )
 
     # the git interface
@@ -193,8 +198,7 @@ class ToolRepoResource(Resource):
         operation forwards, over Git protocol version 2 on HTTPS. The URL holds no
         credential; pair it with `git_credential`.
         """
-        template = OPERATIONS["access-git-interface"].path
-        return self._client._origin + self._client._prefix + template.split("{git_path}")[0]
+        return self._transport.url("access-git-interface", {"git_path": ""})
 
     async def git_credential(self) -> GitCredential:
         """Basic credentials for the git interface: username ``{org}_{user}``, password a JWT.
@@ -217,17 +221,16 @@ class ToolRepoResource(Resource):
 
         Needs the user id (``user_id=`` on the client, or the API-key sign-in's user).
         """
-        credentials = self._client._credentials
-        user_id = credentials.user_id()
+        user_id = self._transport.credentials.user_id()
         if not user_id:
             raise ValueError(
                 "user_id is needed for the git interface (username {org}_{user}): "
                 "pass user_id= to AmigoClient"
             )
-        token = await credentials.token(self._client._sign_in)
+        token = await self._transport.token()
         return GitCredential(
             url=self.git_remote_url(),
-            username=f"{self._client.organization_id}_{user_id}",
+            username=f"{self._transport.organization}_{user_id}",
             password=token,
             expires_at=_jwt_expiry(token),
         )

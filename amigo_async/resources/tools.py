@@ -15,8 +15,7 @@ from collections.abc import AsyncIterator, Iterable, Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from .._pagination import AsyncPager
-from .._validation import (
+from .._checks import (
     PROJECT_PATH_PATTERN,
     TAG_TEXT_PATTERN,
     USER_VARIABLE_PATTERN,
@@ -31,6 +30,7 @@ from .._validation import (
     check_tag,
     check_tool_name,
 )
+from .._pagination import AsyncPager
 from ..models import converter
 from ..models.tools import (
     BUMP_TYPES,
@@ -65,13 +65,14 @@ from ..models.tools import (
     ToolVersionList,
 )
 from ._base import Resource
-from ._listing import Listing, check_sort_by, pager, structure_response
+from ._listing import Listing, check_sort_by, pager
 from ._streaming import DEFAULT_CHUNK_SIZE, download, stream_body
 
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from .._client import AmigoClient, QueryValue
+    from .._paths import QueryValue
+    from .._transport import Transport
     from ..scan import InvocationScan, ScanObserver
     from .tool_repo import ToolRepoResource
 
@@ -196,11 +197,11 @@ def _check_envvar_items(name: str, items: Iterable[Any], cls: type[T]) -> list[T
 class ToolsResource(Resource):
     """``client.tools``: the Tool endpoints; ``client.tools.repo`` the tool repository."""
 
-    def __init__(self, client: AmigoClient) -> None:
-        super().__init__(client)
+    def __init__(self, transport: Transport) -> None:
+        super().__init__(transport)
         from .tool_repo import ToolRepoResource  # tool_repo imports this module's helpers
 
-        self.repo: ToolRepoResource = ToolRepoResource(client)
+        self.repo: ToolRepoResource = ToolRepoResource(transport)
 
     # tools
 
@@ -233,7 +234,7 @@ class ToolsResource(Resource):
             "sort_by": sort,
             "tag": tags,
         }
-        return pager(self._client, listing, params, limit=limit, max_items=max_items)
+        return pager(self._transport, listing, params, limit=limit, max_items=max_items)
 
     async def create(
         self, name: str, description: str, *, tags: Mapping[str, str | None] | None = None
@@ -250,10 +251,9 @@ class ToolsResource(Resource):
             description=description,
             tags=_check_tags_body("tags", tags if tags is not None else {}),
         )
-        body = await self._client._request_json(
-            "create-tool", json_body=converter.unstructure(request)
+        return await self._transport.request_json(
+            "create-tool", CreatedTool, json_body=converter.unstructure(request)
         )
-        return structure_response(body, CreatedTool, "create-tool")
 
     async def modify(
         self,
@@ -270,7 +270,7 @@ class ToolsResource(Resource):
             description=description,
             tags=None if tags is None else _check_tags_body("tags", tags),
         )
-        await self._client._request_json(
+        await self._transport.request_none(
             "modify-tool",
             path_params={"tool_id": tool_id},
             json_body=converter.unstructure(request),
@@ -279,7 +279,7 @@ class ToolsResource(Resource):
     async def deprecate(self, tool_id: str) -> None:
         """deprecate-tool: the tool and all its versions; takes ~1 minute to propagate."""
         check_object_id("tool_id", tool_id)
-        await self._client._request_json("deprecate-tool", path_params={"tool_id": tool_id})
+        await self._transport.request_none("deprecate-tool", path_params={"tool_id": tool_id})
 
     async def modify_envvars(
         self,
@@ -301,7 +301,7 @@ class ToolsResource(Resource):
         )
         if not (request.inserts or request.updates or request.deletes):
             raise ValueError("inserts, updates and deletes are all empty: nothing to modify")
-        await self._client._request_json(
+        await self._transport.request_none(
             "modify-tool-envvars",
             path_params={"tool_id": tool_id},
             json_body=converter.unstructure(request),
@@ -340,7 +340,7 @@ class ToolsResource(Resource):
             "creator": creators,
         }
         return pager(
-            self._client,
+            self._transport,
             listing,
             params,
             path_params={"tool_id": tool_id},
@@ -359,18 +359,18 @@ class ToolsResource(Resource):
         check_pattern("project_path", project_path, PROJECT_PATH_PATTERN)
         check_one_of("bump_type", bump_type, BUMP_TYPES)
         request = PublishToolVersionRequest(project_path=project_path, bump_type=bump_type)
-        body = await self._client._request_json(
+        return await self._transport.request_json(
             "publish-tool-version",
+            PublishedToolVersion,
             path_params={"tool_id": tool_id},
             json_body=converter.unstructure(request),
         )
-        return structure_response(body, PublishedToolVersion, "publish-tool-version")
 
     async def deprecate_versions(self, tool_id: str, versions: str) -> None:
         """deprecate-tool-version: every version matching a constraint (``<2``, ``==1.2.0``)."""
         check_object_id("tool_id", tool_id)
         check_non_empty("versions", versions)
-        await self._client._request_json(
+        await self._transport.request_none(
             "deprecate-tool-version", path_params={"tool_id": tool_id, "versions": versions}
         )
 
@@ -400,10 +400,10 @@ class ToolsResource(Resource):
                 "required_secret_envvars", required_secret_envvars
             ),
         )
-        body = await self._client._request_json(
-            "test-tool", json_body=converter.unstructure(request)
+        body = await self._transport.request_json(
+            "test-tool", InvocationResults, json_body=converter.unstructure(request)
         )
-        return structure_response(body, InvocationResults, "test-tool").invocation_results
+        return body.invocation_results
 
     async def invoke(
         self, tool_id: str, version: str, inputs: Iterable[ToolInput | Mapping[str, Any]]
@@ -412,12 +412,13 @@ class ToolsResource(Resource):
         check_object_id("tool_id", tool_id)
         check_non_empty("version", version)
         request = InvokeToolVersionRequest(inputs=_check_inputs(inputs))
-        body = await self._client._request_json(
+        body = await self._transport.request_json(
             "invoke-tool-version",
+            InvocationResults,
             path_params={"tool_id": tool_id, "version": version},
             json_body=converter.unstructure(request),
         )
-        return structure_response(body, InvocationResults, "invoke-tool-version").invocation_results
+        return body.invocation_results
 
     # invocations
 
@@ -460,7 +461,7 @@ class ToolsResource(Resource):
             ),
             "sort_by": check_sort_by("sort_by", sort_by, listing.sort_fields),
         }
-        return pager(self._client, listing, params, limit=limit, max_items=max_items)
+        return pager(self._transport, listing, params, limit=limit, max_items=max_items)
 
     def scan_invocations(
         self,
@@ -531,8 +532,9 @@ class ToolsResource(Resource):
                 invocation_source_type, conversation_id, simulation_unit_test_set_run_id, succeeded
             ),
         }
-        body = await self._client._request_json("search-tool-invocations", params=params)
-        result = structure_response(body, ToolInvocationSearchResult, "search-tool-invocations")
+        result = await self._transport.request_json(
+            "search-tool-invocations", ToolInvocationSearchResult, params=params
+        )
         return result.tool_invocations
 
     # scaffold
@@ -545,7 +547,11 @@ class ToolsResource(Resource):
         """
         _check_chunk_size(chunk_size)
         return stream_body(
-            self._client, "get-tool-scaffold-release", chunk_size=chunk_size, gzip=True
+            self._transport,
+            "get-tool-scaffold-release",
+            accept="application/gzip",
+            chunk_size=chunk_size,
+            gzip=True,
         )
 
     async def download_scaffold(

@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
 from typing import Any
 
-from ..._validation import OBJECT_ID_PATTERN, parse_iso_duration
+from ..._checks import OBJECT_ID_PATTERN, parse_iso_duration
 from ...models.organization import RESULT_PERSISTENCE_VALUES
 from ...resources.organization import (
     API_KEY_DURATION,

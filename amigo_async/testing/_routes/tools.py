@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
-from ..._validation import (
+from ..._checks import (
     OBJECT_ID_PATTERN,
     PROJECT_PATH_PATTERN,
     TAG_TEXT_PATTERN,

@@ -23,6 +23,8 @@ __all__ = [
     "check_aware_datetime",
     "check_count",
     "check_duration",
+    "check_header_value",
+    "check_int",
     "check_limit",
     "check_non_empty",
     "check_object_id",
@@ -97,14 +99,33 @@ def check_tag(name: str, value: object) -> str:
     return check_pattern(name, value, TAG_PATTERN, "the tag syntax key:value")
 
 
+def check_header_value(name: str, value: object) -> str:
+    """A string sent as a header: printable, no line break (no header injection)."""
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a string, not {type(value).__name__}")
+    if not value.isprintable():
+        raise ValueError(f"{name} must not contain control characters or line breaks")
+    return value
+
+
+def check_int(
+    name: str, value: object, *, minimum: int | None = None, maximum: int | None = None
+) -> int:
+    """An int (never a bool, which Python counts as one) within [minimum, maximum]."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int, not {type(value).__name__}")
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}; got {value}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{name} must be at most {maximum}; got {value}")
+    return value
+
+
 def check_limit(name: str, value: int | None, cap: int, minimum: int = 1) -> int | None:
     """A page size: None (the server's default) or an int in [minimum, cap]."""
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be an int, not {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"{name} must be at least {minimum}; got {value}")
+    check_int(name, value, minimum=minimum)
     if value > cap:
         raise ValueError(f"{name} must be at most {cap} (the documented cap); got {value}")
     return value

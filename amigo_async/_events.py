@@ -1,0 +1,110 @@
+"""What the request path reports while it works, for logs, metrics and traces.
+
+Pass callables as ``AmigoClient(event_hooks=[...])``; each receives every event
+below, synchronously, on the event loop. Events carry the operation id and
+timings, never a token, key or header value, so a hook may log them as they are.
+A hook that raises is logged and ignored: observing must not break a call.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+
+import attrs
+
+__all__ = [
+    "Event",
+    "EventHook",
+    "LimiterWaited",
+    "RateLimited",
+    "RequestFinished",
+    "RequestStarted",
+    "Retrying",
+    "SignedIn",
+]
+
+logger = logging.getLogger("amigo_async")
+
+
+@attrs.frozen
+class RequestStarted:
+    """One attempt is about to be sent; `key` pairs it with its `RequestFinished`."""
+
+    key: int
+    operation_id: str
+    method: str
+    path: str
+    attempt: int
+
+
+@attrs.frozen
+class RequestFinished:
+    """The attempt got its answer's status (or failed: `error` names the kind of failure)."""
+
+    key: int
+    operation_id: str
+    method: str
+    path: str
+    attempt: int
+    status: int | None
+    seconds: float
+    error: str | None = None
+
+
+@attrs.frozen
+class LimiterWaited:
+    """The client's own rate limiter held this request back before sending it."""
+
+    operation_id: str
+    seconds: float
+
+
+@attrs.frozen
+class RateLimited:
+    """The server answered 429; every caller of the operation pauses `pause_seconds`."""
+
+    operation_id: str
+    pause_seconds: float
+
+
+@attrs.frozen
+class Retrying:
+    """The request is sent again after `delay_seconds`; `reason` is e.g. "503", "transport"."""
+
+    operation_id: str
+    reason: str
+    attempt: int
+    delay_seconds: float
+
+
+@attrs.frozen
+class SignedIn:
+    """An API-key sign-in finished (the token itself is never part of an event)."""
+
+    operation_id: str
+    seconds: float
+
+
+Event = RequestStarted | RequestFinished | LimiterWaited | RateLimited | Retrying | SignedIn
+EventHook = Callable[[Event], object]
+
+
+class EventDispatcher:
+    """Calls every hook with an event; cheap to ask whether anyone listens."""
+
+    def __init__(self, hooks: Iterable[EventHook] = ()) -> None:
+        self._hooks = tuple(hooks)
+        for hook in self._hooks:
+            if not callable(hook):
+                raise TypeError("event_hooks must be callables taking one event")
+
+    def __bool__(self) -> bool:
+        return bool(self._hooks)
+
+    def emit(self, event: Event) -> None:
+        for hook in self._hooks:
+            try:
+                hook(event)
+            except Exception:  # a broken observer must not break the call it observes
+                logger.exception("an amigo_async event hook raised; ignoring it")

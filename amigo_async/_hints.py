@@ -1,0 +1,66 @@
+"""What a server's headers tell the client: pauses, limits, request ids.
+
+Every value here comes from the network, so each parser refuses what is not a
+plain finite number instead of trusting it; the request path decides what a
+hint may impose (see `RetryPolicy.max_server_pause`).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Mapping
+from email.utils import parsedate_to_datetime
+
+__all__ = ["request_id", "reset_seconds", "retry_after_seconds"]
+
+_REQUEST_ID_HEADERS = ("x-request-id", "x-amzn-requestid", "request-id", "x-correlation-id")
+_MAX_HEADER_CHARS = 64  # a number or an HTTP date; anything longer is not a hint
+
+
+def _number(value: str | None) -> float | None:
+    if not value or len(value) > _MAX_HEADER_CHARS:
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else math.inf
+
+
+def retry_after_seconds(headers: Mapping[str, str], *, or_reset: bool = True) -> float | None:
+    """Retry-After (seconds or an HTTP date); for a 429, X-RateLimit-Reset stands in for it.
+
+    `inf` stands for an absurd hint (`inf`, `1e400`): the caller refuses it.
+    """
+    value = headers.get("Retry-After")
+    if value:
+        number = _number(value)
+        if number is not None:
+            return max(0.0, number)
+        if len(value) <= _MAX_HEADER_CHARS:
+            try:
+                when = parsedate_to_datetime(value)
+            except (TypeError, ValueError, IndexError, OverflowError):
+                return None
+            return max(0.0, when.timestamp() - time.time())
+        return None
+    return reset_seconds(headers) if or_reset else None
+
+
+def reset_seconds(headers: Mapping[str, str]) -> float | None:
+    """X-RateLimit-Reset: an epoch timestamp (as the real API sends), or seconds from now."""
+    number = _number(headers.get("X-RateLimit-Reset"))
+    if number is None:
+        return None
+    if 1e9 < number < math.inf:
+        number -= time.time()
+    return max(0.0, number)
+
+
+def request_id(headers: Mapping[str, str]) -> str | None:
+    for name in _REQUEST_ID_HEADERS:
+        value = headers.get(name)
+        if value:
+            return value[:100]
+    return None

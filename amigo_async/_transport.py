@@ -1,0 +1,752 @@
+"""The one request path: build -> permit -> authenticate -> send -> classify -> retry.
+
+Resources receive a `Transport` and call only `request_json`, `request_none`,
+`stream` and `paginate`; nothing else in the package sends a request. Retries
+draw on separate budgets, so one kind of trouble never uses up another's:
+
+- 429: the operation's bucket pauses for the server's hint (bounded by
+  `RetryPolicy.max_server_pause`) and the request waits for a new permit, at most
+  `max_rate_limited` times; limiter waits do not count against `Timeouts.total`;
+- 401: one fresh sign-in, when the credentials can sign in;
+- 502/503/504 and transport failures: reads (and requests that surely never
+  left) are sent again with jittered backoff, at most `max_attempts` tries,
+  all inside `Timeouts.total` for the whole call.
+
+Redirects are never followed: the API documents none, and following one could
+carry a credential to another origin. Every error is built outside any
+`except` block, so no aiohttp exception (whose repr holds request headers) rides
+along on `__context__`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import math
+import random
+import time
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Any, TypeVar
+
+import aiohttp
+import attrs
+from yarl import URL
+
+from . import errors
+from ._auth import ApiKeyCredentials, Credentials
+from ._body import BodyTooLargeError, StreamedBody, read_capped
+from ._checks import check_limit
+from ._config import RetryPolicy, Timeouts
+from ._events import (
+    EventDispatcher,
+    LimiterWaited,
+    RateLimited,
+    RequestFinished,
+    RequestStarted,
+    Retrying,
+    SignedIn,
+)
+from ._hints import request_id, reset_seconds, retry_after_seconds
+from ._limits import Permit, RateLimit, RateLimitBackend
+from ._operations import OPERATIONS, Operation, TimeoutKind
+from ._pagination import AsyncPager, Page, PagingFacts, check_max_items, page_of
+from ._paths import QueryValue, encode_path_parameter, query_items
+from ._stats import ClientStats
+from .models import structure_response
+
+__all__ = ["JSON_ACCEPT", "FormFactory", "Transport"]
+
+T = TypeVar("T")
+
+logger = logging.getLogger("amigo_async")
+
+JSON_ACCEPT = "application/json"
+FormFactory = Callable[[], aiohttp.FormData]
+"""Builds a multipart body afresh for each attempt (a FormData is consumed by sending)."""
+
+_ERROR_BODY_BYTES = 16_384
+_RETRYABLE_STATUSES = frozenset({502, 503, 504})
+_TRANSPORT_FAILURES = (aiohttp.ClientError, TimeoutError)
+
+
+@attrs.define
+class _Request:
+    """One call as the caller described it, ready to be sent as often as needed."""
+
+    operation: Operation
+    path: str
+    url: URL
+    query: list[tuple[str, str]] | None
+    body: bytes | FormFactory | None
+    headers: dict[str, str]
+    timeout: aiohttp.ClientTimeout
+    bearer_only: bool
+
+
+@attrs.define
+class _Budget:
+    """What one call may still spend on each kind of retry."""
+
+    deadline: float  # monotonic; extended by the time spent waiting for permits
+    attempts: int = 0  # transport / 5xx tries
+    rate_limited: int = 0
+    signed_in_again: bool = False
+    sent: int = 0
+
+    def remaining(self) -> float:
+        return self.deadline - time.monotonic()
+
+
+@attrs.frozen
+class _Failure:
+    """A transport failure, described without keeping the exception (it holds headers)."""
+
+    description: str
+    never_sent: bool
+
+
+@attrs.frozen
+class _SignInAnswer:
+    id_token: str
+    expires_at: datetime
+
+
+def _describe(exc: BaseException) -> str:
+    """The failure's kind, and for a connection failure its OS reason; never headers."""
+    reason = exc.os_error if isinstance(exc, aiohttp.ClientConnectorError) else None
+    text = f"{type(reason).__name__}: {reason.strerror}" if reason and reason.strerror else ""
+    return f"{type(exc).__name__} ({text})" if text else type(exc).__name__
+
+
+class Transport:
+    """Owns the session, the credentials' use and the limiter; sends every request."""
+
+    def __init__(
+        self,
+        *,
+        base_url: URL,
+        organization: str,
+        credentials: Credentials,
+        limits: Mapping[str, RateLimit],
+        backend: RateLimitBackend,
+        timeouts: Timeouts,
+        retry: RetryPolicy,
+        fixed_headers: Mapping[str, str],
+        max_connections: int,
+        max_body_bytes: int,
+        events: EventDispatcher,
+        stats: ClientStats,
+        user_agent: str,
+    ) -> None:
+        self.organization = organization
+        self.credentials = credentials
+        self.limits = limits
+        self.timeouts = timeouts
+        self.retry = retry
+        self.stats = stats
+        self.max_body_bytes = max_body_bytes
+        self._backend = backend
+        self._events = events
+        self._origin = str(base_url.origin())
+        self._prefix = f"{base_url.raw_path.rstrip('/')}/v1/" + encode_path_parameter(
+            "organization", organization
+        )
+        self._fixed_headers = dict(fixed_headers)
+        self._max_connections = max_connections
+        self._user_agent = user_agent
+        self._session: aiohttp.ClientSession | None = None
+        self._closed = False
+        self._keys = iter(range(1, 2**62))
+        self._timeouts = {kind: timeouts.for_kind(kind) for kind in TimeoutKind}
+
+    # -- lifetime ---------------------------------------------------------------
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def open(self) -> aiohttp.ClientSession:
+        if self._closed:
+            raise RuntimeError("this AmigoClient is closed; create a new one")
+        if self._session is None:
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=self._max_connections, ttl_dns_cache=300),
+                headers={"User-Agent": self._user_agent},
+                raise_for_status=False,
+                auto_decompress=True,
+            )
+        return self._session
+
+    async def aclose(self) -> None:
+        self._closed = True
+        if self._session is not None:
+            session, self._session = self._session, None
+            await session.close()
+
+    # -- what resources call ----------------------------------------------------
+
+    async def request_json(
+        self,
+        operation_id: str,
+        into: type[T],
+        *,
+        path_params: Mapping[str, object] | None = None,
+        params: Mapping[str, QueryValue] | None = None,
+        json_body: Any = None,
+        form: FormFactory | None = None,
+        headers: Mapping[str, str] | None = None,
+        bearer_only: bool = False,
+    ) -> T:
+        """Send, read the JSON answer (bounded by `max_body_bytes`) and structure it as `into`."""
+        request = self.build(
+            operation_id, path_params, params, json_body, form, headers, JSON_ACCEPT, bearer_only
+        )
+        response, body = await self._send(request, read_body=True)
+        value = self._decode(request, response, body)
+        return structure_response(value, into, operation_id)
+
+    async def request_optional_json(
+        self, operation_id: str, into: type[T], **options: Any
+    ) -> T | None:
+        """`request_json` for an operation whose answer may be empty or `null` (a dry run)."""
+        request = self.build(
+            operation_id,
+            options.get("path_params"),
+            options.get("params"),
+            options.get("json_body"),
+            None,
+            None,
+            JSON_ACCEPT,
+            False,
+        )
+        response, body = await self._send(request, read_body=True)
+        value = self._decode(request, response, body)
+        return None if value is None else structure_response(value, into, operation_id)
+
+    async def request_none(
+        self,
+        operation_id: str,
+        *,
+        path_params: Mapping[str, object] | None = None,
+        params: Mapping[str, QueryValue] | None = None,
+        json_body: Any = None,
+        headers: Mapping[str, str] | None = None,
+        bearer_only: bool = False,
+    ) -> None:
+        """Send an operation whose answer carries nothing the caller needs (204, `null`)."""
+        request = self.build(
+            operation_id, path_params, params, json_body, None, headers, JSON_ACCEPT, bearer_only
+        )
+        await self._send(request, read_body=True)
+
+    @asynccontextmanager
+    async def stream(
+        self,
+        operation_id: str,
+        *,
+        accept: str,
+        path_params: Mapping[str, object] | None = None,
+        params: Mapping[str, QueryValue] | None = None,
+        json_body: Any = None,
+        form: FormFactory | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> AsyncIterator[StreamedBody]:
+        """A 2xx answer whose body the caller reads as it arrives; released on every exit."""
+        request = self.build(
+            operation_id, path_params, params, json_body, form, headers, accept, False
+        )
+        response, _ = await self._send(request, read_body=False)
+        body = StreamedBody(response, self._context(request, response))
+        try:
+            yield body
+        finally:
+            body.release()
+
+    def paginate(
+        self,
+        operation_id: str,
+        into: type[Any],
+        params: Mapping[str, QueryValue],
+        *,
+        paging: PagingFacts,
+        path_params: Mapping[str, object] | None = None,
+        limit: int | None = None,
+        max_items: int | None = None,
+    ) -> AsyncPager[Any]:
+        """An `AsyncPager` over a continuation-token list; pages as large as the cap allows."""
+        check_limit("limit", limit, paging.cap)
+        check_max_items(max_items)
+        page_size = limit if limit is not None else paging.cap
+        if max_items is not None and max_items > 0:
+            page_size = min(page_size, max_items)
+
+        async def fetch(token: Any) -> Page[Any]:
+            answer = await self.request_json(
+                operation_id,
+                into,
+                path_params=path_params,
+                params={**params, "limit": page_size, "continuation_token": token},
+            )
+            return page_of(answer, paging)
+
+        return AsyncPager(
+            fetch, first_token=paging.first_token, operation_id=operation_id, max_items=max_items
+        )
+
+    def url(self, operation_id: str, path_params: Mapping[str, object] | None = None) -> str:
+        """The absolute URL of an operation (for tools such as git that send on their own)."""
+        return self._origin + self._path(OPERATIONS[operation_id], path_params)
+
+    async def token(self) -> str:
+        """A current token, signing in first when the credentials need it."""
+        return await self.credentials.token(self.sign_in)
+
+    async def sign_in(self) -> tuple[str, datetime]:
+        """sign-in-with-api-key: the credentials call this when they need a token."""
+        credentials = self.credentials
+        assert isinstance(credentials, ApiKeyCredentials)
+        started = time.monotonic()
+        answer = await self.request_json(
+            "sign-in-with-api-key",
+            _SignInAnswer,
+            headers={
+                "x-api-key": credentials.api_key,
+                "x-api-key-id": credentials.api_key_id,
+                "x-user-id": credentials.user_id() or "",
+            },
+        )
+        self.stats.sign_ins += 1
+        if self._events:
+            self._events.emit(SignedIn("sign-in-with-api-key", time.monotonic() - started))
+        return answer.id_token, answer.expires_at
+
+    # -- building ---------------------------------------------------------------
+
+    def _path(self, operation: Operation, path_params: Mapping[str, object] | None) -> str:
+        path = operation.path
+        if operation.path_parameters:
+            given = path_params or {}
+            missing = [name for name in operation.path_parameters if name not in given]
+            if missing:
+                raise ValueError(f"{operation.id}: missing path parameter(s) {missing}")
+            path = path.format(
+                **{n: encode_path_parameter(n, given[n]) for n in operation.path_parameters}
+            )
+        return self._prefix + path
+
+    def build(
+        self,
+        operation_id: str,
+        path_params: Mapping[str, object] | None,
+        params: Mapping[str, QueryValue] | None,
+        json_body: Any,
+        form: FormFactory | None,
+        headers: Mapping[str, str] | None,
+        accept: str,
+        bearer_only: bool,
+    ) -> _Request:
+        operation = OPERATIONS[operation_id]
+        path = self._path(operation, path_params)
+        request_headers = {"Accept": accept, **self._fixed_headers}
+        body: bytes | FormFactory | None = form
+        if json_body is not None:
+            body = json.dumps(json_body, separators=(",", ":")).encode()
+            request_headers["Content-Type"] = "application/json"
+        if headers:
+            request_headers.update(headers)
+        return _Request(
+            operation=operation,
+            path=path,
+            url=URL(self._origin + path, encoded=True),
+            query=query_items(params) if params else None,
+            body=body,
+            headers=request_headers,
+            timeout=self._timeouts[operation.timeout],
+            bearer_only=bearer_only,
+        )
+
+    # -- sending ----------------------------------------------------------------
+
+    def _total(self, operation: Operation) -> float:
+        total = (
+            self.timeouts.long_total
+            if operation.timeout is TimeoutKind.LONG
+            else self.timeouts.total
+        )
+        return math.inf if total is None else total
+
+    async def _send(
+        self, request: _Request, *, read_body: bool
+    ) -> tuple[aiohttp.ClientResponse, bytes]:
+        """Send until a 2xx answer (its body read when `read_body`) or a final error."""
+        session = self.open()
+        budget = _Budget(deadline=time.monotonic() + self._total(request.operation))
+        while True:
+            token, outcome = await self._attempt(session, request, budget)
+            if isinstance(outcome, _Failure):
+                await self._after_failure(request, budget, outcome, None)
+                continue
+            response = outcome
+            if response.status < 300:
+                if token is not None:
+                    self.credentials.accepted(token)
+                if not read_body:
+                    return response, b""
+                body = await self._read_body(request, response, budget)
+                if body is not None:
+                    return response, body
+                continue
+            await self._after_status(request, budget, response, token)
+
+    async def _attempt(
+        self, session: aiohttp.ClientSession, request: _Request, budget: _Budget
+    ) -> tuple[str | None, aiohttp.ClientResponse | _Failure]:
+        """One try: a permit, credentials, the request; a response or a described failure."""
+        permit = await self._permit(request.operation, budget)
+        token: str | None = None
+        authorization: str | None = None
+        try:
+            if request.operation.authenticated:
+                token, authorization = await self.credentials.authorization(
+                    self.sign_in, bearer=request.bearer_only
+                )
+            if budget.remaining() <= 0:
+                raise TimeoutError
+        except BaseException:
+            permit.unused()
+            raise
+        headers = request.headers
+        if authorization is not None:
+            headers = {**headers, "Authorization": authorization}
+        budget.sent += 1
+        self.stats.requests_sent += 1
+        key = next(self._keys)
+        started = time.monotonic()
+        self._emit_start(request, key, budget)
+        failure: _Failure | None = None
+        response: aiohttp.ClientResponse | None = None
+        try:
+            async with asyncio.timeout(budget.remaining()):
+                response = await session.request(
+                    request.operation.method,
+                    request.url,
+                    params=request.query,
+                    data=request.body() if callable(request.body) else request.body,
+                    headers=headers,
+                    timeout=request.timeout,
+                    allow_redirects=False,
+                )
+        except _TRANSPORT_FAILURES as exc:
+            failure = _Failure(_describe(exc), isinstance(exc, aiohttp.ClientConnectorError))
+        finally:
+            permit.sent()
+        self._emit_finish(request, key, budget, started, response, failure)
+        if failure is not None:
+            return token, failure
+        assert response is not None
+        self.stats.count(response.status)
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug(
+                "%s %s -> %d in %.3fs",
+                request.operation.method,
+                request.path,
+                response.status,
+                time.monotonic() - started,
+            )
+        if "X-RateLimit-Remaining" in response.headers or "X-RateLimit-Limit" in response.headers:
+            await self._learn(request.operation, response.headers, started)
+        return token, response
+
+    async def _permit(self, operation: Operation, budget: _Budget) -> Permit:
+        limit = self.limits.get(operation.id)
+        started = time.monotonic()
+        permit = await self._backend.acquire(self._bucket_key(operation), limit)
+        waited = time.monotonic() - started
+        if waited > 0.001:
+            budget.deadline += waited  # limiter waits are bounded on their own
+            self.stats.throttled_seconds += waited
+            logger.debug("%s waited %.3fs for its rate limit", operation.id, waited)
+            if self._events:
+                self._events.emit(LimiterWaited(operation.id, waited))
+        return permit
+
+    def _bucket_key(self, operation: Operation) -> str:
+        """Names the (credential, operation) bucket; the identity is a hash, never a secret."""
+        return f"{self.credentials.identity}:{operation.id}"
+
+    # -- reading and classifying ---------------------------------------------------
+
+    async def _read_body(
+        self, request: _Request, response: aiohttp.ClientResponse, budget: _Budget
+    ) -> bytes | None:
+        """The whole 2xx body, or None after a cut read that will be retried."""
+        failure: _Failure | None = None
+        too_large = False
+        body = b""
+        try:
+            async with asyncio.timeout(max(budget.remaining(), 0.0)):
+                body = await read_capped(response, self.max_body_bytes)
+        except BodyTooLargeError:
+            too_large = True
+        except _TRANSPORT_FAILURES as exc:
+            failure = _Failure(f"body interrupted: {_describe(exc)}", False)
+        finally:
+            if failure is None and not too_large:
+                response.release()
+            else:
+                response.close()
+        if too_large:
+            raise self._error(
+                errors.InvalidResponseError,
+                f"the answer is larger than max_body_bytes={self.max_body_bytes}",
+                request,
+                response,
+            )
+        if failure is not None:
+            await self._after_failure(request, budget, failure, response)
+            return None
+        return body
+
+    def _decode(self, request: _Request, response: aiohttp.ClientResponse, body: bytes) -> Any:
+        if not body.strip():
+            return None
+        try:
+            return json.loads(body)
+        except ValueError:
+            pass
+        raise self._error(
+            errors.InvalidResponseError, "the answer is not valid JSON", request, response, body
+        )
+
+    async def _after_failure(
+        self,
+        request: _Request,
+        budget: _Budget,
+        failure: _Failure,
+        response: aiohttp.ClientResponse | None,
+    ) -> None:
+        """Back off before another try, or raise: a failure is retried only when it is safe."""
+        budget.attempts += 1
+        safe = request.operation.idempotent or failure.never_sent
+        delay = self._backoff(budget.attempts)
+        if safe and budget.attempts < self.retry.max_attempts and delay < budget.remaining():
+            await self._pause_before_retry(request, budget, "transport", delay)
+            return
+        if budget.remaining() <= 0:
+            message = f"no answer within Timeouts.total ({failure.description})"
+        else:
+            message = failure.description
+        raise self._error(errors.TransportError, message, request, response)
+
+    async def _after_status(
+        self,
+        request: _Request,
+        budget: _Budget,
+        response: aiohttp.ClientResponse,
+        token: str | None,
+    ) -> None:
+        """An error status: return to try again, or raise the status's error."""
+        status = response.status
+        body = await self._error_body(response)
+        if status == 429:
+            await self._after_rate_limited(request, budget, response, body)
+            return
+        if (
+            status == 401
+            and token is not None
+            and not budget.signed_in_again
+            and self.credentials.can_refresh()
+        ):
+            budget.signed_in_again = True
+            self.credentials.invalidate(token)
+            self._count_retry(request, budget, "401", 0.0)
+            return
+        if status in _RETRYABLE_STATUSES and request.operation.idempotent:
+            budget.attempts += 1
+            hinted = retry_after_seconds(response.headers, or_reset=False)
+            delay = self._backoff(budget.attempts, hinted)
+            if budget.attempts < self.retry.max_attempts and delay < budget.remaining():
+                await self._pause_before_retry(request, budget, str(status), delay)
+                return
+        if 300 <= status < 400:
+            raise self._redirect_error(request, response)
+        message = response.reason or "request failed"
+        raise self._error(errors.error_for_status(status), message, request, response, body)
+
+    async def _after_rate_limited(
+        self,
+        request: _Request,
+        budget: _Budget,
+        response: aiohttp.ClientResponse,
+        body: bytes,
+    ) -> None:
+        """Pause every caller of the operation for the server's hint, then queue again."""
+        self.stats.rate_limited += 1
+        budget.rate_limited += 1
+        operation = request.operation
+        limit = self.limits.get(operation.id)
+        hint = retry_after_seconds(response.headers)
+        cap = self.retry.server_pause_cap(limit)
+        if hint is not None and hint > cap:
+            raise self._error(
+                errors.RateLimitError,
+                f"the server asks for a pause of {hint:g}s, beyond max_server_pause={cap:g}s",
+                request,
+                response,
+                body,
+                retry_after=hint,
+            )
+        if hint is None:
+            interval = limit.interval if limit else 1.0
+            hint = min(interval * 2**budget.rate_limited, cap)
+        await self._backend.pause(self._bucket_key(operation), limit, hint)
+        logger.warning("%s: 429 from the server; pausing %.2fs", operation.id, hint)
+        if self._events:
+            self._events.emit(RateLimited(operation.id, hint))
+        if budget.rate_limited >= self.retry.max_rate_limited:
+            raise self._error(
+                errors.RateLimitError,
+                "rate limited by the server",
+                request,
+                response,
+                body,
+                retry_after=hint,
+            )
+        self._count_retry(request, budget, "429", hint)
+
+    async def _learn(
+        self, operation: Operation, headers: Mapping[str, str], sent_at: float
+    ) -> None:
+        """Follow X-RateLimit-* when a server sends them: a lower limit, fewer sends left."""
+        limit = self.limits.get(operation.id)
+        key = self._bucket_key(operation)
+        announced = headers.get("X-RateLimit-Limit", "")
+        if limit is not None and announced.isdigit() and len(announced) < 12:
+            await self._backend.learn_limit(key, limit, int(announced))
+        remaining = headers.get("X-RateLimit-Remaining", "")
+        if not remaining.isdigit() or len(remaining) >= 12:
+            return
+        if limit is not None:
+            await self._backend.learn_remaining(key, limit, int(remaining), as_of=sent_at)
+        elif remaining == "0":
+            reset = reset_seconds(headers)
+            if reset and reset <= self.retry.server_pause_cap(None):
+                await self._backend.pause(key, None, reset)
+
+    async def _error_body(self, response: aiohttp.ClientResponse) -> bytes:
+        body = b""
+        try:
+            body = await response.content.read(_ERROR_BODY_BYTES)
+        except _TRANSPORT_FAILURES:
+            pass
+        finally:
+            response.close()
+        return body
+
+    # -- retries ------------------------------------------------------------------
+
+    def _backoff(self, attempt: int, hinted: float | None = None) -> float:
+        if hinted is not None:
+            return min(hinted, self.retry.backoff_max)
+        ceiling = min(self.retry.backoff_max, self.retry.backoff_base * 2 ** (attempt - 1))
+        return random.uniform(ceiling / 2, ceiling)
+
+    async def _pause_before_retry(
+        self, request: _Request, budget: _Budget, reason: str, delay: float
+    ) -> None:
+        self._count_retry(request, budget, reason, delay)
+        await asyncio.sleep(delay)
+
+    def _count_retry(self, request: _Request, budget: _Budget, reason: str, delay: float) -> None:
+        self.stats.retries += 1
+        if self._events:
+            self._events.emit(Retrying(request.operation.id, reason, budget.sent, delay))
+
+    # -- events ---------------------------------------------------------------------
+
+    def _emit_start(self, request: _Request, key: int, budget: _Budget) -> None:
+        if self._events:
+            operation = request.operation
+            self._events.emit(
+                RequestStarted(key, operation.id, operation.method, request.path, budget.sent)
+            )
+
+    def _emit_finish(
+        self,
+        request: _Request,
+        key: int,
+        budget: _Budget,
+        started: float,
+        response: aiohttp.ClientResponse | None,
+        failure: _Failure | None,
+    ) -> None:
+        if self._events:
+            operation = request.operation
+            self._events.emit(
+                RequestFinished(
+                    key,
+                    operation.id,
+                    operation.method,
+                    request.path,
+                    budget.sent,
+                    None if response is None else response.status,
+                    time.monotonic() - started,
+                    None if failure is None else failure.description,
+                )
+            )
+
+    # -- errors ---------------------------------------------------------------------
+
+    def _context(self, request: _Request, response: aiohttp.ClientResponse) -> errors.ErrorContext:
+        return errors.ErrorContext(
+            operation_id=request.operation.id,
+            method=request.operation.method,
+            path=request.path,
+            status=response.status,
+            request_id=request_id(response.headers),
+        )
+
+    def _error(
+        self,
+        cls: type[errors.AmigoError],
+        message: str,
+        request: _Request,
+        response: aiohttp.ClientResponse | None = None,
+        body: bytes = b"",
+        **extra: Any,
+    ) -> errors.AmigoError:
+        excerpt = (
+            errors.sanitize(body[:4096].decode("utf-8", "replace"), self.credentials.secrets)
+            if body
+            else None
+        )
+        return cls(
+            message,
+            status=None if response is None else response.status,
+            operation_id=request.operation.id,
+            method=request.operation.method,
+            path=request.path,
+            request_id=None if response is None else request_id(response.headers),
+            body_excerpt=excerpt or None,
+            **extra,
+        )
+
+    def _redirect_error(
+        self, request: _Request, response: aiohttp.ClientResponse
+    ) -> errors.AmigoError:
+        location = response.headers.get("Location", "")[:2048]
+        try:
+            target = URL(location)
+            origin = str(target.origin()) if target.is_absolute() else "the same origin"
+        except (ValueError, TypeError):
+            origin = "an unreadable location"
+        return self._error(
+            errors.RedirectError,
+            f"the server redirected to {origin}; redirects are never followed",
+            request,
+            response,
+            location=origin,
+        )
