@@ -219,15 +219,7 @@ class TokenBucket:
     def available(self) -> int:
         """Tokens usable right now (for progress reports and tests)."""
         now = self._clock()
-        if now < self._paused_until:
-            return 0
-        self._fold(now)
-        usable = self._rested
-        for batch in self._returns:
-            if batch.at > now:
-                break
-            usable += batch.count
-        return usable
+        return 0 if now < self._paused_until else self._idle_by(now, now)
 
     async def acquire(self) -> Permit:
         async with self._queue:
@@ -277,16 +269,21 @@ class TokenBucket:
         count more than a window ago are all taken as comparable: the safe side.)
         """
         now = self._clock()
-        self._fold(now)
-        comparable = self._rested
-        for batch in self._returns:
-            if batch.at > as_of:
-                break
-            comparable += batch.count
+        comparable = self._idle_by(as_of, now)
         if comparable <= max(0, remaining):
             return
         extra = self._drop_first(comparable - max(0, remaining), as_of)
         self._append(now + self.limit.per_seconds + SAFETY_MARGIN_SECONDS, extra)
+
+    def _idle_by(self, at: float, now: float) -> int:
+        """Idle tokens usable by `at`, every rested one included."""
+        self._fold(now)
+        usable = self._rested
+        for batch in self._returns:
+            if batch.at > at:
+                break
+            usable += batch.count
+        return usable
 
     def _next_ready(self, now: float) -> float | None:
         """When the most available idle token is usable; None when every token is out."""
