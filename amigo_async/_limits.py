@@ -14,27 +14,42 @@ from __future__ import annotations
 import abc
 import asyncio
 import contextlib
-import heapq
+import logging
 import math
 import time
+from collections import deque
 from collections.abc import Callable
 
 import attrs
 
 __all__ = [
+    "MAX_PAUSE_FACTOR",
     "NO_PERMIT",
+    "UNLIMITED_WINDOW_SECONDS",
     "InProcessBackend",
     "Permit",
     "RateLimit",
     "RateLimitBackend",
     "TokenBucket",
+    "bounded_pause",
+    "clamp_pause",
+    "pause_ceiling",
 ]
+
+logger = logging.getLogger("amigo_async")
 
 Clock = Callable[[], float]
 
 # A token is reused slightly after a full window: servers and we read different
 # clocks, and a sliding window may include its lower bound.
 SAFETY_MARGIN_SECONDS = 0.002
+
+# A server's hint (Retry-After, X-RateLimit-Reset) may pause a bucket for at most
+# this many of its windows by default; a longer hint is refused, not obeyed.
+MAX_PAUSE_FACTOR = 5.0
+
+# The window assumed for an operation with no bucket (the documents count per minute).
+UNLIMITED_WINDOW_SECONDS = 60.0
 
 
 def _check_positive(name: str, value: object, kind: type | tuple[type, ...]) -> None:
@@ -62,6 +77,63 @@ class RateLimit:
 
     def __str__(self) -> str:
         return f"{self.requests} per {self.per_seconds:g}s"
+
+
+def _check_factor(factor: object) -> float:
+    if isinstance(factor, bool) or not isinstance(factor, int | float):
+        raise TypeError(f"max_pause_factor must be a number, not {type(factor).__name__}")
+    if not (math.isfinite(factor) and factor >= 1):
+        raise ValueError(f"max_pause_factor must be a finite number of at least 1, got {factor!r}")
+    return float(factor)
+
+
+def pause_ceiling(limit: RateLimit | None, factor: float = MAX_PAUSE_FACTOR) -> float:
+    """The longest pause anything may impose on a bucket: `factor` of its windows.
+
+    An operation with no bucket (`limit` None) counts with a window of
+    `UNLIMITED_WINDOW_SECONDS`. `factor` is at least 1: a restarted Redis pauses
+    everyone for one window.
+    """
+    window = limit.per_seconds if limit is not None else UNLIMITED_WINDOW_SECONDS
+    return _check_factor(factor) * window
+
+
+def bounded_pause(
+    limit: RateLimit | None, hint: float, *, factor: float = MAX_PAUSE_FACTOR
+) -> float | None:
+    """The pause a server's hint may impose, or None when it must not be obeyed.
+
+    For the request path, before it calls `RateLimitBackend.pause`: a hint of
+    Retry-After or X-RateLimit-Reset seconds is obeyed (negative as 0) while it is
+    within `pause_ceiling(limit, factor)`. Beyond it, or not a number at all (NaN),
+    the answer is None: end the call with `RateLimitError` carrying the hint and
+    write no pause, so one odd answer never stops every worker for years.
+    """
+    if isinstance(hint, bool) or not isinstance(hint, int | float) or math.isnan(hint):
+        return None
+    if hint > pause_ceiling(limit, factor):
+        return None
+    return max(0.0, float(hint))
+
+
+def clamp_pause(
+    limit: RateLimit | None, seconds: float, *, factor: float = MAX_PAUSE_FACTOR
+) -> float:
+    """What a backend writes for `pause(key, limit, seconds)`: the safety net under the policy.
+
+    A pause must be a finite number of seconds (TypeError or ValueError otherwise,
+    before anything is written); negative counts as 0; beyond
+    `pause_ceiling(limit, factor)` it is cut to the ceiling, with a warning.
+    """
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float):
+        raise TypeError(f"a pause must be a number of seconds, not {type(seconds).__name__}")
+    if not math.isfinite(seconds):
+        raise ValueError(f"a pause must be a finite number of seconds, got {seconds!r}")
+    ceiling = pause_ceiling(limit, factor)
+    if seconds > ceiling:
+        logger.warning("a pause of %.6gs is cut to %.6gs (%g windows)", seconds, ceiling, factor)
+        return ceiling
+    return max(0.0, float(seconds))
 
 
 class Permit(abc.ABC):
@@ -102,8 +174,7 @@ class _BucketPermit(Permit):
     def sent(self) -> None:
         if not self._done:
             self._done = True
-            bucket = self._bucket
-            bucket._give_back(bucket._clock() + bucket.limit.per_seconds + SAFETY_MARGIN_SECONDS)
+            self._bucket._give_back(None)
 
     def unused(self) -> None:
         if not self._done:
@@ -111,19 +182,34 @@ class _BucketPermit(Permit):
             self._bucket._give_back(self._previous_ready)
 
 
+class _Return:
+    """`count` idle tokens usable from `at` on (a batch spent at the same instant)."""
+
+    __slots__ = ("at", "count")
+
+    def __init__(self, at: float, count: int) -> None:
+        self.at = at
+        self.count = count
+
+
 class TokenBucket:
     """`limit.requests` tokens; a spent token is usable again a window after its answer.
 
     Waiters are served first come, first served. A waiter that is cancelled leaves
     the queue without taking a token.
+
+    Memory and time follow the tokens spent in the last window or two, never
+    `limit.requests`: tokens idle for at least a window are only a count, and a
+    deque sorted by time holds the return times of the others (a send's return time
+    is a window after "now", so appending keeps it sorted).
     """
 
     def __init__(self, limit: RateLimit, *, clock: Clock = time.monotonic) -> None:
         self.limit = limit
         self._clock = clock
-        self._idle: list[float] = [
-            -math.inf
-        ] * limit.requests  # heap: when each idle token is usable
+        self._rested = limit.requests  # idle tokens usable since at least a window ago
+        self._rested_since = -math.inf  # the latest return time folded into `_rested`
+        self._returns: deque[_Return] = deque()  # the other idle tokens, sorted by `at`
         self._excess = 0  # tokens to retire when they come back, after the limit shrank
         self._paused_until = -math.inf
         self._queue = asyncio.Lock()  # FIFO
@@ -133,30 +219,29 @@ class TokenBucket:
     def available(self) -> int:
         """Tokens usable right now (for progress reports and tests)."""
         now = self._clock()
-        if now < self._paused_until:
-            return 0
-        return sum(1 for ready in self._idle if ready <= now)
+        return 0 if now < self._paused_until else self._idle_by(now, now)
 
     async def acquire(self) -> Permit:
         async with self._queue:
             while True:
                 now = self._clock()
-                if self._idle:
-                    ready_at = max(self._idle[0], self._paused_until)
-                    if ready_at <= now:
-                        return _BucketPermit(self, heapq.heappop(self._idle))
-                    await self._wait_for_change(ready_at - now)
-                else:
+                ready_at = self._next_ready(now)
+                if ready_at is None:
                     await self._wait_for_change(None)
+                elif max(ready_at, self._paused_until) <= now:
+                    return _BucketPermit(self, self._take())
+                else:
+                    await self._wait_for_change(max(ready_at, self._paused_until) - now)
 
     def try_acquire(self) -> Permit | None:
         """A permit if one is usable now and nobody is queued; never waits."""
-        if self._queue.locked() or not self._idle:
+        if self._queue.locked():
             return None
         now = self._clock()
-        if max(self._idle[0], self._paused_until) > now:
+        ready_at = self._next_ready(now)
+        if ready_at is None or max(ready_at, self._paused_until) > now:
             return None
-        return _BucketPermit(self, heapq.heappop(self._idle))
+        return _BucketPermit(self, self._take())
 
     def pause_until(self, until: float) -> None:
         """Hold every token until `until` (a server said 429 or no requests remain)."""
@@ -170,10 +255,8 @@ class TokenBucket:
             return
         retire = self.limit.requests - requests
         self.limit = attrs.evolve(self.limit, requests=requests)
-        while retire and self._idle:  # retire the most available tokens: the safe side
-            heapq.heappop(self._idle)
-            retire -= 1
-        self._excess += retire
+        # Retire the most available tokens first: the safe side.
+        self._excess += retire - self._drop_first(retire, math.inf)
 
     def hold_beyond(self, remaining: int, *, as_of: float) -> None:
         """The server says only `remaining` sends were left when our request arrived.
@@ -182,22 +265,102 @@ class TokenBucket:
         compared with the server's count: one that came back later may be usable
         now although the server's figure predates it. If more of those are idle than
         the server had left, someone else (another process with the same credential)
-        spent them: hold the extra ones for a full window.
+        spent them: hold the extra ones for a full window. (Tokens folded into the
+        count more than a window ago are all taken as comparable: the safe side.)
         """
-        comparable = sorted(ready for ready in self._idle if ready <= as_of)
-        extra = len(comparable) - max(0, remaining)
-        if extra <= 0:
+        now = self._clock()
+        comparable = self._idle_by(as_of, now)
+        if comparable <= max(0, remaining):
             return
-        held = self._clock() + self.limit.per_seconds + SAFETY_MARGIN_SECONDS
-        others = [ready for ready in self._idle if ready > as_of]
-        self._idle = comparable[extra:] + others + [held] * extra
-        heapq.heapify(self._idle)
+        extra = self._drop_first(comparable - max(0, remaining), as_of)
+        self._append(now + self.limit.per_seconds + SAFETY_MARGIN_SECONDS, extra)
 
-    def _give_back(self, ready_at: float) -> None:
+    def _idle_by(self, at: float, now: float) -> int:
+        """Idle tokens usable by `at`, every rested one included."""
+        self._fold(now)
+        usable = self._rested
+        for batch in self._returns:
+            if batch.at > at:
+                break
+            usable += batch.count
+        return usable
+
+    def _next_ready(self, now: float) -> float | None:
+        """When the most available idle token is usable; None when every token is out."""
+        self._fold(now)
+        if self._rested:
+            return -math.inf
+        return self._returns[0].at if self._returns else None
+
+    def _take(self) -> float:
+        """Take the most available token; its return time, for `unused()`."""
+        if self._rested:
+            self._rested -= 1
+            return -math.inf
+        batch = self._returns[0]
+        batch.count -= 1
+        if not batch.count:
+            self._returns.popleft()
+        return batch.at
+
+    def _drop_first(self, count: int, up_to: float) -> int:
+        """Remove up to `count` of the most available tokens usable by `up_to`; how many."""
+        if count <= 0:
+            return 0
+        dropped = min(count, self._rested)
+        self._rested -= dropped
+        returns = self._returns
+        while dropped < count and returns and returns[0].at <= up_to:
+            batch = returns[0]
+            taken = min(batch.count, count - dropped)
+            batch.count -= taken
+            dropped += taken
+            if not batch.count:
+                returns.popleft()
+        return dropped
+
+    def _fold(self, now: float) -> None:
+        """Count tokens that have been usable for a window; forget their times."""
+        horizon = now - self.limit.per_seconds
+        returns = self._returns
+        while returns and returns[0].at <= horizon:
+            batch = returns.popleft()
+            self._rested += batch.count
+            self._rested_since = batch.at
+
+    def _append(self, at: float, count: int) -> None:
+        """Add idle tokens usable from `at`, no earlier than any already listed."""
+        if count <= 0:
+            return
+        returns = self._returns
+        if returns and returns[-1].at == at:
+            returns[-1].count += count
+        else:
+            returns.append(_Return(at, count))
+
+    def _insert(self, at: float) -> None:
+        """Put back a token taken earlier (usable from `at`), keeping the order."""
+        if at <= self._rested_since:
+            self._rested += 1
+            return
+        returns = self._returns
+        index = 0
+        while index < len(returns) and returns[index].at < at:
+            index += 1
+        if index < len(returns) and returns[index].at == at:
+            returns[index].count += 1
+        else:
+            returns.insert(index, _Return(at, 1))
+
+    def _give_back(self, ready_at: float | None) -> None:
+        """A permit ended: spent (None: usable a window from now) or unused (its old time)."""
         if self._excess:
             self._excess -= 1
             return
-        heapq.heappush(self._idle, ready_at)
+        if ready_at is None:
+            self._append(self._clock() + self.limit.per_seconds + SAFETY_MARGIN_SECONDS, 1)
+        else:
+            self._insert(ready_at)
         self._notify()
 
     def _notify(self) -> None:
@@ -224,7 +387,11 @@ class RateLimitBackend(abc.ABC):
 
     @abc.abstractmethod
     async def pause(self, key: str, limit: RateLimit | None, seconds: float) -> None:
-        """Make every holder of `key` wait `seconds` before its next send."""
+        """Make every holder of `key` wait `seconds` before its next send.
+
+        `seconds` is a finite number; a backend cuts it to its ceiling (`clamp_pause`).
+        A server's hint goes through `bounded_pause` first.
+        """
 
     async def learn_limit(self, key: str, limit: RateLimit, requests: int) -> None:
         """The server announced `requests` per window; lower ours if it is lower."""
@@ -240,10 +407,17 @@ class RateLimitBackend(abc.ABC):
 
 
 class InProcessBackend(RateLimitBackend):
-    """Token buckets in this process. Pass one instance to several clients to share them."""
+    """Token buckets in this process. Pass one instance to several clients to share them.
 
-    def __init__(self, *, clock: Clock = time.monotonic) -> None:
+    A pause is never longer than `max_pause_factor` windows of its operation (see
+    `clamp_pause`).
+    """
+
+    def __init__(
+        self, *, clock: Clock = time.monotonic, max_pause_factor: float = MAX_PAUSE_FACTOR
+    ) -> None:
         self._clock = clock
+        self._max_pause_factor = _check_factor(max_pause_factor)
         self._buckets: dict[str, TokenBucket] = {}
         self._pauses: dict[str, float] = {}  # for operations with no bucket
 
@@ -263,7 +437,7 @@ class InProcessBackend(RateLimitBackend):
         return bucket.try_acquire() or await bucket.acquire()
 
     async def pause(self, key: str, limit: RateLimit | None, seconds: float) -> None:
-        until = self._clock() + max(0.0, seconds)
+        until = self._clock() + clamp_pause(limit, seconds, factor=self._max_pause_factor)
         if limit is None:
             self._pauses[key] = max(until, self._pauses.get(key, -math.inf))
         else:

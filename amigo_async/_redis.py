@@ -56,12 +56,15 @@ except ImportError as missing:  # pragma: no cover - depends on the installation
 
 from . import errors
 from ._limits import (
+    MAX_PAUSE_FACTOR,
     NO_PERMIT,
     SAFETY_MARGIN_SECONDS,
     InProcessBackend,
     Permit,
     RateLimit,
     RateLimitBackend,
+    clamp_pause,
+    pause_ceiling,
 )
 
 __all__ = ["LocalFallback", "RedisBackend"]
@@ -81,14 +84,29 @@ local function keep(key, ms)
 end
 """
 
+# A pause longer than the caller's ceiling (written by an older or misconfigured
+# worker) is cut to it rather than obeyed: one bad hint never stops every worker.
+_PAUSED_MS = """
+local function paused_ms(key, ceiling)
+  local ms = redis.call('PTTL', key)
+  if ms > ceiling then
+    redis.call('PEXPIRE', key, ceiling)
+    ms = ceiling
+  end
+  return ms
+end
+"""
+
 # KEYS: slots, queue, beats, seq, pause, learned
-# ARGV: ticket, limit, window_ms, lease_ms, seq (0: new), poll_ms, grace_ms, known_seq
+# ARGV: ticket, limit, window_ms, lease_ms, seq (0: new), poll_ms, grace_ms, known_seq,
+#       pause_ceiling_ms
 # -> {1, 0, seq, lost} granted | {0, wait_ms, seq, lost} ask again after wait_ms.
 # Ticket numbers only grow while the bucket lives; a new number at or below one the
 # caller saw recently means Redis lost the bucket (a restart) while sends it counted
 # may still be in their window, so everyone is paused for one window.
 _ACQUIRE = (
     _CLOCK
+    + _PAUSED_MS
     + """
 local slots, queue, beats, seq_key, pause, learned = unpack(KEYS)
 local ticket = ARGV[1]
@@ -96,6 +114,7 @@ local limit = tonumber(ARGV[2])
 local window, lease = tonumber(ARGV[3]), tonumber(ARGV[4])
 local seq, poll, grace = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
 local known = tonumber(ARGV[8])
+local ceiling = tonumber(ARGV[9])
 local lost = 0
 limit = math.min(limit, tonumber(redis.call('GET', learned) or limit))
 
@@ -115,7 +134,7 @@ end
 redis.call('ZADD', queue, 'NX', seq, ticket)
 local rank = redis.call('ZRANK', queue, ticket)
 local free = limit - redis.call('ZCARD', slots)
-local paused = redis.call('PTTL', pause)
+local paused = paused_ms(pause, ceiling)
 if paused <= 0 and rank < free then
   redis.call('ZREM', queue, ticket)
   redis.call('ZREM', beats, ticket)
@@ -180,6 +199,14 @@ if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[1]) then
 end
 return 1
 """
+
+# KEYS: pause; ARGV: pause_ceiling_ms. How long the pause still holds (<= 0: none).
+_PAUSED = (
+    _PAUSED_MS
+    + """
+return paused_ms(KEYS[1], tonumber(ARGV[1]))
+"""
+)
 
 # KEYS: learned; ARGV: requests, ttl_ms. Only ever lowers the limit.
 _LEARN = """
@@ -298,8 +325,10 @@ class RedisBackend(RateLimitBackend):
     ``redis`` is a URL (``redis://host:6379/0``) or a `redis.asyncio.Redis` client
     (which the caller closes). `timeout` bounds every Redis call; `lease` is how
     long a slot stays held by a worker that stopped renewing it (it died); waiters
-    ask again at least every `poll_interval` seconds. Close it with ``aclose()`` or
-    ``async with``; one instance can serve several clients in a process.
+    ask again at least every `poll_interval` seconds. A pause is never longer than
+    `max_pause_factor` windows of its operation: longer ones are cut when written,
+    and a longer one already in Redis is cut when read. Close it with ``aclose()``
+    or ``async with``; one instance can serve several clients in a process.
     """
 
     def __init__(
@@ -311,6 +340,7 @@ class RedisBackend(RateLimitBackend):
         fallback: LocalFallback | None = None,
         lease: float = 30.0,
         poll_interval: float = 1.0,
+        max_pause_factor: float = MAX_PAUSE_FACTOR,
     ) -> None:
         for name, value in (
             ("timeout", timeout),
@@ -325,6 +355,8 @@ class RedisBackend(RateLimitBackend):
             raise ValueError("key_prefix must be a non-empty string without '{'")
         if fallback is not None and not isinstance(fallback, LocalFallback):
             raise TypeError("fallback must be a LocalFallback or None")
+        self._local = InProcessBackend(max_pause_factor=max_pause_factor)  # checks the factor
+        self._max_pause_factor = float(max_pause_factor)
         self._secrets: tuple[str, ...] = ()
         if isinstance(redis, str):
             password = urlsplit(redis).password
@@ -351,6 +383,7 @@ class RedisBackend(RateLimitBackend):
         self._release_script = self._redis.register_script(_RELEASE)
         self._renew_script = self._redis.register_script(_RENEW)
         self._pause_script = self._redis.register_script(_PAUSE)
+        self._paused_script = self._redis.register_script(_PAUSED)
         self._learn_script = self._redis.register_script(_LEARN)
         self._buckets: dict[str, _Bucket] = {}
         self._held: dict[_Bucket, dict[str, int]] = {}  # ticket -> window_ms, for renewal
@@ -359,7 +392,6 @@ class RedisBackend(RateLimitBackend):
         self._learned: dict[str, int] = {}
         self._numbered: dict[_Bucket, tuple[int, float]] = {}  # last ticket number drawn, when
         # Fallback state: when Redis was lost, when it answered again, when to look again.
-        self._local = InProcessBackend()
         self._local_ready: set[str] = set()
         self._outage_at: float | None = None
         self._back_at: float | None = None
@@ -411,6 +443,7 @@ class RedisBackend(RateLimitBackend):
         return shared if local is None else _BothPermit(local, shared)
 
     async def pause(self, key: str, limit: RateLimit | None, seconds: float) -> None:
+        seconds = clamp_pause(limit, seconds, factor=self._max_pause_factor)
         if seconds <= 0:
             return
         mode = self._mode(limit)
@@ -472,9 +505,12 @@ class RedisBackend(RateLimitBackend):
             ) from exc
 
     async def _shared_acquire(self, bucket: _Bucket, limit: RateLimit | None) -> Permit:
+        ceiling_ms = _ms(pause_ceiling(limit, self._max_pause_factor))
         if limit is None:
             while True:  # no bucket: only wait out a shared pause
-                paused_ms = await self._call(self._redis.pttl(bucket.pause), bucket)
+                paused_ms = await self._call(
+                    self._paused_script(keys=[bucket.pause], args=[ceiling_ms]), bucket
+                )
                 if paused_ms <= 0:
                     return NO_PERMIT
                 await asyncio.sleep(paused_ms / 1000)
@@ -497,6 +533,7 @@ class RedisBackend(RateLimitBackend):
                             _ms(self._poll),
                             _ms(self._timeout + 0.5),
                             known,
+                            ceiling_ms,
                         ],
                     ),
                     bucket,

@@ -3,12 +3,33 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import random
 import time
+import tracemalloc
 
 import pytest
 
 from amigo_async import InProcessBackend, RateLimit, TokenBucket
+from amigo_async._limits import (
+    MAX_PAUSE_FACTOR,
+    UNLIMITED_WINDOW_SECONDS,
+    bounded_pause,
+    clamp_pause,
+    pause_ceiling,
+)
+
+HUGE = RateLimit(10**9, per_seconds=60)  # a user lifting a limit
+
+
+class ManualClock:
+    """A monotonic clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
 
 
 def _max_in_any_window(times: list[float], seconds: float) -> int:
@@ -89,8 +110,9 @@ async def test_paced_callers_run_at_the_full_rate() -> None:
     assert ideal <= elapsed < ideal + 0.25
 
 
-async def test_waiters_are_served_first_come_first_served() -> None:
-    bucket = TokenBucket(RateLimit(1, per_seconds=0.05))
+@pytest.mark.parametrize("cancelled", [None, 2])
+async def test_waiters_are_served_first_come_first_served(cancelled: int | None) -> None:
+    bucket = TokenBucket(RateLimit(1, per_seconds=0.03))
     order: list[int] = []
 
     async def caller(n: int) -> None:
@@ -102,8 +124,10 @@ async def test_waiters_are_served_first_come_first_served() -> None:
     for n in range(6):
         tasks.append(asyncio.create_task(caller(n)))
         await asyncio.sleep(0.001)
-    await asyncio.gather(*tasks)
-    assert order == list(range(6))
+    if cancelled is not None:
+        tasks[cancelled].cancel()  # its place goes to the next in line
+    await asyncio.gather(*tasks, return_exceptions=True)
+    assert order == [n for n in range(6) if n != cancelled]
 
 
 async def test_cancelled_waiter_gives_its_place_back() -> None:
@@ -187,3 +211,159 @@ async def test_backend_keys_are_separate_buckets() -> None:
     (await backend.acquire("bob:get-models", limit)).sent()
     (await backend.acquire("alice:get-tools", limit)).sent()
     assert time.monotonic() - started < 0.05
+
+
+# -- cost: memory and time follow what is spent, never the limit ---------------
+
+
+async def test_a_huge_limit_costs_what_is_spent_not_the_limit() -> None:
+    tracemalloc.start()
+    try:
+        bucket = TokenBucket(HUGE)
+        permits = [await bucket.acquire() for _ in range(500)]
+        for permit in permits:
+            permit.sent()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 512 * 1024  # one float per allowed request would be 8 GB
+    assert bucket.available == HUGE.requests - 500
+
+
+async def test_a_huge_limit_learns_from_the_server_cheaply() -> None:
+    clock = ManualClock()
+    backend = InProcessBackend(clock=clock)
+    tracemalloc.start()
+    try:
+        (await backend.acquire("k:get-models", HUGE)).sent()
+        await backend.learn_limit("k:get-models", HUGE, 20)  # the client's order
+        await backend.learn_remaining("k:get-models", HUGE, 3, as_of=clock.now)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 256 * 1024
+    bucket = backend.bucket("k:get-models", HUGE)
+    assert bucket.limit.requests == 20
+    assert bucket.available == 3
+    tracemalloc.start()
+    try:  # a server that announces no limit, only what remains
+        await backend.learn_remaining("k:get-tools", HUGE, 3, as_of=clock.now)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 256 * 1024
+    assert backend.bucket("k:get-tools", HUGE).available == 3
+
+
+def test_a_spent_token_returns_one_window_after_the_answer_plus_the_margin() -> None:
+    clock = ManualClock()
+    bucket = TokenBucket(RateLimit(2, per_seconds=10), clock=clock)
+    first, second = bucket.try_acquire(), bucket.try_acquire()
+    assert first is not None and second is not None
+    assert bucket.try_acquire() is None
+    clock.now += 3  # the answer arrives 3 s after the send
+    answered = clock.now
+    first.sent()
+    clock.now = answered + 10 + 0.0019
+    assert bucket.try_acquire() is None
+    clock.now = answered + 10 + 0.002
+    assert bucket.try_acquire() is not None
+    assert bucket.try_acquire() is None  # the other one is still in flight
+    second.unused()
+    assert bucket.try_acquire() is not None
+
+
+def test_tokens_idle_for_long_stay_usable_and_unused_ones_keep_their_place() -> None:
+    clock = ManualClock()
+    bucket = TokenBucket(RateLimit(3, per_seconds=10), clock=clock)
+    for _ in range(3):
+        permit = bucket.try_acquire()
+        assert permit is not None
+        permit.sent()  # all three back at 1010.002
+    clock.now += 100  # long idle: the returns are folded into a count
+    assert bucket.available == 3
+    taken = [bucket.try_acquire() for _ in range(3)]
+    assert bucket.try_acquire() is None
+    for permit in taken:
+        assert permit is not None
+        permit.unused()
+    assert bucket.available == 3
+
+
+def test_only_tokens_usable_when_the_request_left_are_compared_with_remaining() -> None:
+    clock = ManualClock()
+    bucket = TokenBucket(RateLimit(3, per_seconds=10), clock=clock)
+    permits = [bucket.try_acquire() for _ in range(3)]
+    for permit in permits:
+        assert permit is not None
+        permit.sent()  # back at 1010.002
+    clock.now = 1015.0
+    bucket.hold_beyond(0, as_of=1010.001)  # the server's figure predates their return
+    assert bucket.available == 3
+    bucket.hold_beyond(1, as_of=1010.5)  # now two of them were spent by someone else
+    assert bucket.available == 1
+    clock.now = 1025.001
+    assert bucket.available == 1
+    clock.now = 1025.002  # held for a full window from when we learnt it
+    assert bucket.available == 3
+
+
+# -- pauses: bounded, whatever a server says ----------------------------------
+
+
+def test_bounded_pause_obeys_a_hint_within_the_ceiling_only() -> None:
+    limit = RateLimit(5, per_seconds=2)
+    assert pause_ceiling(limit) == MAX_PAUSE_FACTOR * 2
+    assert bounded_pause(limit, 3.5) == 3.5
+    assert bounded_pause(limit, -4) == 0.0
+    assert bounded_pause(limit, MAX_PAUSE_FACTOR * 2) == MAX_PAUSE_FACTOR * 2
+    for absurd in (MAX_PAUSE_FACTOR * 2 + 0.01, 999999999, 1e308, math.inf, math.nan):
+        assert bounded_pause(limit, absurd) is None
+    assert bounded_pause(limit, 30, factor=20) == 30
+    assert bounded_pause(None, 299) == 299  # no bucket: a window of a minute
+    assert bounded_pause(None, MAX_PAUSE_FACTOR * UNLIMITED_WINDOW_SECONDS + 1) is None
+    with pytest.raises(ValueError, match="max_pause_factor"):
+        bounded_pause(limit, 1, factor=0.5)
+    with pytest.raises(ValueError, match="max_pause_factor"):
+        InProcessBackend(max_pause_factor=math.inf)
+
+
+def test_clamp_pause_refuses_non_finite_and_cuts_the_absurd() -> None:
+    limit = RateLimit(5, per_seconds=2)
+    for bad in (math.inf, -math.inf, math.nan):
+        with pytest.raises(ValueError, match="finite"):
+            clamp_pause(limit, bad)
+    with pytest.raises(TypeError):
+        clamp_pause(limit, "5")  # type: ignore[arg-type]
+    assert clamp_pause(limit, 1e308) == pause_ceiling(limit)
+    assert clamp_pause(limit, 999999999, factor=2) == 4
+    assert clamp_pause(limit, -1) == 0.0
+
+
+@pytest.mark.parametrize("absurd", [999999999, 1e308])
+async def test_backend_cuts_an_absurd_pause_to_a_few_windows(absurd: float) -> None:
+    clock = ManualClock()
+    backend = InProcessBackend(clock=clock)
+    limit = RateLimit(5, per_seconds=2)
+    await backend.pause("k:get-models", limit, absurd)
+    bucket = backend.bucket("k:get-models", limit)
+    paused_at = clock.now
+    clock.now = paused_at + pause_ceiling(limit) - 0.001
+    assert bucket.available == 0
+    clock.now = paused_at + pause_ceiling(limit)
+    assert bucket.available == 5
+    await backend.pause("k:get-tools", None, absurd)  # no bucket: a minute's window
+    clock.now += pause_ceiling(None)
+    await asyncio.wait_for(backend.acquire("k:get-tools", None), timeout=1)
+
+
+async def test_backend_refuses_a_non_finite_pause_and_writes_nothing() -> None:
+    backend = InProcessBackend()
+    limit = RateLimit(5, per_seconds=2)
+    for bad in (math.inf, math.nan):
+        with pytest.raises(ValueError, match="finite"):
+            await backend.pause("k:get-models", limit, bad)
+        with pytest.raises(ValueError, match="finite"):
+            await backend.pause("k:get-tools", None, bad)
+    assert backend.bucket("k:get-models", limit).available == 5
+    await asyncio.wait_for(backend.acquire("k:get-tools", None), timeout=1)

@@ -18,6 +18,7 @@ import pytest
 from redis import asyncio as aioredis
 
 from amigo_async import AmigoClient, RateLimit, errors
+from amigo_async._limits import pause_ceiling
 from amigo_async._redis import LocalFallback, RedisBackend
 from amigo_async.testing import FakeAmigoServer, Fault
 from amigo_async.testing._redis_server import RedisServer, RedisServerUnavailable
@@ -252,6 +253,81 @@ async def test_a_learned_lower_limit_applies_to_every_worker(
         await asyncio.wait_for(backends[2].acquire(key, limit), timeout=0.3)
     for permit in permits:
         permit.unused()
+
+
+async def _pause_key(redis: aioredis.Redis, prefix: str) -> bytes | None:
+    keys = [k async for k in redis.scan_iter(match=f"{prefix}:*:pause")]
+    return keys[0] if keys else None
+
+
+async def test_a_non_finite_pause_is_refused_and_nothing_is_written(
+    redis_server: RedisServer, key: str, prefix: str
+) -> None:
+    redis = aioredis.Redis.from_url(redis_server.url)
+    async with RedisBackend(redis, key_prefix=prefix) as backend:
+        for bad in (float("inf"), float("nan")):
+            with pytest.raises(ValueError, match="finite"):
+                await backend.pause(key, RateLimit(5, per_seconds=1), bad)
+            with pytest.raises(ValueError, match="finite"):
+                await backend.pause(key, None, bad)
+        assert await _pause_key(redis, prefix) is None
+    await redis.aclose()
+
+
+@pytest.mark.parametrize("absurd", [999999999, 1e308])
+async def test_an_absurd_pause_is_cut_to_a_few_windows(
+    redis_server: RedisServer, key: str, prefix: str, absurd: float
+) -> None:
+    limit = RateLimit(5, per_seconds=2)
+    redis = aioredis.Redis.from_url(redis_server.url)
+    async with RedisBackend(redis, key_prefix=prefix) as backend:
+        await backend.pause(key, limit, absurd)
+        pause_key = await _pause_key(redis, prefix)
+        assert pause_key is not None
+        assert 0 < await redis.pttl(pause_key) <= pause_ceiling(limit) * 1000
+    await redis.aclose()
+
+
+async def test_a_poisoned_pause_in_redis_is_cut_when_read(
+    redis_server: RedisServer, key: str, prefix: str
+) -> None:
+    """A 31-year pause written by an older or misconfigured worker holds no one for long."""
+    limit = RateLimit(5, per_seconds=0.1)
+    redis = aioredis.Redis.from_url(redis_server.url)
+    async with RedisBackend(redis, key_prefix=prefix, max_pause_factor=2) as backend:
+        await backend.pause(key, limit, 0.05)  # creates the key where the backend reads it
+        pause_key = await _pause_key(redis, prefix)
+        assert pause_key is not None
+        await redis.set(pause_key, "1", px=999999999 * 1000)
+        (await asyncio.wait_for(backend.acquire(key, limit), timeout=30)).unused()
+        await redis.set(pause_key, "1", px=999999999 * 1000)
+        unlimited = asyncio.create_task(backend.acquire(key, None))  # no bucket: 2 minutes
+        for _ in range(100):
+            if 0 < await redis.pttl(pause_key) <= 2 * 60 * 1000:
+                break
+            await asyncio.sleep(0.01)
+        assert 0 < await redis.pttl(pause_key) <= 2 * 60 * 1000
+        unlimited.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await unlimited
+    await redis.aclose()
+
+
+async def test_a_huge_limit_keeps_only_the_slots_in_use(
+    redis_server: RedisServer, key: str, prefix: str
+) -> None:
+    limit = RateLimit(10**9, per_seconds=60)
+    redis = aioredis.Redis.from_url(redis_server.url)
+    async with RedisBackend(redis, key_prefix=prefix) as backend:
+        permits = await asyncio.wait_for(
+            asyncio.gather(*(backend.acquire(key, limit) for _ in range(30))), timeout=10
+        )
+        for permit in permits:
+            permit.sent()
+    (slots,) = [k async for k in redis.scan_iter(match=f"{prefix}:*:slots")]
+    assert await redis.zcard(slots) == 30
+    assert await redis.memory_usage(slots) < 16 * 1024
+    await redis.aclose()
 
 
 # -- through AmigoClient and the strict fake server ----------------------------
