@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,7 +14,8 @@ import pytest
 
 import amigo_async
 from amigo_async import AmigoClient, RateLimit, errors
-from amigo_async.scan import DEFAULT_CONCURRENCY, ScannedInvocation, ScanQuery
+from amigo_async.jobs.observer import ProgressObserver
+from amigo_async.jobs.scan import DEFAULT_CONCURRENCY, ScannedInvocation, ScanQuery
 from amigo_async.testing import FakeAmigoServer
 from amigo_async.testing._faults import Fault
 
@@ -160,17 +161,17 @@ async def test_the_observer_hears_each_query_start_its_pages_and_its_end(
     fake: FakeAmigoServer, client: AmigoClient
 ) -> None:
     tool_id = _seed(fake, 1, 150)[0]
-    events: list[tuple[str, ScanQuery, Any]] = []
+    events: list[tuple[str, Hashable, Any]] = []
 
-    class Observer:
-        def query_started(self, query: ScanQuery) -> None:
-            events.append(("started", query, None))
+    class Observer(ProgressObserver):
+        def started(self, item: Hashable) -> None:
+            events.append(("started", item, None))
 
-        def page_received(self, query: ScanQuery, invocations: int) -> None:
-            events.append(("page", query, invocations))
+        def advanced(self, item: Hashable, records: int, nbytes: int = 0) -> None:
+            events.append(("page", item, records))
 
-        def query_finished(self, query: ScanQuery, error: Exception | None) -> None:
-            events.append(("finished", query, error))
+        def finished(self, item: Hashable, *, ok: bool, detail: str = "") -> None:
+            events.append(("finished", item, None if ok else detail))
 
     await _collect(client.tools.scan_invocations([tool_id], observer=Observer()))
 
