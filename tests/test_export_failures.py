@@ -56,9 +56,11 @@ def _lzma_archive() -> bytes:
 
 
 async def _export_once(answer: OneAnswer, out: Path) -> tuple[str, int, str]:
-    async with _serve(answer) as base_url:
-        async with AmigoClient("acme", token=JWT, base_url=base_url, retry=ONE_TRY) as client:
-            summary = await export_prompt_logs(client, ["log-"], out, retry_delay=0.01)
+    async with (
+        _serve(answer) as base_url,
+        AmigoClient("acme", token=JWT, base_url=base_url, retry=ONE_TRY) as client,
+    ):
+        summary = await export_prompt_logs(client, ["log-"], out, retry_delay=0.01)
     [result] = summary.results
     return result.status, result.attempts, result.error or ""
 
