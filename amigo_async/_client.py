@@ -17,12 +17,12 @@ from yarl import URL
 from ._auth import ApiKeyCredentials, AuthScheme, Credentials, TokenCredentials
 from ._checks import check_int
 from ._config import RetryPolicy, Timeouts, resolve_base_url
-from ._events import EventDispatcher, EventHook
 from ._limits import InProcessBackend, RateLimit, RateLimitBackend
 from ._operations import OPERATIONS
 from ._paths import check_segment
 from ._stats import ClientStats
 from ._transport import Transport
+from .events import EventDispatcher, EventHook
 
 if TYPE_CHECKING:
     from .resources.admin import AdminResource

@@ -40,7 +40,13 @@ from ._auth import ApiKeyCredentials, Credentials
 from ._body import BodyTooLargeError, StreamedBody, read_capped
 from ._checks import check_limit
 from ._config import RetryPolicy, Timeouts
-from ._events import (
+from ._hints import request_id, reset_seconds, retry_after_seconds
+from ._limits import Permit, RateLimit, RateLimitBackend
+from ._operations import OPERATIONS, Operation, TimeoutKind
+from ._pagination import AsyncPager, Page, PagingFacts, check_max_items, page_of
+from ._paths import QueryValue, encode_path_parameter, query_items
+from ._stats import ClientStats
+from .events import (
     EventDispatcher,
     LimiterWaited,
     RateLimited,
@@ -49,12 +55,6 @@ from ._events import (
     Retrying,
     SignedIn,
 )
-from ._hints import request_id, reset_seconds, retry_after_seconds
-from ._limits import Permit, RateLimit, RateLimitBackend
-from ._operations import OPERATIONS, Operation, TimeoutKind
-from ._pagination import AsyncPager, Page, PagingFacts, check_max_items, page_of
-from ._paths import QueryValue, encode_path_parameter, query_items
-from ._stats import ClientStats
 from .models import structure_response
 
 __all__ = ["JSON_ACCEPT", "FormFactory", "Transport"]

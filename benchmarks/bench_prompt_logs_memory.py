@@ -28,7 +28,7 @@ LOGS = 1000
 
 
 async def _measure(mode: str, total_bytes: int) -> dict[str, float]:
-    from amigo_async.export import export_prompt_logs
+    from amigo_async import export_prompt_logs
     from amigo_async.testing import FakeAmigoServer
 
     file_size = total_bytes // (2 * LOGS)

@@ -5,14 +5,14 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Hashable
 from pathlib import Path
 
 import pytest
 
 from amigo_async import AmigoClient, RateLimit, errors
-from amigo_async._progress import Progress
-from amigo_async.export import (
+from amigo_async.cli._progress import TerminalProgress
+from amigo_async.jobs.export import (
     MANIFEST_NAME,
     ExportSummary,
     export_prompt_logs,
@@ -259,13 +259,13 @@ async def test_bad_prefixes_are_refused_before_any_request(
 # -- concurrency and pacing ------------------------------------------------------------
 
 
-class RecordingProgress(Progress):
+class RecordingProgress(TerminalProgress):
     def __init__(self) -> None:
         super().__init__(interactive=False, stream=open(os.devnull, "w"))  # noqa: SIM115
         self.most_active = 0
 
-    def start(self, item: str) -> None:
-        super().start(item)
+    def started(self, item: Hashable) -> None:
+        super().started(item)
         self.most_active = max(self.most_active, len(self.active))
 
 
@@ -276,7 +276,7 @@ async def test_prefixes_run_concurrently_inside_the_rate_limit(tmp_path: Path) -
         prefixes = fake.state.prompt_logs.demo_prefixes
         progress = RecordingProgress()
         async with fake.client(rate_limits=limit) as client:
-            summary = await export(client, prefixes, tmp_path, progress=progress, concurrency=4)
+            summary = await export(client, prefixes, tmp_path, observer=progress, concurrency=4)
             throttled = client.stats.throttled_seconds
 
     assert summary.ok and len(summary.results) == 5

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Hashable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,7 +14,9 @@ import pytest
 
 import amigo_async
 from amigo_async import AmigoClient, RateLimit, errors
-from amigo_async.scan import DEFAULT_CONCURRENCY, ScannedInvocation, ScanQuery
+from amigo_async.events import RequestFinished, RequestStarted
+from amigo_async.jobs.observer import ProgressObserver
+from amigo_async.jobs.scan import DEFAULT_CONCURRENCY, ScannedInvocation, ScanQuery
 from amigo_async.testing import FakeAmigoServer
 from amigo_async.testing._faults import Fault
 
@@ -160,17 +162,17 @@ async def test_the_observer_hears_each_query_start_its_pages_and_its_end(
     fake: FakeAmigoServer, client: AmigoClient
 ) -> None:
     tool_id = _seed(fake, 1, 150)[0]
-    events: list[tuple[str, ScanQuery, Any]] = []
+    events: list[tuple[str, Hashable, Any]] = []
 
-    class Observer:
-        def query_started(self, query: ScanQuery) -> None:
-            events.append(("started", query, None))
+    class Observer(ProgressObserver):
+        def started(self, item: Hashable) -> None:
+            events.append(("started", item, None))
 
-        def page_received(self, query: ScanQuery, invocations: int) -> None:
-            events.append(("page", query, invocations))
+        def advanced(self, item: Hashable, records: int, nbytes: int = 0) -> None:
+            events.append(("page", item, records))
 
-        def query_finished(self, query: ScanQuery, error: Exception | None) -> None:
-            events.append(("finished", query, error))
+        def finished(self, item: Hashable, *, ok: bool, detail: str = "") -> None:
+            events.append(("finished", item, None if ok else detail))
 
     await _collect(client.tools.scan_invocations([tool_id], observer=Observer()))
 
@@ -216,36 +218,33 @@ async def test_since_keeps_recent_invocations_and_stops_each_query_early(
 # -- concurrency and the rate limit ---------------------------------------------------
 
 
-def _count_in_flight(client: AmigoClient) -> Callable[[], int]:
-    """Wrap the request path; return a function giving the most calls ever in flight."""
-    original = client._request_json
-    in_flight = 0
-    peak = 0
+class _InFlight:
+    """An event hook counting the most requests ever in flight at once."""
 
-    async def request_json(*args: Any, **kwargs: Any) -> Any:
-        nonlocal in_flight, peak
-        in_flight += 1
-        peak = max(peak, in_flight)
-        try:
-            return await original(*args, **kwargs)
-        finally:
-            in_flight -= 1
+    def __init__(self) -> None:
+        self.now = 0
+        self.peak = 0
 
-    client._request_json = request_json  # type: ignore[method-assign]
-    return lambda: peak
+    def __call__(self, event: object) -> None:
+        if isinstance(event, RequestStarted):
+            self.now += 1
+            self.peak = max(self.peak, self.now)
+        elif isinstance(event, RequestFinished):
+            self.now -= 1
 
 
 async def test_queries_run_concurrently_but_never_more_than_concurrency(
-    fake: FakeAmigoServer, client: AmigoClient
+    fake: FakeAmigoServer,
 ) -> None:
     tool_ids = _seed(fake, 6, 150)
     fake.inject(OPERATION, Fault.slow(0.05), times=12)
-    peak = _count_in_flight(client)
+    in_flight = _InFlight()
 
-    items = await _collect(client.tools.scan_invocations(tool_ids, concurrency=3))
+    async with fake.client(event_hooks=[in_flight]) as client:
+        items = await _collect(client.tools.scan_invocations(tool_ids, concurrency=3))
 
     assert len(items) == 900
-    assert peak() == 3
+    assert in_flight.peak == 3
 
 
 def test_the_default_concurrency_is_documented() -> None:

@@ -10,21 +10,16 @@ from typing import Any
 
 import pytest
 
-from amigo_async.models import converter
-from amigo_async.models.tools import ToolInvocation
-from amigo_async.scan import (
+from amigo_async.cli.scan import parse_since
+from amigo_async.jobs.aggregate import (
     ExceptionSummary,
     InvocationAggregator,
-    QueryFailure,
-    ScannedInvocation,
-    ScanProgress,
-    ScanQuery,
     aggregate_invocations,
-    format_csv,
-    format_json,
-    format_table,
-    parse_since,
 )
+from amigo_async.jobs.formats import format_csv, format_json, format_table
+from amigo_async.jobs.scan import QueryFailure, ScannedInvocation, ScanProgress, ScanQuery
+from amigo_async.models import converter
+from amigo_async.models.tools import ToolInvocation
 
 TOOL = "a" * 24
 OTHER = "b" * 24

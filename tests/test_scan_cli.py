@@ -9,7 +9,10 @@ from typing import Any
 
 import pytest
 
-from amigo_async import cli, scan
+from amigo_async import cli
+from amigo_async.cli import _fake
+from amigo_async.cli import scan as scan_cli
+from amigo_async.jobs.scan import ScanQuery
 from amigo_async.testing import FakeAmigoServer
 from amigo_async.testing._faults import Fault
 from amigo_async.testing._state import FakeState
@@ -80,13 +83,13 @@ def test_explicit_tool_ids_are_scanned(capsys: pytest.CaptureFixture[str]) -> No
 def test_a_failed_query_exits_1_after_printing_the_rest(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    original = scan.seed_demo
+    original = _fake.seed_scan_demo
 
     def seed_and_break(fake: FakeAmigoServer, **options: Any) -> list[str]:
         fake.inject("get-tool-invocations", Fault.status_code(403))
         return original(fake, **options)
 
-    monkeypatch.setattr(scan, "seed_demo", seed_and_break)
+    monkeypatch.setattr(_fake, "seed_scan_demo", seed_and_break)
 
     status, out, err = _run(capsys, "--format", "json")
 
@@ -128,12 +131,12 @@ def test_tool_ids_are_required_without_fake(capsys: pytest.CaptureFixture[str]) 
 
 def test_the_terminal_display_redraws_one_line_with_pages_and_invocations() -> None:
     stream = io.StringIO()
-    display = scan._ScanDisplay(stream=stream, interactive=True, total=1)
-    query = scan.ScanQuery("a" * 24)
+    display = scan_cli._ScanDisplay(stream=stream, interactive=True, total=1)
+    query = ScanQuery("a" * 24)
 
-    display.query_started(query)
-    display.page_received(query, 100)
-    display.query_finished(query, None)
+    display.started(query)
+    display.advanced(query, 100)
+    display.finished(query, ok=True)
     display.close()
 
     text = stream.getvalue()

@@ -3,7 +3,7 @@ failures and the `since` cut-off."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -11,9 +11,10 @@ import pytest
 
 from amigo_async import errors
 from amigo_async._pagination import AsyncPager, Page
+from amigo_async.jobs.observer import ProgressObserver
+from amigo_async.jobs.scan import InvocationScan, ScannedInvocation, ScanQuery
 from amigo_async.models import converter
 from amigo_async.models.tools import ToolInvocation
-from amigo_async.scan import InvocationScan, ScannedInvocation, ScanQuery
 
 START = datetime(2024, 5, 1, tzinfo=UTC)
 
@@ -138,15 +139,9 @@ async def test_an_empty_scan_ends_at_once() -> None:
 
 
 async def test_an_observer_that_raises_ends_the_scan_with_its_own_error() -> None:
-    class Broken:
-        def query_started(self, query: ScanQuery) -> None:
-            pass
-
-        def page_received(self, query: ScanQuery, invocations: int) -> None:
+    class Broken(ProgressObserver):
+        def advanced(self, item: Hashable, records: int, nbytes: int = 0) -> None:
             raise KeyError("display bug")
-
-        def query_finished(self, query: ScanQuery, error: Exception | None) -> None:
-            pass
 
     queries = [ScanQuery(c * 24) for c in "ab"]
     scan = InvocationScan(

@@ -73,7 +73,8 @@ if TYPE_CHECKING:
 
     from .._paths import QueryValue
     from .._transport import Transport
-    from ..scan import InvocationScan, ScanObserver
+    from ..jobs.observer import ProgressObserver
+    from ..jobs.scan import InvocationScan
     from .tool_repo import ToolRepoResource
 
 __all__ = ["LISTINGS", "Listing", "ToolsResource"]
@@ -474,17 +475,17 @@ class ToolsResource(Resource):
         since: datetime | None = None,
         concurrency: int | None = None,
         limit: int | None = None,
-        observer: ScanObserver | None = None,
+        observer: ProgressObserver | None = None,
     ) -> InvocationScan:
         """get-tool-invocations for many tools at once: ``async with`` / ``async for`` the scan.
 
         One query per tool (or per `tool_ids[i]`/`versions[i]` pair), at most
-        `concurrency` at a time (default `amigo_async.scan.DEFAULT_CONCURRENCY`),
+        `concurrency` at a time (default `amigo_async.jobs.scan.DEFAULT_CONCURRENCY`),
         merged into one stream of `ScannedInvocation`s. Failed queries raise an
         ``ExceptionGroup`` after every other invocation was delivered. See
-        `amigo_async.scan`.
+        `amigo_async.jobs.scan`.
         """
-        from ..scan import scan_invocations
+        from ..jobs.scan import scan_invocations
 
         return scan_invocations(
             self,

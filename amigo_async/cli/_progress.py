@@ -1,7 +1,8 @@
 """Progress of a long job: a one-line bar on a terminal, plain log lines otherwise.
 
-Jobs report items (prompt-log prefixes, tool pages...) starting and finishing, and
-records and bytes as they arrive; the display adds the client's own counters
+`TerminalProgress` is a `ProgressObserver`: jobs report items (prompt-log
+prefixes, scan queries) starting and finishing, and records and bytes as they
+arrive; the display adds the client's own counters
 (time spent waiting for rate-limit tokens, 429s received). A terminal gets one
 line redrawn at most ten times a second; a pipe or a file gets one line per
 event plus a heartbeat, so a CI log shows what happened and when.
@@ -12,14 +13,16 @@ from __future__ import annotations
 import shutil
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from types import TracebackType
 from typing import TYPE_CHECKING, Self, TextIO
 
-if TYPE_CHECKING:
-    from ._client import ClientStats
+from ..jobs.observer import ProgressObserver
 
-__all__ = ["Progress", "format_bytes"]
+if TYPE_CHECKING:
+    from .._client import ClientStats
+
+__all__ = ["TerminalProgress", "format_bytes"]
 
 _BAR_WIDTH = 12
 _CURRENT_WIDTH = 28
@@ -33,7 +36,7 @@ def format_bytes(count: float) -> str:
     raise AssertionError("unreachable")
 
 
-class Progress:
+class TerminalProgress(ProgressObserver):
     """Counts items, records and bytes, and shows them on `stream`.
 
     `interactive` defaults to whether `stream` is a terminal; `width` to the
@@ -80,13 +83,13 @@ class Progress:
 
     # -- events ---------------------------------------------------------------
 
-    def start(self, item: str) -> None:
-        self.active[item] = None
+    def started(self, item: Hashable) -> None:
+        self.active[str(item)] = None
         if not self.interactive:
             self._log(f"started {item}")
         self._draw(force=True)
 
-    def advance(self, records: int = 1, nbytes: int = 0) -> None:
+    def advanced(self, item: Hashable, records: int, nbytes: int = 0) -> None:
         self.records += records
         self.bytes += nbytes
         if self.interactive:
@@ -94,8 +97,8 @@ class Progress:
         elif self._clock() - self._logged_at >= self._heartbeat:
             self._log(self._counters())
 
-    def finish(self, item: str, *, ok: bool = True, detail: str = "") -> None:
-        self.active.pop(item, None)
+    def finished(self, item: Hashable, *, ok: bool, detail: str = "") -> None:
+        self.active.pop(str(item), None)
         self.done += 1
         self.failed += 0 if ok else 1
         verdict = "done" if ok else "FAILED"

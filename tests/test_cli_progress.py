@@ -5,7 +5,8 @@ from __future__ import annotations
 import io
 
 from amigo_async import ClientStats
-from amigo_async._progress import Progress, format_bytes
+from amigo_async.cli._progress import TerminalProgress as Progress
+from amigo_async.cli._progress import format_bytes
 
 
 class Clock:
@@ -22,8 +23,8 @@ def test_terminal_gets_one_redrawn_line_with_counts_and_throttling() -> None:
     progress = Progress(total=4, items="prefixes", records="entries", stream=stream,
                         stats=stats, interactive=True, width=200)  # fmt: skip
 
-    progress.start("abc")
-    progress.advance(3, 2048)
+    progress.started("abc")
+    progress.advanced("abc", 3, 2048)
     progress.close()
 
     text = stream.getvalue()
@@ -37,13 +38,13 @@ def test_terminal_gets_one_redrawn_line_with_counts_and_throttling() -> None:
 def test_terminal_redraws_at_most_every_refresh_interval() -> None:
     stream, clock = io.StringIO(), Clock()
     progress = Progress(total=1, stream=stream, interactive=True, clock=clock)
-    progress.start("x")
+    progress.started("x")
     drawn = stream.getvalue().count("\r")
 
     for _ in range(100):
-        progress.advance(1)
+        progress.advanced("x", 1)
     clock.now += 1
-    progress.advance(1)
+    progress.advanced("x", 1)
 
     assert stream.getvalue().count("\r") == drawn + 1
 
@@ -51,10 +52,10 @@ def test_terminal_redraws_at_most_every_refresh_interval() -> None:
 def test_notes_appear_above_the_bar_on_a_terminal() -> None:
     stream = io.StringIO()
     progress = Progress(total=2, stream=stream, interactive=True)
-    progress.start("p")
+    progress.started("p")
 
     progress.note("p: retrying (1/3)")
-    progress.finish("p", ok=False, detail="gave up")
+    progress.finished("p", ok=False, detail="gave up")
 
     lines = stream.getvalue().split("\n")
     assert any(line.endswith("p: retrying (1/3)") for line in lines)
@@ -66,11 +67,11 @@ def test_a_pipe_gets_plain_timestamped_lines_and_a_heartbeat() -> None:
     progress = Progress(total=2, items="prefixes", stream=stream, clock=clock,
                         heartbeat_seconds=10)  # fmt: skip
 
-    progress.start("a")
-    progress.advance(5, 100)
+    progress.started("a")
+    progress.advanced("a", 5, 100)
     clock.now += 11
-    progress.advance(1, 100)
-    progress.finish("a", detail="6 entries")
+    progress.advanced("a", 1, 100)
+    progress.finished("a", ok=True, detail="6 entries")
     progress.close()
 
     lines = stream.getvalue().splitlines()
@@ -98,6 +99,6 @@ def test_terminal_line_is_cut_to_the_width() -> None:
     stream = io.StringIO()
     progress = Progress(total=1, stream=stream, interactive=True, width=40)
 
-    progress.start("a-very-long-prefix-name-" * 5)
+    progress.started("a-very-long-prefix-name-" * 5)
 
     assert all(len(line) <= 40 for line in stream.getvalue().split("\r\x1b[K"))

@@ -1,0 +1,157 @@
+"""The export's files: safe names, atomic writes, the manifest of completed prefixes.
+
+Every file is written under a temporary name (``.<name>.<random>.part``) and
+renamed when complete, so a final name never holds a partial file. Names are
+percent-encoded (`safe_file_name`), so a log key holding ``/``, ``..``, an
+absolute path or NUL can never write outside the output directory.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import secrets
+import string
+from pathlib import Path
+from typing import Any
+
+__all__ = ["FileNames", "Manifest", "prepare_directory", "safe_file_name", "tidy", "write_file"]
+
+logger = logging.getLogger("amigo_async.export")
+
+_SAFE_CHARACTERS = frozenset(string.ascii_letters + string.digits + "-_.")
+_MAX_NAME = 160  # leaves room for the temporary name's prefix and suffix within 255 bytes
+_WINDOWS_DEVICES = frozenset(
+    ["CON", "PRN", "AUX", "NUL"] + [f"{port}{n}" for port in ("COM", "LPT") for n in range(1, 10)]
+)
+
+
+def safe_file_name(name: str) -> str:
+    """A file name that is always one plain entry inside its directory.
+
+    Characters other than ASCII letters, digits, ``-``, ``_`` and ``.`` become
+    ``%XX`` (UTF-8), as does a leading or trailing dot and a Windows device name;
+    ``/``, ``\\``, NUL, ``..`` and absolute paths thus never survive. The mapping is
+    one-to-one except for names too long for a file system (or empty), which keep
+    a readable head and gain a hash of the whole name after a ``~`` (a character
+    the encoding never leaves bare).
+    """
+    encoded = "".join(
+        character
+        if character in _SAFE_CHARACTERS
+        else "".join(f"%{byte:02X}" for byte in character.encode("utf-8", "surrogatepass"))
+        for character in name
+    )
+    if encoded.startswith("."):
+        encoded = "%2E" + encoded[1:]
+    if encoded.endswith("."):
+        encoded = encoded[:-1] + "%2E"
+    if encoded.split(".", 1)[0].upper() in _WINDOWS_DEVICES:
+        encoded = f"%{ord(encoded[0]):02X}" + encoded[1:]
+    if not encoded or len(encoded) > _MAX_NAME:
+        digest = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:24]
+        head = encoded[: _MAX_NAME - 26].rstrip("%0123456789ABCDEF.") or "log"
+        encoded = f"{head}~{digest}"
+    return encoded
+
+
+class FileNames:
+    """Allocates one distinct file name per entry of a prefix.
+
+    Two entries may still meet on one name: duplicate members in an archive, or
+    names differing only by case on a case-insensitive file system. The later one
+    gets ``~2``, ``~3``... so nothing is overwritten.
+    """
+
+    def __init__(self) -> None:
+        self._taken: set[str] = set()
+        self.allocated: set[str] = set()
+
+    def allocate(self, file_name: str) -> str:
+        base = safe_file_name(file_name)
+        name, number = base, 1
+        while name.casefold() in self._taken:
+            number += 1
+            name = f"{base}~{number}"
+        self._taken.add(name.casefold())
+        self.allocated.add(name)
+        return name
+
+
+def _inside(root: Path, path: Path) -> Path:
+    """`path`, after checking that it resolves inside `root` (symlinks included)."""
+    resolved = path.resolve()
+    if not resolved.is_relative_to(root.resolve()):
+        raise ValueError(f"refusing to write outside {root}: {path}")
+    return path
+
+
+def prepare_directory(root: Path, relative: Path) -> Path:
+    directory = _inside(root, root / relative)
+    directory.mkdir(parents=True, exist_ok=True)
+    tidy(directory)
+    return directory
+
+
+def write_file(directory: Path, name: str, data: bytes) -> None:
+    """Write under a temporary name, then rename: the final name is complete or absent."""
+    temporary = directory / f".{name}.{secrets.token_hex(4)}.part"
+    try:
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+        os.replace(temporary, directory / name)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+        raise
+
+
+def tidy(directory: Path, keep: set[str] | None = None) -> None:
+    """Remove temporary files left by an interrupted run (and, given `keep`, stale files)."""
+    for path in directory.iterdir():
+        stale = path.name.startswith(".") and path.name.endswith(".part")
+        if keep is not None and not path.name.startswith("."):
+            stale = path.name not in keep
+        if stale and path.is_file() and not path.is_symlink():
+            path.unlink()
+
+
+class Manifest:
+    """JSON lines, one per completed prefix; the last line for a prefix wins."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def open(self, resume: bool) -> dict[str, dict[str, Any]]:
+        """Create the directory; the completed prefixes when resuming (else none)."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        return self.completed() if resume else {}
+
+    def completed(self) -> dict[str, dict[str, Any]]:
+        records: dict[str, dict[str, Any]] = {}
+        if not self.path.exists():
+            return records
+        with self.path.open(encoding="utf-8") as handle:
+            for number, line in enumerate(handle, 1):
+                try:
+                    record = json.loads(line)
+                    records[record["prefix"]] = record
+                except (ValueError, KeyError, TypeError):
+                    logger.warning("%s line %d is unreadable; ignored", self.path, number)
+        return records
+
+    def append(self, record: dict[str, Any]) -> None:
+        """One whole line, on disk before the prefix counts as done (fsync)."""
+        line = json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+        with self.path.open("a+b") as handle:
+            if handle.seek(0, os.SEEK_END) > 0:
+                handle.seek(-1, os.SEEK_END)
+                if handle.read(1) != b"\n":  # a line cut short by a crash stays on its own
+                    line = b"\n" + line
+            handle.write(line)
+            handle.flush()
+            os.fsync(handle.fileno())

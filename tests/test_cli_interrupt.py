@@ -1,0 +1,68 @@
+"""Ctrl-C at any moment of a command, even while its modules load: status 130 and
+"interrupted", never a KeyboardInterrupt traceback.
+
+Each run is a separate interpreter that starts the command as the console script
+does, and sends itself SIGINT the moment a chosen module starts to load: the
+client's dependencies (before the command has parsed anything), a command group,
+and the fake server (inside the running event loop).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+DRIVER = """
+import os, signal, sys
+
+class InterruptOnImport:
+    def find_spec(self, name, path=None, target=None):
+        if name == sys.argv[1]:
+            sys.meta_path.remove(self)
+            os.kill(os.getpid(), signal.SIGINT)
+        return None
+
+sys.meta_path.insert(0, InterruptOnImport())
+from amigo_async.cli import main
+sys.exit(main(sys.argv[2:]))
+"""
+
+COMMANDS = {
+    "demo": ["demo", "--fake"],
+    "export": ["prompt-logs", "export", "--fake", "--out", "{tmp}"],
+    "scan": ["tools", "scan", "--fake"],
+}
+
+
+def _interrupted_run(
+    module: str, command: list[str], tmp_path: Path
+) -> subprocess.CompletedProcess[str]:
+    argv = [part.replace("{tmp}", str(tmp_path / "out")) for part in command]
+    environment = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        [sys.executable, "-c", DRIVER, module, *argv],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=environment,
+    )
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGINT") or os.name != "posix", reason="POSIX signals")
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+@pytest.mark.parametrize("module", ["aiohttp", "amigo_async.cli._app", "amigo_async.testing"])
+def test_sigint_while_starting_exits_130_with_interrupted(
+    module: str, command: str, tmp_path: Path
+) -> None:
+    result = _interrupted_run(module, COMMANDS[command], tmp_path)
+
+    assert result.returncode == 130, result.stderr
+    assert result.stderr.strip().splitlines()[-1] == "interrupted"
+    assert "Traceback" not in result.stderr
