@@ -12,8 +12,8 @@ from . import errors
 from ._client import AmigoClient, ClientStats
 from ._config import REGIONS, RetryPolicy, Timeouts
 from ._limits import InProcessBackend, Permit, RateLimit, RateLimitBackend, TokenBucket
-from ._operations import DOCUMENTED_RATE_LIMITS, OPERATIONS, Operation
 from ._pagination import AsyncPager, Page
+from ._spec import DOCUMENTED_RATE_LIMITS, OPERATIONS, Operation
 from .export import ExportSummary, PrefixResult, export_prompt_logs
 from .prompt_logs import PromptLogEntry, PromptLogKind
 

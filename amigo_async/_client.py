@@ -29,7 +29,7 @@ from . import errors
 from ._auth import ApiKeyCredentials, AuthScheme, Credentials, TokenCredentials
 from ._config import RetryPolicy, Timeouts, resolve_base_url
 from ._limits import InProcessBackend, Permit, RateLimit, RateLimitBackend
-from ._operations import OPERATIONS, Operation
+from ._spec import OPERATIONS, Operation
 
 if TYPE_CHECKING:
     from .resources.admin import AdminResource

@@ -12,7 +12,7 @@ import aiohttp
 import attrs
 from yarl import URL
 
-from ._operations import TimeoutKind
+from ._spec import TimeoutKind
 
 __all__ = ["REGIONS", "RetryPolicy", "Timeouts", "resolve_base_url"]
 

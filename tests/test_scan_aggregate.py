@@ -58,7 +58,11 @@ def _invocation(
             "user_id": "u",
             "conversation_id": None,
             "interaction_id": None,
-            "invocation_metadata": {"type": "engage-user"},
+            "invocation_metadata": {
+                "type": "engage-user",
+                "current_state_machine_and_version": ["machine", 1],
+                "tool_call_round_index": 0,
+            },
         },
         "duration_ms": duration_ms,
         "tool_id": tool_id,

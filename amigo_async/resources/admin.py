@@ -7,7 +7,7 @@ from collections.abc import AsyncGenerator, AsyncIterator
 import aiohttp
 
 from .. import errors
-from .._operations import OPERATIONS
+from .._spec import OPERATIONS
 from ..models import LLMModel, ModelsResponse, SqlQueryResult, structure
 from ..prompt_logs import (
     DEFAULT_MAX_ENTRY_SIZE,

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from .._operations import OPERATIONS
 from .._pagination import AsyncPager
+from .._spec import OPERATIONS
 from .._validation import check_aware_datetime, check_non_empty, check_optional_bool, check_str_list
 from ..models import converter
 from ..models.tools import (
