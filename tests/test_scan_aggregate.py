@@ -58,6 +58,9 @@ def _invocation(
             "user_id": "u",
             "conversation_id": None,
             "interaction_id": None,
+            "simulation_unit_test_set_run_id": None,
+            "unit_test_id": None,
+            "run_index": None,
             "invocation_metadata": {
                 "type": "engage-user",
                 "current_state_machine_and_version": ["machine", 1],
