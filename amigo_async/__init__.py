@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from ._client import AmigoClient, ClientStats
     from ._config import REGIONS, RetryPolicy, Timeouts
     from ._limits import InProcessBackend, Permit, RateLimit, RateLimitBackend, TokenBucket
-    from ._operations import DOCUMENTED_RATE_LIMITS, OPERATIONS, Operation
+    from ._spec import DOCUMENTED_RATE_LIMITS, OPERATIONS, Operation
     from ._pagination import AsyncPager, Page
     from ._redis import LocalFallback, RedisBackend
     from .jobs.export import ExportSummary, PrefixResult, export_prompt_logs
@@ -42,9 +42,9 @@ _SOURCES = {
     "RateLimit": "._limits",
     "RateLimitBackend": "._limits",
     "TokenBucket": "._limits",
-    "DOCUMENTED_RATE_LIMITS": "._operations",
-    "OPERATIONS": "._operations",
-    "Operation": "._operations",
+    "DOCUMENTED_RATE_LIMITS": "._spec",
+    "OPERATIONS": "._spec",
+    "Operation": "._spec",
     "AsyncPager": "._pagination",
     "Page": "._pagination",
     "LocalFallback": "._redis",

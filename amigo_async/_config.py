@@ -14,7 +14,7 @@ import attrs
 from yarl import URL
 
 from ._limits import RateLimit
-from ._operations import TimeoutKind
+from ._spec import TimeoutKind
 
 __all__ = ["REGIONS", "RetryPolicy", "Timeouts", "resolve_base_url"]
 

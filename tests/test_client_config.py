@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from amigo_async import REGIONS, AmigoClient, RateLimit, RetryPolicy, Timeouts
-from amigo_async._operations import TimeoutKind
+from amigo_async._spec import TimeoutKind
 
 
 @pytest.mark.parametrize("organization", ["", "   ", None])

@@ -13,7 +13,7 @@ import aiohttp
 import pytest
 
 from amigo_async import AmigoClient, errors
-from amigo_async._operations import OPERATIONS
+from amigo_async._spec import OPERATIONS
 from amigo_async.models.tools import (
     EnvVarInsert,
     EnvVarUpdate,

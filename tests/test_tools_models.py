@@ -102,12 +102,10 @@ def test_status_without_a_tag_is_unknown() -> None:
     assert status.succeeded is None
 
 
-def test_a_known_tag_with_an_unreadable_payload_is_unknown_not_an_error() -> None:
+def test_a_known_tag_with_an_unreadable_payload_is_an_error_not_unknown() -> None:
     data = {"succeeded": False, "exception_message": "boom"}  # type and stack trace missing
-    status = structure(data, InvocationStatus)
-    assert isinstance(status, UnknownInvocationStatus)
-    assert status.succeeded is False
-    assert status.raw is data
+    with pytest.raises(Exception, match="FailedInvocationStatus"):
+        structure(data, InvocationStatus)
 
 
 @pytest.mark.parametrize(

@@ -20,6 +20,7 @@ import attrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from ._converter import converter
+from ._unions import register_tagged_union
 
 __all__ = [
     "DEFAULT_API_KEY_ROLE",
@@ -517,14 +518,9 @@ class DeletedApiKey:
 # -- conversion hooks -------------------------------------------------------------
 
 
-def _structure_state(data: Any, _: Any) -> Any:
-    if not isinstance(data, dict):
-        raise TypeError(f"a state must be an object, got {type(data).__name__}")
-    known = _STATE_TYPES.get(data.get("type"))  # type: ignore[arg-type]
-    if known is None:
-        name = data.get("name")
-        return UnknownState(str(data.get("type")), name if isinstance(name, str) else None, data)
-    return converter.structure(data, known)
+def _unknown_state(tag: Any, data: dict[str, Any]) -> UnknownState:
+    name = data.get("name")
+    return UnknownState(str(tag), name if isinstance(name, str) else None, data)
 
 
 def _structure_next_state(data: Any, _: Any) -> NextState:
@@ -540,12 +536,19 @@ def _base64(value: bytes) -> str:
 
 
 def _register_hooks() -> None:
-    converter.register_structure_hook(State, _structure_state)
+    register_tagged_union(
+        converter,
+        State,
+        "type",
+        _STATE_TYPES.values(),
+        UnknownState,
+        factory=_unknown_state,
+        raw=lambda state: dict(state.data),
+    )
     converter.register_structure_hook(NextState, _structure_next_state)
     converter.register_structure_hook(
         ApiKey, make_dict_structure_fn(ApiKey, converter, id=override(rename="_id"))
     )
-    converter.register_unstructure_hook(UnknownState, lambda state: dict(state.data))
     converter.register_unstructure_hook(
         NextState, lambda value: list(value) if isinstance(value, tuple) else value
     )

@@ -3,10 +3,10 @@
 Request and response bodies of the Tool endpoints as plain attrs data. The
 discriminated unions (`InvocationStatus` and `InvocationResult` by `succeeded`,
 `InvocationSource` and `InvocationMetadata` by `type`) are structured by their
-tag through a dict of pre-generated structure functions: one lookup, no trial
-and error. A tag value this client does not know, or a known variant it cannot
-read, becomes the matching ``Unknown...`` variant, which keeps the raw payload,
-so one odd item never breaks a listing.
+tag (`models._unions`, shared by every model module): one lookup, no trial and
+error. A tag value this client does not know becomes the matching ``Unknown...``
+variant, which keeps the raw payload, so a newer server never breaks a listing; a
+known variant with a bad body is an error (`InvalidResponseError` to the caller).
 
 The tool repo endpoints document only some response fields (a branch's commit
 fields and the pagination fields); the repo models follow those names and keep
@@ -15,7 +15,6 @@ every other field optional.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, Literal, TypeAlias
 
@@ -23,6 +22,7 @@ import attrs
 from cattrs.gen import make_dict_unstructure_fn
 
 from ._converter import converter
+from ._unions import register_tagged_union
 
 __all__ = [
     "BUMP_TYPES",
@@ -578,92 +578,40 @@ class GitCredential:
 
 # -- conversion hooks -----------------------------------------------------------
 
-StructureFn = Callable[[Any, Any], Any]
-
-
-def _tagged_union(
-    tag: str,
-    variants: Mapping[Any, type[Any]],
-    unknown: type[Any],
-    *,
-    boolean_tag: bool = False,
-) -> StructureFn:
-    """A structure hook that picks the variant by `tag` with one dict lookup.
-
-    Each variant's own (generated) hook is fetched once, lazily. A payload whose
-    tag is unknown, or which the chosen variant cannot read, becomes `unknown`
-    with the raw dict kept, so a listing never fails on one odd item.
-    """
-    hooks: dict[Any, tuple[StructureFn, type[Any]]] = {}
-
-    def structure(data: Any, _: Any) -> Any:
-        if not isinstance(data, dict):
-            raise TypeError(f"expected an object for a {tag}-tagged union, got {type(data)}")
-        value = data.get(tag)
-        # True == 1 in a dict lookup: a boolean tag must really be a bool.
-        if boolean_tag and value is not True and value is not False:
-            return unknown(value, data)
-        entry = hooks.get(value)
-        if entry is None:
-            cls = variants.get(value) if isinstance(value, bool | str) else None
-            if cls is None:
-                return unknown(value, data)
-            entry = hooks[value] = (converter.get_structure_hook(cls), cls)
-        try:
-            return entry[0](data, entry[1])
-        except Exception:
-            return unknown(value, data)
-
-    return structure
-
-
-def _unstructure_raw(value: Any) -> dict[str, Any]:
-    return dict(value.raw)
-
 
 def _register_hooks() -> None:
-    unions: list[tuple[Any, str, dict[Any, type[Any]], type[Any], bool]] = [
+    unions: list[tuple[Any, str, tuple[type[Any], ...], type[Any]]] = [
         (
             InvocationStatus,
             "succeeded",
-            {True: SucceededInvocationStatus, False: FailedInvocationStatus},
+            (SucceededInvocationStatus, FailedInvocationStatus),
             UnknownInvocationStatus,
-            True,
         ),
         (
             InvocationResult,
             "succeeded",
-            {True: SucceededInvocationResult, False: FailedInvocationResult},
+            (SucceededInvocationResult, FailedInvocationResult),
             UnknownInvocationResult,
-            True,
         ),
         (
             InvocationSource,
             "type",
-            {
-                "regular-conversation": RegularConversationInvocationSource,
-                "simulation-conversation": SimulationConversationInvocationSource,
-            },
+            (RegularConversationInvocationSource, SimulationConversationInvocationSource),
             UnknownInvocationSource,
-            False,
         ),
         (
             InvocationMetadata,
             "type",
-            {
-                "state-transition": StateTransitionInvocationMetadata,
-                "engage-user": EngageUserInvocationMetadata,
-                "tool-call-state": ToolCallStateInvocationMetadata,
-            },
+            (
+                StateTransitionInvocationMetadata,
+                EngageUserInvocationMetadata,
+                ToolCallStateInvocationMetadata,
+            ),
             UnknownInvocationMetadata,
-            False,
         ),
     ]
-    for union, tag, variants, unknown, boolean_tag in unions:
-        converter.register_structure_hook(
-            union, _tagged_union(tag, variants, unknown, boolean_tag=boolean_tag)
-        )
-        converter.register_unstructure_hook(unknown, _unstructure_raw)
+    for union, tag, variants, unknown in unions:
+        register_tagged_union(converter, union, tag, variants, unknown)
     # Request bodies: a field left at its default is not sent ("only updates if not-null").
     for request in (ModifyToolRequest, RepoFilesRequest):
         converter.register_unstructure_hook(

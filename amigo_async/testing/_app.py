@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 from aiohttp import web
 
-from .._operations import Operation
+from .._spec import Operation
 
 if TYPE_CHECKING:
     from ._server import FakeAmigoServer

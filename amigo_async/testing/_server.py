@@ -27,7 +27,7 @@ from aiohttp import web
 
 from .._client import AmigoClient
 from .._limits import RateLimit
-from .._operations import OPERATIONS, Operation
+from .._spec import OPERATIONS, Operation
 from . import _routes  # noqa: F401  (registers every handler)
 from ._app import HANDLERS, Call, Reply, Unprocessable, error_reply
 from ._faults import Fault, FaultKind, FaultPlan
