@@ -4,7 +4,6 @@ from independent writers where they are installed (see `zip_writers`)."""
 from __future__ import annotations
 
 import asyncio
-import bz2
 import io
 import struct
 import zipfile
