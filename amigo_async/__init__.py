@@ -20,9 +20,9 @@ if TYPE_CHECKING:
     from ._client import AmigoClient, ClientStats
     from ._config import REGIONS, RetryPolicy, Timeouts
     from ._limits import InProcessBackend, Permit, RateLimit, RateLimitBackend, TokenBucket
-    from ._spec import DOCUMENTED_RATE_LIMITS, OPERATIONS, Operation
     from ._pagination import AsyncPager, Page
     from ._redis import LocalFallback, RedisBackend
+    from ._spec import DOCUMENTED_RATE_LIMITS, OPERATIONS, Operation
     from .jobs.export import ExportSummary, PrefixResult, export_prompt_logs
     from .jobs.observer import ProgressObserver
     from .prompt_logs import PromptLogEntry, PromptLogKind

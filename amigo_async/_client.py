@@ -18,8 +18,8 @@ from ._auth import ApiKeyCredentials, AuthScheme, Credentials, TokenCredentials
 from ._checks import check_int
 from ._config import RetryPolicy, Timeouts, resolve_base_url
 from ._limits import InProcessBackend, RateLimit, RateLimitBackend
-from ._spec import OPERATIONS
 from ._paths import check_segment
+from ._spec import OPERATIONS
 from ._stats import ClientStats
 from ._transport import Transport
 from .events import EventDispatcher, EventHook

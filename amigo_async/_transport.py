@@ -42,9 +42,9 @@ from ._checks import check_limit
 from ._config import RetryPolicy, Timeouts
 from ._hints import request_id, reset_seconds, retry_after_seconds
 from ._limits import Permit, RateLimit, RateLimitBackend
-from ._spec import OPERATIONS, Operation, TimeoutKind
 from ._pagination import AsyncPager, Page, PagingFacts, check_max_items, page_of
 from ._paths import QueryValue, encode_path_parameter, query_items
+from ._spec import OPERATIONS, Operation, TimeoutKind
 from ._stats import ClientStats
 from .events import (
     EventDispatcher,

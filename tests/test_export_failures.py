@@ -10,7 +10,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-import pytest
 from aiohttp import web
 
 from amigo_async import AmigoClient, RetryPolicy
@@ -74,11 +73,6 @@ async def test_an_unsupported_member_fails_the_prefix_at_once(tmp_path: Path) ->
     assert error.startswith("InvalidResponseError")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the zip parser (prompt_logs.py) still calls a non-zip body a truncation; "
-    "once it raises InvalidResponseError the export stops retrying it",
-)
 async def test_an_html_body_with_status_200_fails_the_prefix_at_once(tmp_path: Path) -> None:
     answer = OneAnswer(b"<!doctype html><html><body>Sign in</body></html>", "text/html")
 

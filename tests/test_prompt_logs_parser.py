@@ -57,15 +57,26 @@ def whole_at(data: bytes) -> list[int]:
 
     A member is whole once its data is complete and its CRC checked: right after
     the data when the local header holds the CRC and sizes; with a data descriptor,
-    `stream_unzip` reads 28 bytes from the descriptor's start to tell its four
-    layouts apart (the descriptor plus the next record's signature and a few bytes).
+    as soon as a descriptor layout holding its CRC and sizes has arrived, without
+    waiting for the bytes that tell the 16- from the 24-byte layout.
     """
     offsets = []
     for info in zipfile.ZipFile(io.BytesIO(data)).infolist():
         name_length, extra_length = struct.unpack_from("<HH", data, info.header_offset + 26)
         data_end = info.header_offset + 30 + name_length + extra_length + info.compress_size
-        offsets.append(data_end + 28 if info.flag_bits & 0x08 else data_end)
+        descriptor = _descriptor_length(data, data_end, info) if info.flag_bits & 0x08 else 0
+        offsets.append(data_end + descriptor)
     return offsets
+
+
+def _descriptor_length(data: bytes, at: int, info: zipfile.ZipInfo) -> int:
+    wanted = (info.CRC, info.compress_size, info.file_size)
+    layouts = [(12, b"", "<III"), (16, b"PK\x07\x08", "<III"), (20, b"", "<IQQ")]
+    for length, signature, fields in [*layouts, (24, b"PK\x07\x08", "<IQQ")]:
+        start = at + len(signature)
+        if data[at:start] == signature and struct.unpack_from(fields, data, start) == wanted:
+            return length
+    raise AssertionError("no data descriptor")
 
 
 def chunked(data: bytes, size: int) -> Iterator[bytes]:
@@ -323,10 +334,11 @@ def test_corrupt_member_data_is_an_incomplete_archive() -> None:
     assert delivered == []
 
 
-def test_bytes_that_are_not_a_zip_are_rejected() -> None:
+def test_bytes_that_are_not_a_zip_are_an_invalid_response_not_a_truncation() -> None:
     _, error = collect([b'{"detail": "not a zip"}'])
 
-    assert isinstance(error, errors.TruncatedStreamError)
+    assert isinstance(error, errors.InvalidResponseError)
+    assert "not a zip" in str(error)
 
 
 def test_file_larger_than_max_entry_size_stops_the_stream_with_a_clear_error() -> None:
@@ -378,22 +390,23 @@ def test_max_entry_size_must_be_positive(bad: int) -> None:
         next(iter_entries([archive()], max_entry_size=bad))
 
 
-def test_bytes_kept_for_the_check_follow_the_largest_member_not_the_archive(
+def test_bytes_kept_between_chunks_are_a_header_at_most_then_the_directory(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from amigo_async import prompt_logs
+    from amigo_async.prompt_logs import _members, _pipeline
 
-    taps: list[prompt_logs._Tap] = []
+    kept: list[int] = []
 
-    class RecordedTap(prompt_logs._Tap):
-        def mark(self) -> None:
-            super().mark()
-            taps.append(self)
-            assert self._kept_bytes <= 2 * 4096  # the last chunk and the one before it
+    class RecordedReader(_members.MemberReader):
+        def feed(self, chunk: bytes) -> None:
+            super().feed(chunk)
+            kept.append(len(self._pending) + len(self.directory or b""))
 
-    monkeypatch.setattr(prompt_logs, "_Tap", RecordedTap)
+    monkeypatch.setattr(_pipeline, "MemberReader", RecordedReader)
     files = [(f"k{i}-system", GeneratedText(f"s{i}", 20_000).render()) for i in range(50)]
     data = archive(files)
+    _, _, directory_offset = end_record(data)
 
     assert len(list(iter_entries(chunked(data, 4096)))) == 50
-    assert len(taps) == 50 and taps[0].total == len(data)
+    assert max(kept) <= len(data) - directory_offset  # the directory, not the members
+    assert max(kept[: directory_offset // 4096]) < 100  # before it: a cut header at most

@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 import pytest
 from aioresponses import aioresponses
 from test_prompt_logs_parser import whole_at
+from zip_writers import zipfile_65535
 
 from amigo_async import AmigoClient, RetryPolicy, errors, prompt_logs
 from amigo_async.prompt_logs import PromptLogEntry, iter_entries
@@ -326,11 +327,7 @@ async def test_cancelling_the_consumer_stops_the_worker() -> None:
             assert await no_workers_left()
 
 
-async def test_a_slow_consumer_pauses_the_download_instead_of_buffering_it(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(prompt_logs, "_AMPLE_BYTES", 64 * 1024)
-    monkeypatch.setattr(prompt_logs, "_BUFFER_BYTES", 128 * 1024)
+async def test_a_slow_consumer_pauses_the_download_instead_of_buffering_it() -> None:
     data = PromptLogData()
     data.add_generated("big/", 200, file_size=50_000, variants=3)
     archive = data.archive("big/")
@@ -433,7 +430,7 @@ async def test_a_fast_source_is_parsed_on_the_event_loop_without_a_thread() -> N
     data = PromptLogData()
     data.add_generated("fast/", 300, file_size=20_000)
     archive = data.archive("fast/")
-    assert len(archive) > 2 * prompt_logs._AMPLE_BYTES
+    assert len(archive) > 2 * 1024 * 1024
 
     async def source() -> AsyncIterator[bytes]:
         for start in range(0, len(archive), 65536):
@@ -445,22 +442,18 @@ async def test_a_fast_source_is_parsed_on_the_event_loop_without_a_thread() -> N
     assert workers_alive() == before  # no worker was ever started
 
 
-async def test_too_little_lookahead_is_a_clear_error_not_a_hang(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """A step on the event loop may never wait for bytes; if it would, the stream says so."""
-    monkeypatch.setattr(prompt_logs, "_AMPLE_BYTES", 64)
-    data = PromptLogData()
-    data.add_generated("tiny/", 20, file_size=20_000)
-    archive = data.archive("tiny/")
+async def test_an_archive_of_65535_files_from_zipfile_streams_like_the_sync_parser() -> None:
+    """Outside the documented 1,000 logs, but the two paths accept the same archives."""
+    archive = zipfile_65535()
 
     async def source() -> AsyncIterator[bytes]:
-        for start in range(0, len(archive), 1000):
-            yield archive[start : start + 1000]
+        for start in range(0, len(archive), 65536):
+            yield archive[start : start + 65536]
             await asyncio.sleep(0)
 
-    with pytest.raises(errors.InvalidResponseError, match="lookahead"):
-        await asyncio.wait_for(consume_all(prompt_logs.stream_entries(source())), 10)
+    count = await asyncio.wait_for(consume_all(prompt_logs.stream_entries(source())), 30)
+
+    assert count == 65535
 
 
 async def consume_all(entries: AsyncIterator[PromptLogEntry]) -> int:

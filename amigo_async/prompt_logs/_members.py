@@ -1,0 +1,325 @@
+"""The zip step: bytes, pushed as they arrive -> the members that arrived whole.
+
+A push parser: `feed` never waits for bytes, it parses what it has and keeps the
+few bytes of a header or data descriptor that a chunk cut in two. So the same code
+runs on the event loop (no thread, no lookahead) and in `iter_entries`, and no
+archive needs more than the bytes it sent. Once the central directory begins,
+the rest of the bytes are kept for the completeness check (`_directory`).
+
+Each member's data is decompressed once, its CRC-32 computed once, and both
+checked against the local header or the data descriptor. A member whose data
+descriptor arrived whole is delivered at once, even before the bytes that tell
+its 16- from its 24-byte layout (a cut there is still reported, afterwards).
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from collections.abc import Callable
+from typing import NamedTuple
+
+from .. import errors
+from ._damage import Damaged
+from ._inflate import METHOD_NAMES, Inflater, inflater
+from ._limits import MAX_DIRECTORY_SIZE, RATIO_FLOOR, Limits
+
+_LOCAL = struct.Struct("<4sHHHHHIIIHH")
+_MAX32 = 0xFFFFFFFF
+LOCAL_SIGNATURE = b"PK\x03\x04"
+DIRECTORY_SIGNATURES = (b"PK\x01\x02", b"PK\x05\x06", b"PK\x06\x06")
+_AFTER_DESCRIPTOR = (LOCAL_SIGNATURE, *DIRECTORY_SIGNATURES)
+_DESCRIPTOR = b"PK\x07\x08"
+# (signature, fields after it, length): the four layouts, longest first (as unzip does)
+_LAYOUTS = (
+    (_DESCRIPTOR, struct.Struct("<IQQ"), 24),
+    (b"", struct.Struct("<IQQ"), 20),
+    (_DESCRIPTOR, struct.Struct("<III"), 16),
+    (b"", struct.Struct("<III"), 12),
+)
+_DESCRIPTOR_LOOKAHEAD = 28  # the longest layout and the next record's signature
+_UNSUPPORTED_FLAGS = {
+    0x0040: "strong encryption (flag bit 6)",
+    0x0010: "enhanced deflating (flag bit 4)",
+    0x0020: "compressed patched data (flag bit 5)",
+    0x2000: "masked local headers (flag bit 13)",
+}
+
+Step = Callable[[bytes, int], "int | None"]
+
+
+class Member(NamedTuple):
+    """A member that arrived whole: its CRC-32 and sizes matched."""
+
+    raw_name: bytes
+    name: str
+    data: bytes
+    crc: int
+    offset: int  # of its local header
+
+
+class _Current(NamedTuple):
+    """The member being read, from its local header."""
+
+    raw_name: bytes
+    name: str
+    offset: int
+    expected: tuple[int, int, int] | None  # (CRC-32, compressed, size); None: a descriptor
+
+
+def decode_name(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("cp437")  # the zip format's default when the UTF-8 flag is absent
+
+
+class MemberReader:
+    """Bytes in (`feed`), whole members out (`ready`), then the directory's bytes."""
+
+    def __init__(self, limits: Limits) -> None:
+        self._limits = limits
+        self.received = 0
+        self.ready: list[Member] = []
+        self.delivered = 0
+        self.last_name: str | None = None
+        self.directory: bytearray | None = None  # from the central directory's first byte
+        self.directory_offset = 0
+        self._pending = b""  # the start of a header or descriptor cut by a chunk's end
+        self._base = 0  # offset of the first byte of what `feed` parses
+        self._step: Step = self._signature
+        self._current: _Current | None = None
+        self._inflater: Inflater | None = None
+        self._parts: list[bytes] = []
+        self._crc = self._size = self._compressed = 0
+        self._member: Member | None = None  # read, waiting for its data descriptor
+        self._total = self._compressed_total = 0
+
+    def feed(self, chunk: bytes) -> None:
+        """Parse `chunk`; members that became whole are appended to `ready`."""
+        self.received += len(chunk)
+        if self.directory is not None:
+            self._keep(chunk)
+            return
+        data = self._pending + chunk if self._pending else chunk
+        self._base = self.received - len(data)
+        position: int | None = 0
+        while position is not None and self.directory is None:
+            parsed = position
+            position = self._step(data, parsed)
+        if self.directory is not None:
+            self._keep(data[parsed:])
+        self._pending = data[parsed:] if position is None else b""
+
+    def end(self) -> tuple[int, bytearray]:
+        """At the end of the bytes: (offset, bytes) of the directory, or `Damaged`."""
+        if self.directory is None:
+            raise Damaged(f"the bytes end inside {self._where()}")
+        return self.directory_offset, self.directory
+
+    # -- the steps: each returns where it stopped, or None when it needs more bytes
+
+    def _signature(self, data: bytes, at: int) -> int | None:
+        signature = data[at : at + 4]
+        if signature == LOCAL_SIGNATURE:
+            self._step = self._local_header
+            return at
+        if signature in DIRECTORY_SIGNATURES:
+            self.directory, self.directory_offset = bytearray(), self._base + at
+            return at
+        if self._base + at == 0 and not any(
+            known.startswith(signature) for known in (LOCAL_SIGNATURE, *DIRECTORY_SIGNATURES)
+        ):
+            raise errors.InvalidResponseError(
+                f"the prompt-log body is not a zip archive (it starts with {data[:16]!r})"
+            )
+        if len(signature) < 4:
+            return None
+        raise Damaged(f"unexpected bytes where {self._where()} should begin")
+
+    def _local_header(self, data: bytes, at: int) -> int | None:
+        if len(data) - at < _LOCAL.size:
+            return None
+        _, _, flags, method, _, _, crc, compressed, size, name_length, extra_length = (
+            _LOCAL.unpack_from(data, at)
+        )
+        name_at = at + _LOCAL.size
+        end: int = name_at + name_length + extra_length
+        if len(data) < end:
+            return None
+        raw_name = bytes(data[name_at : name_at + name_length])
+        name = decode_name(raw_name)
+        has_descriptor = bool(flags & 0x08)
+        if _MAX32 in (compressed, size):
+            extra = data[name_at + name_length : end]
+            size, compressed = _zip64_local_sizes(extra, size, compressed, has_descriptor)
+        reader = _inflater_for(name, flags, method, compressed, has_descriptor)
+        if not has_descriptor and size > self._limits.max_entry_size:
+            raise _too_large(name, self._limits.max_entry_size)
+        expected = None if has_descriptor else (crc, compressed, size)
+        self._current = _Current(raw_name, name, self._base + at, expected)
+        self._inflater, self._parts = reader, []
+        self._crc = self._size = self._compressed = 0
+        self._step = self._data
+        return end
+
+    def _data(self, data: bytes, at: int) -> int | None:
+        reader = self._inflater
+        assert reader is not None and self._current is not None
+        if not reader.done:
+            if at == len(data):
+                return None
+            self._compressed_total += len(data) - at
+            used = reader.feed(memoryview(data)[at:], self._accept)
+            self._compressed_total -= len(data) - at - used
+            self._compressed += used
+            at += used
+            if not reader.done:
+                return at
+        parts = self._parts
+        content = parts[0] if len(parts) == 1 else b"".join(parts)
+        current, self._parts, self._inflater = self._current, [], None
+        member = Member(current.raw_name, current.name, content, self._crc, current.offset)
+        if current.expected is None:
+            self._member, self._step = member, self._descriptor
+            return at
+        if current.expected != (self._crc, self._compressed, self._size):
+            raise Damaged(f"{current.name!r} does not match its local header (CRC-32 or size)")
+        self._deliver(member)
+        self._step = self._signature
+        return at
+
+    def _descriptor(self, data: bytes, at: int) -> int | None:
+        available = len(data) - at
+        wanted = (self._crc, self._compressed, self._size)
+        member = self._member
+        if member is not None:
+            for signature, layout, length in _LAYOUTS:
+                if length <= available and _fields(data, at, signature, layout) == wanted:
+                    self._deliver(member)  # it arrived whole: the layout can wait
+                    member = self._member = None
+                    break
+        if available < _DESCRIPTOR_LOOKAHEAD:
+            return None
+        for signature, layout, length in _LAYOUTS:
+            after = at + length
+            if (
+                _fields(data, at, signature, layout) == wanted
+                and data[after : after + 4] in _AFTER_DESCRIPTOR
+            ):
+                self._step = self._signature
+                return after
+        assert self._current is not None
+        name = self._current.name
+        if member is not None:
+            raise Damaged(f"{name!r} does not match its data descriptor (CRC-32 or size)")
+        raise Damaged(f"unexpected bytes after the data descriptor of {name!r}")
+
+    # -- helpers
+
+    def _accept(self, piece: bytes) -> None:
+        if not piece:
+            return
+        size, total = self._size + len(piece), self._total + len(piece)
+        limits = self._limits
+        assert self._current is not None
+        if size > limits.max_entry_size:
+            raise _too_large(self._current.name, limits.max_entry_size)
+        if total > limits.max_total_size:
+            raise errors.InvalidResponseError(
+                f"prompt-log archive decompresses to more than max_total_size "
+                f"({limits.max_total_size:,} bytes); stopped in {self._current.name!r}"
+            )
+        if total > RATIO_FLOOR and total > limits.max_ratio * self._compressed_total:
+            raise errors.InvalidResponseError(
+                f"prompt-log archive decompresses more than {limits.max_ratio} to 1 "
+                f"({total:,} bytes from {self._compressed_total:,}), a zip bomb; "
+                f"stopped in {self._current.name!r} (raise max_ratio if it is genuine)"
+            )
+        self._size, self._total = size, total
+        self._crc = zlib.crc32(piece, self._crc)
+        self._parts.append(piece)
+
+    def _deliver(self, member: Member) -> None:
+        self.ready.append(member)
+        self.delivered += 1
+        self.last_name = member.name
+
+    def _keep(self, data: bytes | bytearray) -> None:
+        assert self.directory is not None
+        self.directory += data
+        if len(self.directory) > MAX_DIRECTORY_SIZE:
+            raise errors.InvalidResponseError(
+                f"prompt-log archive's central directory exceeds {MAX_DIRECTORY_SIZE:,} bytes"
+                f" (the documented {1000:,} logs need about 250 KB)"
+            )
+
+    def _where(self) -> str:
+        if self._step == self._data and self._current is not None:
+            return repr(self._current.name)
+        if self._step == self._descriptor and self._current is not None:
+            return f"the data descriptor of {self._current.name!r}"
+        return "the first file" if self.last_name is None else f"the file after {self.last_name!r}"
+
+
+def _fields(data: bytes, at: int, signature: bytes, layout: struct.Struct) -> tuple[int, ...]:
+    start = at + len(signature)
+    if data[at:start] != signature or len(data) < start + layout.size:
+        return ()
+    return layout.unpack_from(data, start)
+
+
+def _zip64_local_sizes(
+    extra: bytes, size: int, compressed: int, has_descriptor: bool
+) -> tuple[int, int]:
+    """(size, compressed) from a local header's Zip64 extra field (both, in this order)."""
+    position = 0
+    while position + 4 <= len(extra):
+        tag, length = struct.unpack_from("<HH", extra, position)
+        if tag == 1:
+            values = extra[position + 4 : position + 4 + length]
+            wanted = [value for value in (size, compressed) if value == _MAX32]
+            if len(values) >= 16:
+                size, compressed = struct.unpack_from("<QQ", values)
+            elif len(values) >= 8 * len(wanted):
+                large = iter(struct.unpack_from(f"<{len(wanted)}Q", values))
+                size, compressed = (next(large) if v == _MAX32 else v for v in (size, compressed))
+            return size, compressed
+        position += 4 + length
+    if has_descriptor:  # the sizes come after the data
+        return size, compressed
+    raise Damaged("a local header lacks its Zip64 sizes")
+
+
+def _inflater_for(
+    name: str, flags: int, method: int, compressed: int, has_descriptor: bool
+) -> Inflater:
+    reason = _unsupported(flags, method)
+    reader = None if reason else inflater(method, compressed)
+    if reader is None or (method == 0 and has_descriptor and compressed == 0):
+        reason = reason or (
+            "a stored file with a data descriptor and no size in its local header"
+            " (its end cannot be found while streaming)"
+        )
+        raise errors.InvalidResponseError(
+            f"prompt-log archive file {name!r} uses an unsupported zip feature: {reason}"
+        )
+    return reader
+
+
+def _unsupported(flags: int, method: int) -> str | None:
+    for flag, reason in _UNSUPPORTED_FLAGS.items():
+        if flags & flag:
+            return reason
+    if flags & 0x0001:
+        return "AES encryption (method 99)" if method == 99 else "ZipCrypto encryption"
+    if method not in (0, 8, 9, 12):
+        return f"compression method {method} ({METHOD_NAMES.get(method, 'unknown')})"
+    return None
+
+
+def _too_large(name: str, limit: int) -> errors.InvalidResponseError:
+    return errors.InvalidResponseError(
+        f"prompt-log file {name!r} is larger than max_entry_size ({limit:,} bytes); "
+        "stopped reading it (raise max_entry_size if the file is genuine)"
+    )
