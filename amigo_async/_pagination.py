@@ -12,13 +12,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from typing import Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import attrs
 
 from .errors import PaginationError
 
-__all__ = ["DEFAULT_MAX_EMPTY_PAGES", "AsyncPager", "Page", "PagingFacts", "page_of"]
+if TYPE_CHECKING:
+    from ._spec import Paging
+
+__all__ = ["DEFAULT_MAX_EMPTY_PAGES", "AsyncPager", "Page", "page_of"]
 
 DEFAULT_MAX_EMPTY_PAGES = 10
 """Empty pages in a row that still claim `has_more` before the pager gives up: a
@@ -44,20 +47,7 @@ class Page(Generic[T]):
 PageFetcher = Callable[[Any], Awaitable[Page[T]]]
 
 
-class PagingFacts(Protocol):
-    """What the documents say about one paginated list (see the operations table)."""
-
-    @property
-    def items_field(self) -> str: ...
-    @property
-    def token_field(self) -> str: ...
-    @property
-    def cap(self) -> int: ...
-    @property
-    def first_token(self) -> int: ...
-
-
-def page_of(answer: Any, paging: PagingFacts) -> Page[Any]:
+def page_of(answer: Any, paging: Paging) -> Page[Any]:
     """One structured list answer as a `Page`."""
     filter_values = getattr(answer, "filter_values", None)
     return Page(

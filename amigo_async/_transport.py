@@ -42,7 +42,7 @@ from ._checks import check_limit
 from ._config import RetryPolicy, Timeouts
 from ._hints import request_id, reset_seconds, retry_after_seconds
 from ._limits import Permit, RateLimit, RateLimitBackend
-from ._pagination import AsyncPager, Page, PagingFacts, check_max_items, page_of
+from ._pagination import AsyncPager, Page, check_max_items, page_of
 from ._paths import QueryValue, encode_path_parameter, query_items
 from ._spec import OPERATIONS, Operation, TimeoutKind
 from ._stats import ClientStats
@@ -271,12 +271,18 @@ class Transport:
         into: type[Any],
         params: Mapping[str, QueryValue],
         *,
-        paging: PagingFacts,
         path_params: Mapping[str, object] | None = None,
         limit: int | None = None,
         max_items: int | None = None,
     ) -> AsyncPager[Any]:
-        """An `AsyncPager` over a continuation-token list; pages as large as the cap allows."""
+        """An `AsyncPager` over a continuation-token list; pages as large as the cap allows.
+
+        `into` is the class of one whole page's answer; the operations table says
+        which of its fields hold the items and the next token.
+        """
+        paging = OPERATIONS[operation_id].paging
+        if paging is None:
+            raise ValueError(f"{operation_id} is not a paginated list")
         check_limit("limit", limit, paging.cap)
         check_max_items(max_items)
         page_size = limit if limit is not None else paging.cap

@@ -23,7 +23,6 @@ from _snapshot import SNAPSHOT, snapshot, snapshot_operations
 from amigo_async._spec import OPERATIONS
 from amigo_async._spec_rows import EXTRA_METHODS, ROWS
 from amigo_async.models import converter
-from amigo_async.resources import organization, tools
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -112,20 +111,6 @@ def test_every_continuation_token_list_has_paging_and_nothing_else() -> None:
         if any(p["name"] == "continuation_token" for p in op.get("parameters", []))
     }
     assert {row.id for row in ROWS if row.paging is not None} == paged
-
-
-@pytest.mark.parametrize(
-    "listing",
-    [*tools.LISTINGS.values(), *organization.LISTINGS.values()],
-    ids=lambda listing: listing.operation_id,
-)
-def test_paging_facts_equal_the_hand_written_listings(listing: Any) -> None:
-    paging = OPERATIONS[listing.operation_id].paging
-    assert paging is not None
-    assert (paging.items_field, paging.token_field) == (listing.items_field, listing.token_field)
-    assert (paging.cap, paging.default_limit) == (listing.cap, listing.default_limit)
-    assert paging.first_token == listing.first_token
-    assert paging.sort_fields == tuple(listing.sort_fields)
 
 
 def test_paging_examples_from_the_snapshot_text() -> None:

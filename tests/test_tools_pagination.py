@@ -8,9 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from amigo_async import AmigoClient, RateLimit, errors
+from amigo_async import OPERATIONS, AmigoClient, RateLimit, errors
 from amigo_async.models.tools import UnknownInvocationSource, UnknownInvocationStatus
-from amigo_async.resources.tools import LISTINGS
 from amigo_async.testing import FakeAmigoServer
 from amigo_async.testing._app import HANDLERS, Call, Reply, json_reply
 
@@ -19,10 +18,11 @@ def sent_query(fake: FakeAmigoServer, index: int = -1) -> dict[str, str]:
     return dict(fake.requests[index].query)
 
 
-def test_listings_hold_the_documented_caps_and_first_tokens() -> None:
+def test_the_table_holds_the_documented_caps_and_first_tokens() -> None:
     facts = {
-        op: (listing.cap, listing.default_limit, listing.first_token, listing.token_field)
-        for op, listing in LISTINGS.items()
+        op.id: (op.paging.cap, op.paging.default_limit, op.paging.first_token, op.paging.token_field)
+        for op in OPERATIONS.values()
+        if op.paging is not None and op.area in ("tool", "organization")
     }
     assert facts == {
         "get-tools": (20, 10, 0, "continuation_token"),
@@ -30,6 +30,10 @@ def test_listings_hold_the_documented_caps_and_first_tokens() -> None:
         "get-tool-invocations": (100, 100, 0, "continuation_token"),
         "get-tool-repo-commits": (20, 20, 1, "next_continuation_token"),
         "get-tool-repo-branches": (20, 20, 1, "continuation_token"),
+        "get-agents": (20, 10, 0, "continuation_token"),
+        "get-agent-versions": (10, 10, 0, "continuation_token"),
+        "get-service-hierarchical-state-machines": (50, 50, 0, "continuation_token"),
+        "get-service-hierarchical-state-machine-versions": (10, 10, 0, "continuation_token"),
     }
 
 

@@ -3,8 +3,8 @@
 Every method is keyed to one operationId (named first in its docstring) and checks
 its input before anything is sent, so a bad id, an over-cap limit or a misspelt
 state name never spends a rate-limit token. The four lists come back as
-`AsyncPager`s; `LISTINGS` holds their documented caps, defaults and first tokens
-once (the fake server reads it too).
+`AsyncPager`s; their documented caps, defaults and first tokens are in the
+operations table (`amigo_async._spec`).
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ from ..models.organization import (
     VoiceConfig,
 )
 from ._base import Resource
-from ._listing import Listing, check_sort_by, pager
+from ._listing import check_sort_by
 
 if TYPE_CHECKING:
     from .._transport import Transport
@@ -81,7 +81,6 @@ __all__ = [
     "API_KEY_DURATION",
     "AZURE_DEVOPS_TEAM_PATTERN",
     "EXTERNAL_STATE_NAME_PATTERN",
-    "LISTINGS",
     "STATE_NAME_PATTERN",
     "VERSION_SELECTOR_PATTERN",
     "OrganizationResource",
@@ -107,43 +106,7 @@ _INITIALS_MAX = 3
 _AUDIO_FILLERS_MAX = 5
 _AUDIO_FILLER_AFTER_MAX = 10.0  # seconds; must also be > 0
 _LANGUAGE = re.compile(r"^[a-z]{3}$")  # ISO 639-3
-_VERSION_SORT_FIELDS = ("version",)
 
-LISTINGS: Mapping[str, Listing] = {
-    listing.operation_id: listing
-    for listing in (
-        Listing("get-agents", AgentList, "agents", "continuation_token", 20, 10, 0),
-        Listing(
-            "get-agent-versions",
-            AgentVersionList,
-            "agent_versions",
-            "continuation_token",
-            10,
-            10,
-            0,
-            _VERSION_SORT_FIELDS,
-        ),
-        Listing(
-            "get-service-hierarchical-state-machines",
-            StateMachineList,
-            "service_hierarchical_state_machines",
-            "continuation_token",
-            50,
-            50,
-            0,
-        ),
-        Listing(
-            "get-service-hierarchical-state-machine-versions",
-            StateMachineVersionList,
-            "state_machine_versions",
-            "continuation_token",
-            10,
-            10,
-            0,
-            _VERSION_SORT_FIELDS,
-        ),
-    )
-}
 """operationId -> the documented pagination facts of the organization lists."""
 
 
@@ -218,8 +181,8 @@ class OrganizationResource(Resource):
             "deprecated": check_optional_bool("deprecated", deprecated),
             "id": _unique_ids("ids", ids),
         }
-        return pager(
-            self._transport, LISTINGS["get-agents"], params, limit=limit, max_items=max_items
+        return self._transport.paginate(
+            "get-agents", AgentList, params, limit=limit, max_items=max_items
         )
 
     async def create_agent(self, name: str) -> Created:
@@ -272,7 +235,13 @@ class OrganizationResource(Resource):
         """
         check_object_id("agent_id", agent_id)
         return self._versions(
-            "get-agent-versions", {"agent_id": agent_id}, version, sort_by, limit, max_items
+            "get-agent-versions",
+            AgentVersionList,
+            {"agent_id": agent_id},
+            version,
+            sort_by,
+            limit,
+            max_items,
         )
 
     # -- service hierarchical state machines ----------------------------------
@@ -290,8 +259,13 @@ class OrganizationResource(Resource):
             "deprecated": check_optional_bool("deprecated", deprecated),
             "id": _unique_ids("ids", ids),
         }
-        listing = LISTINGS["get-service-hierarchical-state-machines"]
-        return pager(self._transport, listing, params, limit=limit, max_items=max_items)
+        return self._transport.paginate(
+            "get-service-hierarchical-state-machines",
+            StateMachineList,
+            params,
+            limit=limit,
+            max_items=max_items,
+        )
 
     async def create_state_machine(self, name: str) -> Created:
         """create-service-hierarchical-state-machine: a new, empty state machine (409 if taken)."""
@@ -355,6 +329,7 @@ class OrganizationResource(Resource):
         check_object_id("state_machine_id", state_machine_id)
         return self._versions(
             "get-service-hierarchical-state-machine-versions",
+            StateMachineVersionList,
             {"service_hierarchical_state_machine_id": state_machine_id},
             version,
             sort_by,
@@ -405,20 +380,20 @@ class OrganizationResource(Resource):
     def _versions(
         self,
         operation_id: str,
+        page_class: type[Any],
         path_params: Mapping[str, str],
         version: int | str | None,
         sort_by: Iterable[str] | None,
         limit: int | None,
         max_items: int | None,
     ) -> AsyncPager[Any]:
-        listing = LISTINGS[operation_id]
         params = {
             "version": _version_selector("version", version),
-            "sort_by": check_sort_by("sort_by", sort_by, listing.sort_fields),
+            "sort_by": check_sort_by("sort_by", sort_by, operation_id),
         }
-        return pager(
-            self._transport,
-            listing,
+        return self._transport.paginate(
+            operation_id,
+            page_class,
             params,
             path_params=path_params,
             limit=limit,

@@ -24,16 +24,16 @@ from ..models.tools import (
     MAX_FILE_PATHS,
     GitCredential,
     RepoBranch,
+    RepoBranchList,
     RepoCommit,
+    RepoCommitList,
     RepoDirectory,
     RepoFile,
     RepoFileList,
     RepoFilesRequest,
 )
 from ._base import Resource
-from ._listing import pager
 from ._streaming import DEFAULT_CHUNK_SIZE, download, stream_body
-from .tools import LISTINGS
 
 if TYPE_CHECKING:
     from .._paths import QueryValue
@@ -160,9 +160,9 @@ class ToolRepoResource(Resource):
             "show_changed_files": check_optional_bool("show_changed_files", show_changed_files),
             "show_change_stats": check_optional_bool("show_change_stats", show_change_stats),
         }
-        return pager(
-            self._transport,
-            LISTINGS["get-tool-repo-commits"],
+        return self._transport.paginate(
+            "get-tool-repo-commits",
+            RepoCommitList,
             params,
             limit=limit,
             max_items=max_items,
@@ -180,9 +180,9 @@ class ToolRepoResource(Resource):
         self, *, limit: int | None = None, max_items: int | None = None
     ) -> AsyncPager[RepoBranch]:
         """get-tool-repo-branches: at most 20 per page; the first continuation token is 1."""
-        return pager(
-            self._transport,
-            LISTINGS["get-tool-repo-branches"],
+        return self._transport.paginate(
+            "get-tool-repo-branches",
+            RepoBranchList,
             {},
             limit=limit,
             max_items=max_items,

@@ -2,9 +2,8 @@
 
 Every method is keyed to one operationId and checks its input before anything is
 sent, so a bad id or an over-cap limit never spends a rate-limit token. Lists
-come back as `AsyncPager`s; `LISTINGS` holds, once, what each paginated endpoint
-documents: the items field, the continuation-token field, the `limit` cap and
-default, and the first token.
+come back as `AsyncPager`s; what each documents (items field, token field,
+`limit` cap and default, first token, sort fields) is in the operations table.
 """
 
 from __future__ import annotations
@@ -12,7 +11,6 @@ from __future__ import annotations
 import builtins
 import os
 from collections.abc import AsyncIterator, Iterable, Mapping
-from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .._checks import (
@@ -52,8 +50,6 @@ from ..models.tools import (
     ModifyToolRequest,
     PublishedToolVersion,
     PublishToolVersionRequest,
-    RepoBranchList,
-    RepoCommitList,
     TestToolRequest,
     Tool,
     ToolInput,
@@ -65,7 +61,7 @@ from ..models.tools import (
     ToolVersionList,
 )
 from ._base import Resource
-from ._listing import Listing, check_sort_by, pager
+from ._listing import check_sort_by
 from ._streaming import DEFAULT_CHUNK_SIZE, download, stream_body
 
 if TYPE_CHECKING:
@@ -77,47 +73,9 @@ if TYPE_CHECKING:
     from ..jobs.scan import InvocationScan
     from .tool_repo import ToolRepoResource
 
-__all__ = ["LISTINGS", "Listing", "ToolsResource"]
+__all__ = ["ToolsResource"]
 
 T = TypeVar("T")
-
-
-_TOKEN = "continuation_token"
-_VERSION_FIELDS = ("version.major", "version.minor", "version.patch")
-
-LISTINGS: Mapping[str, Listing] = MappingProxyType(
-    {
-        listing.operation_id: listing
-        for listing in (
-            Listing(
-                "get-tools", ToolList, "tools", _TOKEN, cap=20, default_limit=10, first_token=0,
-                sort_fields=("name", "deprecated"),
-            ),
-            Listing(
-                "get-tool-versions", ToolVersionList, "tool_versions", _TOKEN,
-                cap=50, default_limit=50, first_token=0,
-                sort_fields=("created_at", *_VERSION_FIELDS, "deprecated"),
-            ),
-            Listing(
-                "get-tool-invocations", ToolInvocationList, "tool_invocations", _TOKEN,
-                cap=100, default_limit=100, first_token=0,
-                sort_fields=(
-                    "created_at", *_VERSION_FIELDS, "tool_id",
-                    "invocation_source.type", "invocation_status.succeeded",
-                ),
-            ),
-            Listing(
-                "get-tool-repo-commits", RepoCommitList, "commits", "next_continuation_token",
-                cap=20, default_limit=20, first_token=1,
-            ),
-            Listing(
-                "get-tool-repo-branches", RepoBranchList, "branches", _TOKEN,
-                cap=20, default_limit=20, first_token=1,
-            ),
-        )
-    }
-)  # fmt: skip
-"""operationId -> its documented pagination facts (read by the fake server too)."""
 
 
 def _check_tags_body(name: str, tags: Mapping[str, str | None]) -> dict[str, str | None]:
@@ -222,10 +180,9 @@ class ToolsResource(Resource):
         null value). Pages hold `limit` tools (at most 20; the cap when left out).
         First pages carry ``filter_values`` in ``page.extra``.
         """
-        listing = LISTINGS["get-tools"]
         ids = check_object_ids("id", id)
         check_optional_bool("deprecated", deprecated)
-        sort = check_sort_by("sort_by", sort_by, listing.sort_fields)
+        sort = check_sort_by("sort_by", sort_by, "get-tools")
         tags = check_str_list("tag", tag)
         for index, item in enumerate(tags or ()):
             check_tag(f"tag[{index}]", item)
@@ -235,7 +192,9 @@ class ToolsResource(Resource):
             "sort_by": sort,
             "tag": tags,
         }
-        return pager(self._transport, listing, params, limit=limit, max_items=max_items)
+        return self._transport.paginate(
+            "get-tools", ToolList, params, limit=limit, max_items=max_items
+        )
 
     async def create(
         self, name: str, description: str, *, tags: Mapping[str, str | None] | None = None
@@ -323,12 +282,11 @@ class ToolsResource(Resource):
     ) -> AsyncPager[ToolVersion]:
         """get-tool-versions: `versions` is a semver constraint such as ``>=1.0,<2``;
         `creator` entries are ``org_id,user_id``. Pages hold at most 50."""
-        listing = LISTINGS["get-tool-versions"]
         check_object_id("tool_id", tool_id)
         check_optional_bool("deprecated", deprecated)
         if versions is not None:
             check_non_empty("versions", versions)
-        sort = check_sort_by("sort_by", sort_by, listing.sort_fields)
+        sort = check_sort_by("sort_by", sort_by, "get-tool-versions")
         creators = check_str_list("creator", creator)
         for index, item in enumerate(creators or ()):
             org_id, comma, user_id = item.partition(",")
@@ -340,9 +298,9 @@ class ToolsResource(Resource):
             "sort_by": sort,
             "creator": creators,
         }
-        return pager(
-            self._transport,
-            listing,
+        return self._transport.paginate(
+            "get-tool-versions",
+            ToolVersionList,
             params,
             path_params={"tool_id": tool_id},
             limit=limit,
@@ -441,7 +399,6 @@ class ToolsResource(Resource):
         `version[i]` is a semver constraint for `tool_id[i]`; when given, the two
         lists must have the same length. Pages hold at most 100.
         """
-        listing = LISTINGS["get-tool-invocations"]
         tool_ids = check_object_ids("tool_id", tool_id)
         versions = check_str_list("version", version)
         if versions:
@@ -460,9 +417,11 @@ class ToolsResource(Resource):
             **_invocation_filters(
                 invocation_source_type, conversation_id, simulation_unit_test_set_run_id, succeeded
             ),
-            "sort_by": check_sort_by("sort_by", sort_by, listing.sort_fields),
+            "sort_by": check_sort_by("sort_by", sort_by, "get-tool-invocations"),
         }
-        return pager(self._transport, listing, params, limit=limit, max_items=max_items)
+        return self._transport.paginate(
+            "get-tool-invocations", ToolInvocationList, params, limit=limit, max_items=max_items
+        )
 
     def scan_invocations(
         self,

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 from aiohttp import web
 
-from .._spec import Operation
+from .._spec import OPERATIONS, Operation, Paging
 
 if TYPE_CHECKING:
     from ._server import FakeAmigoServer
@@ -31,6 +31,7 @@ __all__ = [
     "handler",
     "json_reply",
     "paginate",
+    "paging_of",
 ]
 
 Body = bytes | Iterable[bytes] | AsyncIterable[bytes] | None
@@ -171,3 +172,11 @@ def paginate(
     page = items[start : start + limit]
     has_more = start + limit < len(items)
     return page, has_more, (token + limit if has_more else None)
+
+
+def paging_of(operation_id: str) -> Paging:
+    """The documented paging facts of a list the fake serves."""
+    paging = OPERATIONS[operation_id].paging
+    if paging is None:
+        raise KeyError(f"{operation_id} is not a paginated list")
+    return paging

@@ -25,11 +25,19 @@ from ...resources.organization import (
     API_KEY_DURATION,
     AZURE_DEVOPS_TEAM_PATTERN,
     EXTERNAL_STATE_NAME_PATTERN,
-    LISTINGS,
     STATE_NAME_PATTERN,
     VERSION_SELECTOR_PATTERN,
 )
-from .._app import Call, Reply, Unprocessable, error_reply, handler, json_reply, paginate
+from .._app import (
+    Call,
+    Reply,
+    Unprocessable,
+    error_reply,
+    handler,
+    json_reply,
+    paginate,
+    paging_of,
+)
 from .._data.organization import MAX_API_KEYS, OrganizationData, Versioned
 
 # -- a small schema checker: what FastAPI and pydantic would refuse with 422 ------------
@@ -466,7 +474,7 @@ def _with_org(call: Call, record: dict[str, Any]) -> dict[str, Any]:
 
 
 def _listing(call: Call, operation_id: str, items: list[Any], key: str) -> Reply:
-    listing = LISTINGS[operation_id]
+    listing = paging_of(operation_id)
     page, has_more, token = paginate(
         call,
         items,
@@ -770,3 +778,4 @@ async def delete_api_key(call: Call, data: OrganizationData) -> Reply:
         raise _Refused(404, "The specified organization or the API key does not exist.")
     call.server._api_keys.pop(key_id, None)
     return json_reply({"deleted_key_id": key_id})
+

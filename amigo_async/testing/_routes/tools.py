@@ -33,8 +33,16 @@ from ...models.tools import (
     MAX_USER_VARIABLES,
     QUERY_AGAINST_FIELDS,
 )
-from ...resources.tools import LISTINGS
-from .._app import Call, Reply, Unprocessable, error_reply, handler, json_reply, paginate
+from .._app import (
+    Call,
+    Reply,
+    Unprocessable,
+    error_reply,
+    handler,
+    json_reply,
+    paginate,
+    paging_of,
+)
 from .._data.tools import (
     INLINE_FILE_LIMIT,
     RepoData,
@@ -84,7 +92,7 @@ def _enum_list(call: Call, name: str, allowed: tuple[str, ...]) -> list[str]:
 
 
 def _sort_key(call: Call, operation_id: str) -> list[tuple[str, bool]]:
-    fields = LISTINGS[operation_id].sort_fields
+    fields = paging_of(operation_id).sort_fields
     keys = []
     for value in call.query_all("sort_by"):
         descending = value.startswith("-")
@@ -117,7 +125,7 @@ def _sorted(items: list[dict[str, Any]], keys: list[tuple[str, bool]]) -> list[d
 
 
 def _page(call: Call, operation_id: str, items: list[Any]) -> tuple[list[Any], bool, int | None]:
-    listing = LISTINGS[operation_id]
+    listing = paging_of(operation_id)
     return paginate(
         call,
         items,
@@ -819,3 +827,4 @@ async def access_git_interface(call: Call) -> Reply:
         + b"0000"
     )
     return Reply(body=body, content_type=f"application/x-{service}-advertisement")
+
