@@ -35,7 +35,6 @@ import warnings
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
-from types import TracebackType
 from typing import Any, Self
 
 from anyio.from_thread import BlockingPortal, start_blocking_portal
@@ -169,7 +168,20 @@ class _IterableProxy(_Proxy):
         return BlockingIterator(self._loop, self._loop.run(self._target.__aiter__))
 
 
-class BlockingIterator(Iterator[Any]):
+class _Closing:
+    """``with x:`` closes x on the way out."""
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+class BlockingIterator(_Closing, Iterator[Any]):
     """A plain iterator over an async one; pulls one item per ``next()`` on the loop.
 
     ``close()`` or leaving ``with`` closes the async iterator at once (releasing a
@@ -196,19 +208,13 @@ class BlockingIterator(Iterator[Any]):
         if aclose is not None and not self._loop.closed:
             self._loop.run(aclose)
 
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
     def __del__(self) -> None:
         aclose = getattr(self._iterator, "aclose", None)
         if aclose is not None:
             self._loop.schedule(aclose)
 
 
-class AmigoClient(_Proxy):
+class AmigoClient(_Closing, _Proxy):
     """Blocking twin of `amigo_async.AmigoClient`: same arguments, same methods.
 
     Starts one background thread with an event loop; ``close()`` or leaving
@@ -237,17 +243,6 @@ class AmigoClient(_Proxy):
             loop.run(self._target.aclose)
         finally:
             loop.stop()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def __del__(self) -> None:
         loop = getattr(self, "_loop", None)

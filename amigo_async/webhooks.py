@@ -105,8 +105,18 @@ class WebhookPayloadError(WebhookError):
 # -- events ----------------------------------------------------------------------
 
 
+class _KnownEvent:
+    """An event type the snapshot names; `type` comes from the class."""
+
+    TYPE: ClassVar[str]
+
+    @property
+    def type(self) -> str:
+        return self.TYPE
+
+
 @attrs.frozen
-class ConversationPostProcessingCompleteEvent:
+class ConversationPostProcessingCompleteEvent(_KnownEvent):
     """A post-processing step (see `POST_PROCESSING_TYPES`) finished for a conversation."""
 
     TYPE: ClassVar[str] = "conversation-post-processing-complete"
@@ -115,37 +125,26 @@ class ConversationPostProcessingCompleteEvent:
     conversation_id: str
     org_id: str
 
-    @property
-    def type(self) -> str:
-        return self.TYPE
+
+@attrs.frozen
+class _PayloadEvent(_KnownEvent):
+    """The snapshot names this type but not its fields: `data` is the payload as received."""
+
+    data: Mapping[str, Any]
 
 
 @attrs.frozen
-class ApiKeyExpirationSoonEvent:
-    """An API key expires soon. The snapshot names this type but not its fields: `data`
-    is the whole payload as received."""
+class ApiKeyExpirationSoonEvent(_PayloadEvent):
+    """An API key expires soon (fields undocumented: read `data`)."""
 
     TYPE: ClassVar[str] = "api-key-expiration-soon"
 
-    data: Mapping[str, Any]
-
-    @property
-    def type(self) -> str:
-        return self.TYPE
-
 
 @attrs.frozen
-class AgentFrameworkResourceUpdatedEvent:
-    """An agent-framework resource changed. The snapshot names this type but not its
-    fields: `data` is the whole payload as received."""
+class AgentFrameworkResourceUpdatedEvent(_PayloadEvent):
+    """An agent-framework resource changed (fields undocumented: read `data`)."""
 
     TYPE: ClassVar[str] = "agent-framework-resource-updated"
-
-    data: Mapping[str, Any]
-
-    @property
-    def type(self) -> str:
-        return self.TYPE
 
 
 @attrs.frozen
@@ -283,8 +282,8 @@ def parse_event(body: bytes | str) -> WebhookEvent:
     cls = _EVENT_CLASSES.get(data["type"])
     if cls is None:
         return UnknownWebhookEvent(type=data["type"], data=data)
-    if cls is not ConversationPostProcessingCompleteEvent:
-        return cls(data=data)  # type: ignore[call-arg]
+    if issubclass(cls, _PayloadEvent):
+        return cls(data=data)
     try:
         return structure(data, cls)
     except Exception as exc:  # cattrs raises a ClassValidationError group
