@@ -81,7 +81,7 @@ async def end_to_end(count: int) -> dict[str, float]:
                 _timed_requests(client, waiting)
                 started = time.perf_counter()
                 received = 0
-                async for _ in client.tools.invocations():
+                async for _ in client.tools.list_invocations():
                     received += 1
                 wall = time.perf_counter() - started
                 throttled = client.stats.throttled_seconds

@@ -144,7 +144,7 @@ async def _consume(client: AmigoClient, setup: Setup, tool_ids: list[str], naive
     found = 0
     if naive:
         for tool_id in tool_ids:
-            async for _ in client.tools.invocations(tool_id=[tool_id], limit=setup.limit):
+            async for _ in client.tools.list_invocations(tool_id=[tool_id], limit=setup.limit):
                 found += 1
         return found
     scan = client.tools.scan_invocations(tool_ids, concurrency=setup.concurrency, limit=setup.limit)

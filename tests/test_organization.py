@@ -157,7 +157,7 @@ async def test_every_organization_operation_has_a_method(
     await org.list_api_keys()
     await org.delete_api_key(key.api_key_id)
     await org.get_user_dimensions()
-    await org.modify(OrganizationUpdate(title="Covered"))
+    await org.update(OrganizationUpdate(title="Covered"))
     await org.get()
     await org.delete()
     await org.create(new_organization(), mongo_cluster="cluster-1")
@@ -183,7 +183,7 @@ async def test_get_returns_the_organization(client: AmigoClient) -> None:
 async def test_modify_sends_only_the_fields_that_are_set(
     fake: FakeAmigoServer, client: AmigoClient
 ) -> None:
-    await client.organization.modify(OrganizationUpdate(title="Sleep better"))
+    await client.organization.update(OrganizationUpdate(title="Sleep better"))
     assert body(sent(fake, "modify-organization")[0]) == {"title": "Sleep better"}
     organization = await client.organization.get()
     assert organization.title == "Sleep better"
@@ -193,7 +193,7 @@ async def test_modify_sends_only_the_fields_that_are_set(
 async def test_modify_sends_images_base64_encoded(
     fake: FakeAmigoServer, client: AmigoClient
 ) -> None:
-    await client.organization.modify(OrganizationUpdate(logo=PNG))
+    await client.organization.update(OrganizationUpdate(logo=PNG))
     assert body(sent(fake, "modify-organization")[0]) == {
         "logo": "iVBORw0KGgoAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
     }
@@ -201,7 +201,7 @@ async def test_modify_sends_images_base64_encoded(
 
 async def test_modify_replaces_the_user_dimensions(client: AmigoClient) -> None:
     dimensions = [UserDimension(description="Shift", tags=["day", "night"])]
-    await client.organization.modify(OrganizationUpdate(user_dimensions=dimensions))
+    await client.organization.update(OrganizationUpdate(user_dimensions=dimensions))
     assert await client.organization.get_user_dimensions() == dimensions
 
 

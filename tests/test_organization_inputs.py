@@ -207,14 +207,14 @@ VALUE_ERRORS: dict[str, tuple[Case, str]] = {
     "key with an empty role": (lambda org: org.create_api_key("P1D", role_name=" "), "role_name"),
     "delete an empty key id": (lambda org: org.delete_api_key(""), "api_key_id"),
     # the organization
-    "update that changes nothing": (lambda org: org.modify(OrganizationUpdate()), "update"),
-    "update with a blank title": (lambda org: org.modify(OrganizationUpdate(title=" ")), "title"),
+    "update that changes nothing": (lambda org: org.update(OrganizationUpdate()), "update"),
+    "update with a blank title": (lambda org: org.update(OrganizationUpdate(title=" ")), "title"),
     "update with no user dimensions": (
-        lambda org: org.modify(OrganizationUpdate(user_dimensions=[])),
+        lambda org: org.update(OrganizationUpdate(user_dimensions=[])),
         "user_dimensions",
     ),
     "update with a bad preferred language": (
-        lambda org: org.modify(
+        lambda org: org.update(
             OrganizationUpdate(default_user_preferences=UserPreferences(preferred_language="en"))
         ),
         "default_user_preferences.preferred_language",
@@ -246,8 +246,8 @@ TYPE_ERRORS: dict[str, tuple[Case, str]] = {
         "dry_run",
     ),
     "key duration in days as a number": (lambda org: org.create_api_key(30), "duration"),
-    "logo as text": (lambda org: org.modify(OrganizationUpdate(logo="iVBOR")), "logo"),  # type: ignore[arg-type]
-    "update as a dict": (lambda org: org.modify({"title": "x"}), "update"),
+    "logo as text": (lambda org: org.update(OrganizationUpdate(logo="iVBOR")), "logo"),  # type: ignore[arg-type]
+    "update as a dict": (lambda org: org.update({"title": "x"}), "update"),
     "favicon as text": (
         lambda org: org.create(new_organization(favicon=ICO.decode("latin-1"))),
         "favicon",

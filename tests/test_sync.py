@@ -77,8 +77,8 @@ def test_tools_writes_go_through(client: AmigoClient) -> None:
 def test_tool_repo_streams_and_plain_methods(client: AmigoClient, fake: FakeAmigoServer) -> None:
     content = b"".join(client.tools.repo.stream_file(LARGE_FILE, chunk_size=4096))
     assert content == fake.state.tools.repo.files[LARGE_FILE]
-    assert client.tools.repo.branch("main").name == "main"
-    assert [commit.commit_sha for commit in client.tools.repo.commits()]
+    assert client.tools.repo.get_branch("main").name == "main"
+    assert [commit.commit_sha for commit in client.tools.repo.list_commits()]
     assert client.tools.repo.git_remote_url().startswith(fake.url)
 
 
@@ -102,7 +102,7 @@ def test_api_errors_keep_their_classes(client: AmigoClient) -> None:
         client.tools.create("calculator", "Again.")
     assert caught.value.operation_id == "create-tool"
     with pytest.raises(errors.NotFoundError):
-        client.tools.repo.branch("nope")
+        client.tools.repo.get_branch("nope")
     with pytest.raises(errors.NotFoundError):
         list(client.tools.repo.stream_file("nope.txt"))
 
@@ -139,16 +139,16 @@ def test_a_stream_left_open_holds_the_only_connection(fake: FakeAmigoServer) -> 
         chunks = client.tools.repo.stream_file(LARGE_FILE, chunk_size=512)
         next(chunks)
         with pytest.raises(errors.TransportError):
-            client.tools.repo.branch("main")
+            client.tools.repo.get_branch("main")
         chunks.close()
-        assert client.tools.repo.branch("main").name == "main"
+        assert client.tools.repo.get_branch("main").name == "main"
 
 
 def test_breaking_out_of_a_stream_releases_the_connection(fake: FakeAmigoServer) -> None:
     with _one_connection(fake) as client:
         for _ in client.tools.repo.stream_file(LARGE_FILE, chunk_size=512):
             break
-        assert client.tools.repo.branch("main").name == "main"
+        assert client.tools.repo.get_branch("main").name == "main"
 
 
 def test_leaving_with_closes_the_stream(fake: FakeAmigoServer) -> None:
@@ -156,7 +156,7 @@ def test_leaving_with_closes_the_stream(fake: FakeAmigoServer) -> None:
         with client.tools.repo.stream_file(LARGE_FILE, chunk_size=512) as chunks:
             next(chunks)
         assert list(chunks) == []
-        assert client.tools.repo.branch("main").name == "main"
+        assert client.tools.repo.get_branch("main").name == "main"
 
 
 def test_closing_the_client_closes_open_iterators_and_stops_the_thread(

@@ -52,11 +52,11 @@ async def test_unknown_file_is_not_found(client: AmigoClient) -> None:
 
 async def test_unknown_ref_is_not_found(client: AmigoClient) -> None:
     with pytest.raises(errors.NotFoundError):
-        await client.tools.repo.directory("", ref="no-such-branch")
+        await client.tools.repo.get_directory("", ref="no-such-branch")
 
 
 async def test_files_is_a_get_with_a_json_body(client: AmigoClient, fake: FakeAmigoServer) -> None:
-    files = await client.tools.repo.files(["README.md", "tools/weather/pyproject.toml"], ref="main")
+    files = await client.tools.repo.get_files(["README.md", "tools/weather/pyproject.toml"], ref="main")
     sent = fake.requests[-1]
     assert sent.method == "GET"
     assert sent.raw_path == "/v1/acme/tool/repo/file"
@@ -70,12 +70,12 @@ async def test_files_is_a_get_with_a_json_body(client: AmigoClient, fake: FakeAm
 
 
 async def test_files_leaves_out_an_unset_ref(client: AmigoClient, fake: FakeAmigoServer) -> None:
-    await client.tools.repo.files(["README.md"])
+    await client.tools.repo.get_files(["README.md"])
     assert json.loads(fake.requests[-1].body) == {"file_paths": ["README.md"]}
 
 
 async def test_a_large_file_comes_without_content(client: AmigoClient) -> None:
-    (large,) = await client.tools.repo.files(["data/large.bin"])
+    (large,) = await client.tools.repo.get_files(["data/large.bin"])
     assert large.content is None
     assert large.size is not None and large.size > 64 * 1024
 
@@ -84,7 +84,7 @@ async def test_a_large_file_comes_without_content(client: AmigoClient) -> None:
 
 
 async def test_directory_lists_the_root(client: AmigoClient, fake: FakeAmigoServer) -> None:
-    listing = await client.tools.repo.directory()
+    listing = await client.tools.repo.get_directory()
     assert [(e.name, e.type) for e in listing.entries] == [
         ("README.md", "file"),
         ("data", "directory"),
@@ -95,7 +95,7 @@ async def test_directory_lists_the_root(client: AmigoClient, fake: FakeAmigoServ
 
 
 async def test_directory_lists_a_subdirectory_with_last_commits(client: AmigoClient) -> None:
-    listing = await client.tools.repo.directory("tools/weather", include_last_commit_info=True)
+    listing = await client.tools.repo.get_directory("tools/weather", include_last_commit_info=True)
     assert {e.path for e in listing.entries} == {
         "tools/weather/pyproject.toml",
         "tools/weather/src",
@@ -105,14 +105,14 @@ async def test_directory_lists_a_subdirectory_with_last_commits(client: AmigoCli
 
 async def test_unknown_directory_is_not_found(client: AmigoClient) -> None:
     with pytest.raises(errors.NotFoundError):
-        await client.tools.repo.directory("tools/nothing")
+        await client.tools.repo.get_directory("tools/nothing")
 
 
 # -- commits and branches ---------------------------------------------------------
 
 
 async def test_commits_come_newest_first_with_aware_timestamps(client: AmigoClient) -> None:
-    commits = await client.tools.repo.commits().to_list()
+    commits = await client.tools.repo.list_commits().to_list()
     stamps = [c.commit_timestamp for c in commits]
     assert stamps == sorted(stamps, reverse=True)  # type: ignore[type-var]
     assert all(s is not None and s.tzinfo is not None for s in stamps)
@@ -122,7 +122,7 @@ async def test_commits_come_newest_first_with_aware_timestamps(client: AmigoClie
 async def test_commits_from_a_ref_start_at_its_tip(
     client: AmigoClient, fake: FakeAmigoServer
 ) -> None:
-    commits = await client.tools.repo.commits(ref="release/1.0").to_list()
+    commits = await client.tools.repo.list_commits(ref="release/1.0").to_list()
     repo = fake.state.tools.repo
     assert commits[0].commit_sha == repo.commits[repo.branches["release/1.0"]]["commit_sha"]
     assert len(commits) == 20
@@ -132,7 +132,7 @@ async def test_commits_filters_by_path_time_and_shows_files(
     client: AmigoClient, fake: FakeAmigoServer
 ) -> None:
     after = datetime(2024, 1, 1, 12, tzinfo=UTC)
-    commits = await client.tools.repo.commits(
+    commits = await client.tools.repo.list_commits(
         path="docs/", committed_on_or_after=after, show_changed_files=True, show_change_stats=True
     ).to_list()
     assert commits
@@ -145,7 +145,7 @@ async def test_commits_filters_by_path_time_and_shows_files(
 
 
 async def test_branch_gives_its_latest_commit(client: AmigoClient, fake: FakeAmigoServer) -> None:
-    branch = await client.tools.repo.branch("main")
+    branch = await client.tools.repo.get_branch("main")
     assert isinstance(branch, RepoBranch)
     assert branch.name == "main"
     assert branch.commit_sha == fake.state.tools.repo.commits[0]["commit_sha"]
@@ -153,24 +153,24 @@ async def test_branch_gives_its_latest_commit(client: AmigoClient, fake: FakeAmi
 
 
 async def test_branch_with_a_slash_in_its_name(client: AmigoClient, fake: FakeAmigoServer) -> None:
-    branch = await client.tools.repo.branch("feature/new-tool")
+    branch = await client.tools.repo.get_branch("feature/new-tool")
     assert branch.name == "feature/new-tool"
     assert fake.requests[-1].raw_path == "/v1/acme/tool/repo/branch/feature%2Fnew-tool"
 
 
 async def test_a_commit_outside_amigo_has_no_committer(client: AmigoClient) -> None:
-    commits = await client.tools.repo.commits().to_list()
+    commits = await client.tools.repo.list_commits().to_list()
     assert any(c.committer is None for c in commits)
     assert any(c.committer is not None and c.committer.org_id == "acme" for c in commits)
 
 
 async def test_unknown_branch_is_not_found(client: AmigoClient) -> None:
     with pytest.raises(errors.NotFoundError):
-        await client.tools.repo.branch("nope")
+        await client.tools.repo.get_branch("nope")
 
 
 async def test_branches_lists_every_branch(client: AmigoClient) -> None:
-    names = [b.name async for b in client.tools.repo.branches(limit=2)]
+    names = [b.name async for b in client.tools.repo.list_branches(limit=2)]
     assert names == ["dev", "feature/new-tool", "hotfix", "main", "release/1.0"]
 
 
@@ -208,7 +208,7 @@ async def test_a_question_mark_in_a_directory_path_is_not_a_query(
     client: AmigoClient, fake: FakeAmigoServer
 ) -> None:
     with pytest.raises(errors.NotFoundError):
-        await client.tools.repo.directory("docs?ref=evil")
+        await client.tools.repo.get_directory("docs?ref=evil")
     assert fake.requests[-1].raw_path == "/v1/acme/tool/repo/directory/docs%3Fref%3Devil"
     assert fake.requests[-1].query == ()
 
@@ -219,7 +219,7 @@ async def test_version_constraints_are_percent_encoded(
     tool_id = fake.state.tools.tools[0]["id"]
     await client.tools.deprecate_versions(tool_id, ">=1.0,<2")
     assert fake.requests[-1].raw_path == f"/v1/acme/tool/{tool_id}/version/%3E%3D1.0%2C%3C2"
-    versions = [v.deprecated async for v in client.tools.versions(tool_id)]
+    versions = [v.deprecated async for v in client.tools.list_versions(tool_id)]
     assert all(versions)
 
 
@@ -228,7 +228,7 @@ async def test_an_invoke_version_with_a_slash_stays_one_segment(
 ) -> None:
     tool_id = fake.state.tools.tools[0]["id"]
     with pytest.raises(errors.UnprocessableEntityError):
-        await client.tools.invoke(tool_id, "1.0/../../x", [{}])
+        await client.tools.invoke_version(tool_id, "1.0/../../x", [{}])
     assert fake.requests[-1].raw_path == f"/v1/acme/tool/{tool_id}/version/1.0%2F..%2F..%2Fx/invoke"
 
 

@@ -92,7 +92,7 @@ async def test_list_filters_by_tag_syntax(client: AmigoClient, fake: FakeAmigoSe
 
 async def test_list_filters_by_ids(client: AmigoClient, fake: FakeAmigoServer) -> None:
     wanted = [tool["id"] for tool in fake.state.tools.tools[1:3]]
-    found = [tool.id async for tool in client.tools.list(id=wanted)]
+    found = [tool.id async for tool in client.tools.list(ids=wanted)]
     assert found == wanted
 
 
@@ -147,7 +147,7 @@ async def test_modify_sends_only_the_given_fields(
     client: AmigoClient, fake: FakeAmigoServer
 ) -> None:
     tool = await tool_named(client, "calculator")
-    await client.tools.modify(tool.id, description="Adds things up.")
+    await client.tools.update(tool.id, description="Adds things up.")
     assert fake.requests[-1].body == b'{"description":"Adds things up."}'
     changed = await tool_named(client, "calculator")
     assert changed.description == "Adds things up."
@@ -156,21 +156,21 @@ async def test_modify_sends_only_the_given_fields(
 
 async def test_modify_replaces_tags(client: AmigoClient) -> None:
     tool = await tool_named(client, "calculator")
-    await client.tools.modify(tool.id, tags={"team": "math", "beta": None})
+    await client.tools.update(tool.id, tags={"team": "math", "beta": None})
     changed = await tool_named(client, "calculator")
     assert {(t.key, t.value) for t in changed.tags} == {("team", "math"), ("beta", None)}
 
 
 async def test_modify_unknown_tool_is_not_found(client: AmigoClient) -> None:
     with pytest.raises(errors.NotFoundError):
-        await client.tools.modify(UNKNOWN_ID, description="x")
+        await client.tools.update(UNKNOWN_ID, description="x")
 
 
 async def test_deprecate_marks_the_tool_and_its_versions(client: AmigoClient) -> None:
     tool = await tool_named(client, "calculator")
     await client.tools.deprecate(tool.id)
     assert (await tool_named(client, "calculator")).deprecated
-    assert all([v.deprecated async for v in client.tools.versions(tool.id)])
+    assert all([v.deprecated async for v in client.tools.list_versions(tool.id)])
 
 
 async def test_deprecate_unknown_tool_is_not_found(client: AmigoClient) -> None:
@@ -185,14 +185,14 @@ async def test_modify_envvars_inserts_updates_and_deletes(
     client: AmigoClient, fake: FakeAmigoServer
 ) -> None:
     tool = await tool_named(client, "draft_tool")
-    await client.tools.modify_envvars(
+    await client.tools.update_envvars(
         tool.id,
         inserts=[
             EnvVarInsert(name="TOKEN", value="s3cret", is_secret=True),
             EnvVarInsert(name="MODE", value="a"),
         ],
     )
-    await client.tools.modify_envvars(
+    await client.tools.update_envvars(
         tool.id, updates=[EnvVarUpdate(name="MODE", value="b")], deletes=["TOKEN"]
     )
     changed = await tool_named(client, "draft_tool")
@@ -204,7 +204,7 @@ async def test_modify_envvars_inserts_updates_and_deletes(
 async def test_modify_envvars_inserting_an_existing_name_is_a_conflict(client: AmigoClient) -> None:
     tool = await tool_named(client, "weather_lookup")
     with pytest.raises(errors.ConflictError):
-        await client.tools.modify_envvars(
+        await client.tools.update_envvars(
             tool.id, inserts=[EnvVarInsert(name="REGION", value="eu")]
         )
 
@@ -212,7 +212,7 @@ async def test_modify_envvars_inserting_an_existing_name_is_a_conflict(client: A
 async def test_modify_envvars_deleting_one_in_use_is_a_bad_request(client: AmigoClient) -> None:
     tool = await tool_named(client, "weather_lookup")
     with pytest.raises(errors.BadRequestError):
-        await client.tools.modify_envvars(tool.id, deletes=["REGION"])
+        await client.tools.update_envvars(tool.id, deletes=["REGION"])
 
 
 # -- versions -------------------------------------------------------------------
@@ -220,15 +220,15 @@ async def test_modify_envvars_deleting_one_in_use_is_a_bad_request(client: Amigo
 
 async def test_versions_lists_a_tools_versions(client: AmigoClient) -> None:
     tool = await tool_named(client, "weather_lookup")
-    versions = await client.tools.versions(tool.id).to_list()
+    versions = await client.tools.list_versions(tool.id).to_list()
     assert [v.version for v in versions] == [Version(1, 0, 0), Version(1, 1, 0), Version(1, 2, 0)]
     assert all(isinstance(v, ToolVersion) and v.tool_id == tool.id for v in versions)
 
 
 async def test_versions_filter_by_constraint_and_deprecated(client: AmigoClient) -> None:
     tool = await tool_named(client, "weather_lookup")
-    ranged = [str(v.version) async for v in client.tools.versions(tool.id, versions=">=1.1,<2")]
-    active = [str(v.version) async for v in client.tools.versions(tool.id, deprecated=False)]
+    ranged = [str(v.version) async for v in client.tools.list_versions(tool.id, versions=">=1.1,<2")]
+    active = [str(v.version) async for v in client.tools.list_versions(tool.id, deprecated=False)]
     assert ranged == ["1.1.0", "1.2.0"]
     assert active == ["1.1.0", "1.2.0"]
 
@@ -237,7 +237,7 @@ async def test_versions_first_page_carries_creators(
     client: AmigoClient, fake: FakeAmigoServer
 ) -> None:
     tool = await tool_named(client, "weather_lookup")
-    page = await anext(client.tools.versions(tool.id).pages())
+    page = await anext(client.tools.list_versions(tool.id).pages())
     creators = page.extra["filter_values"]
     assert isinstance(creators, ToolVersionFilterValues)
     assert creators.creators[0].user_id == fake.state.tools.user_id
@@ -245,7 +245,7 @@ async def test_versions_first_page_carries_creators(
 
 async def test_versions_of_an_unknown_tool_is_not_found(client: AmigoClient) -> None:
     with pytest.raises(errors.NotFoundError):
-        await client.tools.versions(UNKNOWN_ID).to_list()
+        await client.tools.list_versions(UNKNOWN_ID).to_list()
 
 
 async def test_publish_returns_the_bumped_version(client: AmigoClient) -> None:
@@ -254,7 +254,7 @@ async def test_publish_returns_the_bumped_version(client: AmigoClient) -> None:
         tool.id, project_path="tools/weather", bump_type="minor"
     )
     assert published.new_version == "1.3.0"
-    assert "1.3.0" in [str(v.version) async for v in client.tools.versions(tool.id)]
+    assert "1.3.0" in [str(v.version) async for v in client.tools.list_versions(tool.id)]
 
 
 async def test_publish_first_version_with_major(client: AmigoClient) -> None:
@@ -281,7 +281,7 @@ async def test_publish_beyond_three_active_versions_is_a_bad_request(client: Ami
 async def test_deprecate_versions_by_constraint(client: AmigoClient) -> None:
     tool = await tool_named(client, "weather_lookup")
     await client.tools.deprecate_versions(tool.id, "<1.2")
-    active = [str(v.version) async for v in client.tools.versions(tool.id, deprecated=False)]
+    active = [str(v.version) async for v in client.tools.list_versions(tool.id, deprecated=False)]
     assert active == ["1.2.0"]
 
 
@@ -320,7 +320,7 @@ async def test_test_tool_unknown_branch_is_not_found(client: AmigoClient) -> Non
 
 async def test_invoke_returns_results_in_order(client: AmigoClient) -> None:
     tool = await tool_named(client, "weather_lookup")
-    results = await client.tools.invoke(
+    results = await client.tools.invoke_version(
         tool.id, "1.2.0", [{"city": "Lima"}, {"raise": "x"}, {"city": "Oslo"}]
     )
     assert [type(r).__name__ for r in results] == [
@@ -333,12 +333,12 @@ async def test_invoke_returns_results_in_order(client: AmigoClient) -> None:
 async def test_invoke_unknown_version_is_not_found(client: AmigoClient) -> None:
     tool = await tool_named(client, "weather_lookup")
     with pytest.raises(errors.NotFoundError):
-        await client.tools.invoke(tool.id, "9.9.9", [{}])
+        await client.tools.invoke_version(tool.id, "9.9.9", [{}])
 
 
 async def test_invoke_unknown_tool_is_not_found(client: AmigoClient) -> None:
     with pytest.raises(errors.NotFoundError):
-        await client.tools.invoke(UNKNOWN_ID, "1.0.0", [{}])
+        await client.tools.invoke_version(UNKNOWN_ID, "1.0.0", [{}])
 
 
 # -- invocations ------------------------------------------------------------------
@@ -347,13 +347,13 @@ async def test_invoke_unknown_tool_is_not_found(client: AmigoClient) -> None:
 async def test_invocations_yield_every_invocation(
     client: AmigoClient, fake: FakeAmigoServer
 ) -> None:
-    ids = [inv.id async for inv in client.tools.invocations()]
+    ids = [inv.id async for inv in client.tools.list_invocations()]
     assert ids == [inv["id"] for inv in fake.state.tools.invocations]
     assert fake.count("get-tool-invocations") == 3  # 250 at the cap of 100
 
 
 async def test_invocations_filter_by_succeeded(client: AmigoClient) -> None:
-    failed = await client.tools.invocations(succeeded=False).to_list()
+    failed = await client.tools.list_invocations(succeeded=False).to_list()
     assert failed
     assert all(isinstance(inv.invocation_status, FailedInvocationStatus) for inv in failed)
 
@@ -362,14 +362,14 @@ async def test_invocations_filter_by_tool_and_version(
     client: AmigoClient, fake: FakeAmigoServer
 ) -> None:
     tool = await tool_named(client, "weather_lookup")
-    found = await client.tools.invocations(tool_id=[tool.id], version=["==1.1.*"]).to_list()
+    found = await client.tools.list_invocations(tool_id=[tool.id], version=["==1.1.*"]).to_list()
     assert found
     assert {(inv.tool_id, str(inv.tool_version)) for inv in found} == {(tool.id, "1.1.0")}
     assert ("version", "==1.1.*") in fake.requests[-1].query
 
 
 async def test_invocations_filter_by_source_type(client: AmigoClient) -> None:
-    found = await client.tools.invocations(
+    found = await client.tools.list_invocations(
         invocation_source_type=["simulation-conversation"]
     ).to_list()
     assert found
@@ -386,13 +386,13 @@ async def test_invocations_filter_by_conversation(
         for inv in fake.state.tools.invocations
         if inv["invocation_source"]["type"] == "regular-conversation"
     )
-    found = await client.tools.invocations(conversation_id=[conversation]).to_list()
+    found = await client.tools.list_invocations(conversation_id=[conversation]).to_list()
     assert found
     assert {inv.invocation_source.conversation_id for inv in found} == {conversation}  # type: ignore[union-attr]
 
 
 async def test_invocations_sort_by_duration_descending(client: AmigoClient) -> None:
-    found = await client.tools.invocations(sort_by=["-created_at"], max_items=5).to_list()
+    found = await client.tools.list_invocations(sort_by=["-created_at"], max_items=5).to_list()
     stamps = [inv.created_at for inv in found]
     assert stamps == sorted(stamps, reverse=True)  # type: ignore[type-var]
 
@@ -518,19 +518,19 @@ async def test_every_tool_operation_has_a_method_sending_its_method_and_path(
     calls: dict[str, Callable[[], Awaitable[Any]]] = {
         "get-tools": lambda: client.tools.list(max_items=1).to_list(),
         "create-tool": lambda: client.tools.create("coverage_tool", "d"),
-        "modify-tool": lambda: client.tools.modify(tool_id, description="d"),
-        "modify-tool-envvars": lambda: client.tools.modify_envvars(
+        "modify-tool": lambda: client.tools.update(tool_id, description="d"),
+        "modify-tool-envvars": lambda: client.tools.update_envvars(
             tool_id, inserts=[EnvVarInsert(name="NEW", value="v")]
         ),
-        "get-tool-versions": lambda: client.tools.versions(tool_id).to_list(),
+        "get-tool-versions": lambda: client.tools.list_versions(tool_id).to_list(),
         "publish-tool-version": lambda: client.tools.publish_version(
             tool_id, project_path="tools/weather", bump_type="patch"
         ),
-        "invoke-tool-version": lambda: client.tools.invoke(tool_id, "1.2.0", [{}]),
+        "invoke-tool-version": lambda: client.tools.invoke_version(tool_id, "1.2.0", [{}]),
         "test-tool": lambda: client.tools.test(
             commit_branch="main", project_path="tools/weather", inputs=[{}]
         ),
-        "get-tool-invocations": lambda: client.tools.invocations(max_items=1).to_list(),
+        "get-tool-invocations": lambda: client.tools.list_invocations(max_items=1).to_list(),
         "search-tool-invocations": lambda: client.tools.search_invocations("x"),
         "get-tool-scaffold-release": lambda: client.tools.download_scaffold(tmp_path / "s.tgz"),
         "deprecate-tool-version": lambda: client.tools.deprecate_versions(tool_id, "==1.0.0"),
@@ -538,11 +538,11 @@ async def test_every_tool_operation_has_a_method_sending_its_method_and_path(
         "get-tool-repo-file-content": lambda: client.tools.repo.download_file(
             "README.md", tmp_path / "r"
         ),
-        "get-tool-repo-directory": lambda: client.tools.repo.directory("tools"),
-        "get-tool-repo-files": lambda: client.tools.repo.files(["README.md"]),
-        "get-tool-repo-commits": lambda: client.tools.repo.commits(max_items=1).to_list(),
-        "get-tool-repo-branch": lambda: client.tools.repo.branch("main"),
-        "get-tool-repo-branches": lambda: client.tools.repo.branches().to_list(),
+        "get-tool-repo-directory": lambda: client.tools.repo.get_directory("tools"),
+        "get-tool-repo-files": lambda: client.tools.repo.get_files(["README.md"]),
+        "get-tool-repo-commits": lambda: client.tools.repo.list_commits(max_items=1).to_list(),
+        "get-tool-repo-branch": lambda: client.tools.repo.get_branch("main"),
+        "get-tool-repo-branches": lambda: client.tools.repo.list_branches().to_list(),
     }
     tool_operations = {op.id for op in OPERATIONS.values() if op.area == "tool"}
     assert tool_operations - set(calls) == {"access-git-interface"}  # see test_tool_repo.py

@@ -32,7 +32,7 @@ CASES: list[tuple[str, Call, type[Exception], str]] = [
     # ids
     (
         "modify bad id",
-        lambda c: c.tools.modify(BAD_ID, description="d"),
+        lambda c: c.tools.update(BAD_ID, description="d"),
         ValueError,
         r"^tool_id must match",
     ),
@@ -42,28 +42,28 @@ CASES: list[tuple[str, Call, type[Exception], str]] = [
         ValueError,
         r"^tool_id must match",
     ),
-    ("versions bad id", lambda c: c.tools.versions("abc"), ValueError, r"^tool_id must match"),
+    ("versions bad id", lambda c: c.tools.list_versions("abc"), ValueError, r"^tool_id must match"),
     (
         "invoke bad id",
-        lambda c: c.tools.invoke("x" * 24, "1.0.0", [{}]),
+        lambda c: c.tools.invoke_version("x" * 24, "1.0.0", [{}]),
         ValueError,
         r"^tool_id must match",
     ),
     (
         "list bad id filter",
-        lambda c: c.tools.list(id=[ID, "nope"]),
+        lambda c: c.tools.list(ids=[ID, "nope"]),
         ValueError,
-        r"^id\[1\] must match",
+        r"^ids\[1\] must match",
     ),
     (
         "invocations bad tool id",
-        lambda c: c.tools.invocations(tool_id=["nope"]),
+        lambda c: c.tools.list_invocations(tool_id=["nope"]),
         ValueError,
         r"^tool_id\[0\]",
     ),
     (
         "invocations bad conversation id",
-        lambda c: c.tools.invocations(conversation_id=["nope"]),
+        lambda c: c.tools.list_invocations(conversation_id=["nope"]),
         ValueError,
         r"^conversation_id\[0\]",
     ),
@@ -75,9 +75,9 @@ CASES: list[tuple[str, Call, type[Exception], str]] = [
     ),
     (
         "id given as one string",
-        lambda c: c.tools.list(id=ID),
+        lambda c: c.tools.list(ids=ID),
         TypeError,
-        r"^id must be a list of str",
+        r"^ids must be a list of str",
     ),
     # limits
     (
@@ -88,25 +88,25 @@ CASES: list[tuple[str, Call, type[Exception], str]] = [
     ),
     (
         "versions limit over 50",
-        lambda c: c.tools.versions(ID, limit=51),
+        lambda c: c.tools.list_versions(ID, limit=51),
         ValueError,
         r"^limit must be at most 50",
     ),
     (
         "invocations limit over 100",
-        lambda c: c.tools.invocations(limit=101),
+        lambda c: c.tools.list_invocations(limit=101),
         ValueError,
         r"^limit must be at most 100",
     ),
     (
         "commits limit over 20",
-        lambda c: c.tools.repo.commits(limit=21),
+        lambda c: c.tools.repo.list_commits(limit=21),
         ValueError,
         r"^limit must be at most 20",
     ),
     (
         "branches limit over 20",
-        lambda c: c.tools.repo.branches(limit=21),
+        lambda c: c.tools.repo.list_branches(limit=21),
         ValueError,
         r"^limit must be at most 20",
     ),
@@ -150,7 +150,7 @@ CASES: list[tuple[str, Call, type[Exception], str]] = [
     ),
     (
         "too many tags",
-        lambda c: c.tools.modify(ID, tags={f"k{i}": None for i in range(21)}),
+        lambda c: c.tools.update(ID, tags={f"k{i}": None for i in range(21)}),
         ValueError,
         r"^tags must hold at most 20",
     ),
@@ -162,7 +162,7 @@ CASES: list[tuple[str, Call, type[Exception], str]] = [
     ),
     (
         "creator format",
-        lambda c: c.tools.versions(ID, creator=["acme"]),
+        lambda c: c.tools.list_versions(ID, creator=["acme"]),
         ValueError,
         r"^creator\[0\] must be 'org_id,user_id'",
     ),
@@ -192,20 +192,20 @@ CASES: list[tuple[str, Call, type[Exception], str]] = [
     ),  # type: ignore[arg-type]
     (
         "source type",
-        lambda c: c.tools.invocations(invocation_source_type=["phone"]),
+        lambda c: c.tools.list_invocations(invocation_source_type=["phone"]),
         ValueError,
         r"^invocation_source_type\[0\] must be one of",
     ),
     # inputs
     (
         "no inputs",
-        lambda c: c.tools.invoke(ID, "1.0.0", []),
+        lambda c: c.tools.invoke_version(ID, "1.0.0", []),
         ValueError,
         r"^inputs must hold at least 1",
     ),
     (
         "eleven inputs",
-        lambda c: c.tools.invoke(ID, "1.0.0", [{}] * 11),
+        lambda c: c.tools.invoke_version(ID, "1.0.0", [{}] * 11),
         ValueError,
         r"^inputs must hold at most 10",
     ),
@@ -217,25 +217,25 @@ CASES: list[tuple[str, Call, type[Exception], str]] = [
     ),
     (
         "input mode",
-        lambda c: c.tools.invoke(ID, "1", [ToolInput(invocation_mode="batch")]),
+        lambda c: c.tools.invoke_version(ID, "1", [ToolInput(invocation_mode="batch")]),
         ValueError,
         r"^inputs\[0\]\.invocation_mode",
     ),  # type: ignore[arg-type]
     (
         "user variable name",
-        lambda c: c.tools.invoke(ID, "1", [ToolInput(nonsensitive_user_variables={"Bad": "v"})]),
+        lambda c: c.tools.invoke_version(ID, "1", [ToolInput(nonsensitive_user_variables={"Bad": "v"})]),
         ValueError,
         r"^inputs\[0\]\.nonsensitive_user_variables key",
     ),
     (
         "single input not in a list",
-        lambda c: c.tools.invoke(ID, "1", {"a": 1}),
+        lambda c: c.tools.invoke_version(ID, "1", {"a": 1}),
         TypeError,
         r"^inputs must be a list",
     ),
     (
         "empty version",
-        lambda c: c.tools.invoke(ID, "", [{}]),
+        lambda c: c.tools.invoke_version(ID, "", [{}]),
         ValueError,
         r"^version must not be empty",
     ),
@@ -248,19 +248,19 @@ CASES: list[tuple[str, Call, type[Exception], str]] = [
     # invocations and search
     (
         "versions without tool ids",
-        lambda c: c.tools.invocations(version=[">=1"]),
+        lambda c: c.tools.list_invocations(version=[">=1"]),
         ValueError,
         r"^version must have exactly one constraint per tool_id",
     ),
     (
         "more versions than tool ids",
-        lambda c: c.tools.invocations(tool_id=[ID], version=["1", "2"]),
+        lambda c: c.tools.list_invocations(tool_id=[ID], version=["1", "2"]),
         ValueError,
         r"^version must have exactly one",
     ),
     (
         "repeated tool id with versions",
-        lambda c: c.tools.invocations(tool_id=[ID, ID], version=["1", "2"]),
+        lambda c: c.tools.list_invocations(tool_id=[ID, ID], version=["1", "2"]),
         ValueError,
         r"^tool_id must not repeat",
     ),
@@ -283,29 +283,29 @@ CASES: list[tuple[str, Call, type[Exception], str]] = [
         r"^query_against\[0\] must be one of",
     ),
     # env vars
-    ("nothing to modify", lambda c: c.tools.modify_envvars(ID), ValueError, r"nothing to modify"),
+    ("nothing to modify", lambda c: c.tools.update_envvars(ID), ValueError, r"nothing to modify"),
     (
         "insert of a wrong type",
-        lambda c: c.tools.modify_envvars(ID, inserts=[{"name": "A"}]),
+        lambda c: c.tools.update_envvars(ID, inserts=[{"name": "A"}]),
         TypeError,
         r"^inserts\[0\] must be a EnvVarInsert",
     ),  # type: ignore[list-item]
     (
         "empty env var name",
-        lambda c: c.tools.modify_envvars(ID, inserts=[EnvVarInsert(name="", value="v")]),
+        lambda c: c.tools.update_envvars(ID, inserts=[EnvVarInsert(name="", value="v")]),
         ValueError,
         r"^inserts\[0\]\.name must not be empty",
     ),
     # repo
     (
         "no file paths",
-        lambda c: c.tools.repo.files([]),
+        lambda c: c.tools.repo.get_files([]),
         ValueError,
         r"^file_paths must hold at least 1",
     ),
     (
         "six file paths",
-        lambda c: c.tools.repo.files(["a"] * 6),
+        lambda c: c.tools.repo.get_files(["a"] * 6),
         ValueError,
         r"^file_paths must hold at most 5",
     ),
@@ -317,19 +317,19 @@ CASES: list[tuple[str, Call, type[Exception], str]] = [
     ),
     (
         "empty ref",
-        lambda c: c.tools.repo.directory("", ref=""),
+        lambda c: c.tools.repo.get_directory("", ref=""),
         ValueError,
         r"^ref must not be empty",
     ),
     (
         "empty branch name",
-        lambda c: c.tools.repo.branch(""),
+        lambda c: c.tools.repo.get_branch(""),
         ValueError,
         r"^branch_name must not be empty",
     ),
     (
         "naive commit filter",
-        lambda c: c.tools.repo.commits(committed_on_or_after=datetime(2024, 1, 1)),
+        lambda c: c.tools.repo.list_commits(committed_on_or_after=datetime(2024, 1, 1)),
         ValueError,
         r"^committed_on_or_after must be timezone-aware",
     ),

@@ -42,29 +42,29 @@ async def test_pages_are_as_large_as_the_cap_by_default(
 ) -> None:
     await client.tools.list().to_list()
     assert sent_query(fake) == {"limit": "20", "continuation_token": "0"}
-    await client.tools.invocations().to_list()
+    await client.tools.list_invocations().to_list()
     assert sent_query(fake)["limit"] == "100"
-    await client.tools.repo.branches().to_list()
+    await client.tools.repo.list_branches().to_list()
     assert sent_query(fake) == {"limit": "20", "continuation_token": "1"}
 
 
 async def test_versions_pages_hold_up_to_fifty(client: AmigoClient, fake: FakeAmigoServer) -> None:
     tool_id = fake.state.tools.tools[0]["id"]
-    await client.tools.versions(tool_id).to_list()
+    await client.tools.list_versions(tool_id).to_list()
     assert sent_query(fake)["limit"] == "50"
 
 
 async def test_a_small_max_items_asks_for_a_small_page(
     client: AmigoClient, fake: FakeAmigoServer
 ) -> None:
-    found = await client.tools.invocations(max_items=3).to_list()
+    found = await client.tools.list_invocations(max_items=3).to_list()
     assert len(found) == 3
     assert fake.count("get-tool-invocations") == 1
     assert sent_query(fake)["limit"] == "3"
 
 
 async def test_max_items_stops_across_pages(client: AmigoClient, fake: FakeAmigoServer) -> None:
-    found = await client.tools.invocations(limit=10, max_items=25).to_list()
+    found = await client.tools.list_invocations(limit=10, max_items=25).to_list()
     assert [inv.id for inv in found] == [inv["id"] for inv in fake.state.tools.invocations[:25]]
     assert fake.count("get-tool-invocations") == 3
 
@@ -78,20 +78,20 @@ async def test_tokens_advance_from_zero(client: AmigoClient, fake: FakeAmigoServ
 async def test_commits_start_at_one_and_follow_next_continuation_token(
     client: AmigoClient, fake: FakeAmigoServer
 ) -> None:
-    commits = await client.tools.repo.commits(limit=20).to_list()
+    commits = await client.tools.repo.list_commits(limit=20).to_list()
     assert len(commits) == 30
     tokens = [dict(r.query)["continuation_token"] for r in fake.requests]
     assert tokens == ["1", "21"]
 
 
 async def test_branches_start_at_one(client: AmigoClient, fake: FakeAmigoServer) -> None:
-    pages = [page async for page in client.tools.repo.branches(limit=2).pages()]
+    pages = [page async for page in client.tools.repo.list_branches(limit=2).pages()]
     assert [len(page.items) for page in pages] == [2, 2, 1]
     assert [dict(r.query)["continuation_token"] for r in fake.requests] == ["1", "3", "5"]
 
 
 async def test_pages_yield_whole_pages(client: AmigoClient) -> None:
-    pages = [page async for page in client.tools.invocations(limit=100).pages()]
+    pages = [page async for page in client.tools.list_invocations(limit=100).pages()]
     assert [len(page.items) for page in pages] == [100, 100, 50]
     assert [page.has_more for page in pages] == [True, True, False]
 
@@ -133,14 +133,14 @@ def null_token_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 @pytest.mark.usefixtures("null_token_server")
 async def test_a_null_token_ends_the_listing(client: AmigoClient, fake: FakeAmigoServer) -> None:
-    assert await client.tools.invocations().to_list() == []
+    assert await client.tools.list_invocations().to_list() == []
     assert fake.count("get-tool-invocations") == 1
 
 
 async def test_prefetch_stays_at_most_one_page_ahead(
     client: AmigoClient, fake: FakeAmigoServer
 ) -> None:
-    pages = client.tools.invocations(limit=10).pages()
+    pages = client.tools.list_invocations(limit=10).pages()
     await anext(pages)
     await asyncio.sleep(0.2)  # ample time for any eager fetching to happen
     assert fake.count("get-tool-invocations") == 2
@@ -162,7 +162,7 @@ async def test_ten_thousand_invocations_with_one_odd_item_all_arrive() -> None:
         }
         started = time.perf_counter()
         async with fake.client(rate_limits=fast) as client:
-            found = await client.tools.invocations().to_list()
+            found = await client.tools.list_invocations().to_list()
         elapsed = time.perf_counter() - started
     assert len(found) == 10_000
     assert fake.count("get-tool-invocations") == 100

@@ -177,7 +177,7 @@ def scan_invocations(
     pagers = [
         (
             query,
-            tools.invocations(
+            tools.list_invocations(
                 tool_id=[query.tool_id],
                 version=None if query.version is None else [query.version],
                 succeeded=succeeded,

@@ -149,7 +149,7 @@ class OrganizationResource(Resource):
             bearer_only=True,
         )
 
-    async def modify(self, update: OrganizationUpdate) -> None:
+    async def update(self, update: OrganizationUpdate) -> None:
         """modify-organization: change the fields of `update` that are not None."""
         _check_organization_update(_require("update", update, OrganizationUpdate))
         await self._transport.request_none("modify-organization", json_body=unstructure(update))

@@ -90,7 +90,7 @@ class ToolRepoResource(Resource):
         """get-tool-repo-file-content into `destination` (whole or not at all); bytes written."""
         return await download(self.stream_file(file_path, ref=ref), destination)
 
-    async def directory(
+    async def get_directory(
         self,
         directory_path: str = "",
         *,
@@ -115,7 +115,7 @@ class ToolRepoResource(Resource):
             params=params,
         )
 
-    async def files(self, file_paths: Iterable[str], *, ref: str | None = None) -> list[RepoFile]:
+    async def get_files(self, file_paths: Iterable[str], *, ref: str | None = None) -> list[RepoFile]:
         """get-tool-repo-files: 1-5 files with metadata and content in one call.
 
         As documented, this is a GET with a JSON body ``{ref, file_paths}``. A file
@@ -132,7 +132,7 @@ class ToolRepoResource(Resource):
 
     # commits and branches
 
-    def commits(
+    def list_commits(
         self,
         *,
         ref: str | None = None,
@@ -168,7 +168,7 @@ class ToolRepoResource(Resource):
             max_items=max_items,
         )
 
-    async def branch(self, branch_name: str) -> RepoBranch:
+    async def get_branch(self, branch_name: str) -> RepoBranch:
         """get-tool-repo-branch: a branch and its latest commit (`name` filled in from the call)."""
         check_non_empty("branch_name", _check_path("branch_name", branch_name))
         branch = await self._transport.request_json(
@@ -176,7 +176,7 @@ class ToolRepoResource(Resource):
         )
         return branch if branch.name is not None else attrs.evolve(branch, name=branch_name)
 
-    def branches(
+    def list_branches(
         self, *, limit: int | None = None, max_items: int | None = None
     ) -> AsyncPager[RepoBranch]:
         """get-tool-repo-branches: at most 20 per page; the first continuation token is 1."""

@@ -167,7 +167,7 @@ class ToolsResource(Resource):
     def list(
         self,
         *,
-        id: Iterable[str] | None = None,
+        ids: Iterable[str] | None = None,
         deprecated: bool | None = None,
         sort_by: Iterable[str] | None = None,
         tag: Iterable[str] | None = None,
@@ -180,7 +180,7 @@ class ToolsResource(Resource):
         null value). Pages hold `limit` tools (at most 20; the cap when left out).
         First pages carry ``filter_values`` in ``page.extra``.
         """
-        ids = check_object_ids("id", id)
+        ids = check_object_ids("ids", ids)
         check_optional_bool("deprecated", deprecated)
         sort = check_sort_by("sort_by", sort_by, "get-tools")
         tags = check_str_list("tag", tag)
@@ -215,7 +215,7 @@ class ToolsResource(Resource):
             "create-tool", CreatedTool, json_body=converter.unstructure(request)
         )
 
-    async def modify(
+    async def update(
         self,
         tool_id: str,
         *,
@@ -241,7 +241,7 @@ class ToolsResource(Resource):
         check_object_id("tool_id", tool_id)
         await self._transport.request_none("deprecate-tool", path_params={"tool_id": tool_id})
 
-    async def modify_envvars(
+    async def update_envvars(
         self,
         tool_id: str,
         *,
@@ -269,7 +269,7 @@ class ToolsResource(Resource):
 
     # versions
 
-    def versions(
+    def list_versions(
         self,
         tool_id: str,
         *,
@@ -364,7 +364,7 @@ class ToolsResource(Resource):
         )
         return body.invocation_results
 
-    async def invoke(
+    async def invoke_version(
         self, tool_id: str, version: str, inputs: Iterable[ToolInput | Mapping[str, Any]]
     ) -> builtins.list[InvocationResult]:
         """invoke-tool-version: one result per input (1-10), in order."""
@@ -381,7 +381,7 @@ class ToolsResource(Resource):
 
     # invocations
 
-    def invocations(
+    def list_invocations(
         self,
         *,
         tool_id: Iterable[str] | None = None,
@@ -394,7 +394,7 @@ class ToolsResource(Resource):
         limit: int | None = None,
         max_items: int | None = None,
     ) -> AsyncPager[ToolInvocation]:
-        """get-tool-invocations: ``async for inv in client.tools.invocations(succeeded=False)``.
+        """get-tool-invocations: ``async for inv in client.tools.list_invocations(succeeded=False)``.
 
         `version[i]` is a semver constraint for `tool_id[i]`; when given, the two
         lists must have the same length. Pages hold at most 100.
