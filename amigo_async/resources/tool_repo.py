@@ -115,7 +115,9 @@ class ToolRepoResource(Resource):
             params=params,
         )
 
-    async def get_files(self, file_paths: Iterable[str], *, ref: str | None = None) -> list[RepoFile]:
+    async def get_files(
+        self, file_paths: Iterable[str], *, ref: str | None = None
+    ) -> list[RepoFile]:
         """get-tool-repo-files: 1-5 files with metadata and content in one call.
 
         As documented, this is a GET with a JSON body ``{ref, file_paths}``. A file

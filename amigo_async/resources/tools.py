@@ -394,7 +394,7 @@ class ToolsResource(Resource):
         limit: int | None = None,
         max_items: int | None = None,
     ) -> AsyncPager[ToolInvocation]:
-        """get-tool-invocations: ``async for inv in client.tools.list_invocations(succeeded=False)``.
+        """get-tool-invocations: ``async for i in client.tools.list_invocations(succeeded=False)``.
 
         `version[i]` is a semver constraint for `tool_id[i]`; when given, the two
         lists must have the same length. Pages hold at most 100.
