@@ -160,6 +160,7 @@ class Transport:
         self._session: aiohttp.ClientSession | None = None
         self._closed = False
         self._keys = iter(range(1, 2**62))
+        self._bucket_keys: dict[str, str] = {}  # the credentials never change
         self._timeouts = {kind: timeouts.for_kind(kind) for kind in TimeoutKind}
 
     # -- lifetime ---------------------------------------------------------------
@@ -416,11 +417,11 @@ class Transport:
         authorization: str | None = None
         try:
             if request.operation.authenticated:
-                token, authorization = await self.credentials.authorization(
+                ready = self.credentials.ready_authorization(request.bearer_only)
+                token, authorization = ready or await self.credentials.authorization(
                     self.sign_in, bearer=request.bearer_only
                 )
-            if budget.remaining() <= 0:
-                raise TimeoutError
+            timeout = self._attempt_timeout(request, budget)
         except BaseException:
             permit.unused()
             raise
@@ -435,16 +436,20 @@ class Transport:
         failure: _Failure | None = None
         response: aiohttp.ClientResponse | None = None
         try:
-            async with asyncio.timeout(budget.remaining()):
-                response = await session.request(
-                    request.operation.method,
-                    request.url,
-                    params=request.query,
-                    data=request.body() if callable(request.body) else request.body,
-                    headers=headers,
-                    timeout=request.timeout,
-                    allow_redirects=False,
-                )
+            sending = session.request(
+                request.operation.method,
+                request.url,
+                params=request.query,
+                data=request.body() if callable(request.body) else request.body,
+                headers=headers,
+                timeout=timeout,
+                allow_redirects=False,
+            )
+            if timeout.total is None:  # a stream: bound the wait for its headers here
+                async with asyncio.timeout(budget.remaining()):
+                    response = await sending
+            else:
+                response = await sending
         except _TRANSPORT_FAILURES as exc:
             failure = _Failure(_describe(exc), isinstance(exc, aiohttp.ClientConnectorError))
         finally:
@@ -466,6 +471,20 @@ class Transport:
             await self._learn(request.operation, response.headers, started)
         return token, response
 
+    def _attempt_timeout(self, request: _Request, budget: _Budget) -> aiohttp.ClientTimeout:
+        """aiohttp's own timer bounds this attempt by what is left of `Timeouts.total`.
+
+        A streamed body has no total (only silence ends it); the wait for its
+        headers is bounded by the caller's `asyncio.timeout` instead.
+        """
+        remaining = budget.remaining()
+        if remaining <= 0:
+            raise TimeoutError
+        kind = request.timeout
+        if kind.total is None:
+            return kind
+        return aiohttp.ClientTimeout(total=remaining, connect=kind.connect)
+
     async def _permit(self, operation: Operation, budget: _Budget) -> Permit:
         limit = self.limits.get(operation.id)
         started = time.monotonic()
@@ -481,7 +500,10 @@ class Transport:
 
     def _bucket_key(self, operation: Operation) -> str:
         """Names the (credential, operation) bucket; the identity is a hash, never a secret."""
-        return f"{self.credentials.identity}:{operation.id}"
+        key = self._bucket_keys.get(operation.id)
+        if key is None:
+            key = self._bucket_keys[operation.id] = f"{self.credentials.identity}:{operation.id}"
+        return key
 
     # -- reading and classifying ---------------------------------------------------
 
@@ -493,8 +515,7 @@ class Transport:
         too_large = False
         body = b""
         try:
-            async with asyncio.timeout(max(budget.remaining(), 0.0)):
-                body = await read_capped(response, self.max_body_bytes)
+            body = await read_capped(response, self.max_body_bytes)  # under the attempt's timer
         except BodyTooLargeError:
             too_large = True
         except _TRANSPORT_FAILURES as exc:
