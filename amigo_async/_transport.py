@@ -33,6 +33,7 @@ from typing import Any, TypeVar
 
 import aiohttp
 import attrs
+import orjson
 from yarl import URL
 
 from . import errors
@@ -541,8 +542,8 @@ class Transport:
         if not body.strip():
             return None
         try:
-            return json.loads(body)
-        except ValueError:
+            return orjson.loads(body)
+        except orjson.JSONDecodeError:
             pass
         raise self._error(
             errors.InvalidResponseError, "the answer is not valid JSON", request, response, body
