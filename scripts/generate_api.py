@@ -182,20 +182,112 @@ def spec_rows(spec: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, lis
     return list(rows.values()), {key: sorted(value) for key, value in extra.items()}
 
 
+# -- parameter and field facts (what the client checks before sending) ---------------
+
+_FACT_KEYS = {
+    "pattern": "pattern",
+    "format": "format",
+    "minLength": "min_length",
+    "maxLength": "max_length",
+    "minimum": "minimum",
+    "maximum": "maximum",
+    "exclusiveMinimum": "exclusive_minimum",
+    "exclusiveMaximum": "exclusive_maximum",
+    "minItems": "min_items",
+    "maxItems": "max_items",
+    "uniqueItems": "unique_items",
+    "minProperties": "min_properties",
+    "maxProperties": "max_properties",
+}
+_KINDS = ("string", "integer", "number", "boolean", "array", "object")
+SKIPPED_PARAMETERS = ("organization",)
+"""Path parameters the transport fills in itself (the organization prefix)."""
+
+
+def facts_of(spec: dict[str, Any], schema: dict[str, Any], kind: bool) -> dict[str, Any]:
+    """The documented constraints of a value: refs and nullable unions resolved.
+
+    `kind` adds the JSON type (query and path parameters; a body field's type is its
+    annotation). A union of several non-null schemas has no facts (nothing certain).
+    """
+    schemas = spec["components"]["schemas"]
+    while True:
+        if "$ref" in schema:
+            schema = schemas[schema["$ref"].rsplit("/", 1)[1]]
+            continue
+        members = schema.get("anyOf") or schema.get("oneOf")
+        if members is None:
+            break
+        real = [
+            m
+            for m in members
+            if m.get("type") != "null" and not m.get("$ref", "").endswith(_NOT_SET)
+        ]
+        if len(real) != 1:
+            return {"kind": "object"} if kind and "discriminator" in schema else {}
+        schema = real[0]
+    out: dict[str, Any] = {}
+    if kind and schema.get("type") in _KINDS:
+        out["kind"] = schema["type"]
+    if "enum" in schema:
+        out["enum"] = tuple(schema["enum"])
+    out.update({key: schema[raw] for raw, key in _FACT_KEYS.items() if raw in schema})
+    if out.get("unique_items") is False:
+        del out["unique_items"]
+    if schema.get("type") == "array" and isinstance(schema.get("items"), dict):
+        items = facts_of(spec, schema["items"], kind)
+        if items:
+            out["items"] = items
+    extra = schema.get("additionalProperties")
+    if schema.get("type") == "object" and isinstance(extra, dict):
+        values = facts_of(spec, extra, kind)
+        if values:
+            out["values"] = values
+    return out
+
+
+def parameter_rows(spec: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """operationId -> its documented query and path parameters (headers are sent by hand)."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for _, _, operation in iter_operations(spec):
+        rows = out.setdefault(operation_id(operation["operationId"]), [])
+        for parameter in operation.get("parameters", []):
+            where = parameter["in"]
+            if where not in ("query", "path") or parameter["name"] in SKIPPED_PARAMETERS:
+                continue
+            if any(row["name"] == parameter["name"] for row in rows):
+                continue  # the same parameter under another method of the operation
+            facts = facts_of(spec, parameter["schema"], kind=True)
+            facts.setdefault("kind", "string")
+            rows.append(
+                {
+                    "name": parameter["name"],
+                    "in": where,
+                    "required": bool(parameter.get("required", False)),
+                    "facts": facts,
+                }
+            )
+    return out
+
+
 # -- formatting (the layout ruff format gives) ----------------------------------------
 
 
 class Call:
     """A call or a tuple to lay out: ``name(args)``; `name` is what precedes a tuple's ``(``."""
 
-    def __init__(self, name: str, args: list[Any], is_tuple: bool = False) -> None:
+    def __init__(
+        self, name: str, args: list[Any], is_tuple: bool = False, brackets: str = "()"
+    ) -> None:
         self.name = name
         self.args = args
         self.single = is_tuple and len(args) == 1  # keeps its comma: ``("a",)``
+        self.open, self.close = brackets
+        self.literal = brackets == "{}" or is_tuple  # split: one item per line
 
     def flat(self) -> str:
         inner = ", ".join(arg.flat() if isinstance(arg, Call) else arg for arg in self.args)
-        return f"{self.name}({inner}{',' if self.single else ''})"
+        return f"{self.name}{self.open}{inner}{',' if self.single else ''}{self.close}"
 
 
 def layout(node: Any, indent: int, tail: str = "") -> str:
@@ -207,11 +299,11 @@ def layout(node: Any, indent: int, tail: str = "") -> str:
     if len(flat) <= WIDTH:
         return flat
     inner = ", ".join(arg.flat() if isinstance(arg, Call) else arg for arg in node.args)
-    if len(pad) + 4 + len(inner) <= WIDTH and not node.single:
-        return f"{pad}{node.name}(\n{pad}    {inner}\n{pad}){tail}"
-    lines = [f"{pad}{node.name}("]
+    if len(pad) + 4 + len(inner) <= WIDTH and not node.single and not node.literal:
+        return f"{pad}{node.name}{node.open}\n{pad}    {inner}\n{pad}{node.close}{tail}"
+    lines = [f"{pad}{node.name}{node.open}"]
     lines += [layout(arg, indent + 4, ",") for arg in node.args]
-    return "\n".join([*lines, f"{pad}){tail}"])
+    return "\n".join([*lines, f"{pad}{node.close}{tail}"])
 
 
 def call(name: str, args: list[Any], indent: int, tail: str = "") -> str:
@@ -253,8 +345,8 @@ def render_rows(spec: dict[str, Any]) -> str:
             "adds what the snapshot does not say (timeout kinds, the tool repo operations)."
         ),
         "from __future__ import annotations\n",
-        "from typing import NamedTuple\n",
-        '__all__ = ["EXTRA_METHODS", "ROWS", "PagingRow", "SpecRow"]\n\n',
+        "from typing import Any, NamedTuple\n",
+        '__all__ = ["EXTRA_METHODS", "PARAMETERS", "ROWS", "PagingRow", "ParamRow", "SpecRow"]\n\n',
         "class PagingRow(NamedTuple):",
         '    """A paginated list: its fields, `limit` cap and default, first token."""\n',
         "    items_field: str",
@@ -272,6 +364,19 @@ def render_rows(spec: dict[str, Any]) -> str:
         "    area: str",
         "    authenticated: bool",
         "    paging: PagingRow | None = None\n\n",
+        "class ParamRow(NamedTuple):",
+        *docstring(
+            "A documented query or path parameter. `facts` (read-only) holds its JSON `kind` "
+            "and the constraints the snapshot gives: `enum`, `pattern`, `format`, `min_length`, "
+            "`max_length`, `minimum`, `maximum`, `exclusive_minimum`, `exclusive_maximum`, "
+            "`min_items`, `max_items`, `unique_items`, and `items` (the facts of a list's items).",
+            4,
+        ),
+        "",
+        "    name: str",
+        "    where: str  # query or path",
+        "    required: bool",
+        "    facts: dict[str, Any]\n\n",
         "ROWS: tuple[SpecRow, ...] = (",
     ]
     area = None
@@ -288,7 +393,39 @@ def render_rows(spec: dict[str, Any]) -> str:
     out.append(
         '"""Methods the snapshot also gives an operationId on the same path; the row keeps GET."""'
     )
+    out.append("\nPARAMETERS: dict[str, tuple[ParamRow, ...]] = {")
+    for key, parameters in parameter_rows(spec).items():
+        rows_of = [Call("ParamRow", _parameter_args(p)) for p in parameters]
+        out.append(layout(Call(f"{repr_str(key)}: ", rows_of, is_tuple=True), 4, ","))
+    out.append("}")
+    out.append(
+        '"""Each operation\'s query and path parameters; headers (the API key, '
+        'x-mongo-cluster-name)\nare sent by hand and `organization` by the transport."""'
+    )
     return "\n".join(out) + "\n"
+
+
+def _parameter_args(parameter: dict[str, Any]) -> list[Any]:
+    head = [repr_str(parameter["name"]), repr_str(parameter["in"]), str(parameter["required"])]
+    return [*head, facts_literal(parameter["facts"])]
+
+
+def facts_literal(facts: dict[str, Any], name: str = "") -> Call:
+    """A facts dict as a (nested) literal to lay out."""
+    entries: list[Any] = []
+    for key, value in facts.items():
+        label = f"{repr_str(key)}: "
+        if isinstance(value, dict):
+            entries.append(facts_literal(value, label))
+        elif isinstance(value, tuple):
+            entries.append(Call(label, [_literal(v) for v in value], is_tuple=True))
+        else:
+            entries.append(label + _literal(value))
+    return Call(name, entries, brackets="{}")
+
+
+def _literal(value: Any) -> str:
+    return repr_str(value) if isinstance(value, str) else repr(value)
 
 
 def repr_str(value: str) -> str:
