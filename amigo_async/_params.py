@@ -182,16 +182,21 @@ def _a_format(fmt: str) -> str:
     }[fmt]
 
 
+_BOUNDS = (
+    ("minimum", "at least", 0, True),
+    ("maximum", "at most", 0, False),
+    ("exclusive_minimum", "more than", 1, True),
+    ("exclusive_maximum", "less than", 1, False),
+)
+
+
 def _check_number(name: str, value: float, facts: Mapping[str, Any]) -> None:
-    bounds = (
-        ("minimum", lambda v, b: v >= b, "at least"),
-        ("maximum", lambda v, b: v <= b, "at most"),
-        ("exclusive_minimum", lambda v, b: v > b, "more than"),
-        ("exclusive_maximum", lambda v, b: v < b, "less than"),
-    )
-    for key, holds, words in bounds:
+    for key, words, strict, lower in _BOUNDS:
         bound = facts.get(key)
-        if bound is not None and not holds(value, bound):
+        if bound is None:
+            continue
+        inside = value > bound if lower else value < bound
+        if not inside and (strict or value != bound):
             raise ValueError(f"{name} must be {words} {bound}; got {value}")
 
 
@@ -207,7 +212,7 @@ def check_body(model: object, name: str = "body") -> None:
     if not attrs.has(type(model)):
         _walk(name, model)
         return
-    for field in attrs.fields(type(model)):
+    for field in attrs.fields(type(model)):  # type: ignore[arg-type]  # attrs.has() checked it
         value = getattr(model, field.name)
         path = f"{name}.{field.name}"
         if value is None:

@@ -199,6 +199,8 @@ _FACT_KEYS = {
     "minProperties": "min_properties",
     "maxProperties": "max_properties",
 }
+INLINE_ENUM_MAX = 50
+"""A longer enum written inside a property is left to the server (not copied in a model)."""
 _KINDS = ("string", "integer", "number", "boolean", "array", "object")
 SKIPPED_PARAMETERS = ("organization",)
 """Path parameters the transport fills in itself (the organization prefix)."""
@@ -211,9 +213,11 @@ def facts_of(spec: dict[str, Any], schema: dict[str, Any], kind: bool) -> dict[s
     annotation). A union of several non-null schemas has no facts (nothing certain).
     """
     schemas = spec["components"]["schemas"]
+    named = None
     while True:
         if "$ref" in schema:
-            schema = schemas[schema["$ref"].rsplit("/", 1)[1]]
+            named = schema["$ref"].rsplit("/", 1)[1]
+            schema = schemas[named]
             continue
         members = schema.get("anyOf") or schema.get("oneOf")
         if members is None:
@@ -231,6 +235,8 @@ def facts_of(spec: dict[str, Any], schema: dict[str, Any], kind: bool) -> dict[s
         out["kind"] = schema["type"]
     if "enum" in schema:
         out["enum"] = tuple(schema["enum"])
+        if named is not None:
+            out["enum_schema"] = named  # a model writes its *_VALUES name instead
     out.update({key: schema[raw] for raw, key in _FACT_KEYS.items() if raw in schema})
     if out.get("unique_items") is False:
         del out["unique_items"]
@@ -246,6 +252,14 @@ def facts_of(spec: dict[str, Any], schema: dict[str, Any], kind: bool) -> dict[s
     return out
 
 
+def _without_enum_names(facts: dict[str, Any]) -> dict[str, Any]:
+    out = {k: v for k, v in facts.items() if k != "enum_schema"}
+    for key in ("items", "values"):
+        if key in out:
+            out[key] = _without_enum_names(out[key])
+    return out
+
+
 def parameter_rows(spec: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     """operationId -> its documented query and path parameters (headers are sent by hand)."""
     out: dict[str, list[dict[str, Any]]] = {}
@@ -257,7 +271,7 @@ def parameter_rows(spec: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
                 continue
             if any(row["name"] == parameter["name"] for row in rows):
                 continue  # the same parameter under another method of the operation
-            facts = facts_of(spec, parameter["schema"], kind=True)
+            facts = _without_enum_names(facts_of(spec, parameter["schema"], kind=True))
             facts.setdefault("kind", "string")
             rows.append(
                 {
@@ -410,6 +424,10 @@ def _parameter_args(parameter: dict[str, Any]) -> list[Any]:
     return [*head, facts_literal(parameter["facts"])]
 
 
+class Name(str):
+    """A name written as is in a literal (an enum's ``*_VALUES`` tuple)."""
+
+
 def facts_literal(facts: dict[str, Any], name: str = "") -> Call:
     """A facts dict as a (nested) literal to lay out."""
     entries: list[Any] = []
@@ -417,6 +435,8 @@ def facts_literal(facts: dict[str, Any], name: str = "") -> Call:
         label = f"{repr_str(key)}: "
         if isinstance(value, dict):
             entries.append(facts_literal(value, label))
+        elif isinstance(value, Name):
+            entries.append(label + value)
         elif isinstance(value, tuple):
             entries.append(Call(label, [_literal(v) for v in value], is_tuple=True))
         else:
@@ -481,6 +501,23 @@ def model_owners(spec: dict[str, Any]) -> dict[str, list[str]]:
     return owners
 
 
+def request_schemas(spec: dict[str, Any]) -> set[str]:
+    """The schemas a JSON request body of a generated area is made of."""
+    schemas = spec["components"]["schemas"]
+    out: set[str] = set()
+    for _, _, operation in iter_operations(spec):
+        body = operation.get("requestBody", {}).get("content", {}).get("application/json")
+        if area_of(operation) not in MODEL_AREAS or body is None:
+            continue
+        stack = list(_refs(body))
+        while stack:
+            name = stack.pop()
+            if name not in out and name != _NOT_SET:
+                out.add(name)
+                stack.extend(_refs(schemas[name]))
+    return out
+
+
 def module_of(areas: list[str]) -> str:
     return areas[0] if len(areas) == 1 else "_common"
 
@@ -534,7 +571,9 @@ class ModelWriter:
     """Renders the model modules; one instance per snapshot."""
 
     def __init__(self, spec: dict[str, Any]) -> None:
+        self.spec = spec
         self.schemas: dict[str, dict[str, Any]] = spec["components"]["schemas"]
+        self.requests = request_schemas(spec)
         self.owners = model_owners(spec)
         self.modeled = [
             name
@@ -697,10 +736,21 @@ class ModelWriter:
             for u in uses
             if u.startswith("ref:") and self.module(u[4:]) == "_common" and module != "_common"
         )
+        shared += sorted(
+            self._values_name(u[7:])
+            for u in uses
+            if u.startswith("values:") and self.module(u[7:]) == "_common" and module != "_common"
+        )
+        shared.sort(key=lambda n: (not n.isupper(), n))
         if shared:
             local.append(_import_list("._common", shared))
+        names = []
         if self._needs_converter(module, uses):
-            local.append("from ._converter import converter")
+            names.append("converter")
+        if self.request_classes(module):
+            names.append("register_request_bodies")
+        if names:
+            local.append(f"from ._converter import {', '.join(names)}")
         helpers = []
         if any(u.startswith("plain:") for u in uses):
             helpers.append("register_plain_union")
@@ -749,12 +799,52 @@ class ModelWriter:
                     annotation += " | None"
                 default = " = None"
             line = f"    {python_name(prop)}: {annotation}{default}"
+            facts = self._field_facts(name, prop_schema, uses)
+            if facts:
+                args = ["default=None"] if default == " = None" else []
+                args.append(facts_literal(facts, "metadata="))
+                field = Call(f"{python_name(prop)}: {annotation} = attrs.field", args)
+                lines.append(layout(field, 4))
+                continue
             if len(line) > WIDTH and default.startswith(' = "'):
                 line = f"    {python_name(prop)}: {annotation} = (\n        {default[3:]}\n    )"
             elif len(line) > WIDTH:
                 line = f"    {python_name(prop)}: (\n        {annotation}\n    ){default}"
             lines.append(line)
         return "\n".join(lines)
+
+    def _field_facts(
+        self, name: str, prop_schema: dict[str, Any], uses: set[str]
+    ) -> dict[str, Any]:
+        """A request body field's constraints, for `check_body` (dates are typed already)."""
+        if name not in self.requests:
+            return {}
+        return self._named_enums(facts_of(self.spec, prop_schema, kind=False), uses)
+
+    def _named_enums(self, facts: dict[str, Any], uses: set[str]) -> dict[str, Any]:
+        """Facts with a named enum's values written as its ``*_VALUES`` tuple."""
+        out = dict(facts)
+        if out.get("format") in ("date-time", "base64"):
+            del out["format"]
+        enum = out.pop("enum_schema", None)
+        if enum in self.names:
+            out["enum"] = Name(self._values_name(enum))
+            uses.add("values:" + enum)
+        elif len(out.get("enum", ())) > INLINE_ENUM_MAX:
+            del out["enum"]  # the IANA time zones: the server knows them, the model stays short
+        for key in ("items", "values"):
+            if key in out:
+                out[key] = self._named_enums(out[key], uses)
+        return out
+
+    def request_classes(self, module: str) -> list[str]:
+        """The request body classes of `module`: a field left at None is not sent."""
+        out = []
+        for name in self.modeled:
+            mine = name in self.requests and self.module(name) == module
+            if mine and "properties" in self.schemas[name]:
+                out.append(self.names[name])
+        return out
 
     def _where(self, name: str) -> str:
         """A docstring for a schema the snapshot leaves undescribed: where it is used."""
@@ -841,7 +931,13 @@ class ModelWriter:
         for plain in sorted(u[6:] for u in uses if u.startswith("plain:")):
             types = Call("", plain.split(" | "), is_tuple=True)
             lines.append(call("register_plain_union", ["converter", plain, types], 4))
+        requests = self.request_classes(module)
+        if requests:
+            bodies = Call("", requests, is_tuple=True)
+            lines.append(call("register_request_bodies", [bodies], 4))
         for cls, renamed in self._renames(module):
+            if cls in requests:
+                raise ValueError(f"{cls}: a renamed request field needs omission and renames")
             overrides = [f"{py}=override(rename={repr_str(raw)})" for py, raw in renamed.items()]
             for kind in ("structure", "unstructure"):
                 fn = Call(f"make_dict_{kind}_fn", [cls, "converter", *overrides])
