@@ -44,6 +44,7 @@ from ._config import RetryPolicy, Timeouts
 from ._hints import request_id, reset_seconds, retry_after_seconds
 from ._limits import Permit, RateLimit, RateLimitBackend
 from ._pagination import AsyncPager, Page, check_max_items, page_of
+from ._params import check_body, check_parameters
 from ._paths import QueryValue, encode_path_parameter, query_items
 from ._spec import OPERATIONS, Operation, TimeoutKind
 from ._stats import ClientStats
@@ -56,7 +57,7 @@ from .events import (
     Retrying,
     SignedIn,
 )
-from .models import structure_response
+from .models import structure_response, unstructure
 
 __all__ = ["JSON_ACCEPT", "FormFactory", "Transport"]
 
@@ -357,9 +358,13 @@ class Transport:
         bearer_only: bool,
     ) -> _Request:
         operation = OPERATIONS[operation_id]
+        check_parameters(operation_id, path_params, params)
         path = self._path(operation, path_params)
         request_headers = {"Accept": accept, **self._fixed_headers}
         body: bytes | FormFactory | None = form
+        if attrs.has(type(json_body)):
+            check_body(json_body)
+            json_body = unstructure(json_body)
         if json_body is not None:
             body = json.dumps(json_body, separators=(",", ":")).encode()
             request_headers["Content-Type"] = "application/json"
