@@ -41,7 +41,7 @@ async def test_list_pages_at_the_cap_with_filters_and_sort(
     method, path, query, body = last(fake, "get-services")
     assert (method, path, body) == ("GET", "/service/", None)
     assert ("limit", "20") in query and ("sort_by", "-name") in query
-    first = [r for r in fake.requests if r.operation_id == "get-services"][0]
+    first = next(r for r in fake.requests if r.operation_id == "get-services")
     assert ("continuation_token", "0") in first.query
     active = [s async for s in client.services.list(is_active=False, tags=["team:red"])]
     assert active and all(not s.is_active and s.tags[0].value == "red" for s in active)
