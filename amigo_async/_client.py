@@ -27,7 +27,11 @@ from .events import EventDispatcher, EventHook
 if TYPE_CHECKING:
     from .resources.admin import AdminResource
     from .resources.organization import OrganizationResource
+    from .resources.roles import RolesResource
+    from .resources.services import ServicesResource
     from .resources.tools import ToolsResource
+    from .resources.users import UsersResource
+    from .resources.webhooks import WebhooksResource
 
 __all__ = ["DEFAULT_MAX_BODY_BYTES", "AmigoClient", "ClientStats"]
 
@@ -73,6 +77,10 @@ class AmigoClient:
     admin: AdminResource
     tools: ToolsResource
     organization: OrganizationResource
+    services: ServicesResource
+    users: UsersResource
+    roles: RolesResource
+    webhooks: WebhooksResource
 
     def __init__(
         self,
@@ -206,11 +214,19 @@ class AmigoClient:
     def _attach_resources(self) -> None:
         from .resources.admin import AdminResource
         from .resources.organization import OrganizationResource
+        from .resources.roles import RolesResource
+        from .resources.services import ServicesResource
         from .resources.tools import ToolsResource
+        from .resources.users import UsersResource
+        from .resources.webhooks import WebhooksResource
 
         self.admin = AdminResource(self._transport)
         self.tools = ToolsResource(self._transport)
         self.organization = OrganizationResource(self._transport, self.mongo_cluster)
+        self.services = ServicesResource(self._transport)
+        self.users = UsersResource(self._transport)
+        self.roles = RolesResource(self._transport)
+        self.webhooks = WebhooksResource(self._transport)
 
     # -- lifetime -------------------------------------------------------------
 

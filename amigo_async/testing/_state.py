@@ -12,7 +12,11 @@ from ._data._common import area_rng, object_id
 from ._data.admin import AdminData
 from ._data.organization import OrganizationData
 from ._data.prompt_logs import PromptLogData
+from ._data.role import ROLE_NAMES, RoleData
+from ._data.service import ServiceData
 from ._data.tools import ToolData
+from ._data.user import UserData
+from ._data.webhook_destination import WebhookData
 
 __all__ = ["FakeState", "area_rng", "object_id"]
 
@@ -25,9 +29,14 @@ class FakeState:
     tools: ToolData
     organization_data: OrganizationData
     prompt_logs: PromptLogData
+    services: ServiceData
+    users: UserData
+    roles: RoleData
+    webhooks: WebhookData
 
     @classmethod
     def seeded(cls, seed: int, organization: str) -> FakeState:
+        users = UserData.seeded(area_rng(seed, "user"), organization, list(ROLE_NAMES))
         return cls(
             seed=seed,
             organization=organization,
@@ -35,4 +44,8 @@ class FakeState:
             tools=ToolData.seeded(area_rng(seed, "tools")),
             organization_data=OrganizationData.seeded(area_rng(seed, "organization")),
             prompt_logs=PromptLogData.seeded(area_rng(seed, "prompt_logs")),
+            services=ServiceData.seeded(area_rng(seed, "service"), organization),
+            users=users,
+            roles=RoleData.seeded(area_rng(seed, "role"), organization, list(users.users.records)),
+            webhooks=WebhookData.seeded(area_rng(seed, "webhook_destination")),
         )

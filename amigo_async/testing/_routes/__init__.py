@@ -1,5 +1,14 @@
 """Fake endpoint handlers, one module per area; importing this registers them all."""
 
-from . import admin, organization, prompt_logs, tools, user
+from . import admin, organization, prompt_logs, role, service, tools, user, webhook_destination
 
-__all__ = ["admin", "organization", "prompt_logs", "tools", "user"]
+__all__ = [
+    "admin",
+    "organization",
+    "prompt_logs",
+    "role",
+    "service",
+    "tools",
+    "user",
+    "webhook_destination",
+]
