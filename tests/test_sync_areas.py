@@ -42,5 +42,5 @@ def test_roles_list_blocks(client: AmigoClient) -> None:
 
 def test_webhooks_update_blocks(client: AmigoClient, fake: FakeAmigoServer) -> None:
     key = next(iter(fake.state.webhooks.destinations.records))
-    client.webhooks.update(key, UpdateWebhookDestinationRequest(retry_attempts=9))
-    assert fake.state.webhooks.destinations.get(key)["retry_attempts"] == 9
+    client.webhooks.update(key, UpdateWebhookDestinationRequest(retry_attempts=4))
+    assert fake.state.webhooks.destinations.get(key)["retry_attempts"] == 4

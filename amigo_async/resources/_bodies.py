@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from ..models import unstructure
-
 __all__ = ["json_body", "require_model"]
 
 T = TypeVar("T")
@@ -26,5 +24,9 @@ def require_model(name: str, value: object, cls: type[T]) -> T:
 
 
 def json_body(name: str, value: object, cls: type[Any]) -> Any:
-    """`value` checked as a `cls`, as the request body."""
-    return unstructure(require_model(name, value, cls))
+    """`value` checked as a `cls`, as the request body.
+
+    The instance itself goes to the transport, which checks its documented
+    constraints (`_params.check_body`) and leaves out fields left at None.
+    """
+    return require_model(name, value, cls)

@@ -30,13 +30,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
+import attrs
 import cattrs
 
-from ..models import structure
+from ..models import structure, unstructure
 from ._app import Call, Handler, Reply, Unprocessable, error_reply, handler, json_reply, paginate
 from ._app import paging_of as _paging_of
 
-__all__ = ["Refused", "Store", "body_of", "endpoint", "listing", "matching", "tagged"]
+__all__ = ["Refused", "Store", "body_of", "endpoint", "fields_of", "listing", "matching", "tagged"]
 
 T = TypeVar("T")
 
@@ -80,6 +81,15 @@ def body_of(call: Call, cls: type[T]) -> T:
     text, _, where = message.rpartition(" @ ")
     location = tuple(part for part in where.replace("[", ".").replace("]", "").split(".") if part)
     raise Unprocessable(location or ("body",), text or message)
+
+
+def fields_of(model: Any) -> dict[str, Any]:
+    """A request model as a JSON-ready dict with every top-level field, None when left out.
+
+    The client leaves None fields out of a request body; a route reads
+    ``changes["tags"] is None`` as "not sent" either way.
+    """
+    return {**{field.name: None for field in attrs.fields(type(model))}, **unstructure(model)}
 
 
 class Store:

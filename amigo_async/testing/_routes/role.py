@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from ..._checks import parse_iso_duration
-from ...models import unstructure
 from ...models.role import (
     AssignRoleRequest,
     CreateRoleRequest,
@@ -19,7 +18,7 @@ from ...models.role import (
     TemporaryPermissionGrant,
 )
 from .._app import Call, Reply, Unprocessable, json_reply
-from .._crud import body_of, endpoint, listing, matching, tagged
+from .._crud import body_of, endpoint, fields_of, listing, matching, tagged
 from .._samples import sample
 
 
@@ -35,7 +34,7 @@ async def get_roles(call: Call) -> Reply:
 @endpoint("create-role")
 async def create_role(call: Call) -> Reply:
     data = call.state.roles
-    body = unstructure(body_of(call, CreateRoleRequest))
+    body = fields_of(body_of(call, CreateRoleRequest))
     data.roles.unique("name", body["role_name"])
     record = sample(
         RoleInstance,
@@ -49,7 +48,7 @@ async def create_role(call: Call) -> Reply:
 
 @endpoint("modify-role")
 async def modify_role(call: Call) -> Reply:
-    changes = unstructure(body_of(call, ModifyRoleRequest))
+    changes = fields_of(body_of(call, ModifyRoleRequest))
     role = call.state.roles.roles.update(call.path("role_name"), changes)
     return json_reply({"role_id": role["id"]})
 
@@ -65,7 +64,7 @@ async def assign_role(call: Call) -> Reply:
 @endpoint("create-temporary-permission-grant")
 async def create_temporary_permission_grant(call: Call) -> Reply:
     data = call.state.roles
-    body = unstructure(body_of(call, CreateTemporaryPermissionGrantRequest))
+    body = fields_of(body_of(call, CreateTemporaryPermissionGrantRequest))
     call.state.users.users.get(body["user_id"])
     try:
         duration = parse_iso_duration(body.pop("duration"))

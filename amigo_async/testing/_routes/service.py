@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ...models import unstructure
 from ...models.service import (
     CreateServiceRequest,
     ServiceInstance,
@@ -17,7 +16,7 @@ from ...models.service import (
     UpsertServiceVersionSetRequest,
 )
 from .._app import Call, Reply, Unprocessable, json_reply
-from .._crud import Refused, body_of, endpoint, listing, matching, tagged
+from .._crud import Refused, body_of, endpoint, fields_of, listing, matching, tagged
 from .._samples import sample
 
 _VERSION_SET_NAME = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
@@ -49,7 +48,7 @@ async def get_services(call: Call) -> Reply:
 @endpoint("create-service")
 async def create_service(call: Call) -> Reply:
     data = call.state.services
-    body = unstructure(body_of(call, CreateServiceRequest))
+    body = fields_of(body_of(call, CreateServiceRequest))
     data.services.unique("name", body["name"])
     author = {"org_id": call.state.organization, "user_id": call.user_id or ""}
     release = body.pop("release_version_set") or {
@@ -73,7 +72,7 @@ async def create_service(call: Call) -> Reply:
 async def update_service(call: Call) -> Reply:
     store = call.state.services.services
     service = store.get(call.object_id("service_id"))
-    changes = unstructure(body_of(call, UpdateServiceRequest))
+    changes = fields_of(body_of(call, UpdateServiceRequest))
     if changes["name"] not in (None, service["name"]):
         store.unique("name", changes["name"])
     if changes["tags"] is not None:
@@ -86,7 +85,7 @@ async def update_service(call: Call) -> Reply:
 async def upsert_service_version_set(call: Call) -> Reply:
     service = call.state.services.services.get(call.object_id("service_id"))
     name = _version_set_name(call)
-    body = unstructure(body_of(call, UpsertServiceVersionSetRequest))
+    body = fields_of(body_of(call, UpsertServiceVersionSetRequest))
     service["version_sets"][name] = body["version_set"]
     return Reply(204)
 

@@ -21,7 +21,7 @@ from ...models.user import (
     UserInstance,
 )
 from .._app import Call, Reply, Unprocessable, error_reply, handler, json_reply
-from .._crud import Refused, body_of, endpoint, listing, matching
+from .._crud import Refused, body_of, endpoint, fields_of, listing, matching
 from .._samples import sample
 
 _PREFERENCES = frozenset(attr.name for attr in PreferencesOutput.__attrs_attrs__)
@@ -96,7 +96,7 @@ async def search_users(call: Call) -> Reply:
 async def update_user_info(call: Call) -> Reply:
     data = call.state.users
     user = data.users.get(call.path("requested_user_id"))
-    changes = unstructure(body_of(call, UpdateUserInfoRequest))
+    changes = fields_of(body_of(call, UpdateUserInfoRequest))
     context = changes.pop("additional_context")
     if context is not None:
         data.user_models[user["user_id"]]["additional_context"] = context

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from ...models import unstructure
 from ...models.webhook_destination import (
     CreateWebhookDestinationRequest,
     UpdateWebhookDestinationRequest,
     WebhookDestination,
 )
 from .._app import Call, Reply, Unprocessable, json_reply
-from .._crud import Refused, body_of, endpoint, listing, matching
+from .._crud import Refused, body_of, endpoint, fields_of, listing, matching
 from .._samples import sample
 
 DUAL_SIGNING = timedelta(minutes=30)  # the documents: both secrets sign for about 30 minutes
@@ -66,7 +65,7 @@ async def create_webhook_destination(call: Call) -> Reply:
 
 @endpoint("update-webhook-destination")
 async def update_webhook_destination(call: Call) -> Reply:
-    changes = unstructure(body_of(call, UpdateWebhookDestinationRequest))
+    changes = fields_of(body_of(call, UpdateWebhookDestinationRequest))
     call.state.webhooks.destinations.update(call.object_id("webhook_destination_id"), changes)
     return Reply(204)
 
