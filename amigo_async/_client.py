@@ -26,6 +26,7 @@ from .events import EventDispatcher, EventHook
 
 if TYPE_CHECKING:
     from .resources.admin import AdminResource
+    from .resources.conversations import ConversationsResource
     from .resources.organization import OrganizationResource
     from .resources.tools import ToolsResource
 
@@ -73,6 +74,7 @@ class AmigoClient:
     admin: AdminResource
     tools: ToolsResource
     organization: OrganizationResource
+    conversations: ConversationsResource
 
     def __init__(
         self,
@@ -205,12 +207,14 @@ class AmigoClient:
 
     def _attach_resources(self) -> None:
         from .resources.admin import AdminResource
+        from .resources.conversations import ConversationsResource
         from .resources.organization import OrganizationResource
         from .resources.tools import ToolsResource
 
         self.admin = AdminResource(self._transport)
         self.tools = ToolsResource(self._transport)
         self.organization = OrganizationResource(self._transport, self.mongo_cluster)
+        self.conversations = ConversationsResource(self._transport)
 
     # -- lifetime -------------------------------------------------------------
 
