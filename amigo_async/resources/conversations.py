@@ -151,7 +151,7 @@ class ConversationsResource(Resource):
             )
 
         def form() -> aiohttp.FormData:
-            data = aiohttp.FormData()
+            data = aiohttp.FormData(default_to_multipart=True)
             data.add_field("initial_message_type", message_type)
             if text is not None:
                 data.add_field("recorded_message", text)

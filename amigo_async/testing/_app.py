@@ -19,6 +19,7 @@ from aiohttp import web
 from .._spec import OPERATIONS, Operation, Paging
 
 if TYPE_CHECKING:
+    from ._faults import Fault
     from ._server import FakeAmigoServer
     from ._state import FakeState
 
@@ -80,6 +81,7 @@ class Call:
     server: FakeAmigoServer
     user_id: str | None
     body: bytes = b""
+    fault: Fault | None = None  # an event-stream fault for this request (`Fault.in_events`)
 
     @property
     def state(self) -> FakeState:

@@ -10,6 +10,7 @@ import attrs
 
 from ._data._common import area_rng, object_id
 from ._data.admin import AdminData
+from ._data.conversation import ConversationData
 from ._data.organization import OrganizationData
 from ._data.prompt_logs import PromptLogData
 from ._data.tools import ToolData
@@ -25,6 +26,7 @@ class FakeState:
     tools: ToolData
     organization_data: OrganizationData
     prompt_logs: PromptLogData
+    conversations: ConversationData
 
     @classmethod
     def seeded(cls, seed: int, organization: str) -> FakeState:
@@ -35,4 +37,5 @@ class FakeState:
             tools=ToolData.seeded(area_rng(seed, "tools")),
             organization_data=OrganizationData.seeded(area_rng(seed, "organization")),
             prompt_logs=PromptLogData.seeded(area_rng(seed, "prompt_logs")),
+            conversations=ConversationData.seeded(area_rng(seed, "conversations")),
         )

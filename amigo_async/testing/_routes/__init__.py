@@ -1,5 +1,5 @@
 """Fake endpoint handlers, one module per area; importing this registers them all."""
 
-from . import admin, organization, prompt_logs, tools, user
+from . import admin, conversation, organization, prompt_logs, tools, user
 
-__all__ = ["admin", "organization", "prompt_logs", "tools", "user"]
+__all__ = ["admin", "conversation", "organization", "prompt_logs", "tools", "user"]
