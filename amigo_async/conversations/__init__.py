@@ -16,7 +16,7 @@ from ._events import (
     parse_events,
 )
 from ._interaction import EventStream, Interaction, collect_interaction
-from ._ndjson import MAX_LINE_BYTES, PartialLineError, split_lines
+from ._ndjson import MAX_LINE_BYTES, LineSplitter, PartialLineError, split_lines
 
 __all__ = [
     "CREATE_EVENTS",
@@ -26,6 +26,7 @@ __all__ = [
     "EventDecoder",
     "EventStream",
     "Interaction",
+    "LineSplitter",
     "PartialLineError",
     "collect_interaction",
     "parse_events",

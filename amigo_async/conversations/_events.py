@@ -28,7 +28,7 @@ from ..models.conversation import (
     InteractionCompleteEvent,
     InteractWithConversationResponse,
 )
-from ._ndjson import MAX_LINE_BYTES, PartialLineError, split_lines
+from ._ndjson import MAX_LINE_BYTES, LineSplitter, PartialLineError
 
 __all__ = [
     "CREATE_EVENTS",
@@ -130,31 +130,23 @@ async def parse_events(
     `TruncatedStreamError` (the bytes ended before interaction-complete, or inside
     a line), `InvalidResponseError` (a line that is not an event, or too long).
     """
-    decoder = EventDecoder(union, operation_id)
+    decode = EventDecoder(union, operation_id).decode
     rule = _Completeness(conversation_id)
-    counted = _Counted(chunks)
+    see = rule.see
+    splitter = LineSplitter(max_line_bytes)
+    size = 0
     try:
-        async for line in split_lines(counted, max_line_bytes=max_line_bytes):
-            event = decoder.decode(line)
-            rule.see(event)
-            yield event
+        async for chunk in chunks:
+            size += len(chunk)
+            for line in splitter.feed(chunk):
+                event = decode(line)
+                see(event)
+                yield event
+        splitter.end()
     except PartialLineError as cut:
-        raise rule.truncated(str(cut), counted.size) from None
+        raise rule.truncated(str(cut), size) from None
     except errors.TruncatedStreamError as cut:  # the connection itself was cut
         cut.entries_delivered = rule.events
         raise
     if not rule.complete:
-        raise rule.truncated("the stream ended cleanly", counted.size)
-
-
-class _Counted:
-    """Passes chunks through, counting their bytes."""
-
-    def __init__(self, chunks: AsyncIterable[bytes]) -> None:
-        self._chunks = chunks
-        self.size = 0
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        async for chunk in self._chunks:
-            self.size += len(chunk)
-            yield chunk
+        raise rule.truncated("the stream ended cleanly", size)
