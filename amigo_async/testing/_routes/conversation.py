@@ -252,24 +252,22 @@ def _line(event: dict[str, Any]) -> bytes:
 # -- lists -----------------------------------------------------------------------
 
 
-def _sorted(
-    call: Call, items: list[dict[str, Any]], fields: tuple[str, ...]
-) -> list[dict[str, Any]]:
-    for entry in reversed(call.query_all("sort_by")):
-        descending = entry.startswith("-")
-        field = entry.lstrip("+-")
-        if field not in fields:
-            raise Unprocessable(("query", "sort_by"), f"unsupported sort field {field!r}")
+def _sorted(call: Call, operation_id: str, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    for field, descending in reversed(call.sort_keys(operation_id)):
         items = sorted(items, key=lambda item: item[field], reverse=descending)
     return items
 
 
-def _ids(call: Call, name: str) -> list[str]:
-    values = call.query_all(name)
-    for value in values:
-        if not OBJECT_ID.match(value):
-            raise Unprocessable(("query", name), "string does not match ^[a-f0-9]{24}$")
-    return values
+def _page(call: Call, operation_id: str, items: list[dict[str, Any]]) -> Reply:
+    """One page of `items` (sorted as asked) in the list's documented answer shape."""
+    paging = paging_of(operation_id)
+    page, has_more, token = paginate_items(
+        call,
+        _sorted(call, operation_id, items),
+        default_limit=paging.default_limit,
+        max_limit=paging.cap,
+    )
+    return json_reply({paging.items_field: page, "has_more": has_more, paging.token_field: token})
 
 
 def _tag_matches(tags: dict[str, str | None], wanted: list[str]) -> bool:
@@ -282,8 +280,7 @@ def _tag_matches(tags: dict[str, str | None], wanted: list[str]) -> bool:
 
 @handler("get-conversations")
 async def get_conversations(call: Call) -> Reply:
-    paging = paging_of("get-conversations")
-    ids, services = _ids(call, "id"), _ids(call, "service_id")
+    ids, services = call.object_ids("id"), call.object_ids("service_id")
     users, tags = call.query_all("user_id"), call.query_all("tag")
     finished = call.query_bool("is_finished")
     items = [
@@ -295,11 +292,7 @@ async def get_conversations(call: Call) -> Reply:
         and (finished is None or c.is_finished == finished)
         and _tag_matches(c.tags, tags)
     ]
-    items = _sorted(call, items, paging.sort_fields)
-    page, has_more, token = paginate_items(
-        call, items, default_limit=paging.default_limit, max_limit=paging.cap
-    )
-    return json_reply({"conversations": page, "has_more": has_more, "continuation_token": token})
+    return _page(call, "get-conversations", items)
 
 
 @handler("get-conversation-messages")
@@ -307,8 +300,7 @@ async def get_conversation_messages(call: Call) -> Reply:
     found = _conversation(call)
     if isinstance(found, Reply):
         return found
-    paging = paging_of("get-conversation-messages")
-    ids, interactions = _ids(call, "id"), _ids(call, "interaction_id")
+    ids, interactions = call.object_ids("id"), call.object_ids("interaction_id")
     kinds = call.query_all("message_type") or list(_DEFAULT_MESSAGE_TYPES)
     items = [
         m
@@ -317,11 +309,7 @@ async def get_conversation_messages(call: Call) -> Reply:
         and (not interactions or m["interaction_id"] in interactions)
         and m["message_type"] in kinds
     ]
-    items = _sorted(call, items, paging.sort_fields)
-    page, has_more, token = paginate_items(
-        call, items, default_limit=paging.default_limit, max_limit=paging.cap
-    )
-    return json_reply({"messages": page, "has_more": has_more, "continuation_token": token})
+    return _page(call, "get-conversation-messages", items)
 
 
 # -- one conversation ------------------------------------------------------------
