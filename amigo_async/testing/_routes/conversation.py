@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 from email import policy
 from email.parser import BytesParser
@@ -20,6 +20,7 @@ from typing import Any
 from .._app import (
     OBJECT_ID,
     Call,
+    Handler,
     Reply,
     Unprocessable,
     error_reply,
@@ -44,14 +45,37 @@ _ACTIONS = (
 )
 
 
+class _Refusal(Exception):
+    """Raised by a check deep in a handler; `_route` answers with its reply."""
+
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.reply = error_reply(status, detail)
+
+
+def _route(operation_id: str) -> Callable[[Handler], Handler]:
+    """`handler`, with a `_Refusal` turned into its reply."""
+
+    def register(function: Handler) -> Handler:
+        async def serve(call: Call) -> Reply:
+            try:
+                return await function(call)
+            except _Refusal as refusal:
+                return refusal.reply
+
+        return handler(operation_id)(serve)
+
+    return register
+
+
 def _data(call: Call) -> ConversationData:
     return call.state.conversations
 
 
-def _conversation(call: Call) -> FakeConversation | Reply:
+def _conversation(call: Call) -> FakeConversation:
     found = _data(call).conversations.get(call.object_id("conversation_id"))
     if found is None or found.user_id != call.user_id:
-        return error_reply(404, "Specified organization or conversation is not found.")
+        raise _Refusal(404, "Specified organization or conversation is not found.")
     return found
 
 
@@ -72,7 +96,7 @@ def _action_filter(call: Call) -> re.Pattern[str]:
 # -- the streams -----------------------------------------------------------------
 
 
-@handler("create-conversation")
+@_route("create-conversation")
 async def create_conversation(call: Call) -> Reply:
     response_format = _format(call, "response_format")
     actions = _action_filter(call)
@@ -96,11 +120,9 @@ async def create_conversation(call: Call) -> Reply:
     return _stream(data, events, script, status=201)
 
 
-@handler("interact-with-conversation")
+@_route("interact-with-conversation")
 async def interact_with_conversation(call: Call) -> Reply:
     found = _conversation(call)
-    if isinstance(found, Reply):
-        return found
     request_format = _format(call, "request_format")
     response_format = _format(call, "response_format")
     actions = _action_filter(call)
@@ -278,7 +300,7 @@ def _tag_matches(tags: dict[str, str | None], wanted: list[str]) -> bool:
     return True
 
 
-@handler("get-conversations")
+@_route("get-conversations")
 async def get_conversations(call: Call) -> Reply:
     ids, services = call.object_ids("id"), call.object_ids("service_id")
     users, tags = call.query_all("user_id"), call.query_all("tag")
@@ -295,11 +317,9 @@ async def get_conversations(call: Call) -> Reply:
     return _page(call, "get-conversations", items)
 
 
-@handler("get-conversation-messages")
+@_route("get-conversation-messages")
 async def get_conversation_messages(call: Call) -> Reply:
     found = _conversation(call)
-    if isinstance(found, Reply):
-        return found
     ids, interactions = call.object_ids("id"), call.object_ids("interaction_id")
     kinds = call.query_all("message_type") or list(_DEFAULT_MESSAGE_TYPES)
     items = [
@@ -315,11 +335,9 @@ async def get_conversation_messages(call: Call) -> Reply:
 # -- one conversation ------------------------------------------------------------
 
 
-@handler("finish-conversation")
+@_route("finish-conversation")
 async def finish_conversation(call: Call) -> Reply:
     found = _conversation(call)
-    if isinstance(found, Reply):
-        return found
     if found.is_finished or found.busy:
         return error_reply(
             409,
@@ -331,23 +349,17 @@ async def finish_conversation(call: Call) -> Reply:
     return Reply(204)
 
 
-def _interaction(call: Call, conversation: FakeConversation) -> str | Reply:
+def _interaction(call: Call, conversation: FakeConversation) -> str:
     interaction_id = call.object_id("interaction_id")
     if interaction_id not in conversation.interactions:
-        return error_reply(
-            404, "Specified organization, conversation, or interaction is not found."
-        )
+        raise _Refusal(404, "Specified organization, conversation, or interaction is not found.")
     return interaction_id
 
 
-@handler("recommend-responses-for-interaction")
+@_route("recommend-responses-for-interaction")
 async def recommend_responses(call: Call) -> Reply:
     found = _conversation(call)
-    if isinstance(found, Reply):
-        return found
     interaction = _interaction(call, found)
-    if isinstance(interaction, Reply):
-        return interaction
     if found.is_finished or interaction != found.interactions[-1]:
         return error_reply(
             400, "The conversation is finished, or the interaction is not the latest."
@@ -355,14 +367,10 @@ async def recommend_responses(call: Call) -> Reply:
     return json_reply({"recommended_responses": ["Tell me more.", "Thanks!", "Goodbye"]})
 
 
-@handler("get-interaction-insights")
+@_route("get-interaction-insights")
 async def get_interaction_insights(call: Call) -> Reply:
     found = _conversation(call)
-    if isinstance(found, Reply):
-        return found
     interaction = _interaction(call, found)
-    if isinstance(interaction, Reply):
-        return interaction
     machine = [found.service_id, 1]
     return json_reply(
         {
@@ -387,11 +395,9 @@ async def get_interaction_insights(call: Call) -> Reply:
     )
 
 
-@handler("retrieve-message-source")
+@_route("retrieve-message-source")
 async def retrieve_message_source(call: Call) -> Reply:
     found = _conversation(call)
-    if isinstance(found, Reply):
-        return found
     message_id = call.object_id("message_id")
     message = next((m for m in found.messages if m["id"] == message_id), None)
     if message is None:
@@ -409,7 +415,7 @@ async def retrieve_message_source(call: Call) -> Reply:
     )
 
 
-@handler("generate-conversation-starter")
+@_route("generate-conversation-starter")
 async def generate_conversation_starter(call: Call) -> Reply:
     body = call.json()
     if not isinstance(body, dict) or not isinstance(body.get("facets"), list) or not body["facets"]:
@@ -431,11 +437,9 @@ async def generate_conversation_starter(call: Call) -> Reply:
     return json_reply({"prompts": prompts})
 
 
-@handler("modify-tags-of-conversation")
+@_route("modify-tags-of-conversation")
 async def modify_tags(call: Call) -> Reply:
     found = _conversation(call)
-    if isinstance(found, Reply):
-        return found
     body = call.json()
     if not isinstance(body, dict):
         raise Unprocessable(("body",), "expected an object")
