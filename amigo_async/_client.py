@@ -26,6 +26,7 @@ from .events import EventDispatcher, EventHook
 
 if TYPE_CHECKING:
     from .resources.admin import AdminResource
+    from .resources.conversations import ConversationsResource
     from .resources.organization import OrganizationResource
     from .resources.roles import RolesResource
     from .resources.services import ServicesResource
@@ -81,6 +82,7 @@ class AmigoClient:
     users: UsersResource
     roles: RolesResource
     webhooks: WebhooksResource
+    conversations: ConversationsResource
 
     def __init__(
         self,
@@ -213,6 +215,7 @@ class AmigoClient:
 
     def _attach_resources(self) -> None:
         from .resources.admin import AdminResource
+        from .resources.conversations import ConversationsResource
         from .resources.organization import OrganizationResource
         from .resources.roles import RolesResource
         from .resources.services import ServicesResource
@@ -227,6 +230,7 @@ class AmigoClient:
         self.users = UsersResource(self._transport)
         self.roles = RolesResource(self._transport)
         self.webhooks = WebhooksResource(self._transport)
+        self.conversations = ConversationsResource(self._transport)
 
     # -- lifetime -------------------------------------------------------------
 

@@ -10,6 +10,7 @@ import attrs
 
 from ._data._common import area_rng, object_id
 from ._data.admin import AdminData
+from ._data.conversation import ConversationData
 from ._data.organization import OrganizationData
 from ._data.prompt_logs import PromptLogData
 from ._data.role import ROLE_NAMES, RoleData
@@ -33,6 +34,7 @@ class FakeState:
     users: UserData
     roles: RoleData
     webhooks: WebhookData
+    conversations: ConversationData
 
     @classmethod
     def seeded(cls, seed: int, organization: str) -> FakeState:
@@ -48,4 +50,5 @@ class FakeState:
             users=users,
             roles=RoleData.seeded(area_rng(seed, "role"), organization, list(users.users.records)),
             webhooks=WebhookData.seeded(area_rng(seed, "webhook_destination")),
+            conversations=ConversationData.seeded(area_rng(seed, "conversations")),
         )
