@@ -487,8 +487,8 @@ class Transport:
         if remaining <= 0:
             raise TimeoutError
         kind = request.timeout
-        if kind.total is None:
-            return kind
+        if kind.total is None or remaining >= kind.total:
+            return kind  # a stream, or a first attempt with the whole budget left
         return aiohttp.ClientTimeout(total=remaining, connect=kind.connect)
 
     async def _permit(self, operation: Operation, budget: _Budget) -> Permit:
