@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import attrs
 
-from .errors import PaginationError
+from .errors import InvalidResponseError, PaginationError
 
 if TYPE_CHECKING:
     from ._spec import Paging
@@ -47,13 +47,20 @@ class Page(Generic[T]):
 PageFetcher = Callable[[Any], Awaitable[Page[T]]]
 
 
-def page_of(answer: Any, paging: Paging) -> Page[Any]:
-    """One structured list answer as a `Page`."""
+def page_of(answer: Any, paging: Paging, operation_id: str) -> Page[Any]:
+    """One structured list answer as a `Page`; its next token must be a query value."""
     filter_values = getattr(answer, "filter_values", None)
+    token = getattr(answer, paging.token_field)
+    if token is not None and (isinstance(token, bool) or not isinstance(token, str | int | float)):
+        raise InvalidResponseError(
+            f"the answer does not fit: expected a string or number @ $.{paging.token_field}, "
+            f"got {type(token).__name__}",
+            operation_id=operation_id,
+        )
     return Page(
         items=getattr(answer, paging.items_field),
         has_more=answer.has_more,
-        next_token=getattr(answer, paging.token_field),
+        next_token=token,
         extra={"filter_values": filter_values} if filter_values is not None else {},
     )
 

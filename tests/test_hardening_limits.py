@@ -18,13 +18,12 @@ from typing import Any
 
 import pytest
 from aiohttp import web
+from hostile import json_response, serve
 
 from amigo_async import AmigoClient, RetryPolicy, Timeouts, errors
 from amigo_async.errors import sanitize
 from amigo_async.events import RateLimited
 from amigo_async.testing import FakeAmigoServer, Fault
-
-from hostile import json_response, serve
 
 TOKEN = "tok-limits-secret"
 MODELS = {"models": [{"name": "m1"}]}
@@ -143,10 +142,12 @@ async def test_a_json_body_past_max_body_bytes_is_an_invalid_response() -> None:
 
 
 async def test_a_json_body_past_the_default_cap_is_an_invalid_response() -> None:
-    async with serve(_chunked_body(40 * 1024 * 1024)) as api:
-        async with AmigoClient("acme", token=TOKEN, base_url=api.url) as client:
-            with pytest.raises(errors.InvalidResponseError, match="max_body_bytes"):
-                await client.admin.get_models()
+    async with (
+        serve(_chunked_body(40 * 1024 * 1024)) as api,
+        AmigoClient("acme", token=TOKEN, base_url=api.url) as client,
+    ):
+        with pytest.raises(errors.InvalidResponseError, match="max_body_bytes"):
+            await client.admin.get_models()
 
 
 async def test_an_announced_length_past_the_cap_is_refused_before_reading() -> None:

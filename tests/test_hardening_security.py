@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from aiohttp import web
+from hostile import CREDENTIAL_HEADERS, chain, everything_said, json_response, serve
 
 from amigo_async import AmigoClient, errors
 from amigo_async._config import resolve_base_url
@@ -21,8 +22,6 @@ from amigo_async._paths import encode_path_parameter
 from amigo_async._spec import OPERATIONS
 from amigo_async.errors import sanitize
 from amigo_async.testing import FakeAmigoServer
-
-from hostile import CREDENTIAL_HEADERS, chain, everything_said, json_response, serve
 
 TOKEN = "tok-9f2c1e-secret-bearer"
 API_KEY = "key-51b7-very-secret"
@@ -174,7 +173,9 @@ def _resolving_to(monkeypatch: pytest.MonkeyPatch, *addresses: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "addresses", [("93.184.216.34",), ("127.0.0.1", "10.0.0.8"), ()], ids=["remote", "mixed", "none"]
+    "addresses",
+    [("93.184.216.34",), ("127.0.0.1", "10.0.0.8"), ()],
+    ids=["remote", "mixed", "none"],
 )
 def test_a_dot_localhost_name_is_refused_unless_it_resolves_to_loopback(
     monkeypatch: pytest.MonkeyPatch, addresses: tuple[str, ...]

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import cattrs
+from cattrs.errors import IterableValidationNote
 
 from .. import errors
 
@@ -87,9 +88,30 @@ def _strict_sequence(cls: Any) -> Any:
     def structure_list(value: Any, _: Any) -> list[Any]:
         if type(value) is not list:
             raise TypeError(f"expected an array, got {_kind(value)}")
-        return [hook(item, element) for item in value]
+        try:
+            return [hook(item, element) for item in value]
+        except Exception:
+            pass
+        raise _located(value, hook, element, cls)
 
     return structure_list
+
+
+def _located(value: list[Any], hook: Any, element: Any, cls: Any) -> Exception:
+    """The failing items' errors, each noted with its index so the message names `[i]`.
+
+    Runs only after a failure, so the happy path stays one comprehension.
+    """
+    failures: list[Exception] = []
+    for index, item in enumerate(value):
+        try:
+            hook(item, element)
+        except Exception as exc:
+            exc.add_note(IterableValidationNote(f"@ index {index}", index, element))
+            failures.append(exc)
+    if not failures:  # the item hooks disagree with themselves: report without an index
+        return TypeError("an array item does not fit")
+    return cattrs.IterableValidationError(f"While structuring {cls!r}", failures, cls)
 
 
 def _strict_mapping(cls: Any) -> Any:
