@@ -198,9 +198,7 @@ async def test_modify_sends_images_base64_encoded(
     fake: FakeAmigoServer, client: AmigoClient
 ) -> None:
     await client.organization.update(OrganizationUpdate(logo=LOGO))
-    assert body(sent(fake, "modify-organization")[0]) == {
-        "logo": base64.b64encode(LOGO).decode()
-    }
+    assert body(sent(fake, "modify-organization")[0]) == {"logo": base64.b64encode(LOGO).decode()}
 
 
 async def test_modify_replaces_the_user_dimensions(client: AmigoClient) -> None:
