@@ -21,6 +21,7 @@ from ._checks import (
     check_one_of,
     check_pattern,
     check_str_list,
+    unique_items,
 )
 from ._images import IMAGE_RULES, check_image
 from .models.organization import (
@@ -122,8 +123,7 @@ def check_positive_int(name: str, value: object) -> int | None:
 
 def check_unique_ids(name: str, values: Iterable[str] | None) -> list[str] | None:
     """Ids for an `id` filter; repeats are dropped (the server wants unique items)."""
-    ids = check_object_ids(name, values)
-    return None if ids is None else list(dict.fromkeys(ids))
+    return unique_items(check_object_ids(name, values))
 
 
 def check_version_selector(name: str, value: int | str | None) -> str | None:

@@ -5,6 +5,9 @@ token; the paginator follows `has_more` and the next token, refuses a repeated
 token instead of looping, and fetches at most one page ahead of the caller, so a
 caller handling page k overlaps with the request for page k+1 (still paced by the
 rate limiter: the prefetch is an ordinary request).
+
+`limit=0` is refused by every pager before sending: the snapshot allows it, but a
+page of 0 items hands back the token it was given and would never advance.
 """
 
 from __future__ import annotations
