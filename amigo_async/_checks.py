@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import TypeVar
 
 __all__ = [
+    "ENVVAR_NAME_PATTERN",
     "OBJECT_ID_PATTERN",
     "PROJECT_PATH_PATTERN",
     "TAG_PATTERN",
@@ -23,6 +24,7 @@ __all__ = [
     "check_aware_datetime",
     "check_count",
     "check_duration",
+    "check_envvar_name",
     "check_header_value",
     "check_int",
     "check_limit",
@@ -37,6 +39,7 @@ __all__ = [
     "check_tool_name",
     "format_iso_duration",
     "parse_iso_duration",
+    "unique_items",
 ]
 
 _T = TypeVar("_T")
@@ -270,4 +273,38 @@ def check_aware_datetime(name: str, value: object) -> datetime | None:
         raise TypeError(f"{name} must be a datetime, not {type(value).__name__}")
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError(f"{name} must be timezone-aware (e.g. datetime.now(UTC))")
+    return value
+
+
+# -- documented uniqueness and environment-variable names (issue 13, item 14) --------------
+
+ENVVAR_NAME_PATTERN = re.compile(r"[A-Z_]+")
+"""modify-tool-envvars names, as the snapshot writes it (unanchored, JSON Schema style)."""
+
+
+def unique_items(values: Sequence[_T] | None) -> list[_T] | None:
+    """A `uniqueItems` list filter with repeats dropped (first one kept, order unchanged).
+
+    A repeated filter value means nothing more than the value once, so the client
+    sends it once instead of letting the server refuse the whole request.
+    """
+    if values is None:
+        return None
+    return list(dict.fromkeys(values))
+
+
+def check_envvar_name(name: str, value: object) -> str:
+    """An environment-variable name: a stripped non-empty string matching `[A-Z_]+`.
+
+    The snapshot's pattern is not anchored (JSON Schema searches), so `S3_BUCKET`
+    passes and `lower` does not; surrounding whitespace is refused, as the
+    documented type is a *stripped* non-empty string.
+    """
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str, not {type(value).__name__}")
+    check_non_empty(name, value)
+    if value != value.strip():
+        raise ValueError(f"{name} must not start or end with whitespace; got {value!r}")
+    if ENVVAR_NAME_PATTERN.search(value) is None:
+        raise ValueError(f"{name} must match [A-Z_]+ (upper-case letters, _); got {value!r}")
     return value

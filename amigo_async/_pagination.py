@@ -5,6 +5,9 @@ token; the paginator follows `has_more` and the next token, refuses a repeated
 token instead of looping, and fetches at most one page ahead of the caller, so a
 caller handling page k overlaps with the request for page k+1 (still paced by the
 rate limiter: the prefetch is an ordinary request).
+
+`limit=0` is refused by every pager before sending: the snapshot allows it, but a
+page of 0 items hands back the token it was given and would never advance.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import attrs
 
-from .errors import PaginationError
+from .errors import InvalidResponseError, PaginationError
 
 if TYPE_CHECKING:
     from ._spec import Paging
@@ -47,13 +50,20 @@ class Page(Generic[T]):
 PageFetcher = Callable[[Any], Awaitable[Page[T]]]
 
 
-def page_of(answer: Any, paging: Paging) -> Page[Any]:
-    """One structured list answer as a `Page`."""
+def page_of(answer: Any, paging: Paging, operation_id: str) -> Page[Any]:
+    """One structured list answer as a `Page`; its next token must be a query value."""
     filter_values = getattr(answer, "filter_values", None)
+    token = getattr(answer, paging.token_field)
+    if token is not None and (isinstance(token, bool) or not isinstance(token, str | int | float)):
+        raise InvalidResponseError(
+            f"the answer does not fit: expected a string or number @ $.{paging.token_field}, "
+            f"got {type(token).__name__}",
+            operation_id=operation_id,
+        )
     return Page(
         items=getattr(answer, paging.items_field),
         has_more=answer.has_more,
-        next_token=getattr(answer, paging.token_field),
+        next_token=token,
         extra={"filter_values": filter_values} if filter_values is not None else {},
     )
 

@@ -299,7 +299,7 @@ class Transport:
                 path_params=path_params,
                 params={**params, "limit": page_size, "continuation_token": token},
             )
-            return page_of(answer, paging)
+            return page_of(answer, paging, operation_id)
 
         return AsyncPager(
             fetch, first_token=paging.first_token, operation_id=operation_id, max_items=max_items

@@ -15,6 +15,7 @@ import pytest
 from amigo_async import AmigoClient, errors
 from amigo_async._spec import OPERATIONS
 from amigo_async.models.tools import (
+    QUERY_AGAINST_FIELDS,
     EnvVarInsert,
     EnvVarUpdate,
     FailedInvocationResult,
@@ -400,11 +401,11 @@ async def test_invocations_sort_by_duration_descending(client: AmigoClient) -> N
 
 
 async def test_search_finds_exception_messages(client: AmigoClient, fake: FakeAmigoServer) -> None:
-    found = await client.tools.search_invocations("TIMED OUT")
+    found = await client.tools.search_invocations("TIMED OUT", query_against=QUERY_AGAINST_FIELDS)
     assert found
     assert all("timed out" in inv.invocation_status.exception_message for inv in found)  # type: ignore[union-attr]
     sent = [value for key, value in fake.requests[-1].query if key == "query_against"]
-    assert len(sent) == 4  # left out: every documented field
+    assert len(sent) == 4  # every documented field
 
 
 async def test_search_only_in_the_given_fields(client: AmigoClient) -> None:
@@ -533,7 +534,9 @@ async def test_every_tool_operation_has_a_method_sending_its_method_and_path(
             commit_branch="main", project_path="tools/weather", inputs=[{}]
         ),
         "get-tool-invocations": lambda: client.tools.list_invocations(max_items=1).to_list(),
-        "search-tool-invocations": lambda: client.tools.search_invocations("x"),
+        "search-tool-invocations": lambda: client.tools.search_invocations(
+            "x", query_against=QUERY_AGAINST_FIELDS
+        ),
         "get-tool-scaffold-release": lambda: client.tools.download_scaffold(tmp_path / "s.tgz"),
         "deprecate-tool-version": lambda: client.tools.deprecate_versions(tool_id, "==1.0.0"),
         "deprecate-tool": lambda: client.tools.deprecate(tool_id),

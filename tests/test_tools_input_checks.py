@@ -69,7 +69,9 @@ CASES: list[tuple[str, Call, type[Exception], str]] = [
     ),
     (
         "search bad run id",
-        lambda c: c.tools.search_invocations("x", simulation_unit_test_set_run_id=["r"]),
+        lambda c: c.tools.search_invocations(
+            "x", query_against=["invocation_status.output"], simulation_unit_test_set_run_id=["r"]
+        ),
         ValueError,
         r"^simulation_unit_test_set_run_id\[0\]",
     ),
@@ -268,7 +270,7 @@ CASES: list[tuple[str, Call, type[Exception], str]] = [
     ),
     (
         "empty query",
-        lambda c: c.tools.search_invocations(""),
+        lambda c: c.tools.search_invocations("", query_against=["invocation_status.output"]),
         ValueError,
         r"^query must not be empty",
     ),

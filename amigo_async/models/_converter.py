@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 import attrs
 import cattrs
+from cattrs.errors import IterableValidationNote
 from cattrs.gen import make_dict_unstructure_fn, override
 
 from .. import errors
@@ -100,24 +101,30 @@ def _strict_sequence(cls: Any) -> Any:
     args = typing.get_args(cls)
     element = args[0] if args else Any
     if element in _PRIMITIVES:
-        return _primitive_list(element)
+        return _primitive_list(element, cls)
     hook = converter.get_structure_hook(element)
 
     def structure_list(value: Any, _: Any) -> list[Any]:
         if type(value) is not list:
             raise TypeError(f"expected an array, got {_kind(value)}")
-        return [hook(item, element) for item in value]
+        try:
+            return [hook(item, element) for item in value]
+        except Exception:
+            pass
+        raise _located(value, hook, element, cls)
 
     return structure_list
 
 
-def _primitive_list(element: type) -> Any:
+def _primitive_list(element: type, cls: Any) -> Any:
+    hook = converter.get_structure_hook(element)
+
     def structure_primitive_list(value: Any, _: Any) -> list[Any]:
         if type(value) is not list:
             raise TypeError(f"expected an array, got {_kind(value)}")
-        for index, item in enumerate(value):
+        for item in value:
             if type(item) is not element:
-                raise TypeError(f"item {index}: expected {element.__name__}, got {_kind(item)}")
+                raise _located(value, hook, element, cls)
         return value  # a fresh list from the JSON decoder: nothing else holds it
 
     return structure_primitive_list
@@ -141,6 +148,23 @@ def _strict_optional(cls: Any) -> Any:
         return None if value is None else hook(value, inner)
 
     return structure_optional
+
+
+def _located(value: list[Any], hook: Any, element: Any, cls: Any) -> Exception:
+    """The failing items' errors, each noted with its index so the message names `[i]`.
+
+    Runs only after a failure, so the happy path stays one comprehension.
+    """
+    failures: list[Exception] = []
+    for index, item in enumerate(value):
+        try:
+            hook(item, element)
+        except Exception as exc:
+            exc.add_note(IterableValidationNote(f"@ index {index}", index, element))
+            failures.append(exc)
+    if not failures:  # the item hooks disagree with themselves: report without an index
+        return TypeError("an array item does not fit")
+    return cattrs.IterableValidationError(f"While structuring {cls!r}", failures, cls)
 
 
 def _strict_mapping(cls: Any) -> Any:

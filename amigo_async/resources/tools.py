@@ -18,6 +18,7 @@ from .._checks import (
     TAG_TEXT_PATTERN,
     USER_VARIABLE_PATTERN,
     check_count,
+    check_envvar_name,
     check_non_empty,
     check_object_id,
     check_object_ids,
@@ -27,6 +28,7 @@ from .._checks import (
     check_str_list,
     check_tag,
     check_tool_name,
+    unique_items,
 )
 from .._pagination import AsyncPager
 from ..models import converter
@@ -146,7 +148,11 @@ def _check_envvar_items(name: str, items: Iterable[Any], cls: type[T]) -> list[T
     for index, item in enumerate(checked):
         if not isinstance(item, cls):
             raise TypeError(f"{name}[{index}] must be a {cls.__name__}")
-        check_non_empty(f"{name}[{index}].name", item.name)  # type: ignore[attr-defined]
+        check_envvar_name(f"{name}[{index}].name", item.name)  # type: ignore[attr-defined]
+        value = getattr(item, "value", "")
+        if not isinstance(value, str):
+            raise TypeError(f"{name}[{index}].value must be a str, not {type(value).__name__}")
+        check_optional_bool(f"{name}[{index}].is_secret", getattr(item, "is_secret", None))
     return checked
 
 
@@ -180,7 +186,7 @@ class ToolsResource(Resource):
         null value). Pages hold `limit` tools (at most 20; the cap when left out).
         First pages carry ``filter_values`` in ``page.extra``.
         """
-        ids = check_object_ids("ids", ids)
+        ids = unique_items(check_object_ids("ids", ids))
         check_optional_bool("deprecated", deprecated)
         sort = check_sort_by("sort_by", sort_by, "get-tools")
         tags = check_str_list("tag", tag)
@@ -296,7 +302,7 @@ class ToolsResource(Resource):
             "deprecated": deprecated,
             "versions": versions,
             "sort_by": sort,
-            "creator": creators,
+            "creator": unique_items(creators),
         }
         return self._transport.paginate(
             "get-tool-versions",
@@ -411,6 +417,8 @@ class ToolsResource(Resource):
                 raise ValueError("tool_id must not repeat an id when version is given")
             for index, item in enumerate(versions):
                 check_non_empty(f"version[{index}]", item)
+        else:
+            tool_ids = unique_items(tool_ids)
         params: dict[str, QueryValue] = {
             "tool_id": tool_ids,
             "version": versions,
@@ -463,7 +471,7 @@ class ToolsResource(Resource):
         self,
         query: str,
         *,
-        query_against: Iterable[str] | None = None,
+        query_against: Iterable[str],
         tool_id: Iterable[str] | None = None,
         invocation_source_type: Iterable[str] | None = None,
         conversation_id: Iterable[str] | None = None,
@@ -472,21 +480,22 @@ class ToolsResource(Resource):
     ) -> builtins.list[ToolInvocation]:
         """search-tool-invocations: text search over outputs and exceptions (not paginated).
 
-        `query_against` names the fields to search, among `QUERY_AGAINST_FIELDS`;
-        left out, all of them are searched (the documented default). An empty list
-        is refused: the server requires at least one.
+        `query_against` names the fields to search, among `QUERY_AGAINST_FIELDS`
+        (pass ``QUERY_AGAINST_FIELDS`` itself for all of them). The documents make
+        it required with no default, so it must be given; an empty list is refused.
         """
         check_non_empty("query", query)
         if query_against is None:
-            fields = list(QUERY_AGAINST_FIELDS)
-        else:
-            fields = check_str_list("query_against", query_against) or []
-            check_non_empty("query_against", fields)
-            for index, item in enumerate(fields):
-                check_one_of(f"query_against[{index}]", item, QUERY_AGAINST_FIELDS)
+            raise TypeError(
+                "query_against is required: the fields to search (see QUERY_AGAINST_FIELDS)"
+            )
+        fields = check_str_list("query_against", query_against) or []
+        check_non_empty("query_against", fields)
+        for index, item in enumerate(fields):
+            check_one_of(f"query_against[{index}]", item, QUERY_AGAINST_FIELDS)
         params: dict[str, QueryValue] = {
             "query": query,
-            "query_against": fields,
+            "query_against": unique_items(fields),
             "tool_id": check_object_ids("tool_id", tool_id),
             **_invocation_filters(
                 invocation_source_type, conversation_id, simulation_unit_test_set_run_id, succeeded
@@ -536,11 +545,10 @@ def _invocation_filters(
     source_types = check_str_list("invocation_source_type", invocation_source_type)
     for index, item in enumerate(source_types or ()):
         check_one_of(f"invocation_source_type[{index}]", item, INVOCATION_SOURCE_TYPES)
+    run_ids = check_object_ids("simulation_unit_test_set_run_id", simulation_unit_test_set_run_id)
     return {
-        "invocation_source_type": source_types,
-        "conversation_id": check_object_ids("conversation_id", conversation_id),
-        "simulation_unit_test_set_run_id": check_object_ids(
-            "simulation_unit_test_set_run_id", simulation_unit_test_set_run_id
-        ),
+        "invocation_source_type": unique_items(source_types),
+        "conversation_id": unique_items(check_object_ids("conversation_id", conversation_id)),
+        "simulation_unit_test_set_run_id": unique_items(run_ids),
         "succeeded": check_optional_bool("succeeded", succeeded),
     }

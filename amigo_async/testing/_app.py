@@ -188,7 +188,8 @@ def paginate(
     Tokens count items from `first_token` (0 for most lists; 1 for the tool repo
     commit and branch lists). Returns (page, has_more, next token or None).
     """
-    limit = call.query_int("limit", default_limit, minimum=1, maximum=max_limit)
+    # minimum 0, as the snapshot allows: an empty page that repeats the token (clients refuse 0)
+    limit = call.query_int("limit", default_limit, minimum=0, maximum=max_limit)
     token = call.query_int("continuation_token", first_token, minimum=first_token)
     start = token - first_token
     page = items[start : start + limit]

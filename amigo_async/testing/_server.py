@@ -62,6 +62,22 @@ class _Session:
     expires_at: float  # wall clock
 
 
+_PUBLIC = frozenset({"get-organization"})
+"""Operations whose snapshot `security` is empty: credentials optional (checked when sent)."""
+
+_SIGN_IN_HEADERS = ("x-api-key", "x-api-key-id", "x-user-id")
+
+
+def _rate_limit_text(limit: RateLimit) -> str:
+    """The documents' 429 text: "... of 20 requests per minute for this endpoint."."""
+    noun = "request" if limit.requests == 1 else "requests"
+    period = "minute" if limit.per_seconds == 60 else f"{limit.per_seconds:g} seconds"
+    return (
+        f"The user has exceeded the rate limit of {limit.requests} {noun} per {period} "
+        "for this endpoint."
+    )
+
+
 def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
@@ -267,15 +283,12 @@ class FakeAmigoServer:
         if self.rate_limit_headers:
             headers["X-RateLimit-Limit"] = str(limit.requests)
             headers["X-RateLimit-Remaining"] = str(verdict.remaining)
-            headers["X-RateLimit-Reset"] = f"{verdict.retry_after:.3f}"
+            # An epoch timestamp, as the real API (and the official SDK's reading) has it.
+            headers["X-RateLimit-Reset"] = f"{time.time() + verdict.retry_after:.3f}"
         if verdict.allowed:
             return None
         self.rate_limited[operation.id] += 1
-        reply = error_reply(
-            429,
-            f"The user has exceeded the rate limit of {limit.requests} requests per "
-            f"{limit.per_seconds:g} seconds for this endpoint.",
-        )
+        reply = error_reply(429, _rate_limit_text(limit))
         reply.headers["Retry-After"] = SlidingWindow.header_seconds(verdict.retry_after)
         return reply
 
@@ -331,14 +344,21 @@ class FakeAmigoServer:
         limit_headers: dict[str, str],
     ) -> Reply | None:
         """A refusal (401, 404, 429, 501) or None when the handler should answer."""
-        if operation.authenticated:
+        if operation.id in _PUBLIC and "Authorization" not in request.headers:
+            credential = f"anonymous:{request.remote}"
+        elif operation.authenticated:
             user_id = self._authenticate(request)
             if user_id is None:
                 return error_reply(401, "Invalid authorization credentials.")
             record.user_id = user_id
             credential = f"user:{user_id}"
-        else:
-            credential = f"key:{request.headers.get('x-api-key-id', '')}"
+        elif operation.id == "sign-in-with-api-key":
+            missing = [h for h in _SIGN_IN_HEADERS if not request.headers.get(h)]
+            if missing:  # refused before it counts against anyone's limit
+                return Unprocessable(("header", missing[0]), "field required").reply()
+            credential = f"key:{request.headers['x-api-key-id']}"
+        else:  # sign-in-with-email: no credential yet
+            credential = f"anonymous:{request.remote}"
         if request.match_info["organization"] != self.organization:
             return error_reply(404, "The specified organization does not exist.")
         refusal = self._admit(credential, operation, now, limit_headers)

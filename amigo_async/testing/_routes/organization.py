@@ -167,15 +167,16 @@ _REQUIRED = object()
 
 
 def _object(fields: Mapping[str, Check], optional: Mapping[str, Any] | None = None) -> Check:
-    """An object with `fields` (all required) and `optional` fields (name -> default)."""
+    """An object with `fields` (all required) and `optional` fields (name -> default).
+
+    Unknown fields are ignored, as everywhere in the fake: the snapshot's schemas
+    do not forbid extras.
+    """
     optional = optional or {}
 
     def check(value: Any, loc: Loc) -> dict[str, Any]:
         if not isinstance(value, dict):
             raise _fail(loc, "value is not a valid dict")
-        extra = sorted(set(value) - set(fields))
-        if extra:
-            raise _fail((*loc, extra[0]), "extra fields not permitted")
         result: dict[str, Any] = {}
         for name, field in fields.items():
             if name in value:
@@ -565,6 +566,11 @@ async def get_organization(call: Call, data: OrganizationData) -> Reply:
 
 @_endpoint("create-organization", needs_organization=False)
 async def create_organization(call: Call, data: OrganizationData) -> Reply:
+    # The snapshot: Bearer only (its `security` lists no Basic), the cluster header required.
+    if not call.request.headers.get("Authorization", "").lower().startswith("bearer "):
+        raise _Refused(401, "Invalid authorization credentials.")
+    if not call.request.headers.get("x-mongo-cluster-name", "").strip():
+        raise Unprocessable(("header", "x-mongo-cluster-name"), "field required")
     body = _body(call, _NEW_ORGANIZATION)
     if data.exists:
         raise _Refused(409, "Conflicts with existing organization with the same org_id.")

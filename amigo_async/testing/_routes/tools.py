@@ -291,6 +291,12 @@ def _envvar_items(body: dict[str, Any], name: str, fields: tuple[str, ...]) -> l
             raise Unprocessable(("body", name), f"each item needs {list(fields)}")
         if not isinstance(item["name"], str) or not _ENVVAR_NAME.search(item["name"].strip()):
             raise Unprocessable(("body", name, "name"), "string does not match [A-Z_]+")
+        if "value" in fields and not isinstance(item["value"], str):
+            raise Unprocessable(("body", name, "value"), "str type expected")
+        if "is_secret" in fields and not isinstance(item["is_secret"], bool):
+            raise Unprocessable(
+                ("body", name, "is_secret"), "value could not be parsed to a boolean"
+            )
     return items
 
 
