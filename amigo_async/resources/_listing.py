@@ -1,13 +1,36 @@
-"""Checks shared by paginated lists: `sort_by` entries against the documented fields."""
+"""Checks and helpers shared by lists and searches: what the snapshot states only in prose.
+
+Patterns, bounds and enums the snapshot states in a schema are checked by the
+transport; these are the conventions its descriptions spell out in words
+(sort fields, ``key:value`` tags, ``org_id,user_id`` creators, version selectors).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
-from .._checks import check_one_of, check_str_list
+from .._checks import check_int, check_one_of, check_pattern, check_str_list, check_tag
 from .._spec import OPERATIONS
 
-__all__ = ["check_sort_by"]
+if TYPE_CHECKING:
+    from .._pagination import AsyncPager
+    from .._transport import Transport
+
+__all__ = [
+    "VERSION_SELECTOR_PATTERN",
+    "check_creators",
+    "check_sort_by",
+    "check_tags",
+    "check_version_selector",
+    "versions_pager",
+]
+
+VERSION_SELECTOR_PATTERN = re.compile(r"^(?:[1-9][0-9]*|latest)(?:-(?:[1-9][0-9]*|latest))?$")
+"""A versions filter: ``3``, ``latest``, or an inclusive range ``2-5`` / ``1-latest``."""
+
+_CREATOR = re.compile(r"^[^,\s]+,[^,\s]+$")
 
 
 def check_sort_by(name: str, values: Iterable[str] | None, operation_id: str) -> list[str] | None:
@@ -19,3 +42,55 @@ def check_sort_by(name: str, values: Iterable[str] | None, operation_id: str) ->
         field = item[1:] if item[:1] in ("+", "-") else item
         check_one_of(f"{name}[{index}]", field, fields)
     return items
+
+
+def check_tags(name: str, values: Iterable[str] | None) -> list[str] | None:
+    """A `tag` filter: ``key:value`` entries (``key:*`` any value, ``key:`` a null value)."""
+    items = check_str_list(name, values)
+    for index, item in enumerate(items or ()):
+        check_tag(f"{name}[{index}]", item)
+    return items
+
+
+def check_creators(name: str, values: Iterable[str] | None) -> list[str] | None:
+    """A `creator` filter: ``org_id,user_id`` entries."""
+    items = check_str_list(name, values)
+    for index, item in enumerate(items or ()):
+        check_pattern(f"{name}[{index}]", item, _CREATOR, "'org_id,user_id'")
+    return items
+
+
+def check_version_selector(name: str, value: int | str | None) -> str | None:
+    """One version (``3``, ``"latest"``) or an inclusive range (``"2-5"``, ``"1-latest"``)."""
+    if value is None:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(check_int(name, value, minimum=1))
+    return check_pattern(
+        name, value, VERSION_SELECTOR_PATTERN, "a version, 'latest' or a range like '2-5'"
+    )
+
+
+def versions_pager(
+    transport: Transport,
+    operation_id: str,
+    page_class: type[Any],
+    path_params: Mapping[str, str],
+    version: int | str | None,
+    sort_by: Iterable[str] | None,
+    limit: int | None,
+    max_items: int | None,
+) -> AsyncPager[Any]:
+    """A versions list (agents, state machines, behaviour sets, personas, scenarios)."""
+    params = {
+        "version": check_version_selector("version", version),
+        "sort_by": check_sort_by("sort_by", sort_by, operation_id),
+    }
+    return transport.paginate(
+        operation_id,
+        page_class,
+        params,
+        path_params=path_params,
+        limit=limit,
+        max_items=max_items,
+    )

@@ -10,7 +10,7 @@ operations table (`amigo_async._spec`).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -72,7 +72,7 @@ from ..models.organization import (
     VoiceConfig,
 )
 from ._base import Resource
-from ._listing import check_sort_by
+from ._listing import VERSION_SELECTOR_PATTERN, versions_pager
 
 if TYPE_CHECKING:
     from .._transport import Transport
@@ -94,9 +94,6 @@ EXTERNAL_STATE_NAME_PATTERN = re.compile(r"^[A-Za-z0-9_]+\.[A-Za-z0-9_]+$")
 
 AZURE_DEVOPS_TEAM_PATTERN = re.compile(r"^[a-z-]+$")
 _AZURE_DEVOPS_TEAM_MAX = 20
-
-VERSION_SELECTOR_PATTERN = re.compile(r"^(?:[1-9][0-9]*|latest)(?:-(?:[1-9][0-9]*|latest))?$")
-"""A versions filter: ``3``, ``latest``, or an inclusive range ``2-5`` / ``1-latest``."""
 
 API_KEY_DURATION = (timedelta(days=1), timedelta(days=90))
 """create-api-key: the documented bounds of a key's lifetime."""
@@ -234,7 +231,8 @@ class OrganizationResource(Resource):
         most 10.
         """
         check_object_id("agent_id", agent_id)
-        return self._versions(
+        return versions_pager(
+            self._transport,
             "get-agent-versions",
             AgentVersionList,
             {"agent_id": agent_id},
@@ -327,7 +325,8 @@ class OrganizationResource(Resource):
         `version` and `sort_by` as in `list_agent_versions`; pages hold at most 10.
         """
         check_object_id("state_machine_id", state_machine_id)
-        return self._versions(
+        return versions_pager(
+            self._transport,
             "get-service-hierarchical-state-machine-versions",
             StateMachineVersionList,
             {"service_hierarchical_state_machine_id": state_machine_id},
@@ -375,31 +374,6 @@ class OrganizationResource(Resource):
             path_params={"api_key_id": _text("api_key_id", api_key_id)},
         )
 
-    # -- shared ---------------------------------------------------------------
-
-    def _versions(
-        self,
-        operation_id: str,
-        page_class: type[Any],
-        path_params: Mapping[str, str],
-        version: int | str | None,
-        sort_by: Iterable[str] | None,
-        limit: int | None,
-        max_items: int | None,
-    ) -> AsyncPager[Any]:
-        params = {
-            "version": _version_selector("version", version),
-            "sort_by": check_sort_by("sort_by", sort_by, operation_id),
-        }
-        return self._transport.paginate(
-            operation_id,
-            page_class,
-            params,
-            path_params=path_params,
-            limit=limit,
-            max_items=max_items,
-        )
-
 
 # -- input checks -------------------------------------------------------------------
 
@@ -442,16 +416,6 @@ def _unique_ids(name: str, values: Iterable[str] | None) -> list[str] | None:
     """Ids for an `id` filter; repeats are dropped (the server wants unique items)."""
     ids = check_object_ids(name, values)
     return None if ids is None else list(dict.fromkeys(ids))
-
-
-def _version_selector(name: str, value: int | str | None) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(_positive_int(name, value))
-    return check_pattern(
-        name, value, VERSION_SELECTOR_PATTERN, "a version, 'latest' or a range like '2-5'"
-    )
 
 
 def _check_user_dimensions(name: str, dimensions: object, *, min_items: int = 0) -> None:
