@@ -1,0 +1,178 @@
+"""Generic create/read/update/delete behaviour for fake endpoints, answering like the real server.
+
+Most areas of the API are records keyed by an id, listed with a continuation
+token and refused with the same few statuses. This module holds that once; a
+route module keeps only what its area means:
+
+    @endpoint("get-webhook-destinations")
+    async def get_destinations(call: Call) -> Reply:
+        ...
+        return listing(call, "get-...", store.values())
+
+- `Refused(status, detail)`: raise it for a documented error (404, 409, 400);
+  `endpoint` turns it into ``{"detail": ...}`` with that status.
+- `body_of(call, Model)`: the JSON body structured with the generated request
+  model (strict types, required fields); a body that does not fit answers 422
+  in FastAPI's shape, naming the field.
+- `Store(what)`: records (JSON-ready dicts) keyed by their id field; `get`,
+  `update` and `delete` refuse an unknown id with 404, `unique` refuses a
+  duplicate with 409.
+- `matching(call, items, query, field)`: the documented list filters (``id=``,
+  ``user_id=``...): keep records whose `field` is among the query's values.
+- `listing(call, operation_id, items)`: ``sort_by`` (only the documented sort
+  fields; ``+``/``-`` prefixes; dotted paths) and pagination with the table's
+  cap, default and first token, answered under the table's field names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypeVar
+
+import cattrs
+
+from ..models import structure
+from ._app import Call, Handler, Reply, Unprocessable, error_reply, handler, json_reply, paginate
+from ._app import paging_of as _paging_of
+
+__all__ = ["Refused", "Store", "body_of", "endpoint", "listing", "matching"]
+
+T = TypeVar("T")
+
+
+class Refused(Exception):
+    """A documented refusal: `endpoint` answers ``{"detail": detail}`` with `status`."""
+
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+
+
+def endpoint(operation_id: str) -> Callable[[Handler], Handler]:
+    """`handler(operation_id)`, with `Refused` turned into its error reply."""
+
+    def register(function: Handler) -> Handler:
+        async def serve(call: Call) -> Reply:
+            try:
+                return await function(call)
+            except Refused as refused:
+                return error_reply(refused.status, refused.detail)
+
+        handler(operation_id)(serve)
+        return function
+
+    return register
+
+
+def body_of(call: Call, cls: type[T]) -> T:
+    """The request body as the generated model `cls`, or 422 naming the first misfit field."""
+    data = call.json()
+    if not isinstance(data, dict):
+        raise Unprocessable(("body",), "value is not a valid dict")
+    try:
+        return structure(data, cls)
+    except cattrs.BaseValidationError as exc:
+        message = cattrs.transform_error(exc, path="body")[0]
+    except (TypeError, ValueError) as exc:
+        raise Unprocessable(("body",), str(exc)) from None
+    text, _, where = message.rpartition(" @ ")
+    location = tuple(part for part in where.replace("[", ".").replace("]", "").split(".") if part)
+    raise Unprocessable(location or ("body",), text or message)
+
+
+class Store:
+    """Records of one kind, JSON-ready dicts keyed by their `key` field, in insertion order."""
+
+    def __init__(self, what: str, key: str = "id", records: Iterable[dict[str, Any]] = ()) -> None:
+        self.what = what  # "Webhook destination": names the record in 404/409 details
+        self.key = key
+        self.records: dict[str, dict[str, Any]] = {}
+        for record in records:
+            self.add(record)
+
+    def __contains__(self, record_id: object) -> bool:
+        return record_id in self.records
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def values(self) -> list[dict[str, Any]]:
+        return list(self.records.values())
+
+    def add(self, record: dict[str, Any]) -> dict[str, Any]:
+        self.records[record[self.key]] = record
+        return record
+
+    def get(self, record_id: str) -> dict[str, Any]:
+        record = self.records.get(record_id)
+        if record is None:
+            raise Refused(404, f"{self.what} {record_id} not found.")
+        return record
+
+    def update(self, record_id: str, changes: Mapping[str, Any]) -> dict[str, Any]:
+        """Merge the changes that are not None (a field left out of an update is kept)."""
+        record = self.get(record_id)
+        record.update({name: value for name, value in changes.items() if value is not None})
+        return record
+
+    def delete(self, record_id: str) -> dict[str, Any]:
+        record = self.get(record_id)
+        del self.records[record_id]
+        return record
+
+    def unique(self, field: str, value: Any) -> None:
+        """Refuse with 409 when a record already has `value` in `field`."""
+        if any(record.get(field) == value for record in self.records.values()):
+            raise Refused(409, f"A {self.what.lower()} with {field} {value!r} already exists.")
+
+
+def matching(
+    call: Call, items: Iterable[dict[str, Any]], query: str, field: str | None = None
+) -> list[dict[str, Any]]:
+    """Records whose `field` (dotted path; default: the query's name) is among ``query=`` values."""
+    wanted = call.query_all(query)
+    if not wanted:
+        return list(items)
+    path = field or query
+    return [item for item in items if str(_lookup(item, path)) in wanted]
+
+
+def listing(call: Call, operation_id: str, items: Iterable[dict[str, Any]]) -> Reply:
+    """One page of `items`, sorted and cut as the operation documents."""
+    paging = _paging_of(operation_id)
+    ordered = _sorted(call, list(items), paging.sort_fields)
+    page, has_more, token = paginate(
+        call,
+        ordered,
+        default_limit=paging.default_limit,
+        max_limit=paging.cap,
+        first_token=paging.first_token,
+    )
+    return json_reply({paging.items_field: page, "has_more": has_more, paging.token_field: token})
+
+
+def _sorted(
+    call: Call, items: list[dict[str, Any]], fields: tuple[str, ...]
+) -> list[dict[str, Any]]:
+    """Apply ``sort_by`` entries, the first one the primary key (stable sorts, last first)."""
+    order = call.query_all("sort_by")
+    for entry in order:
+        if entry.lstrip("+-") not in fields or len(entry) - len(entry.lstrip("+-")) > 1:
+            raise Unprocessable(("query", "sort_by"), f"unsupported sort field {entry!r}")
+    for entry in reversed(order):
+        path = entry.lstrip("+-")
+        items.sort(key=lambda item: _sort_key(_lookup(item, path)), reverse=entry[0] == "-")
+    return items
+
+
+def _lookup(item: Mapping[str, Any], path: str) -> Any:
+    value: Any = item
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, Mapping) else None
+    return value
+
+
+def _sort_key(value: Any) -> tuple[bool, Any]:
+    """None sorts first; other values by themselves (ISO datetimes sort as strings)."""
+    return (value is not None, value if value is not None else 0)
