@@ -26,7 +26,10 @@ from .events import EventDispatcher, EventHook
 
 if TYPE_CHECKING:
     from .resources.admin import AdminResource
+    from .resources.dynamic_behavior_sets import DynamicBehaviorSetsResource
+    from .resources.metrics import MetricsResource
     from .resources.organization import OrganizationResource
+    from .resources.simulations import SimulationsResource
     from .resources.tools import ToolsResource
 
 __all__ = ["DEFAULT_MAX_BODY_BYTES", "AmigoClient", "ClientStats"]
@@ -73,6 +76,9 @@ class AmigoClient:
     admin: AdminResource
     tools: ToolsResource
     organization: OrganizationResource
+    dynamic_behavior_sets: DynamicBehaviorSetsResource
+    metrics: MetricsResource
+    simulations: SimulationsResource
 
     def __init__(
         self,
@@ -205,12 +211,18 @@ class AmigoClient:
 
     def _attach_resources(self) -> None:
         from .resources.admin import AdminResource
+        from .resources.dynamic_behavior_sets import DynamicBehaviorSetsResource
+        from .resources.metrics import MetricsResource
         from .resources.organization import OrganizationResource
+        from .resources.simulations import SimulationsResource
         from .resources.tools import ToolsResource
 
         self.admin = AdminResource(self._transport)
         self.tools = ToolsResource(self._transport)
         self.organization = OrganizationResource(self._transport, self.mongo_cluster)
+        self.dynamic_behavior_sets = DynamicBehaviorSetsResource(self._transport)
+        self.metrics = MetricsResource(self._transport)
+        self.simulations = SimulationsResource(self._transport)
 
     # -- lifetime -------------------------------------------------------------
 

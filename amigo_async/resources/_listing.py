@@ -9,9 +9,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from .._checks import check_int, check_one_of, check_pattern, check_str_list, check_tag
+from .._checks import (
+    check_aware_datetime,
+    check_int,
+    check_one_of,
+    check_pattern,
+    check_str_list,
+    check_tag,
+)
 from .._spec import OPERATIONS
 
 if TYPE_CHECKING:
@@ -23,6 +31,7 @@ __all__ = [
     "check_creators",
     "check_sort_by",
     "check_tags",
+    "check_timestamp",
     "check_version_selector",
     "versions_pager",
 ]
@@ -58,6 +67,12 @@ def check_creators(name: str, values: Iterable[str] | None) -> list[str] | None:
     for index, item in enumerate(items or ()):
         check_pattern(f"{name}[{index}]", item, _CREATOR, "'org_id,user_id'")
     return items
+
+
+def check_timestamp(name: str, value: datetime | None) -> str | None:
+    """A date-time filter: a timezone-aware datetime, sent in ISO 8601."""
+    checked = check_aware_datetime(name, value)
+    return None if checked is None else checked.isoformat()
 
 
 def check_version_selector(name: str, value: int | str | None) -> str | None:

@@ -13,7 +13,7 @@ import builtins
 from collections.abc import Iterable
 from datetime import datetime
 
-from .._checks import check_aware_datetime, check_optional_bool, check_str_list
+from .._checks import check_optional_bool, check_str_list
 from .._pagination import AsyncPager
 from .._paths import QueryValue
 from ..models.metric import (
@@ -32,7 +32,7 @@ from ..models.metric import (
 )
 from ._base import Resource
 from ._bodies import request_body
-from ._listing import check_creators, check_sort_by, check_tags
+from ._listing import check_creators, check_sort_by, check_tags, check_timestamp
 
 __all__ = ["MetricsResource"]
 
@@ -164,8 +164,8 @@ class MetricsResource(Resource):
             "simulation_unit_test_set_run_id": check_str_list(
                 "simulation_unit_test_set_run_id", simulation_unit_test_set_run_id
             ),
-            "timestamp_after": _timestamp("timestamp_after", timestamp_after),
-            "timestamp_before": _timestamp("timestamp_before", timestamp_before),
+            "timestamp_after": check_timestamp("timestamp_after", timestamp_after),
+            "timestamp_before": check_timestamp("timestamp_before", timestamp_before),
             "sort_by": check_sort_by("sort_by", sort_by, operation_id),
         }
         return self._transport.paginate(
@@ -190,8 +190,3 @@ def _filters(
         "creator": check_creators("creator", creator),
         "tag": check_tags("tag", tag),
     }
-
-
-def _timestamp(name: str, value: datetime | None) -> str | None:
-    checked = check_aware_datetime(name, value)
-    return None if checked is None else checked.isoformat()
