@@ -10,8 +10,11 @@ import attrs
 
 from ._data._common import area_rng, object_id
 from ._data.admin import AdminData
+from ._data.dynamic_behavior_set import DynamicBehaviorSetData
+from ._data.metric import MetricData
 from ._data.organization import OrganizationData
 from ._data.prompt_logs import PromptLogData
+from ._data.simulation import SimulationData
 from ._data.tools import ToolData
 
 __all__ = ["FakeState", "area_rng", "object_id"]
@@ -25,9 +28,13 @@ class FakeState:
     tools: ToolData
     organization_data: OrganizationData
     prompt_logs: PromptLogData
+    dynamic_behavior_sets: DynamicBehaviorSetData
+    metrics: MetricData
+    simulations: SimulationData
 
     @classmethod
     def seeded(cls, seed: int, organization: str) -> FakeState:
+        metrics = MetricData.seeded(area_rng(seed, "metric"))
         return cls(
             seed=seed,
             organization=organization,
@@ -35,4 +42,11 @@ class FakeState:
             tools=ToolData.seeded(area_rng(seed, "tools")),
             organization_data=OrganizationData.seeded(area_rng(seed, "organization")),
             prompt_logs=PromptLogData.seeded(area_rng(seed, "prompt_logs")),
+            dynamic_behavior_sets=DynamicBehaviorSetData.seeded(
+                area_rng(seed, "dynamic_behavior_set")
+            ),
+            metrics=metrics,
+            simulations=SimulationData.seeded(
+                area_rng(seed, "simulation"), list(metrics.metrics.records)
+            ),
         )

@@ -1,5 +1,23 @@
 """Fake endpoint handlers, one module per area; importing this registers them all."""
 
-from . import admin, organization, prompt_logs, tools, user
+from . import (
+    admin,
+    dynamic_behavior_set,
+    metric,
+    organization,
+    prompt_logs,
+    simulation,
+    tools,
+    user,
+)
 
-__all__ = ["admin", "organization", "prompt_logs", "tools", "user"]
+__all__ = [
+    "admin",
+    "dynamic_behavior_set",
+    "metric",
+    "organization",
+    "prompt_logs",
+    "simulation",
+    "tools",
+    "user",
+]

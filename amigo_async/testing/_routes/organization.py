@@ -778,4 +778,3 @@ async def delete_api_key(call: Call, data: OrganizationData) -> Reply:
         raise _Refused(404, "The specified organization or the API key does not exist.")
     call.server._api_keys.pop(key_id, None)
     return json_reply({"deleted_key_id": key_id})
-

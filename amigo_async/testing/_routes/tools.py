@@ -827,4 +827,3 @@ async def access_git_interface(call: Call) -> Reply:
         + b"0000"
     )
     return Reply(body=body, content_type=f"application/x-{service}-advertisement")
-
