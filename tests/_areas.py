@@ -70,7 +70,10 @@ def sync_client() -> Iterator[tuple[sync.AmigoClient, FakeAmigoServer]]:
     """A blocking client and the fake it talks to, on a loop of the fake's own."""
     with start_blocking_portal() as portal:
         server = portal.call(FakeAmigoServer)
-        with portal.wrap_async_context_manager(server), sync.AmigoClient(
-            server.organization, base_url=server.url, token=server.token
-        ) as client:
+        with (
+            portal.wrap_async_context_manager(server),
+            sync.AmigoClient(
+                server.organization, base_url=server.url, token=server.token
+            ) as client,
+        ):
             yield client, server

@@ -60,7 +60,8 @@ async def send_raw(
     """Send a request the client would refuse to build, straight to the fake (its own checks)."""
     url = f"{fake.url}/v1/{fake.organization}{path}"
     headers = {"Authorization": f"Bearer {fake.token}"}
-    async with aiohttp.ClientSession() as session, session.request(
-        method, url, json=json, headers=headers
-    ) as response:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.request(method, url, json=json, headers=headers) as response,
+    ):
         return response.status, await response.text()

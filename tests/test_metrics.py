@@ -126,6 +126,6 @@ async def test_documented_errors(client: AmigoClient, fake: FakeAmigoServer) -> 
 
 
 def test_sync_facade() -> None:
-    with sync_client() as (client, fake):
+    with sync_client() as (client, _):
         metric_id = client.metrics.create(new_metric()).id
         assert [m.id for m in client.metrics.search("politeness")] == [metric_id]

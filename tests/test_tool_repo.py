@@ -56,7 +56,9 @@ async def test_unknown_ref_is_not_found(client: AmigoClient) -> None:
 
 
 async def test_files_is_a_get_with_a_json_body(client: AmigoClient, fake: FakeAmigoServer) -> None:
-    files = await client.tools.repo.get_files(["README.md", "tools/weather/pyproject.toml"], ref="main")
+    files = await client.tools.repo.get_files(
+        ["README.md", "tools/weather/pyproject.toml"], ref="main"
+    )
     sent = fake.requests[-1]
     assert sent.method == "GET"
     assert sent.raw_path == "/v1/acme/tool/repo/file"

@@ -227,7 +227,9 @@ async def test_versions_lists_a_tools_versions(client: AmigoClient) -> None:
 
 async def test_versions_filter_by_constraint_and_deprecated(client: AmigoClient) -> None:
     tool = await tool_named(client, "weather_lookup")
-    ranged = [str(v.version) async for v in client.tools.list_versions(tool.id, versions=">=1.1,<2")]
+    ranged = [
+        str(v.version) async for v in client.tools.list_versions(tool.id, versions=">=1.1,<2")
+    ]
     active = [str(v.version) async for v in client.tools.list_versions(tool.id, deprecated=False)]
     assert ranged == ["1.1.0", "1.2.0"]
     assert active == ["1.1.0", "1.2.0"]

@@ -223,7 +223,9 @@ CASES: list[tuple[str, Call, type[Exception], str]] = [
     ),  # type: ignore[arg-type]
     (
         "user variable name",
-        lambda c: c.tools.invoke_version(ID, "1", [ToolInput(nonsensitive_user_variables={"Bad": "v"})]),
+        lambda c: c.tools.invoke_version(
+            ID, "1", [ToolInput(nonsensitive_user_variables={"Bad": "v"})]
+        ),
         ValueError,
         r"^inputs\[0\]\.nonsensitive_user_variables key",
     ),

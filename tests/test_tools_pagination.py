@@ -20,7 +20,12 @@ def sent_query(fake: FakeAmigoServer, index: int = -1) -> dict[str, str]:
 
 def test_the_table_holds_the_documented_caps_and_first_tokens() -> None:
     facts = {
-        op.id: (op.paging.cap, op.paging.default_limit, op.paging.first_token, op.paging.token_field)
+        op.id: (
+            op.paging.cap,
+            op.paging.default_limit,
+            op.paging.first_token,
+            op.paging.token_field,
+        )
         for op in OPERATIONS.values()
         if op.paging is not None and op.area in ("tool", "organization")
     }
