@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from _areas import capture_replies, last, query, schema_problems, sent_body, sync_client
+from conftest import send_raw
 
 from amigo_async import AmigoClient, errors
 from amigo_async.models.dynamic_behavior_set import (
@@ -154,3 +155,10 @@ def test_sync_facade() -> None:
     with sync_client() as (client, fake):
         names = [s.name for s in client.dynamic_behavior_sets.list(limit=2)]
         assert names == [s["name"] for s in fake.state.dynamic_behavior_sets.sets.values()]
+
+
+async def test_the_fake_answers_422_for_a_body_that_does_not_fit(fake: FakeAmigoServer) -> None:
+    status, text = await send_raw(fake, "POST", "/dynamic_behavior_set/", json={"name": "x"})
+    assert status == 422 and "tags" in text
+    status, _ = await send_raw(fake, "DELETE", "/dynamic_behavior_set/not-an-id/")
+    assert status == 422

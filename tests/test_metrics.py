@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 from _areas import capture_replies, last, query, schema_problems, sent_body, sync_client
+from conftest import send_raw
 
 from amigo_async import AmigoClient, errors
 from amigo_async.models.metric import (
@@ -129,3 +130,9 @@ def test_sync_facade() -> None:
     with sync_client() as (client, _):
         metric_id = client.metrics.create(new_metric()).id
         assert [m.id for m in client.metrics.search("politeness")] == [metric_id]
+
+
+async def test_the_fake_answers_422_for_a_body_that_does_not_fit(fake: FakeAmigoServer) -> None:
+    body = {"metric_ids": "not-a-list", "conversation_id": "c" * 24}
+    status, text = await send_raw(fake, "POST", "/metric/evaluate", json=body)
+    assert status == 422 and "metric_ids" in text

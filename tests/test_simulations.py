@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import attrs
 import pytest
 from _areas import capture_replies, last, query, schema_problems, sent_body, sync_client
+from conftest import send_raw
 
 from amigo_async import AmigoClient, errors
 from amigo_async.models.simulation import (
@@ -250,3 +251,8 @@ def test_sync_facade() -> None:
     with sync_client() as (client, fake):
         runs = list(client.simulations.list_runs(limit=1))
         assert [r.id for r in runs] == list(fake.state.simulations.runs.records)
+
+
+async def test_the_fake_answers_422_for_a_body_that_does_not_fit(fake: FakeAmigoServer) -> None:
+    status, text = await send_raw(fake, "POST", "/simulation/unit_test_set_run/", json={})
+    assert status == 422 and "simulation_unit_test_set_id" in text
