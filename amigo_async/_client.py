@@ -26,11 +26,16 @@ from .events import EventDispatcher, EventHook
 
 if TYPE_CHECKING:
     from .resources.admin import AdminResource
+    from .resources.conversations import ConversationsResource
     from .resources.dynamic_behavior_sets import DynamicBehaviorSetsResource
     from .resources.metrics import MetricsResource
     from .resources.organization import OrganizationResource
+    from .resources.roles import RolesResource
+    from .resources.services import ServicesResource
     from .resources.simulations import SimulationsResource
     from .resources.tools import ToolsResource
+    from .resources.users import UsersResource
+    from .resources.webhooks import WebhooksResource
 
 __all__ = ["DEFAULT_MAX_BODY_BYTES", "AmigoClient", "ClientStats"]
 
@@ -76,6 +81,11 @@ class AmigoClient:
     admin: AdminResource
     tools: ToolsResource
     organization: OrganizationResource
+    services: ServicesResource
+    users: UsersResource
+    roles: RolesResource
+    webhooks: WebhooksResource
+    conversations: ConversationsResource
     dynamic_behavior_sets: DynamicBehaviorSetsResource
     metrics: MetricsResource
     simulations: SimulationsResource
@@ -211,15 +221,25 @@ class AmigoClient:
 
     def _attach_resources(self) -> None:
         from .resources.admin import AdminResource
+        from .resources.conversations import ConversationsResource
         from .resources.dynamic_behavior_sets import DynamicBehaviorSetsResource
         from .resources.metrics import MetricsResource
         from .resources.organization import OrganizationResource
+        from .resources.roles import RolesResource
+        from .resources.services import ServicesResource
         from .resources.simulations import SimulationsResource
         from .resources.tools import ToolsResource
+        from .resources.users import UsersResource
+        from .resources.webhooks import WebhooksResource
 
         self.admin = AdminResource(self._transport)
         self.tools = ToolsResource(self._transport)
         self.organization = OrganizationResource(self._transport, self.mongo_cluster)
+        self.services = ServicesResource(self._transport)
+        self.users = UsersResource(self._transport)
+        self.roles = RolesResource(self._transport)
+        self.webhooks = WebhooksResource(self._transport)
+        self.conversations = ConversationsResource(self._transport)
         self.dynamic_behavior_sets = DynamicBehaviorSetsResource(self._transport)
         self.metrics = MetricsResource(self._transport)
         self.simulations = SimulationsResource(self._transport)

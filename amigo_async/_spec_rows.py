@@ -9,9 +9,9 @@ Regenerate with ``python scripts/generate_api.py``.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-__all__ = ["EXTRA_METHODS", "ROWS", "PagingRow", "SpecRow"]
+__all__ = ["EXTRA_METHODS", "PARAMETERS", "ROWS", "PagingRow", "ParamRow", "SpecRow"]
 
 
 class PagingRow(NamedTuple):
@@ -35,6 +35,19 @@ class SpecRow(NamedTuple):
     area: str
     authenticated: bool
     paging: PagingRow | None = None
+
+
+class ParamRow(NamedTuple):
+    """A documented query or path parameter. `facts` (read-only) holds its JSON `kind` and the
+    constraints the snapshot gives: `enum`, `pattern`, `format`, `min_length`, `max_length`,
+    `minimum`, `maximum`, `exclusive_minimum`, `exclusive_maximum`, `min_items`, `max_items`,
+    `unique_items`, and `items` (the facts of a list's items).
+    """
+
+    name: str
+    where: str  # query or path
+    required: bool
+    facts: dict[str, Any]
 
 
 ROWS: tuple[SpecRow, ...] = (
@@ -713,3 +726,1166 @@ EXTRA_METHODS: dict[str, tuple[str, ...]] = {
     "access-git-interface": ("POST",),
 }
 """Methods the snapshot also gives an operationId on the same path; the row keeps GET."""
+
+PARAMETERS: dict[str, tuple[ParamRow, ...]] = {
+    "get-organization": (),
+    "create-organization": (),
+    "modify-organization": (),
+    "delete-organization": (),
+    "create-agent": (),
+    "get-agents": (
+        ParamRow("deprecated", "query", False, {"kind": "boolean"}),
+        ParamRow(
+            "id",
+            "query",
+            False,
+            {
+                "kind": "array",
+                "unique_items": True,
+                "items": {"kind": "string", "pattern": "^[a-f0-9]{24}$"},
+            },
+        ),
+        ParamRow(
+            "limit", "query", False, {"kind": "integer", "maximum": 20, "exclusive_minimum": 0}
+        ),
+        ParamRow("continuation_token", "query", False, {"kind": "integer"}),
+    ),
+    "create-agent-version": (
+        ParamRow("agent_id", "path", True, {"kind": "string", "pattern": "^[a-f0-9]{24}$"}),
+        ParamRow("version", "query", False, {"kind": "integer", "exclusive_minimum": 0}),
+    ),
+    "delete-agent": (
+        ParamRow("agent_id", "path", True, {"kind": "string", "pattern": "^[a-f0-9]{24}$"}),
+    ),
+    "create-service-hierarchical-state-machine": (),
+    "get-service-hierarchical-state-machines": (
+        ParamRow("deprecated", "query", False, {"kind": "boolean"}),
+        ParamRow(
+            "id",
+            "query",
+            False,
+            {
+                "kind": "array",
+                "unique_items": True,
+                "items": {"kind": "string", "pattern": "^[a-f0-9]{24}$"},
+            },
+        ),
+        ParamRow("limit", "query", False, {"kind": "integer", "minimum": 0, "maximum": 50}),
+        ParamRow("continuation_token", "query", False, {"kind": "integer"}),
+    ),
+    "create-service-hierarchical-state-machine-version": (
+        ParamRow(
+            "service_hierarchical_state_machine_id",
+            "path",
+            True,
+            {"kind": "string", "pattern": "^[a-f0-9]{24}$"},
+        ),
+        ParamRow("version", "query", False, {"kind": "integer", "exclusive_minimum": 0}),
+        ParamRow("dry_run", "query", False, {"kind": "boolean"}),
+    ),
+    "delete-service-hierarchical-state-machine": (
+        ParamRow("state_machine_id", "path", True, {"kind": "string", "pattern": "^[a-f0-9]{24}$"}),
+    ),
+    "create-api-key": (),
+    "get-api-keys": (),
+    "delete-api-key": (ParamRow("api_key_id", "path", True, {"kind": "string"}),),
+    "get-agent-versions": (
+        ParamRow("agent_id", "path", True, {"kind": "string", "pattern": "^[a-f0-9]{24}$"}),
+        ParamRow("version", "query", False, {"kind": "string"}),
+        ParamRow(
+            "limit", "query", False, {"kind": "integer", "maximum": 10, "exclusive_minimum": 0}
+        ),
+        ParamRow("continuation_token", "query", False, {"kind": "integer"}),
+        ParamRow("sort_by", "query", False, {"kind": "array", "items": {"kind": "string"}}),
+    ),
+    "get-service-hierarchical-state-machine-versions": (
+        ParamRow(
+            "service_hierarchical_state_machine_id",
+            "path",
+            True,
+            {"kind": "string", "pattern": "^[a-f0-9]{24}$"},
+        ),
+        ParamRow("version", "query", False, {"kind": "string"}),
+        ParamRow(
+            "limit", "query", False, {"kind": "integer", "maximum": 10, "exclusive_minimum": 0}
+        ),
+        ParamRow("continuation_token", "query", False, {"kind": "integer"}),
+        ParamRow("sort_by", "query", False, {"kind": "array", "items": {"kind": "string"}}),
+    ),
+    "get-user-dimensions": (),
+    "get-services": (
+        ParamRow(
+            "id",
+            "query",
+            False,
+            {
+                "kind": "array",
+                "unique_items": True,
+                "items": {"kind": "string", "pattern": "^[a-f0-9]{24}$"},
+            },
+        ),
+        ParamRow("is_active", "query", False, {"kind": "boolean"}),
+        ParamRow("sort_by", "query", False, {"kind": "array", "items": {"kind": "string"}}),
+        ParamRow("tags", "query", False, {"kind": "array", "items": {"kind": "string"}}),
+        ParamRow(
+            "limit", "query", False, {"kind": "integer", "maximum": 20, "exclusive_minimum": 0}
+        ),
+        ParamRow("continuation_token", "query", False, {"kind": "integer"}),
+    ),
+    "create-service": (),
+    "upsert-service-version-set": (
+        ParamRow("service_id", "path", True, {"kind": "string", "pattern": "^[a-f0-9]{24}$"}),
+        ParamRow(
+            "version_set_name",
+            "path",
+            True,
+            {"kind": "string", "pattern": "^[A-Za-z0-9_-]+$", "min_length": 1, "max_length": 40},
+        ),
+    ),
+    "delete-service-version-set": (
+        ParamRow("service_id", "path", True, {"kind": "string", "pattern": "^[a-f0-9]{24}$"}),
+        ParamRow("version_set_name", "path", True, {"kind": "string"}),
+    ),
+    "update-service": (
+        ParamRow("service_id", "path", True, {"kind": "string", "pattern": "^[a-f0-9]{24}$"}),
+    ),
+    "create-conversation": (
+        ParamRow("response_format", "query", True, {"kind": "string", "enum": ("text", "voice")}),
+        ParamRow("current_agent_action_type", "query", False, {"kind": "string"}),
+    ),
+    "get-conversations": (
+        ParamRow(
+            "user_id",
+            "query",
+            False,
+            {"kind": "array", "unique_items": True, "items": {"kind": "string"}},
+        ),
+        ParamRow(
+            "service_id",
+            "query",
+            False,
+            {
+                "kind": "array",
+                "unique_items": True,
+                "items": {"kind": "string", "pattern": "^[a-f0-9]{24}$"},
+            },
+        ),
+        ParamRow("is_finished", "query", False, {"kind": "boolean"}),
+        ParamRow(
+            "id",
+            "query",
+            False,
+            {"kind": "array", "items": {"kind": "string", "pattern": "^[a-f0-9]{24}$"}},
+        ),
+        ParamRow(
+            "limit", "query", False, {"kind": "integer", "maximum": 150, "exclusive_minimum": 0}
+        ),
+        ParamRow("continuation_token", "query", False, {"kind": "integer"}),
+        ParamRow("sort_by", "query", False, {"kind": "array", "items": {"kind": "string"}}),
+        ParamRow("tag", "query", False, {"kind": "array", "items": {"kind": "string"}}),
+    ),
+    "get-conversation-messages": (
+        ParamRow("conversation_id", "path", True, {"kind": "string", "pattern": "^[a-f0-9]{24}$"}),
+        ParamRow(
+            "id",
+            "query",
+            False,
+            {
+                "kind": "array",
+                "unique_items": True,
+                "items": {"kind": "string", "pattern": "^[a-f0-9]{24}$"},
+            },
+        ),
+        ParamRow(
+            "message_type",
+            "query",
+            False,
+            {
+                "kind": "array",
+                "unique_items": True,
+                "items": {
+                    "kind": "string",
+                    "enum": (
+                        "user-message",
+                        "agent-message",
+                        "agent-inner-thought",
+                        "external-event",
+                    ),
+                },
+            },
+        ),
+        ParamRow(
+            "interaction_id",
+            "query",
+            False,
+            {
+                "kind": "array",
+                "unique_items": True,
+                "items": {"kind": "string", "pattern": "^[a-f0-9]{24}$"},
+            },
+        ),
+        ParamRow(
+            "limit", "query", False, {"kind": "integer", "maximum": 500, "exclusive_minimum": 0}
+        ),
+        ParamRow("continuation_token", "query", False, {"kind": "integer"}),
+        ParamRow("sort_by", "query", False, {"kind": "array", "items": {"kind": "string"}}),
+    ),
+    "finish-conversation": (
+        ParamRow("conversation_id", "path", True, {"kind": "string", "pattern": "^[a-f0-9]{24}$"}),
+    ),
+    "recommend-responses-for-interaction": (
+        ParamRow("conversation_id", "path", True, {"kind": "string", "pattern": "^[a-f0-9]{24}$"}),
+        ParamRow("interaction_id", "path", True, {"kind": "string", "pattern": "^[a-f0-9]{24}$"}),
+    ),
+    "get-interaction-insights": (
+        ParamRow("conversation_id", "path", True, {"kind": "string", "pattern": "^[a-f0-9]{24}$"}),
+        ParamRow("interaction_id", "path", True, {"kind": "string", "pattern": "^[a-f0-9]{24}$"}),
+    ),
+    "interact-with-conversation": (
+        ParamRow("conversation_id", "path", True, {"kind": "string", "pattern": "^[a-f0-9]{24}$"}),
+        ParamRow("request_format", "query", True, {"kind": "string", "enum": ("text", "voice")}),
+        ParamRow("response_format", "query", True, {"kind": "string", "enum": ("text", "voice")}),
+        ParamRow("current_agent_action_type", "query", False, {"kind": "string"}),
+        ParamRow("request_audio_config", "query", False, {"kind": "object"}),
+    ),
+    "retrieve-message-source": (
+        ParamRow("conversation_id", "path", True, {"kind": "string", "pattern": "^[a-f0-9]{24}$"}),
+        ParamRow("message_id", "path", True, {"kind": "string", "pattern": "^[a-f0-9]{24}$"}),
+        ParamRow("long_lived", "query", False, {"kind": "boolean"}),
+    ),
+    "generate-conversation-starter": (),
+    "modify-tags-of-conversation": (
+        ParamRow("conversation_id", "path", True, {"kind": "string", "pattern": "^[a-f0-9]{24}$"}),
+    ),
+    "create-invited-user": (),
+    "get-users": (
+        ParamRow(
+            "user_id",
+            "query",
+            False,
+            {"kind": "array", "unique_items": True, "items": {"kind": "string"}},
+        ),
+        ParamRow(
+            "email",
+            "query",
+            False,
+            {"kind": "array", "unique_items": True, "items": {"kind": "string", "format": "email"}},
+        ),
+        ParamRow("limit", "query", False, {"kind": "integer", "minimum": 0, "maximum": 100}),
+        ParamRow("continuation_token", "query", False, {"kind": "integer"}),
+        ParamRow("sort_by", "query", False, {"kind": "array", "items": {"kind": "string"}}),
+    ),
+    "sign-in-with-api-key": (),
+    "sign-in-with-email": (),
+    "update-user-info": (ParamRow("requested_user_id", "path", True, {"kind": "string"}),),
+    "delete-user": (ParamRow("requested_user_id", "path", True, {"kind": "string"}),),
+    "get-user-model": (ParamRow("user_id", "path", True, {"kind": "string"}),),
+    "get-memories": (
+        ParamRow("user_id", "path", True, {"kind": "string"}),
+        ParamRow(
+            "id",
+            "query",
+            False,
+            {
+                "kind": "array",
+                "unique_items": True,
+                "items": {"kind": "string", "pattern": "^[a-f0-9]{24}$"},
+            },
+        ),
+        ParamRow(
+            "conversation_id",
+            "query",
+            False,
+            {
+                "kind": "array",
+                "unique_items": True,
+                "items": {"kind": "string", "pattern": "^[a-f0-9]{24}$"},
+            },
+        ),
+        ParamRow("limit", "query", False, {"kind": "integer", "minimum": 0, "maximum": 50}),
+        ParamRow("continuation_token", "query", False, {"kind": "integer"}),
+        ParamRow("sort_by", "query", False, {"kind": "array", "items": {"kind": "string"}}),
+    ),
+    "search-users": (
+        ParamRow("query", "query", True, {"kind": "string"}),
+        ParamRow(
+            "user_id",
+            "query",
+            False,
+            {"kind": "array", "unique_items": True, "items": {"kind": "string"}},
+        ),
+    ),
+    "modify-user-variables": (ParamRow("requested_user_id", "path", True, {"kind": "string"}),),
+    "create-temporary-permission-grant": (),
+    "get-temporary-permission-grants": (
+        ParamRow(
+            "id",
+            "query",
+            False,
+            {
+                "kind": "array",
+                "unique_items": True,
+                "items": {"kind": "string", "pattern": "^[a-f0-9]{24}$"},
+            },
+        ),
+        ParamRow(
+            "user_id",
+            "query",
+            False,
+            {"kind": "array", "unique_items": True, "items": {"kind": "string"}},
+        ),
+        ParamRow("permission_grant_name", "query", False, {"kind": "string"}),
+        ParamRow("is_expired", "query", False, {"kind": "boolean"}),
+        ParamRow("limit", "query", False, {"kind": "integer", "minimum": 0, "maximum": 10}),
+        ParamRow("continuation_token", "query", False, {"kind": "integer"}),
+        ParamRow(
+            "creator",
+            "query",
+            False,
+            {"kind": "array", "unique_items": True, "items": {"kind": "string"}},
+        ),
+        ParamRow("tag", "query", False, {"kind": "array", "items": {"kind": "string"}}),
+        ParamRow("sort_by", "query", False, {"kind": "array", "items": {"kind": "string"}}),
+    ),
+    "create-role": (),
+    "get-roles": (
+        ParamRow("return_permission_grants", "query", False, {"kind": "boolean"}),
+        ParamRow(
+            "id",
+            "query",
+            False,
+            {
+                "kind": "array",
+                "unique_items": True,
+                "items": {"kind": "string", "pattern": "^[a-f0-9]{24}$"},
+            },
+        ),
+        ParamRow(
+            "name",
+            "query",
+            False,
+            {"kind": "array", "unique_items": True, "items": {"kind": "string"}},
+        ),
+    ),
+    "modify-role": (ParamRow("role_name", "path", True, {"kind": "string"}),),
+    "assign-role": (ParamRow("role_name", "path", True, {"kind": "string"}),),
+    "get-prompt-logs": (ParamRow("prompt_log_prefix", "query", True, {"kind": "string"}),),
+    "submit-sql-query": (),
+    "get-models": (),
+    "create-webhook-destination": (),
+    "get-webhook-destinations": (
+        ParamRow(
+            "id",
+            "query",
+            False,
+            {
+                "kind": "array",
+                "unique_items": True,
+                "items": {"kind": "string", "pattern": "^[a-f0-9]{24}$"},
+            },
+        ),
+    ),
+    "update-webhook-destination": (
+        ParamRow(
+            "webhook_destination_id", "path", True, {"kind": "string", "pattern": "^[a-f0-9]{24}$"}
+        ),
+    ),
+    "delete-webhook-destination": (
+        ParamRow(
+            "webhook_destination_id", "path", True, {"kind": "string", "pattern": "^[a-f0-9]{24}$"}
+        ),
+    ),
+    "rotate-webhook-destination-secret": (
+        ParamRow(
+            "webhook_destination_id", "path", True, {"kind": "string", "pattern": "^[a-f0-9]{24}$"}
+        ),
+    ),
+    "get-webhook-deliveries": (
+        ParamRow(
+            "webhook_destination_id", "path", True, {"kind": "string", "pattern": "^[a-f0-9]{24}$"}
+        ),
+        ParamRow("status", "query", False, {"kind": "string", "enum": ("success", "failed")}),
+        ParamRow("type", "query", False, {"kind": "string"}),
+        ParamRow("created_after", "query", False, {"kind": "string", "format": "date-time"}),
+        ParamRow("created_before", "query", False, {"kind": "string", "format": "date-time"}),
+        ParamRow("limit", "query", False, {"kind": "integer", "minimum": 0, "maximum": 50}),
+        ParamRow("continuation_token", "query", False, {"kind": "integer"}),
+        ParamRow("sort_by", "query", False, {"kind": "array", "items": {"kind": "string"}}),
+    ),
+    "create-dynamic-behavior-set": (),
+    "get-dynamic-behavior-sets": (
+        ParamRow(
+            "id",
+            "query",
+            False,
+            {
+                "kind": "array",
+                "unique_items": True,
+                "items": {"kind": "string", "pattern": "^[a-f0-9]{24}$"},
+            },
+        ),
+        ParamRow("limit", "query", False, {"kind": "integer", "minimum": 0, "maximum": 50}),
+        ParamRow("continuation_token", "query", False, {"kind": "integer"}),
+        ParamRow("is_active", "query", False, {"kind": "boolean"}),
+        ParamRow(
+            "applied_to_service",
+            "query",
+            False,
+            {
+                "kind": "array",
+                "unique_items": True,
+                "items": {"kind": "string", "pattern": "^[a-f0-9]{24}$"},
+            },
+        ),
+        ParamRow(
+            "creator",
+            "query",
+            False,
+            {"kind": "array", "unique_items": True, "items": {"kind": "string"}},
+        ),
+        ParamRow("tag", "query", False, {"kind": "array", "items": {"kind": "string"}}),
+        ParamRow("sort_by", "query", False, {"kind": "array", "items": {"kind": "string"}}),
+    ),
+    "delete-dynamic-behavior-instruction": (
+        ParamRow(
+            "dynamic_behavior_set_id", "path", True, {"kind": "string", "pattern": "^[a-f0-9]{24}$"}
+        ),
+    ),
+    "update-dynamic-behavior-set": (
+        ParamRow(
+            "dynamic_behavior_set_id", "path", True, {"kind": "string", "pattern": "^[a-f0-9]{24}$"}
+        ),
+    ),
+    "create-dynamic-behavior-set-version": (
+        ParamRow(
+            "dynamic_behavior_set_id", "path", True, {"kind": "string", "pattern": "^[a-f0-9]{24}$"}
+        ),
+        ParamRow("version", "query", False, {"kind": "integer", "exclusive_minimum": 1}),
+    ),
+    "get-dynamic-behavior-set-versions": (
+        ParamRow(
+            "dynamic_behavior_set_id", "path", True, {"kind": "string", "pattern": "^[a-f0-9]{24}$"}
+        ),
+        ParamRow("version", "query", False, {"kind": "string"}),
+        ParamRow(
+            "limit", "query", False, {"kind": "integer", "maximum": 10, "exclusive_minimum": 0}
+        ),
+        ParamRow("continuation_token", "query", False, {"kind": "integer"}),
+        ParamRow("sort_by", "query", False, {"kind": "array", "items": {"kind": "string"}}),
+    ),
+    "search-dynamic-behavior-sets": (
+        ParamRow("query", "query", True, {"kind": "string", "min_length": 1}),
+        ParamRow("is_active", "query", False, {"kind": "boolean"}),
+        ParamRow(
+            "applied_to_service",
+            "query",
+            False,
+            {
+                "kind": "array",
+                "unique_items": True,
+                "items": {"kind": "string", "pattern": "^[a-f0-9]{24}$"},
+            },
+        ),
+        ParamRow(
+            "creator",
+            "query",
+            False,
+            {"kind": "array", "unique_items": True, "items": {"kind": "string"}},
+        ),
+        ParamRow("tag", "query", False, {"kind": "array", "items": {"kind": "string"}}),
+    ),
+    "get-dynamic-behavior-invocations": (
+        ParamRow(
+            "dynamic_behavior_set_id", "path", True, {"kind": "string", "pattern": "^[a-f0-9]{24}$"}
+        ),
+        ParamRow(
+            "limit", "query", False, {"kind": "integer", "maximum": 30, "exclusive_minimum": 0}
+        ),
+        ParamRow("continuation_token", "query", False, {"kind": "integer"}),
+        ParamRow("sort_by", "query", False, {"kind": "array", "items": {"kind": "string"}}),
+    ),
+    "create-metric": (),
+    "get-metrics": (
+        ParamRow(
+            "id",
+            "query",
+            False,
+            {
+                "kind": "array",
+                "unique_items": True,
+                "items": {"kind": "string", "pattern": "^[a-f0-9]{24}$"},
+            },
+        ),
+        ParamRow("limit", "query", False, {"kind": "integer", "minimum": 0, "maximum": 50}),
+        ParamRow("continuation_token", "query", False, {"kind": "integer"}),
+        ParamRow(
+            "applied_to_service",
+            "query",
+            False,
+            {
+                "kind": "array",
+                "unique_items": True,
+                "items": {"kind": "string", "pattern": "^[a-f0-9]{24}$"},
+            },
+        ),
+        ParamRow(
+            "type",
+            "query",
+            False,
+            {
+                "kind": "array",
+                "unique_items": True,
+                "items": {"kind": "string", "enum": ("boolean", "numerical", "categorical")},
+            },
+        ),
+        ParamRow("is_deleted", "query", False, {"kind": "boolean"}),
+        ParamRow(
+            "creator",
+            "query",
+            False,
+            {"kind": "array", "unique_items": True, "items": {"kind": "string"}},
+        ),
+        ParamRow("tag", "query", False, {"kind": "array", "items": {"kind": "string"}}),
+        ParamRow("sort_by", "query", False, {"kind": "array", "items": {"kind": "string"}}),
+    ),
+    "update-metric": (
+        ParamRow("metric_id", "path", True, {"kind": "string", "pattern": "^[a-f0-9]{24}$"}),
+    ),
+    "delete-metric": (
+        ParamRow("metric_id", "path", True, {"kind": "string", "pattern": "^[a-f0-9]{24}$"}),
+    ),
+    "search-metrics": (
+        ParamRow("query", "query", True, {"kind": "string", "min_length": 1}),
+        ParamRow(
+            "applied_to_service",
+            "query",
+            False,
+            {
+                "kind": "array",
+                "unique_items": True,
+                "items": {"kind": "string", "pattern": "^[a-f0-9]{24}$"},
+            },
+        ),
+        ParamRow(
+            "type",
+            "query",
+            False,
+            {
+                "kind": "array",
+                "unique_items": True,
+                "items": {"kind": "string", "enum": ("boolean", "numerical", "categorical")},
+            },
+        ),
+        ParamRow(
+            "creator",
+            "query",
+            False,
+            {"kind": "array", "unique_items": True, "items": {"kind": "string"}},
+        ),
+        ParamRow("tag", "query", False, {"kind": "array", "items": {"kind": "string"}}),
+    ),
+    "evaluate-metrics": (),
+    "get-metric-evaluation-results": (
+        ParamRow("limit", "query", False, {"kind": "integer", "minimum": 0, "maximum": 500}),
+        ParamRow("continuation_token", "query", False, {"kind": "integer"}),
+        ParamRow("timestamp_after", "query", False, {"kind": "string", "format": "date-time"}),
+        ParamRow("timestamp_before", "query", False, {"kind": "string", "format": "date-time"}),
+        ParamRow(
+            "metric_id",
+            "query",
+            False,
+            {
+                "kind": "array",
+                "unique_items": True,
+                "items": {"kind": "string", "pattern": "^[a-f0-9]{24}$"},
+            },
+        ),
+        ParamRow(
+            "source_type",
+            "query",
+            False,
+            {
+                "kind": "array",
+                "unique_items": True,
+                "items": {"kind": "string", "enum": ("post-session", "manual", "simulation")},
+            },
+        ),
+        ParamRow(
+            "conversation_id",
+            "query",
+            False,
+            {
+                "kind": "array",
+                "unique_items": True,
+                "items": {"kind": "string", "pattern": "^[a-f0-9]{24}$"},
+            },
+        ),
+        ParamRow(
+            "simulation_unit_test_set_run_id",
+            "query",
+            False,
+            {
+                "kind": "array",
+                "unique_items": True,
+                "items": {"kind": "string", "pattern": "^[a-f0-9]{24}$"},
+            },
+        ),
+        ParamRow("sort_by", "query", False, {"kind": "array", "items": {"kind": "string"}}),
+    ),
+    "create-simulation-persona": (),
+    "get-simulation-personas": (
+        ParamRow(
+            "id",
+            "query",
+            False,
+            {
+                "kind": "array",
+                "unique_items": True,
+                "items": {"kind": "string", "pattern": "^[a-f0-9]{24}$"},
+            },
+        ),
+        ParamRow("limit", "query", False, {"kind": "integer", "minimum": 0, "maximum": 50}),
+        ParamRow("continuation_token", "query", False, {"kind": "integer"}),
+        ParamRow("is_deleted", "query", False, {"kind": "boolean"}),
+        ParamRow(
+            "role",
+            "query",
+            False,
+            {"kind": "array", "unique_items": True, "items": {"kind": "string"}},
+        ),
+        ParamRow(
+            "creator",
+            "query",
+            False,
+            {"kind": "array", "unique_items": True, "items": {"kind": "string"}},
+        ),
+        ParamRow("tag", "query", False, {"kind": "array", "items": {"kind": "string"}}),
+        ParamRow("sort_by", "query", False, {"kind": "array", "items": {"kind": "string"}}),
+    ),
+    "create-simulation-persona-version": (
+        ParamRow(
+            "simulation_persona_id", "path", True, {"kind": "string", "pattern": "^[a-f0-9]{24}$"}
+        ),
+        ParamRow("version", "query", False, {"kind": "integer", "exclusive_minimum": 1}),
+    ),
+    "get-simulation-persona-versions": (
+        ParamRow(
+            "simulation_persona_id", "path", True, {"kind": "string", "pattern": "^[a-f0-9]{24}$"}
+        ),
+        ParamRow("version", "query", False, {"kind": "string"}),
+        ParamRow(
+            "limit", "query", False, {"kind": "integer", "maximum": 10, "exclusive_minimum": 0}
+        ),
+        ParamRow("continuation_token", "query", False, {"kind": "integer"}),
+        ParamRow("sort_by", "query", False, {"kind": "array", "items": {"kind": "string"}}),
+    ),
+    "update-simulation-persona": (
+        ParamRow(
+            "simulation_persona_id", "path", True, {"kind": "string", "pattern": "^[a-f0-9]{24}$"}
+        ),
+    ),
+    "delete-simulation-persona": (
+        ParamRow(
+            "simulation_persona_id", "path", True, {"kind": "string", "pattern": "^[a-f0-9]{24}$"}
+        ),
+    ),
+    "get-simulation-scenario-versions": (
+        ParamRow(
+            "simulation_scenario_id", "path", True, {"kind": "string", "pattern": "^[a-f0-9]{24}$"}
+        ),
+        ParamRow("version", "query", False, {"kind": "string"}),
+        ParamRow(
+            "limit", "query", False, {"kind": "integer", "maximum": 10, "exclusive_minimum": 0}
+        ),
+        ParamRow("continuation_token", "query", False, {"kind": "integer"}),
+        ParamRow("sort_by", "query", False, {"kind": "array", "items": {"kind": "string"}}),
+    ),
+    "create-simulation-scenario-version": (
+        ParamRow(
+            "simulation_scenario_id", "path", True, {"kind": "string", "pattern": "^[a-f0-9]{24}$"}
+        ),
+        ParamRow("version", "query", False, {"kind": "integer", "exclusive_minimum": 1}),
+    ),
+    "create-simulation-scenario": (),
+    "get-simulation-scenarios": (
+        ParamRow(
+            "id",
+            "query",
+            False,
+            {
+                "kind": "array",
+                "unique_items": True,
+                "items": {"kind": "string", "pattern": "^[a-f0-9]{24}$"},
+            },
+        ),
+        ParamRow("limit", "query", False, {"kind": "integer", "minimum": 0, "maximum": 200}),
+        ParamRow("continuation_token", "query", False, {"kind": "integer"}),
+        ParamRow("is_deleted", "query", False, {"kind": "boolean"}),
+        ParamRow(
+            "creator",
+            "query",
+            False,
+            {"kind": "array", "unique_items": True, "items": {"kind": "string"}},
+        ),
+        ParamRow("tag", "query", False, {"kind": "array", "items": {"kind": "string"}}),
+        ParamRow("sort_by", "query", False, {"kind": "array", "items": {"kind": "string"}}),
+    ),
+    "update-simulation-scenario": (
+        ParamRow(
+            "simulation_scenario_id", "path", True, {"kind": "string", "pattern": "^[a-f0-9]{24}$"}
+        ),
+    ),
+    "delete-simulation-scenario": (
+        ParamRow(
+            "simulation_scenario_id", "path", True, {"kind": "string", "pattern": "^[a-f0-9]{24}$"}
+        ),
+    ),
+    "search-simulation-personas": (
+        ParamRow("query", "query", True, {"kind": "string", "min_length": 1}),
+        ParamRow(
+            "role",
+            "query",
+            False,
+            {"kind": "array", "unique_items": True, "items": {"kind": "string"}},
+        ),
+        ParamRow(
+            "creator",
+            "query",
+            False,
+            {"kind": "array", "unique_items": True, "items": {"kind": "string"}},
+        ),
+        ParamRow("tag", "query", False, {"kind": "array", "items": {"kind": "string"}}),
+    ),
+    "search-simulation-scenarios": (
+        ParamRow("query", "query", True, {"kind": "string", "min_length": 1}),
+        ParamRow(
+            "creator",
+            "query",
+            False,
+            {"kind": "array", "unique_items": True, "items": {"kind": "string"}},
+        ),
+        ParamRow("tag", "query", False, {"kind": "array", "items": {"kind": "string"}}),
+    ),
+    "create-simulation-unit-test": (),
+    "get-simulation-unit-tests": (
+        ParamRow(
+            "id",
+            "query",
+            False,
+            {
+                "kind": "array",
+                "unique_items": True,
+                "items": {"kind": "string", "pattern": "^[a-f0-9]{24}$"},
+            },
+        ),
+        ParamRow("limit", "query", False, {"kind": "integer", "minimum": 0, "maximum": 500}),
+        ParamRow("continuation_token", "query", False, {"kind": "integer"}),
+        ParamRow("is_deleted", "query", False, {"kind": "boolean"}),
+        ParamRow(
+            "service_id",
+            "query",
+            False,
+            {
+                "kind": "array",
+                "unique_items": True,
+                "items": {"kind": "string", "pattern": "^[a-f0-9]{24}$"},
+            },
+        ),
+        ParamRow(
+            "persona_id",
+            "query",
+            False,
+            {
+                "kind": "array",
+                "unique_items": True,
+                "items": {"kind": "string", "pattern": "^[a-f0-9]{24}$"},
+            },
+        ),
+        ParamRow(
+            "scenario_id",
+            "query",
+            False,
+            {
+                "kind": "array",
+                "unique_items": True,
+                "items": {"kind": "string", "pattern": "^[a-f0-9]{24}$"},
+            },
+        ),
+        ParamRow(
+            "metric_id",
+            "query",
+            False,
+            {
+                "kind": "array",
+                "unique_items": True,
+                "items": {"kind": "string", "pattern": "^[a-f0-9]{24}$"},
+            },
+        ),
+        ParamRow(
+            "creator",
+            "query",
+            False,
+            {"kind": "array", "unique_items": True, "items": {"kind": "string"}},
+        ),
+        ParamRow("tag", "query", False, {"kind": "array", "items": {"kind": "string"}}),
+        ParamRow("sort_by", "query", False, {"kind": "array", "items": {"kind": "string"}}),
+    ),
+    "update-simulation-unit-test": (
+        ParamRow(
+            "simulation_unit_test_id", "path", True, {"kind": "string", "pattern": "^[a-f0-9]{24}$"}
+        ),
+    ),
+    "delete-simulation-unit-test": (
+        ParamRow(
+            "simulation_unit_test_id", "path", True, {"kind": "string", "pattern": "^[a-f0-9]{24}$"}
+        ),
+    ),
+    "search-simulation-unit-tests": (
+        ParamRow("query", "query", True, {"kind": "string", "min_length": 1}),
+        ParamRow(
+            "creator",
+            "query",
+            False,
+            {"kind": "array", "unique_items": True, "items": {"kind": "string"}},
+        ),
+        ParamRow("tag", "query", False, {"kind": "array", "items": {"kind": "string"}}),
+        ParamRow(
+            "service_id",
+            "query",
+            False,
+            {
+                "kind": "array",
+                "unique_items": True,
+                "items": {"kind": "string", "pattern": "^[a-f0-9]{24}$"},
+            },
+        ),
+        ParamRow(
+            "persona_id",
+            "query",
+            False,
+            {
+                "kind": "array",
+                "unique_items": True,
+                "items": {"kind": "string", "pattern": "^[a-f0-9]{24}$"},
+            },
+        ),
+        ParamRow(
+            "scenario_id",
+            "query",
+            False,
+            {
+                "kind": "array",
+                "unique_items": True,
+                "items": {"kind": "string", "pattern": "^[a-f0-9]{24}$"},
+            },
+        ),
+        ParamRow(
+            "metric_id",
+            "query",
+            False,
+            {
+                "kind": "array",
+                "unique_items": True,
+                "items": {"kind": "string", "pattern": "^[a-f0-9]{24}$"},
+            },
+        ),
+    ),
+    "get-simulation-unit-test-sets": (
+        ParamRow(
+            "id",
+            "query",
+            False,
+            {
+                "kind": "array",
+                "unique_items": True,
+                "items": {"kind": "string", "pattern": "^[a-f0-9]{24}$"},
+            },
+        ),
+        ParamRow("limit", "query", False, {"kind": "integer", "minimum": 0, "maximum": 20}),
+        ParamRow("continuation_token", "query", False, {"kind": "integer"}),
+        ParamRow("is_deleted", "query", False, {"kind": "boolean"}),
+        ParamRow(
+            "unit_test_id",
+            "query",
+            False,
+            {
+                "kind": "array",
+                "unique_items": True,
+                "items": {"kind": "string", "pattern": "^[a-f0-9]{24}$"},
+            },
+        ),
+        ParamRow(
+            "creator",
+            "query",
+            False,
+            {"kind": "array", "unique_items": True, "items": {"kind": "string"}},
+        ),
+        ParamRow("tag", "query", False, {"kind": "array", "items": {"kind": "string"}}),
+        ParamRow("sort_by", "query", False, {"kind": "array", "items": {"kind": "string"}}),
+    ),
+    "create-simulation-unit-test-set": (),
+    "search-simulation-unit-test-sets": (
+        ParamRow("query", "query", True, {"kind": "string", "min_length": 1}),
+        ParamRow(
+            "creator",
+            "query",
+            False,
+            {"kind": "array", "unique_items": True, "items": {"kind": "string"}},
+        ),
+        ParamRow("tag", "query", False, {"kind": "array", "items": {"kind": "string"}}),
+        ParamRow(
+            "unit_test_id",
+            "query",
+            False,
+            {
+                "kind": "array",
+                "unique_items": True,
+                "items": {"kind": "string", "pattern": "^[a-f0-9]{24}$"},
+            },
+        ),
+    ),
+    "update-simulation-unit-test-set": (
+        ParamRow(
+            "simulation_unit_test_set_id",
+            "path",
+            True,
+            {"kind": "string", "pattern": "^[a-f0-9]{24}$"},
+        ),
+    ),
+    "delete-simulation-unit-test-set": (
+        ParamRow(
+            "simulation_unit_test_set_id",
+            "path",
+            True,
+            {"kind": "string", "pattern": "^[a-f0-9]{24}$"},
+        ),
+    ),
+    "get-simulation-unit-test-set-runs": (
+        ParamRow(
+            "id",
+            "query",
+            False,
+            {
+                "kind": "array",
+                "unique_items": True,
+                "items": {"kind": "string", "pattern": "^[a-f0-9]{24}$"},
+            },
+        ),
+        ParamRow("limit", "query", False, {"kind": "integer", "minimum": 0, "maximum": 50}),
+        ParamRow("continuation_token", "query", False, {"kind": "integer"}),
+        ParamRow(
+            "creator",
+            "query",
+            False,
+            {"kind": "array", "unique_items": True, "items": {"kind": "string"}},
+        ),
+        ParamRow("sort_by", "query", False, {"kind": "array", "items": {"kind": "string"}}),
+        ParamRow(
+            "simulation_unit_test_set_id",
+            "query",
+            False,
+            {
+                "kind": "array",
+                "unique_items": True,
+                "items": {"kind": "string", "pattern": "^[a-f0-9]{24}$"},
+            },
+        ),
+        ParamRow("is_completed", "query", False, {"kind": "boolean"}),
+        ParamRow("failed_metrics", "query", False, {"kind": "boolean"}),
+        ParamRow("errored", "query", False, {"kind": "boolean"}),
+        ParamRow("created_after", "query", False, {"kind": "string", "format": "date-time"}),
+        ParamRow("created_before", "query", False, {"kind": "string", "format": "date-time"}),
+    ),
+    "create-simulation-unit-test-set-run": (),
+    "get-simulation-unit-test-set-run-artifacts": (
+        ParamRow(
+            "simulation_unit_test_set_run_id",
+            "path",
+            True,
+            {"kind": "string", "pattern": "^[a-f0-9]{24}$"},
+        ),
+    ),
+    "cancel-simulation-unit-test-set-run": (
+        ParamRow(
+            "simulation_unit_test_set_run_id",
+            "path",
+            True,
+            {"kind": "string", "pattern": "^[a-f0-9]{24}$"},
+        ),
+    ),
+    "access-git-interface": (ParamRow("git_path", "path", True, {"kind": "string"}),),
+    "get-tool-scaffold-release": (),
+    "create-tool": (),
+    "get-tools": (
+        ParamRow(
+            "id",
+            "query",
+            False,
+            {
+                "kind": "array",
+                "unique_items": True,
+                "items": {"kind": "string", "pattern": "^[a-f0-9]{24}$"},
+            },
+        ),
+        ParamRow("deprecated", "query", False, {"kind": "boolean"}),
+        ParamRow("sort_by", "query", False, {"kind": "array", "items": {"kind": "string"}}),
+        ParamRow("tag", "query", False, {"kind": "array", "items": {"kind": "string"}}),
+        ParamRow(
+            "limit", "query", False, {"kind": "integer", "maximum": 20, "exclusive_minimum": 0}
+        ),
+        ParamRow("continuation_token", "query", False, {"kind": "integer"}),
+    ),
+    "deprecate-tool-version": (
+        ParamRow("tool_id", "path", True, {"kind": "string", "pattern": "^[a-f0-9]{24}$"}),
+        ParamRow("versions", "path", True, {"kind": "string"}),
+    ),
+    "deprecate-tool": (
+        ParamRow("tool_id", "path", True, {"kind": "string", "pattern": "^[a-f0-9]{24}$"}),
+    ),
+    "modify-tool": (
+        ParamRow("tool_id", "path", True, {"kind": "string", "pattern": "^[a-f0-9]{24}$"}),
+    ),
+    "test-tool": (),
+    "modify-tool-envvars": (
+        ParamRow("tool_id", "path", True, {"kind": "string", "pattern": "^[a-f0-9]{24}$"}),
+    ),
+    "publish-tool-version": (
+        ParamRow("tool_id", "path", True, {"kind": "string", "pattern": "^[a-f0-9]{24}$"}),
+    ),
+    "get-tool-versions": (
+        ParamRow("tool_id", "path", True, {"kind": "string", "pattern": "^[a-f0-9]{24}$"}),
+        ParamRow("deprecated", "query", False, {"kind": "boolean"}),
+        ParamRow("versions", "query", False, {"kind": "string"}),
+        ParamRow("sort_by", "query", False, {"kind": "array", "items": {"kind": "string"}}),
+        ParamRow(
+            "creator",
+            "query",
+            False,
+            {"kind": "array", "unique_items": True, "items": {"kind": "string"}},
+        ),
+        ParamRow("limit", "query", False, {"kind": "integer", "minimum": 0, "maximum": 50}),
+        ParamRow("continuation_token", "query", False, {"kind": "integer"}),
+    ),
+    "get-tool-invocations": (
+        ParamRow(
+            "tool_id",
+            "query",
+            False,
+            {
+                "kind": "array",
+                "unique_items": True,
+                "items": {"kind": "string", "pattern": "^[a-f0-9]{24}$"},
+            },
+        ),
+        ParamRow("version", "query", False, {"kind": "array", "items": {"kind": "string"}}),
+        ParamRow(
+            "invocation_source_type",
+            "query",
+            False,
+            {
+                "kind": "array",
+                "unique_items": True,
+                "items": {
+                    "kind": "string",
+                    "enum": ("regular-conversation", "simulation-conversation"),
+                },
+            },
+        ),
+        ParamRow(
+            "conversation_id",
+            "query",
+            False,
+            {
+                "kind": "array",
+                "unique_items": True,
+                "items": {"kind": "string", "pattern": "^[a-f0-9]{24}$"},
+            },
+        ),
+        ParamRow(
+            "simulation_unit_test_set_run_id",
+            "query",
+            False,
+            {
+                "kind": "array",
+                "unique_items": True,
+                "items": {"kind": "string", "pattern": "^[a-f0-9]{24}$"},
+            },
+        ),
+        ParamRow("succeeded", "query", False, {"kind": "boolean"}),
+        ParamRow("limit", "query", False, {"kind": "integer", "minimum": 0, "maximum": 100}),
+        ParamRow("continuation_token", "query", False, {"kind": "integer"}),
+        ParamRow("sort_by", "query", False, {"kind": "array", "items": {"kind": "string"}}),
+    ),
+    "invoke-tool-version": (
+        ParamRow("tool_id", "path", True, {"kind": "string", "pattern": "^[a-f0-9]{24}$"}),
+        ParamRow("version", "path", True, {"kind": "string"}),
+    ),
+    "search-tool-invocations": (
+        ParamRow("query", "query", True, {"kind": "string"}),
+        ParamRow(
+            "query_against",
+            "query",
+            True,
+            {
+                "kind": "array",
+                "min_items": 1,
+                "unique_items": True,
+                "items": {
+                    "kind": "string",
+                    "enum": (
+                        "invocation_status.exception_message",
+                        "invocation_status.exception_type",
+                        "invocation_status.exception_stack_trace",
+                        "invocation_status.output",
+                    ),
+                },
+            },
+        ),
+        ParamRow(
+            "tool_id",
+            "query",
+            False,
+            {
+                "kind": "array",
+                "unique_items": True,
+                "items": {"kind": "string", "pattern": "^[a-f0-9]{24}$"},
+            },
+        ),
+        ParamRow(
+            "invocation_source_type",
+            "query",
+            False,
+            {
+                "kind": "array",
+                "unique_items": True,
+                "items": {
+                    "kind": "string",
+                    "enum": ("regular-conversation", "simulation-conversation"),
+                },
+            },
+        ),
+        ParamRow(
+            "conversation_id",
+            "query",
+            False,
+            {
+                "kind": "array",
+                "unique_items": True,
+                "items": {"kind": "string", "pattern": "^[a-f0-9]{24}$"},
+            },
+        ),
+        ParamRow(
+            "simulation_unit_test_set_run_id",
+            "query",
+            False,
+            {
+                "kind": "array",
+                "unique_items": True,
+                "items": {"kind": "string", "pattern": "^[a-f0-9]{24}$"},
+            },
+        ),
+        ParamRow("succeeded", "query", False, {"kind": "boolean"}),
+    ),
+}
+"""Each operation's query and path parameters; headers (the API key, x-mongo-cluster-name)
+are sent by hand and `organization` by the transport."""

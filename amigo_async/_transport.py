@@ -33,6 +33,7 @@ from typing import Any, TypeVar
 
 import aiohttp
 import attrs
+import orjson
 from yarl import URL
 
 from . import errors
@@ -43,6 +44,7 @@ from ._config import RetryPolicy, Timeouts
 from ._hints import request_id, reset_seconds, retry_after_seconds
 from ._limits import Permit, RateLimit, RateLimitBackend
 from ._pagination import AsyncPager, Page, check_max_items, page_of
+from ._params import check_body, check_parameters
 from ._paths import QueryValue, encode_path_parameter, query_items
 from ._spec import OPERATIONS, Operation, TimeoutKind
 from ._stats import ClientStats
@@ -55,7 +57,7 @@ from .events import (
     Retrying,
     SignedIn,
 )
-from .models import structure_response
+from .models import structure_response, unstructure
 
 __all__ = ["JSON_ACCEPT", "FormFactory", "Transport"]
 
@@ -160,6 +162,7 @@ class Transport:
         self._session: aiohttp.ClientSession | None = None
         self._closed = False
         self._keys = iter(range(1, 2**62))
+        self._bucket_keys: dict[str, str] = {}  # the credentials never change
         self._timeouts = {kind: timeouts.for_kind(kind) for kind in TimeoutKind}
 
     # -- lifetime ---------------------------------------------------------------
@@ -355,9 +358,13 @@ class Transport:
         bearer_only: bool,
     ) -> _Request:
         operation = OPERATIONS[operation_id]
+        check_parameters(operation_id, path_params, params)
         path = self._path(operation, path_params)
         request_headers = {"Accept": accept, **self._fixed_headers}
         body: bytes | FormFactory | None = form
+        if attrs.has(type(json_body)):
+            check_body(json_body)
+            json_body = unstructure(json_body)
         if json_body is not None:
             body = json.dumps(json_body, separators=(",", ":")).encode()
             request_headers["Content-Type"] = "application/json"
@@ -416,11 +423,11 @@ class Transport:
         authorization: str | None = None
         try:
             if request.operation.authenticated:
-                token, authorization = await self.credentials.authorization(
+                ready = self.credentials.ready_authorization(request.bearer_only)
+                token, authorization = ready or await self.credentials.authorization(
                     self.sign_in, bearer=request.bearer_only
                 )
-            if budget.remaining() <= 0:
-                raise TimeoutError
+            timeout = self._attempt_timeout(request, budget)
         except BaseException:
             permit.unused()
             raise
@@ -435,16 +442,20 @@ class Transport:
         failure: _Failure | None = None
         response: aiohttp.ClientResponse | None = None
         try:
-            async with asyncio.timeout(budget.remaining()):
-                response = await session.request(
-                    request.operation.method,
-                    request.url,
-                    params=request.query,
-                    data=request.body() if callable(request.body) else request.body,
-                    headers=headers,
-                    timeout=request.timeout,
-                    allow_redirects=False,
-                )
+            sending = session.request(
+                request.operation.method,
+                request.url,
+                params=request.query,
+                data=request.body() if callable(request.body) else request.body,
+                headers=headers,
+                timeout=timeout,
+                allow_redirects=False,
+            )
+            if timeout.total is None:  # a stream: bound the wait for its headers here
+                async with asyncio.timeout(budget.remaining()):
+                    response = await sending
+            else:
+                response = await sending
         except _TRANSPORT_FAILURES as exc:
             failure = _Failure(_describe(exc), isinstance(exc, aiohttp.ClientConnectorError))
         finally:
@@ -466,6 +477,20 @@ class Transport:
             await self._learn(request.operation, response.headers, started)
         return token, response
 
+    def _attempt_timeout(self, request: _Request, budget: _Budget) -> aiohttp.ClientTimeout:
+        """aiohttp's own timer bounds this attempt by what is left of `Timeouts.total`.
+
+        A streamed body has no total (only silence ends it); the wait for its
+        headers is bounded by the caller's `asyncio.timeout` instead.
+        """
+        remaining = budget.remaining()
+        if remaining <= 0:
+            raise TimeoutError
+        kind = request.timeout
+        if kind.total is None:
+            return kind
+        return aiohttp.ClientTimeout(total=remaining, connect=kind.connect)
+
     async def _permit(self, operation: Operation, budget: _Budget) -> Permit:
         limit = self.limits.get(operation.id)
         started = time.monotonic()
@@ -481,7 +506,10 @@ class Transport:
 
     def _bucket_key(self, operation: Operation) -> str:
         """Names the (credential, operation) bucket; the identity is a hash, never a secret."""
-        return f"{self.credentials.identity}:{operation.id}"
+        key = self._bucket_keys.get(operation.id)
+        if key is None:
+            key = self._bucket_keys[operation.id] = f"{self.credentials.identity}:{operation.id}"
+        return key
 
     # -- reading and classifying ---------------------------------------------------
 
@@ -493,8 +521,7 @@ class Transport:
         too_large = False
         body = b""
         try:
-            async with asyncio.timeout(max(budget.remaining(), 0.0)):
-                body = await read_capped(response, self.max_body_bytes)
+            body = await read_capped(response, self.max_body_bytes)  # under the attempt's timer
         except BodyTooLargeError:
             too_large = True
         except _TRANSPORT_FAILURES as exc:
@@ -520,8 +547,8 @@ class Transport:
         if not body.strip():
             return None
         try:
-            return json.loads(body)
-        except ValueError:
+            return orjson.loads(body)
+        except orjson.JSONDecodeError:
             pass
         raise self._error(
             errors.InvalidResponseError, "the answer is not valid JSON", request, response, body

@@ -19,7 +19,8 @@
     ├── InvalidResponseError        an answer we cannot read (not JSON, wrong shape, too big)
     ├── PaginationError             a server repeated a continuation token
     ├── RateLimitBackendError       the shared rate-limit store (Redis) failed or timed out
-    └── TruncatedStreamError        a prompt-log download ended before a complete zip
+    └── TruncatedStreamError        a stream ended early: a prompt-log zip, a conversation
+                                    event stream before interaction-complete
 
 Bad input (a malformed id, a zero limit, an unknown region) raises `ValueError`
 or `TypeError` before any request is sent; those are not `AmigoError`s.
@@ -250,9 +251,11 @@ class PaginationError(AmigoError):
 
 
 class TruncatedStreamError(AmigoError):
-    """A prompt-log download ended before a complete, consistent zip.
+    """A stream ended before it was complete: a prompt-log download short of a whole,
+    consistent zip, or a conversation event stream before `interaction-complete`.
 
-    Raised only after every entry that arrived whole was delivered.
+    Raised only after every entry (or event) that arrived whole was delivered;
+    `entries_delivered` counts them.
     """
 
     def __init__(
@@ -270,9 +273,10 @@ class TruncatedStreamError(AmigoError):
         self.last_log_key = last_log_key
 
     def __str__(self) -> str:
+        key = "" if self.last_log_key is None else f", last complete log key: {self.last_log_key}"
         return (
             f"{super().__str__()} [entries delivered: {self.entries_delivered}, "
-            f"bytes received: {self.bytes_received}, last complete log key: {self.last_log_key}]"
+            f"bytes received: {self.bytes_received}{key}]"
         )
 
 

@@ -4,11 +4,10 @@
 
 1. End to end: iterate `--count` invocations (pages of 100) from a local
    FakeAmigoServer with the rate limit raised on both sides, and report
-   items/second and where the time went: waiting on the request (network,
-   the fake server's own work, JSON decoding) versus structuring the pages into
-   models. The server runs in the same process and event loop, so "waiting"
-   includes the server's time.
-2. Structuring alone: `converter.structure` over the same payloads, in
+   items/second (the server runs in the same process and event loop, so its
+   work is included).
+2. Structuring alone: `structure_response` (the one strict path every answer
+   takes) over the same payloads, in
    invocation objects per second (target: at least 50,000 per second).
 """
 
@@ -22,9 +21,8 @@ import statistics
 import time
 from typing import Any
 
-import amigo_async.resources._listing as listing_module
-from amigo_async import AmigoClient, RateLimit
-from amigo_async.models import converter
+from amigo_async import RateLimit, events
+from amigo_async.models import structure_response
 from amigo_async.models.tools import ToolInvocationList
 from amigo_async.testing import FakeAmigoServer
 
@@ -32,70 +30,27 @@ OPERATION = "get-tool-invocations"
 TARGET_PER_SECOND = 50_000
 
 
-class _Timer:
-    """Adds up the time spent inside wrapped callables."""
-
-    def __init__(self) -> None:
-        self.seconds = 0.0
-        self.calls = 0
-
-
-def _timed_structure(timer: _Timer) -> Any:
-    original = listing_module.structure_response
-
-    def structure_response(body: Any, cls: Any, operation_id: str) -> Any:
-        started = time.perf_counter()
-        try:
-            return original(body, cls, operation_id)
-        finally:
-            timer.seconds += time.perf_counter() - started
-            timer.calls += 1
-
-    return original, structure_response
-
-
-def _timed_requests(client: AmigoClient, timer: _Timer) -> None:
-    original = client._request_json
-
-    async def request_json(*args: Any, **kwargs: Any) -> Any:
-        started = time.perf_counter()
-        try:
-            return await original(*args, **kwargs)
-        finally:
-            timer.seconds += time.perf_counter() - started
-            timer.calls += 1
-
-    client._request_json = request_json  # type: ignore[method-assign]
-
-
 async def end_to_end(count: int) -> dict[str, float]:
+    """Items per second through `client.tools.list_invocations()`, the path a user takes."""
     raised = {OPERATION: RateLimit(100_000, 1.0)}
     async with FakeAmigoServer(rate_limits=raised) as fake:
         fake.state.tools.invocation_count = count
         _ = fake.state.tools.invocations  # generate the data before the clock starts
-        waiting, structuring = _Timer(), _Timer()
-        original, timed = _timed_structure(structuring)
-        listing_module.structure_response = timed
-        try:
-            async with fake.client(rate_limits=raised) as client:
-                _timed_requests(client, waiting)
-                started = time.perf_counter()
-                received = 0
-                async for _ in client.tools.list_invocations():
-                    received += 1
-                wall = time.perf_counter() - started
-                throttled = client.stats.throttled_seconds
-        finally:
-            listing_module.structure_response = original
+        pages = 0
+
+        def count_pages(event: object) -> None:
+            nonlocal pages
+            pages += isinstance(event, events.RequestFinished)
+
+        async with fake.client(rate_limits=raised, event_hooks=[count_pages]) as client:
+            started = time.perf_counter()
+            received = 0
+            async for _ in client.tools.list_invocations():
+                received += 1
+            wall = time.perf_counter() - started
+            throttled = client.stats.throttled_seconds
     assert received == count, (received, count)
-    return {
-        "items": received,
-        "pages": waiting.calls,
-        "wall": wall,
-        "waiting": waiting.seconds,
-        "structuring": structuring.seconds,
-        "throttled": throttled,
-    }
+    return {"items": received, "pages": pages, "wall": wall, "throttled": throttled}
 
 
 async def _payloads(count: int) -> list[dict[str, Any]]:
@@ -113,14 +68,13 @@ async def _payloads(count: int) -> list[dict[str, Any]]:
 
 def structuring_only(pages: list[dict[str, Any]], repeat: int) -> list[float]:
     """Invocation objects structured per second, one figure per run over all pages."""
-    hook = converter.get_structure_hook(ToolInvocationList)
     items = sum(len(page["tool_invocations"]) for page in pages)
     rates = []
     for _ in range(repeat):
         gc.collect()
         started = time.perf_counter()
         for page in pages:
-            hook(page, ToolInvocationList)
+            structure_response(page, ToolInvocationList, OPERATION)
         rates.append(items / (time.perf_counter() - started))
     return rates
 
@@ -135,14 +89,6 @@ def main() -> None:
     wall = result["wall"]
     print(f"end to end: {result['items']:,.0f} invocations in {result['pages']:.0f} pages")
     print(f"  wall time        {wall:8.3f} s   -> {result['items'] / wall:,.0f} items/s")
-    print(
-        f"  waiting on HTTP  {result['waiting']:8.3f} s   "
-        f"(summed per request; overlaps with the caller thanks to the one-page prefetch)"
-    )
-    print(
-        f"  structuring      {result['structuring']:8.3f} s   "
-        f"-> {result['structuring'] / wall:.1%} of wall time"
-    )
     print(f"  rate-limit waits {result['throttled']:8.3f} s")
 
     pages = asyncio.run(_payloads(args.count))

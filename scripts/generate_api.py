@@ -182,20 +182,126 @@ def spec_rows(spec: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, lis
     return list(rows.values()), {key: sorted(value) for key, value in extra.items()}
 
 
+# -- parameter and field facts (what the client checks before sending) ---------------
+
+_FACT_KEYS = {
+    "pattern": "pattern",
+    "format": "format",
+    "minLength": "min_length",
+    "maxLength": "max_length",
+    "minimum": "minimum",
+    "maximum": "maximum",
+    "exclusiveMinimum": "exclusive_minimum",
+    "exclusiveMaximum": "exclusive_maximum",
+    "minItems": "min_items",
+    "maxItems": "max_items",
+    "uniqueItems": "unique_items",
+    "minProperties": "min_properties",
+    "maxProperties": "max_properties",
+}
+INLINE_ENUM_MAX = 50
+"""A longer enum written inside a property is left to the server (not copied in a model)."""
+_KINDS = ("string", "integer", "number", "boolean", "array", "object")
+SKIPPED_PARAMETERS = ("organization",)
+"""Path parameters the transport fills in itself (the organization prefix)."""
+
+
+def facts_of(spec: dict[str, Any], schema: dict[str, Any], kind: bool) -> dict[str, Any]:
+    """The documented constraints of a value: refs and nullable unions resolved.
+
+    `kind` adds the JSON type (query and path parameters; a body field's type is its
+    annotation). A union of several non-null schemas has no facts (nothing certain).
+    """
+    schemas = spec["components"]["schemas"]
+    named = None
+    while True:
+        if "$ref" in schema:
+            named = schema["$ref"].rsplit("/", 1)[1]
+            schema = schemas[named]
+            continue
+        members = schema.get("anyOf") or schema.get("oneOf")
+        if members is None:
+            break
+        real = [
+            m
+            for m in members
+            if m.get("type") != "null" and not m.get("$ref", "").endswith(_NOT_SET)
+        ]
+        if len(real) != 1:
+            return {"kind": "object"} if kind and "discriminator" in schema else {}
+        schema = real[0]
+    out: dict[str, Any] = {}
+    if kind and schema.get("type") in _KINDS:
+        out["kind"] = schema["type"]
+    if "enum" in schema:
+        out["enum"] = tuple(schema["enum"])
+        if named is not None:
+            out["enum_schema"] = named  # a model writes its *_VALUES name instead
+    out.update({key: schema[raw] for raw, key in _FACT_KEYS.items() if raw in schema})
+    if out.get("unique_items") is False:
+        del out["unique_items"]
+    if schema.get("type") == "array" and isinstance(schema.get("items"), dict):
+        items = facts_of(spec, schema["items"], kind)
+        if items:
+            out["items"] = items
+    extra = schema.get("additionalProperties")
+    if schema.get("type") == "object" and isinstance(extra, dict):
+        values = facts_of(spec, extra, kind)
+        if values:
+            out["values"] = values
+    return out
+
+
+def _without_enum_names(facts: dict[str, Any]) -> dict[str, Any]:
+    out = {k: v for k, v in facts.items() if k != "enum_schema"}
+    for key in ("items", "values"):
+        if key in out:
+            out[key] = _without_enum_names(out[key])
+    return out
+
+
+def parameter_rows(spec: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """operationId -> its documented query and path parameters (headers are sent by hand)."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for _, _, operation in iter_operations(spec):
+        rows = out.setdefault(operation_id(operation["operationId"]), [])
+        for parameter in operation.get("parameters", []):
+            where = parameter["in"]
+            if where not in ("query", "path") or parameter["name"] in SKIPPED_PARAMETERS:
+                continue
+            if any(row["name"] == parameter["name"] for row in rows):
+                continue  # the same parameter under another method of the operation
+            facts = _without_enum_names(facts_of(spec, parameter["schema"], kind=True))
+            facts.setdefault("kind", "string")
+            rows.append(
+                {
+                    "name": parameter["name"],
+                    "in": where,
+                    "required": bool(parameter.get("required", False)),
+                    "facts": facts,
+                }
+            )
+    return out
+
+
 # -- formatting (the layout ruff format gives) ----------------------------------------
 
 
 class Call:
     """A call or a tuple to lay out: ``name(args)``; `name` is what precedes a tuple's ``(``."""
 
-    def __init__(self, name: str, args: list[Any], is_tuple: bool = False) -> None:
+    def __init__(
+        self, name: str, args: list[Any], is_tuple: bool = False, brackets: str = "()"
+    ) -> None:
         self.name = name
         self.args = args
         self.single = is_tuple and len(args) == 1  # keeps its comma: ``("a",)``
+        self.open, self.close = brackets
+        self.literal = brackets == "{}" or is_tuple  # split: one item per line
 
     def flat(self) -> str:
         inner = ", ".join(arg.flat() if isinstance(arg, Call) else arg for arg in self.args)
-        return f"{self.name}({inner}{',' if self.single else ''})"
+        return f"{self.name}{self.open}{inner}{',' if self.single else ''}{self.close}"
 
 
 def layout(node: Any, indent: int, tail: str = "") -> str:
@@ -207,11 +313,11 @@ def layout(node: Any, indent: int, tail: str = "") -> str:
     if len(flat) <= WIDTH:
         return flat
     inner = ", ".join(arg.flat() if isinstance(arg, Call) else arg for arg in node.args)
-    if len(pad) + 4 + len(inner) <= WIDTH and not node.single:
-        return f"{pad}{node.name}(\n{pad}    {inner}\n{pad}){tail}"
-    lines = [f"{pad}{node.name}("]
+    if len(pad) + 4 + len(inner) <= WIDTH and not node.single and not node.literal:
+        return f"{pad}{node.name}{node.open}\n{pad}    {inner}\n{pad}{node.close}{tail}"
+    lines = [f"{pad}{node.name}{node.open}"]
     lines += [layout(arg, indent + 4, ",") for arg in node.args]
-    return "\n".join([*lines, f"{pad}){tail}"])
+    return "\n".join([*lines, f"{pad}{node.close}{tail}"])
 
 
 def call(name: str, args: list[Any], indent: int, tail: str = "") -> str:
@@ -253,8 +359,8 @@ def render_rows(spec: dict[str, Any]) -> str:
             "adds what the snapshot does not say (timeout kinds, the tool repo operations)."
         ),
         "from __future__ import annotations\n",
-        "from typing import NamedTuple\n",
-        '__all__ = ["EXTRA_METHODS", "ROWS", "PagingRow", "SpecRow"]\n\n',
+        "from typing import Any, NamedTuple\n",
+        '__all__ = ["EXTRA_METHODS", "PARAMETERS", "ROWS", "PagingRow", "ParamRow", "SpecRow"]\n\n',
         "class PagingRow(NamedTuple):",
         '    """A paginated list: its fields, `limit` cap and default, first token."""\n',
         "    items_field: str",
@@ -272,6 +378,19 @@ def render_rows(spec: dict[str, Any]) -> str:
         "    area: str",
         "    authenticated: bool",
         "    paging: PagingRow | None = None\n\n",
+        "class ParamRow(NamedTuple):",
+        *docstring(
+            "A documented query or path parameter. `facts` (read-only) holds its JSON `kind` "
+            "and the constraints the snapshot gives: `enum`, `pattern`, `format`, `min_length`, "
+            "`max_length`, `minimum`, `maximum`, `exclusive_minimum`, `exclusive_maximum`, "
+            "`min_items`, `max_items`, `unique_items`, and `items` (the facts of a list's items).",
+            4,
+        ),
+        "",
+        "    name: str",
+        "    where: str  # query or path",
+        "    required: bool",
+        "    facts: dict[str, Any]\n\n",
         "ROWS: tuple[SpecRow, ...] = (",
     ]
     area = None
@@ -288,7 +407,45 @@ def render_rows(spec: dict[str, Any]) -> str:
     out.append(
         '"""Methods the snapshot also gives an operationId on the same path; the row keeps GET."""'
     )
+    out.append("\nPARAMETERS: dict[str, tuple[ParamRow, ...]] = {")
+    for key, parameters in parameter_rows(spec).items():
+        rows_of = [Call("ParamRow", _parameter_args(p)) for p in parameters]
+        out.append(layout(Call(f"{repr_str(key)}: ", rows_of, is_tuple=True), 4, ","))
+    out.append("}")
+    out.append(
+        '"""Each operation\'s query and path parameters; headers (the API key, '
+        'x-mongo-cluster-name)\nare sent by hand and `organization` by the transport."""'
+    )
     return "\n".join(out) + "\n"
+
+
+def _parameter_args(parameter: dict[str, Any]) -> list[Any]:
+    head = [repr_str(parameter["name"]), repr_str(parameter["in"]), str(parameter["required"])]
+    return [*head, facts_literal(parameter["facts"])]
+
+
+class Name(str):
+    """A name written as is in a literal (an enum's ``*_VALUES`` tuple)."""
+
+
+def facts_literal(facts: dict[str, Any], name: str = "") -> Call:
+    """A facts dict as a (nested) literal to lay out."""
+    entries: list[Any] = []
+    for key, value in facts.items():
+        label = f"{repr_str(key)}: "
+        if isinstance(value, dict):
+            entries.append(facts_literal(value, label))
+        elif isinstance(value, Name):
+            entries.append(label + value)
+        elif isinstance(value, tuple):
+            entries.append(Call(label, [_literal(v) for v in value], is_tuple=True))
+        else:
+            entries.append(label + _literal(value))
+    return Call(name, entries, brackets="{}")
+
+
+def _literal(value: Any) -> str:
+    return repr_str(value) if isinstance(value, str) else repr(value)
 
 
 def repr_str(value: str) -> str:
@@ -344,6 +501,23 @@ def model_owners(spec: dict[str, Any]) -> dict[str, list[str]]:
     return owners
 
 
+def request_schemas(spec: dict[str, Any]) -> set[str]:
+    """The schemas a JSON request body of a generated area is made of."""
+    schemas = spec["components"]["schemas"]
+    out: set[str] = set()
+    for _, _, operation in iter_operations(spec):
+        body = operation.get("requestBody", {}).get("content", {}).get("application/json")
+        if area_of(operation) not in MODEL_AREAS or body is None:
+            continue
+        stack = list(_refs(body))
+        while stack:
+            name = stack.pop()
+            if name not in out and name != _NOT_SET:
+                out.add(name)
+                stack.extend(_refs(schemas[name]))
+    return out
+
+
 def module_of(areas: list[str]) -> str:
     return areas[0] if len(areas) == 1 else "_common"
 
@@ -397,7 +571,9 @@ class ModelWriter:
     """Renders the model modules; one instance per snapshot."""
 
     def __init__(self, spec: dict[str, Any]) -> None:
+        self.spec = spec
         self.schemas: dict[str, dict[str, Any]] = spec["components"]["schemas"]
+        self.requests = request_schemas(spec)
         self.owners = model_owners(spec)
         self.modeled = [
             name
@@ -560,10 +736,21 @@ class ModelWriter:
             for u in uses
             if u.startswith("ref:") and self.module(u[4:]) == "_common" and module != "_common"
         )
+        shared += sorted(
+            self._values_name(u[7:])
+            for u in uses
+            if u.startswith("values:") and self.module(u[7:]) == "_common" and module != "_common"
+        )
+        shared.sort(key=lambda n: (not n.isupper(), n))
         if shared:
             local.append(_import_list("._common", shared))
+        names = []
         if self._needs_converter(module, uses):
-            local.append("from ._converter import converter")
+            names.append("converter")
+        if self.request_classes(module):
+            names.append("register_request_bodies")
+        if names:
+            local.append(f"from ._converter import {', '.join(names)}")
         helpers = []
         if any(u.startswith("plain:") for u in uses):
             helpers.append("register_plain_union")
@@ -612,12 +799,52 @@ class ModelWriter:
                     annotation += " | None"
                 default = " = None"
             line = f"    {python_name(prop)}: {annotation}{default}"
+            facts = self._field_facts(name, prop_schema, uses)
+            if facts:
+                args = ["default=None"] if default == " = None" else []
+                args.append(facts_literal(facts, "metadata="))
+                field = Call(f"{python_name(prop)}: {annotation} = attrs.field", args)
+                lines.append(layout(field, 4))
+                continue
             if len(line) > WIDTH and default.startswith(' = "'):
                 line = f"    {python_name(prop)}: {annotation} = (\n        {default[3:]}\n    )"
             elif len(line) > WIDTH:
                 line = f"    {python_name(prop)}: (\n        {annotation}\n    ){default}"
             lines.append(line)
         return "\n".join(lines)
+
+    def _field_facts(
+        self, name: str, prop_schema: dict[str, Any], uses: set[str]
+    ) -> dict[str, Any]:
+        """A request body field's constraints, for `check_body` (dates are typed already)."""
+        if name not in self.requests:
+            return {}
+        return self._named_enums(facts_of(self.spec, prop_schema, kind=False), uses)
+
+    def _named_enums(self, facts: dict[str, Any], uses: set[str]) -> dict[str, Any]:
+        """Facts with a named enum's values written as its ``*_VALUES`` tuple."""
+        out = dict(facts)
+        if out.get("format") in ("date-time", "base64"):
+            del out["format"]
+        enum = out.pop("enum_schema", None)
+        if enum in self.names:
+            out["enum"] = Name(self._values_name(enum))
+            uses.add("values:" + enum)
+        elif len(out.get("enum", ())) > INLINE_ENUM_MAX:
+            del out["enum"]  # the IANA time zones: the server knows them, the model stays short
+        for key in ("items", "values"):
+            if key in out:
+                out[key] = self._named_enums(out[key], uses)
+        return out
+
+    def request_classes(self, module: str) -> list[str]:
+        """The request body classes of `module`: a field left at None is not sent."""
+        out = []
+        for name in self.modeled:
+            mine = name in self.requests and self.module(name) == module
+            if mine and "properties" in self.schemas[name]:
+                out.append(self.names[name])
+        return out
 
     def _where(self, name: str) -> str:
         """A docstring for a schema the snapshot leaves undescribed: where it is used."""
@@ -704,7 +931,13 @@ class ModelWriter:
         for plain in sorted(u[6:] for u in uses if u.startswith("plain:")):
             types = Call("", plain.split(" | "), is_tuple=True)
             lines.append(call("register_plain_union", ["converter", plain, types], 4))
+        requests = self.request_classes(module)
+        if requests:
+            bodies = Call("", requests, is_tuple=True)
+            lines.append(call("register_request_bodies", [bodies], 4))
         for cls, renamed in self._renames(module):
+            if cls in requests:
+                raise ValueError(f"{cls}: a renamed request field needs omission and renames")
             overrides = [f"{py}=override(rename={repr_str(raw)})" for py, raw in renamed.items()]
             for kind in ("structure", "unstructure"):
                 fn = Call(f"make_dict_{kind}_fn", [cls, "converter", *overrides])

@@ -1,5 +1,5 @@
-"""What the area tests (behaviour sets, metrics, simulations) share: reading what the fake
-saw, capturing what it answered (to validate against the snapshot), and a sync client."""
+"""Helpers for the area tests: the last request the fake saw, and answers checked against the
+snapshot's response schemas (a minimal JSON-schema validator; jsonschema is not a dependency)."""
 
 from __future__ import annotations
 
@@ -8,20 +8,93 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import aiohttp
 import pytest
-from _schema import problems, response_schema
 from anyio.from_thread import start_blocking_portal
 
 from amigo_async import sync
+from amigo_async._spec import OPERATIONS
 from amigo_async.testing import FakeAmigoServer, RecordedRequest
 from amigo_async.testing._app import HANDLERS, Call, Reply
-
-__all__ = ["capture_replies", "last", "query", "schema_problems", "sent_body", "sync_client"]
-
-Captured = list[tuple[str, Reply]]
+from tests._snapshot import snapshot
 
 
-def last(fake: FakeAmigoServer, operation_id: str) -> RecordedRequest:
+def last(fake: FakeAmigoServer, operation_id: str) -> tuple[str, str, list[tuple[str, str]], Any]:
+    """(method, path below the organization, query pairs, JSON body or None) of the last call."""
+    record = [r for r in fake.requests if r.operation_id == operation_id][-1]
+    prefix = f"/v1/{fake.organization}"
+    body = json.loads(record.body) if record.body else None
+    return record.method, record.raw_path.removeprefix(prefix), list(record.query), body
+
+
+def response_schema(operation_id: str, status: str) -> dict[str, Any] | None:
+    operation = OPERATIONS[operation_id]
+    item = snapshot()["paths"]["/v1/{organization}" + operation.path]
+    content = item[operation.method.lower()]["responses"][status].get("content", {})
+    schema: dict[str, Any] | None = content.get("application/json", {}).get("schema")
+    return schema
+
+
+def problems(value: Any, schema: dict[str, Any], where: str = "$") -> list[str]:
+    """What does not fit: type, properties, required, items, enum, anyOf/oneOf, $ref, nullable."""
+    if "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[-1]
+        return problems(value, snapshot()["components"]["schemas"][name], where)
+    if value is None and schema.get("nullable"):
+        return []
+    for key in ("anyOf", "oneOf"):
+        if key in schema:
+            fits = [not problems(value, option, where) for option in schema[key]]
+            return [] if any(fits) else [f"{where}: fits no {key} option"]
+    found: list[str] = []
+    if "enum" in schema and value not in schema["enum"]:
+        found.append(f"{where}: {value!r} not in enum")
+    kind = schema.get("type")
+    types = {"object": dict, "array": list, "string": str, "boolean": bool, "null": type(None)}
+    if kind == "integer" and (type(value) is not int):
+        found.append(f"{where}: not an integer")
+    elif kind == "number" and type(value) not in (int, float):
+        found.append(f"{where}: not a number")
+    elif kind in types and type(value) is not types[kind]:
+        return [*found, f"{where}: not {kind}"]
+    if isinstance(value, dict):
+        found += [
+            f"{where}.{name}: required" for name in schema.get("required", ()) if name not in value
+        ]
+        for name, sub in schema.get("properties", {}).items():
+            if name in value:
+                found += problems(value[name], sub, f"{where}.{name}")
+        extra = schema.get("additionalProperties")
+        if isinstance(extra, dict):
+            for name, sub_value in value.items():
+                if name not in schema.get("properties", {}):
+                    found += problems(sub_value, extra, f"{where}.{name}")
+    if isinstance(value, list) and isinstance(schema.get("items"), dict):
+        for index, element in enumerate(value):
+            found += problems(element, schema["items"], f"{where}[{index}]")
+    return found
+
+
+async def answer(
+    fake: FakeAmigoServer, operation_id: str, path: str, *, json_body: Any = None, query: Any = None
+) -> tuple[int, Any]:
+    """Send one operation to the fake directly; its status and JSON answer (None if empty)."""
+    method = OPERATIONS[operation_id].method
+    url = f"{fake.url}/v1/{fake.organization}{path}"
+    headers = {"Authorization": f"Bearer {fake.token}"}
+    async with (
+        aiohttp.ClientSession() as session,
+        session.request(method, url, json=json_body, params=query, headers=headers) as response,
+    ):
+        text = await response.text()
+        return response.status, (json.loads(text) if text else None)
+
+
+# -- the behaviour set, metric and simulation tests: whole records, replies, a sync client --
+
+
+def recorded(fake: FakeAmigoServer, operation_id: str) -> RecordedRequest:
+    """The last request of `operation_id` the fake saw, as recorded."""
     return [r for r in fake.requests if r.operation_id == operation_id][-1]
 
 
@@ -36,10 +109,11 @@ def sent_body(request: RecordedRequest) -> Any:
     return json.loads(request.body) if request.body else None
 
 
-def capture_replies(monkeypatch: pytest.MonkeyPatch, area: str) -> Captured:
-    """Every reply the fake's handlers of `area` give from now on."""
-    from amigo_async import OPERATIONS
+Captured = list[tuple[str, Reply]]
 
+
+def capture_replies(monkeypatch: pytest.MonkeyPatch, area: str) -> Captured:
+    """Every reply the fake's handlers of `area` give from now on (to check against the snapshot)."""
     captured: Captured = []
     for operation in OPERATIONS.values():
         if operation.area != area or operation.id not in HANDLERS:
@@ -58,7 +132,7 @@ def schema_problems(captured: Captured) -> list[str]:
     """What in the captured 2xx answers does not fit the snapshot's response schemas."""
     found = []
     for operation_id, reply in captured:
-        schema = response_schema(operation_id, reply.status)
+        schema = response_schema(operation_id, str(reply.status))
         if reply.status < 300 and schema is not None:
             assert isinstance(reply.body, bytes)
             found += [f"{operation_id}: {p}" for p in problems(json.loads(reply.body), schema)]

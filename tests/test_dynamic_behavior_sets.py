@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from _areas import capture_replies, last, query, schema_problems, sent_body, sync_client
 from conftest import send_raw
 
 from amigo_async import AmigoClient, errors
@@ -17,6 +16,14 @@ from amigo_async.models.dynamic_behavior_set import (
     UpdateDynamicBehaviorSetRequest,
 )
 from amigo_async.testing import FakeAmigoServer
+from tests._areas import (
+    capture_replies,
+    query,
+    recorded,
+    schema_problems,
+    sent_body,
+    sync_client,
+)
 
 PREFIX = "/v1/acme/dynamic_behavior_set"
 
@@ -46,13 +53,13 @@ async def test_every_operation_is_sent_as_documented(
     sets = client.dynamic_behavior_sets
     created = await sets.create(new_set())
     set_id = created.dynamic_behavior_set_id
-    request = last(fake, "create-dynamic-behavior-set")
+    request = recorded(fake, "create-dynamic-behavior-set")
     assert (request.method, request.raw_path) == ("POST", f"{PREFIX}/")
     assert sent_body(request)["initial_version"]["actions"][0]["type"] == "inject-instruction"
 
     listed = await sets.list(ids=[set_id], is_active=True, tag=["team:care"]).to_list()
     assert [s.id for s in listed] == [set_id]
-    assert query(last(fake, "get-dynamic-behavior-sets")) == {
+    assert query(recorded(fake, "get-dynamic-behavior-sets")) == {
         "id": [set_id],
         "is_active": ["true"],
         "tag": ["team:care"],
@@ -62,13 +69,13 @@ async def test_every_operation_is_sent_as_documented(
 
     found = await sets.search("refunds", creator=[f"acme,{fake.user_id}"])
     assert [s.id for s in found] == [set_id]
-    assert query(last(fake, "search-dynamic-behavior-sets")) == {
+    assert query(recorded(fake, "search-dynamic-behavior-sets")) == {
         "query": ["refunds"],
         "creator": [f"acme,{fake.user_id}"],
     }
 
     await sets.update(set_id, UpdateDynamicBehaviorSetRequest(name="refunds-2"))
-    request = last(fake, "update-dynamic-behavior-set")
+    request = recorded(fake, "update-dynamic-behavior-set")
     assert (request.method, request.raw_path) == ("POST", f"{PREFIX}/{set_id}/")
     assert sent_body(request) == {"name": "refunds-2"}  # fields left at None are left out
 
@@ -77,20 +84,20 @@ async def test_every_operation_is_sent_as_documented(
     )
     answer = await sets.create_version(set_id, version, version=2)
     assert answer.new_version_number == 2
-    request = last(fake, "create-dynamic-behavior-set-version")
+    request = recorded(fake, "create-dynamic-behavior-set-version")
     assert (request.raw_path, query(request)) == (f"{PREFIX}/{set_id}/version/", {"version": ["2"]})
     assert sent_body(request) == {"conversation_triggers": ["money back"], "actions": []}
 
     versions = await sets.list_versions(set_id, version="1-latest", sort_by=["-version"]).to_list()
     assert [v.version for v in versions] == [2, 1]
-    assert query(last(fake, "get-dynamic-behavior-set-versions"))["sort_by"] == ["-version"]
+    assert query(recorded(fake, "get-dynamic-behavior-set-versions"))["sort_by"] == ["-version"]
 
     assert await sets.list_invocations(set_id).to_list() == []
-    request = last(fake, "get-dynamic-behavior-invocations")
+    request = recorded(fake, "get-dynamic-behavior-invocations")
     assert (request.method, request.raw_path) == ("GET", f"{PREFIX}/{set_id}/invocation/")
 
     await sets.delete(set_id)
-    request = last(fake, "delete-dynamic-behavior-instruction")
+    request = recorded(fake, "delete-dynamic-behavior-instruction")
     assert (request.method, request.raw_path) == ("DELETE", f"{PREFIX}/{set_id}/")
     assert {r.operation_id for r in fake.requests} == {op for op, _ in replies} and len(
         {op for op, _ in replies}
@@ -110,7 +117,7 @@ async def test_lists_page_at_the_documented_caps(
     assert all(query(r)["limit"] == ["10"] for r in fake.requests)
     invocations = [i async for i in sets.list_invocations(set_id, sort_by=["+invoked_at"])]
     assert [i.invoked_at for i in invocations] == sorted(i.invoked_at for i in invocations)
-    assert query(last(fake, "get-dynamic-behavior-invocations"))["limit"] == ["30"]
+    assert query(recorded(fake, "get-dynamic-behavior-invocations"))["limit"] == ["30"]
     pages = [page async for page in sets.list(limit=2).pages()]
     assert [len(p.items) for p in pages] == [2, 1]
     assert "filter_values" in pages[0].extra
@@ -144,7 +151,7 @@ async def test_documented_errors(client: AmigoClient, fake: FakeAmigoServer) -> 
     with pytest.raises(errors.BadRequestError):
         await sets.create_version(
             first_set(fake),
-            CreateDynamicBehaviorSetVersionRequest(conversation_triggers=[], actions=[]),
+            CreateDynamicBehaviorSetVersionRequest(conversation_triggers=["late"], actions=[]),
             version=2,
         )
     with pytest.raises(TypeError, match="dynamic_behavior_set"):
@@ -162,3 +169,28 @@ async def test_the_fake_answers_422_for_a_body_that_does_not_fit(fake: FakeAmigo
     assert status == 422 and "tags" in text
     status, _ = await send_raw(fake, "DELETE", "/dynamic_behavior_set/not-an-id/")
     assert status == 422
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda s: s.delete("not-an-id"), "dynamic_behavior_set_id"),
+        (
+            lambda s: s.create_version(
+                "a" * 24,
+                CreateDynamicBehaviorSetVersionRequest(conversation_triggers=["x"], actions=[]),
+                version=1,
+            ),
+            "version",
+        ),
+        (lambda s: s.create(new_set("")), "name"),
+        (lambda s: s.list(ids=["A" * 24]).to_list(), "id"),
+        (lambda s: s.list_invocations("a" * 24, limit=31).to_list(), "limit"),
+    ],
+)
+async def test_documented_constraints_are_refused_before_sending(
+    client: AmigoClient, fake: FakeAmigoServer, call: Any, message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        await call(client.dynamic_behavior_sets)
+    assert fake.requests == []

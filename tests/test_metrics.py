@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
-from _areas import capture_replies, last, query, schema_problems, sent_body, sync_client
 from conftest import send_raw
 
 from amigo_async import AmigoClient, errors
@@ -16,6 +16,14 @@ from amigo_async.models.metric import (
     UpdateMetricRequest,
 )
 from amigo_async.testing import FakeAmigoServer
+from tests._areas import (
+    capture_replies,
+    query,
+    recorded,
+    schema_problems,
+    sent_body,
+    sync_client,
+)
 
 PREFIX = "/v1/acme/metric"
 
@@ -37,14 +45,14 @@ async def test_every_operation_is_sent_as_documented(
     replies = capture_replies(monkeypatch, "metric")
     metrics = client.metrics
     metric_id = (await metrics.create(new_metric())).id
-    request = last(fake, "create-metric")
+    request = recorded(fake, "create-metric")
     assert (request.method, request.raw_path) == ("POST", f"{PREFIX}/")
     assert sent_body(request)["additional_notes"] is None  # required, so sent as null
     assert sent_body(request)["metric_value"] == {"type": "boolean"}
 
     listed = await metrics.list(ids=[metric_id], type=["boolean"], is_deleted=False).to_list()
     assert [m.id for m in listed] == [metric_id]
-    assert query(last(fake, "get-metrics")) == {
+    assert query(recorded(fake, "get-metrics")) == {
         "id": [metric_id],
         "is_deleted": ["false"],
         "type": ["boolean"],
@@ -54,17 +62,17 @@ async def test_every_operation_is_sent_as_documented(
 
     found = await metrics.search("polite", tag=["team:*"])
     assert [m.id for m in found] == [metric_id]
-    assert query(last(fake, "search-metrics")) == {"query": ["polite"], "tag": ["team:*"]}
+    assert query(recorded(fake, "search-metrics")) == {"query": ["polite"], "tag": ["team:*"]}
 
     await metrics.update(metric_id, UpdateMetricRequest(description="Kind?"))
-    request = last(fake, "update-metric")
+    request = recorded(fake, "update-metric")
     assert (request.method, request.raw_path) == ("POST", f"{PREFIX}/{metric_id}/")
     assert sent_body(request) == {"description": "Kind?"}
 
     conversation = "c" * 24
     results = await metrics.evaluate([metric_id], conversation)
     assert [r.metric_id for r in results] == [metric_id]
-    request = last(fake, "evaluate-metrics")
+    request = recorded(fake, "evaluate-metrics")
     assert (request.raw_path, sent_body(request)) == (
         f"{PREFIX}/evaluate",
         {"metric_ids": [metric_id], "conversation_id": conversation},
@@ -75,7 +83,7 @@ async def test_every_operation_is_sent_as_documented(
         metric_id=[metric_id], source_type=["manual"], timestamp_after=since
     ).to_list()
     assert len(evaluated) == 1 and isinstance(evaluated[0].source, ManualEvaluationSource)
-    assert query(last(fake, "get-metric-evaluation-results")) == {
+    assert query(recorded(fake, "get-metric-evaluation-results")) == {
         "metric_id": [metric_id],
         "source_type": ["manual"],
         "timestamp_after": ["2020-01-01T00:00:00+00:00"],
@@ -84,7 +92,7 @@ async def test_every_operation_is_sent_as_documented(
     }
 
     await metrics.delete(metric_id)
-    request = last(fake, "delete-metric")
+    request = recorded(fake, "delete-metric")
     assert (request.method, request.raw_path) == ("DELETE", f"{PREFIX}/{metric_id}/")
     assert [m.id for m in await metrics.list(is_deleted=True).to_list()] == [metric_id]
     assert len({op for op, _ in replies}) == 7
@@ -136,3 +144,21 @@ async def test_the_fake_answers_422_for_a_body_that_does_not_fit(fake: FakeAmigo
     body = {"metric_ids": "not-a-list", "conversation_id": "c" * 24}
     status, text = await send_raw(fake, "POST", "/metric/evaluate", json=body)
     assert status == 422 and "metric_ids" in text
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda m: m.list(type=["percent"]).to_list(), "type"),
+        (lambda m: m.update("x" * 24, UpdateMetricRequest(description="x")), "metric_id"),
+        (lambda m: m.create(new_metric("")), "name"),
+        (lambda m: m.evaluate(["a" * 24], "not-an-id"), "conversation_id"),
+        (lambda m: m.list_evaluation_results(limit=501).to_list(), "limit"),
+    ],
+)
+async def test_documented_constraints_are_refused_before_sending(
+    client: AmigoClient, fake: FakeAmigoServer, call: Any, message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        await call(client.metrics)
+    assert fake.requests == []

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import attrs
 import pytest
-from _areas import capture_replies, last, query, schema_problems, sent_body, sync_client
 from conftest import send_raw
 
 from amigo_async import AmigoClient, errors
@@ -28,6 +28,14 @@ from amigo_async.models.simulation import (
     UpdateSimulationUnitTestSetRequest,
 )
 from amigo_async.testing import FakeAmigoServer
+from tests._areas import (
+    capture_replies,
+    query,
+    recorded,
+    schema_problems,
+    sent_body,
+    sync_client,
+)
 
 PREFIX = "/v1/acme/simulation"
 
@@ -80,11 +88,11 @@ async def test_personas_and_scenarios(
     replies = capture_replies(monkeypatch, "simulation")
     sims = client.simulations
     persona = (await sims.create_persona(new_persona())).simulation_persona_id
-    assert last(fake, "create-simulation-persona").raw_path == f"{PREFIX}/persona/"
-    assert sent_body(last(fake, "create-simulation-persona"))["role"] == "customer"
+    assert recorded(fake, "create-simulation-persona").raw_path == f"{PREFIX}/persona/"
+    assert sent_body(recorded(fake, "create-simulation-persona"))["role"] == "customer"
     listed = await sims.list_personas(ids=[persona], role=["customer"], is_deleted=False).to_list()
     assert [p.id for p in listed] == [persona]
-    assert query(last(fake, "get-simulation-personas")) == {
+    assert query(recorded(fake, "get-simulation-personas")) == {
         "id": [persona],
         "is_deleted": ["false"],
         "role": ["customer"],
@@ -92,22 +100,22 @@ async def test_personas_and_scenarios(
         "continuation_token": ["0"],
     }
     assert [p.id for p in await sims.search_personas("ann", role=["customer"])] == [persona]
-    assert query(last(fake, "search-simulation-personas")) == {
+    assert query(recorded(fake, "search-simulation-personas")) == {
         "query": ["ann"],
         "role": ["customer"],
     }
     await sims.update_persona(persona, UpdateSimulationPersonaRequest(tags={"tier": None}))
-    request = last(fake, "update-simulation-persona")
+    request = recorded(fake, "update-simulation-persona")
     assert (request.raw_path, sent_body(request)) == (
         f"{PREFIX}/persona/{persona}/",
         {"tags": {"tier": None}},
     )
     assert (await sims.create_persona_version(persona, persona_version(), version=2)).version == 2
-    assert query(last(fake, "create-simulation-persona-version")) == {"version": ["2"]}
+    assert query(recorded(fake, "create-simulation-persona-version")) == {"version": ["2"]}
     versions = await sims.list_persona_versions(persona, version="latest").to_list()
     assert [v.version for v in versions] == [2]
     assert (
-        last(fake, "get-simulation-persona-versions").raw_path
+        recorded(fake, "get-simulation-persona-versions").raw_path
         == f"{PREFIX}/persona/{persona}/version/"
     )
 
@@ -117,12 +125,12 @@ async def test_personas_and_scenarios(
     await sims.update_scenario(scenario, UpdateSimulationScenarioRequest(tags={"a": "b"}))
     assert (await sims.create_scenario_version(scenario, scenario_version())).version == 2
     assert len(await sims.list_scenario_versions(scenario, sort_by=["-version"]).to_list()) == 2
-    assert query(last(fake, "get-simulation-scenario-versions"))["sort_by"] == ["-version"]
+    assert query(recorded(fake, "get-simulation-scenario-versions"))["sort_by"] == ["-version"]
 
     await sims.delete_persona(persona)
     await sims.delete_scenario(scenario)
-    assert last(fake, "delete-simulation-scenario").method == "DELETE"
-    assert last(fake, "delete-simulation-scenario").raw_path == f"{PREFIX}/scenario/{scenario}/"
+    assert recorded(fake, "delete-simulation-scenario").method == "DELETE"
+    assert recorded(fake, "delete-simulation-scenario").raw_path == f"{PREFIX}/scenario/{scenario}/"
     assert len({op for op, _ in replies}) == 14
     assert schema_problems(replies) == []
 
@@ -154,14 +162,14 @@ async def test_unit_tests_sets_and_runs(
         tags={},
     )
     test_id = (await sims.create_unit_test(unit_test)).simulation_unit_test_id
-    body = sent_body(last(fake, "create-simulation-unit-test"))
+    body = sent_body(recorded(fake, "create-simulation-unit-test"))
     assert body["success_criterions"][0]["criterion"] == {"type": "boolean", "expected_value": True}
     listed = await sims.list_unit_tests(metric_id=[metric], persona_id=[persona]).to_list()
     assert test_id in [t.id for t in listed]
-    assert query(last(fake, "get-simulation-unit-tests"))["metric_id"] == [metric]
+    assert query(recorded(fake, "get-simulation-unit-tests"))["metric_id"] == [metric]
     assert [t.id for t in await sims.search_unit_tests("refund-flow")] == [test_id]
     await sims.update_unit_test(test_id, UpdateSimulationUnitTestRequest(max_interactions=5))
-    request = last(fake, "update-simulation-unit-test")
+    request = recorded(fake, "update-simulation-unit-test")
     assert (request.raw_path, sent_body(request)) == (
         f"{PREFIX}/unit_test/{test_id}/",
         {"max_interactions": 5},
@@ -178,11 +186,12 @@ async def test_unit_tests_sets_and_runs(
     assert [s.id for s in await sims.search_unit_test_sets("nightly")] == [set_id]
     await sims.update_unit_test_set(set_id, UpdateSimulationUnitTestSetRequest(name="nightly-2"))
     assert (
-        last(fake, "update-simulation-unit-test-set").raw_path == f"{PREFIX}/unit_test_set/{set_id}"
+        recorded(fake, "update-simulation-unit-test-set").raw_path
+        == f"{PREFIX}/unit_test_set/{set_id}"
     )
 
     run_id = (await sims.create_run(set_id)).simulation_unit_test_set_run_id
-    assert sent_body(last(fake, "create-simulation-unit-test-set-run")) == {
+    assert sent_body(recorded(fake, "create-simulation-unit-test-set-run")) == {
         "simulation_unit_test_set_id": set_id
     }
     since = datetime(2020, 1, 1, tzinfo=UTC)
@@ -190,14 +199,14 @@ async def test_unit_tests_sets_and_runs(
         simulation_unit_test_set_id=[set_id], is_completed=False, created_after=since
     ).to_list()
     assert [r.id for r in mine] == [run_id]
-    assert query(last(fake, "get-simulation-unit-test-set-runs"))["created_after"] == [
+    assert query(recorded(fake, "get-simulation-unit-test-set-runs"))["created_after"] == [
         since.isoformat()
     ]
     with pytest.raises(errors.BadRequestError):
         await sims.get_run_artifacts(run_id)  # not generated yet
     await sims.cancel_run(run_id)
     assert (
-        last(fake, "cancel-simulation-unit-test-set-run").raw_path
+        recorded(fake, "cancel-simulation-unit-test-set-run").raw_path
         == f"{PREFIX}/unit_test_set_run/{run_id}/"
     )
     with pytest.raises(errors.ConflictError):
@@ -209,7 +218,7 @@ async def test_unit_tests_sets_and_runs(
         await sims.delete_unit_test(test_id)  # the set uses it
     await sims.delete_unit_test_set(set_id)
     await sims.delete_unit_test(test_id)
-    assert last(fake, "delete-simulation-unit-test").method == "DELETE"
+    assert recorded(fake, "delete-simulation-unit-test").method == "DELETE"
     assert len({op for op, _ in replies}) == 14
     assert schema_problems(replies) == []
 
@@ -256,3 +265,33 @@ def test_sync_facade() -> None:
 async def test_the_fake_answers_422_for_a_body_that_does_not_fit(fake: FakeAmigoServer) -> None:
     status, text = await send_raw(fake, "POST", "/simulation/unit_test_set_run/", json={})
     assert status == 422 and "simulation_unit_test_set_id" in text
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda s: s.get_run_artifacts("RUN"), "simulation_unit_test_set_run_id"),
+        (lambda s: s.create_persona_version("a" * 24, persona_version(), version=1), "version"),
+        (
+            lambda s: s.update_unit_test(
+                "a" * 24, UpdateSimulationUnitTestRequest(max_interactions=0)
+            ),
+            "max_interactions",
+        ),
+        (
+            lambda s: s.create_unit_test_set(
+                CreateSimulationUnitTestSetRequest(
+                    name="n", description=None, unit_test_runs=[], tags={}
+                )
+            ),
+            "unit_test_runs",
+        ),
+        (lambda s: s.list_scenarios(limit=201).to_list(), "limit"),
+    ],
+)
+async def test_documented_constraints_are_refused_before_sending(
+    client: AmigoClient, fake: FakeAmigoServer, call: Any, message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        await call(client.simulations)
+    assert fake.requests == []

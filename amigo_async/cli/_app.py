@@ -15,13 +15,14 @@ import sys
 from collections.abc import Sequence
 
 from ..errors import AmigoError
-from . import demo, export, scan
+from . import conversations, demo, export, scan
 from ._common import AddCommands, Handler
 
 __all__ = ["COMMAND_GROUPS", "run"]
 
 COMMAND_GROUPS: tuple[AddCommands, ...] = (
     demo.add_commands,  # demo
+    conversations.add_commands,  # conversations chat
     export.add_commands,  # prompt-logs export
     scan.add_commands,  # tools scan
 )

@@ -15,11 +15,20 @@ import typing
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+import attrs
 import cattrs
+from cattrs.gen import make_dict_unstructure_fn, override
 
 from .. import errors
 
-__all__ = ["converter", "parse_datetime", "structure", "structure_response", "unstructure"]
+__all__ = [
+    "converter",
+    "parse_datetime",
+    "register_request_bodies",
+    "structure",
+    "structure_response",
+    "unstructure",
+]
 
 T = TypeVar("T")
 
@@ -115,6 +124,30 @@ converter.register_structure_hook(float, _float)
 converter.register_structure_hook(bool, _bool)
 converter.register_structure_hook_factory(_is_sequence, _strict_sequence)
 converter.register_structure_hook_factory(_is_mapping, _strict_mapping)
+
+
+_REQUEST_BODIES: set[type[Any]] = set()
+
+
+def register_request_bodies(classes: tuple[type[Any], ...]) -> None:
+    """Generated request bodies: a field left at its None default is not sent at all.
+
+    The snapshot tells "left out" from null for many fields; sending every optional
+    field as null would set what the caller never meant to touch. Hooks are made
+    on first use, so nested bodies need no registration order.
+    """
+    _REQUEST_BODIES.update(classes)
+
+
+def _omitting_none(cls: type[Any]) -> Any:
+    fields = attrs.fields(cls)
+    skip: dict[str, Any] = {
+        field.name: override(omit_if_default=True) for field in fields if field.default is None
+    }
+    return make_dict_unstructure_fn(cls, converter, **skip)
+
+
+converter.register_unstructure_hook_factory(_REQUEST_BODIES.__contains__, _omitting_none)
 
 
 def structure(data: Any, cls: type[T]) -> T:

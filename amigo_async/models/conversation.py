@@ -17,7 +17,7 @@ from typing import Any, Literal, TypeAlias
 import attrs
 
 from ._common import LLMConfigOutput
-from ._converter import converter
+from ._converter import converter, register_request_bodies
 from ._unions import register_tagged_union
 
 __all__ = [
@@ -119,11 +119,16 @@ MESSAGE_TYPE_VALUES = ("user-message", "agent-message", "agent-inner-thought", "
 class CreateConversationRequest:
     """The request body of ``create-conversation``."""
 
-    service_id: str
+    service_id: str = attrs.field(metadata={"pattern": "^[a-f0-9]{24}$"})
     service_version_set_name: str | None = None
-    initial_message: str | None = None
-    initial_message_type: str | None = None
-    tags: dict[str, str | None] | None = None
+    initial_message: str | None = attrs.field(default=None, metadata={"min_length": 1})
+    initial_message_type: str | None = attrs.field(
+        default=None, metadata={"enum": ("user-message", "external-event")}
+    )
+    tags: dict[str, str | None] | None = attrs.field(
+        default=None,
+        metadata={"max_properties": 20, "values": {"min_length": 1, "max_length": 100}},
+    )
 
 
 @attrs.frozen(kw_only=True)
@@ -501,7 +506,7 @@ class MessageInstance:
 class RecommendResponsesForInteractionRequest:
     """The request body of ``recommend-responses-for-interaction``."""
 
-    context: str | None = None
+    context: str | None = attrs.field(default=None, metadata={"min_length": 1})
 
 
 @attrs.frozen(kw_only=True)
@@ -649,12 +654,12 @@ class UserMessageAvailableEvent:
 class GenerateConversationStarterRequest:
     """The request body of ``generate-conversation-starter``."""
 
-    service_id: str
+    service_id: str = attrs.field(metadata={"pattern": "^[a-f0-9]{24}$"})
     service_version_set_name: str | None = None
-    facets: list[str]
-    min_count: int
-    max_count: int
-    generation_instructions: str
+    facets: list[str] = attrs.field(metadata={"min_items": 1, "items": {"min_length": 1}})
+    min_count: int = attrs.field(metadata={"maximum": 10.0, "exclusive_minimum": 0.0})
+    max_count: int = attrs.field(metadata={"maximum": 10.0, "exclusive_minimum": 0.0})
+    generation_instructions: str = attrs.field(metadata={"min_length": 1})
 
 
 @attrs.frozen(kw_only=True)
@@ -676,8 +681,13 @@ class Prompt:
 class ModifyTagsOfConversationRequest:
     """The request body of ``modify-tags-of-conversation``."""
 
-    updates: dict[str, str | None] | None = None
-    deletes: list[str] | None = None
+    updates: dict[str, str | None] | None = attrs.field(
+        default=None,
+        metadata={"max_properties": 20, "values": {"pattern": "^[\\w\\s]+$", "min_length": 1}},
+    )
+    deletes: list[str] | None = attrs.field(
+        default=None, metadata={"unique_items": True, "items": {"min_length": 1}}
+    )
 
 
 @attrs.frozen
@@ -1025,6 +1035,14 @@ def _register_hooks() -> None:
         "type",
         (InteractionCompleteEvent, NewMessageEvent, CurrentAgentActionEvent),
         UnknownConversationEvent,
+    )
+    register_request_bodies(
+        (
+            CreateConversationRequest,
+            RecommendResponsesForInteractionRequest,
+            GenerateConversationStarterRequest,
+            ModifyTagsOfConversationRequest,
+        ),
     )
 
 

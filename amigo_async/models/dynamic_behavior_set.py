@@ -17,7 +17,7 @@ from typing import Any, Literal, TypeAlias
 import attrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
-from ._converter import converter
+from ._converter import converter, register_request_bodies
 from ._unions import register_tagged_union
 
 __all__ = [
@@ -65,9 +65,11 @@ RESULT_PERSISTENCE_VALUES = ("ephemeral", "persisted-preferred", "persisted")
 class CreateDynamicBehaviorSetRequest:
     """The request body of ``create-dynamic-behavior-set``."""
 
-    name: str
-    tags: dict[str, str | None]
-    applied_to_services: list[str]
+    name: str = attrs.field(metadata={"min_length": 1})
+    tags: dict[str, str | None] = attrs.field(
+        metadata={"max_properties": 20, "values": {"pattern": "^[\\w\\s]+$", "min_length": 1}}
+    )
+    applied_to_services: list[str] = attrs.field(metadata={"items": {"pattern": "^[a-f0-9]{24}$"}})
     initial_version: CreateDynamicBehaviorSetRequestInitialVersion
 
 
@@ -76,7 +78,9 @@ class CreateDynamicBehaviorSetRequestInitialVersion:
     """InitialVersion, in the request body of ``create-dynamic-behavior-set``."""
 
     is_active: bool
-    conversation_triggers: list[str]
+    conversation_triggers: list[str] = attrs.field(
+        metadata={"min_items": 1, "max_items": 50, "items": {"min_length": 1}}
+    )
     actions: list[CreateDynamicBehaviorSetRequestInitialVersionActions]
 
 
@@ -85,7 +89,7 @@ class InjectInstructionActionInput:
     """``InjectInstructionAction`` in the snapshot."""
 
     type: Literal["inject-instruction"] = "inject-instruction"
-    instruction: str
+    instruction: str = attrs.field(metadata={"min_length": 1})
     overrides_instructions: bool
 
 
@@ -106,13 +110,17 @@ class InitialVersionChangeToolCandidatesActionToolCallSpec:
     ``create-dynamic-behavior-set``.
     """
 
-    tool_id: str
+    tool_id: str = attrs.field(metadata={"pattern": "^[a-f0-9]{24}$"})
     version_constraint: str
-    additional_instruction: str
-    audio_fillers: list[str]
-    audio_filler_triggered_after: float
-    result_persistence: ResultPersistence
-    tool_name: str
+    additional_instruction: str = attrs.field(metadata={"min_length": 1})
+    audio_fillers: list[str] = attrs.field(metadata={"max_items": 5, "items": {"min_length": 1}})
+    audio_filler_triggered_after: float = attrs.field(
+        metadata={"maximum": 10.0, "exclusive_minimum": 0.0}
+    )
+    result_persistence: ResultPersistence = attrs.field(
+        metadata={"enum": RESULT_PERSISTENCE_VALUES}
+    )
+    tool_name: str = attrs.field(metadata={"min_length": 1})
 
 
 @attrs.frozen(kw_only=True)
@@ -168,9 +176,14 @@ class GetDynamicBehaviorSetsResponseFilterValues:
 class UpdateDynamicBehaviorSetRequest:
     """The request body of ``update-dynamic-behavior-set``."""
 
-    name: str | None = None
-    tags: dict[str, str | None] | None = None
-    applied_to_services: list[str] | None = None
+    name: str | None = attrs.field(default=None, metadata={"min_length": 1})
+    tags: dict[str, str | None] | None = attrs.field(
+        default=None,
+        metadata={"max_properties": 20, "values": {"pattern": "^[\\w\\s]+$", "min_length": 1}},
+    )
+    applied_to_services: list[str] | None = attrs.field(
+        default=None, metadata={"items": {"pattern": "^[a-f0-9]{24}$"}}
+    )
     is_active: bool | None = None
 
 
@@ -178,7 +191,9 @@ class UpdateDynamicBehaviorSetRequest:
 class CreateDynamicBehaviorSetVersionRequest:
     """The request body of ``create-dynamic-behavior-set-version``."""
 
-    conversation_triggers: list[str]
+    conversation_triggers: list[str] = attrs.field(
+        metadata={"min_items": 1, "max_items": 50, "items": {"min_length": 1}}
+    )
     actions: list[CreateDynamicBehaviorSetVersionRequestActions]
 
 
@@ -199,13 +214,17 @@ class RequestChangeToolCandidatesActionToolCallSpec:
     ``create-dynamic-behavior-set-version``.
     """
 
-    tool_id: str
+    tool_id: str = attrs.field(metadata={"pattern": "^[a-f0-9]{24}$"})
     version_constraint: str
-    additional_instruction: str
-    audio_fillers: list[str]
-    audio_filler_triggered_after: float
-    result_persistence: ResultPersistence
-    tool_name: str
+    additional_instruction: str = attrs.field(metadata={"min_length": 1})
+    audio_fillers: list[str] = attrs.field(metadata={"max_items": 5, "items": {"min_length": 1}})
+    audio_filler_triggered_after: float = attrs.field(
+        metadata={"maximum": 10.0, "exclusive_minimum": 0.0}
+    )
+    result_persistence: ResultPersistence = attrs.field(
+        metadata={"enum": RESULT_PERSISTENCE_VALUES}
+    )
+    tool_name: str = attrs.field(metadata={"min_length": 1})
 
 
 @attrs.frozen(kw_only=True)
@@ -388,6 +407,19 @@ def _register_hooks() -> None:
         "type",
         (InjectInstructionActionInput, RequestChangeToolCandidatesAction),
         UnknownCreateDynamicBehaviorSetVersionRequestActions,
+    )
+    register_request_bodies(
+        (
+            CreateDynamicBehaviorSetRequest,
+            CreateDynamicBehaviorSetRequestInitialVersion,
+            InjectInstructionActionInput,
+            InitialVersionChangeToolCandidatesAction,
+            InitialVersionChangeToolCandidatesActionToolCallSpec,
+            UpdateDynamicBehaviorSetRequest,
+            CreateDynamicBehaviorSetVersionRequest,
+            RequestChangeToolCandidatesAction,
+            RequestChangeToolCandidatesActionToolCallSpec,
+        ),
     )
     converter.register_structure_hook(
         DynamicBehaviorSetVersion,

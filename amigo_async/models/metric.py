@@ -18,7 +18,7 @@ import attrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from ._common import Tag
-from ._converter import converter
+from ._converter import converter, register_request_bodies
 from ._unions import register_plain_union, register_tagged_union
 
 __all__ = [
@@ -58,11 +58,13 @@ __all__ = [
 class CreateMetricRequest:
     """The request body of ``create-metric``."""
 
-    name: str
-    description: str
-    applied_to_services: list[str]
-    additional_notes: str | None
-    tags: dict[str, str | None]
+    name: str = attrs.field(metadata={"min_length": 1})
+    description: str = attrs.field(metadata={"min_length": 1})
+    applied_to_services: list[str] = attrs.field(metadata={"items": {"pattern": "^[a-f0-9]{24}$"}})
+    additional_notes: str | None = attrs.field(metadata={"min_length": 1})
+    tags: dict[str, str | None] = attrs.field(
+        metadata={"max_properties": 20, "values": {"pattern": "^[\\w\\s]+$", "min_length": 1}}
+    )
     metric_value: MetricValueInput
 
 
@@ -80,7 +82,7 @@ class CategoricalMetricValueInput:
     """``CategoricalMetricValue`` in the snapshot."""
 
     type: Literal["categorical"] = "categorical"
-    categories: list[str]
+    categories: list[str] = attrs.field(metadata={"min_items": 1, "items": {"min_length": 1}})
 
 
 @attrs.frozen(kw_only=True)
@@ -156,10 +158,15 @@ class GetMetricsResponseFilterValues:
 class UpdateMetricRequest:
     """The request body of ``update-metric``."""
 
-    description: str | None = None
-    applied_to_services: list[str] | None = None
-    additional_notes: str | None = None
-    tags: dict[str, str | None] | None = None
+    description: str | None = attrs.field(default=None, metadata={"min_length": 1})
+    applied_to_services: list[str] | None = attrs.field(
+        default=None, metadata={"items": {"pattern": "^[a-f0-9]{24}$"}}
+    )
+    additional_notes: str | None = attrs.field(default=None, metadata={"min_length": 1})
+    tags: dict[str, str | None] | None = attrs.field(
+        default=None,
+        metadata={"max_properties": 20, "values": {"pattern": "^[\\w\\s]+$", "min_length": 1}},
+    )
 
 
 @attrs.frozen(kw_only=True)
@@ -192,9 +199,18 @@ class Metric:
 class EvaluateMetricsRequest:
     """The request body of ``evaluate-metrics``."""
 
-    metric_ids: list[str]
-    conversation_id: str
-    evaluate_to_interaction_id: str | None = None
+    metric_ids: list[str] = attrs.field(
+        metadata={
+            "min_items": 1,
+            "max_items": 10,
+            "unique_items": True,
+            "items": {"pattern": "^[a-f0-9]{24}$"},
+        },
+    )
+    conversation_id: str = attrs.field(metadata={"pattern": "^[a-f0-9]{24}$"})
+    evaluate_to_interaction_id: str | None = attrs.field(
+        default=None, metadata={"pattern": "^[a-f0-9]{24}$"}
+    )
 
 
 @attrs.frozen(kw_only=True)
@@ -359,6 +375,16 @@ def _register_hooks() -> None:
         UnknownEvaluationSource,
     )
     register_plain_union(converter, float | bool | str, (float, bool, str))
+    register_request_bodies(
+        (
+            CreateMetricRequest,
+            NumericalMetricValue,
+            CategoricalMetricValueInput,
+            BooleanMetricValue,
+            UpdateMetricRequest,
+            EvaluateMetricsRequest,
+        ),
+    )
     converter.register_structure_hook(
         Metric, make_dict_structure_fn(Metric, converter, id=override(rename="_id"))
     )

@@ -17,7 +17,7 @@ from typing import Any, Literal, TypeAlias
 import attrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
-from ._converter import converter
+from ._converter import converter, register_request_bodies
 from ._unions import register_tagged_union
 
 __all__ = [
@@ -57,10 +57,12 @@ class CreateTemporaryPermissionGrantRequest:
     """The request body of ``create-temporary-permission-grant``."""
 
     user_id: str
-    duration: str
+    duration: str = attrs.field(metadata={"format": "duration"})
     permission_grant: PermissionGrantInstance
-    tags: dict[str, str | None]
-    justification: str
+    tags: dict[str, str | None] = attrs.field(
+        metadata={"max_properties": 20, "values": {"pattern": "^[\\w\\s]+$", "min_length": 1}}
+    )
+    justification: str = attrs.field(metadata={"min_length": 10})
 
 
 @attrs.frozen(kw_only=True)
@@ -150,10 +152,10 @@ class TemporaryPermissionGrantUserInfo:
 class CreateRoleRequest:
     """The request body of ``create-role``."""
 
-    role_name: str
-    description: str
+    role_name: str = attrs.field(metadata={"min_length": 1, "max_length": 256})
+    description: str = attrs.field(metadata={"min_length": 1})
     permission_grants: list[PermissionGrantInput]
-    frontend_view: FrontendView
+    frontend_view: FrontendView = attrs.field(metadata={"enum": FRONTEND_VIEW_VALUES})
 
 
 @attrs.frozen(kw_only=True)
@@ -193,9 +195,11 @@ class RoleInstance:
 class ModifyRoleRequest:
     """The request body of ``modify-role``."""
 
-    description: str | None = None
+    description: str | None = attrs.field(default=None, metadata={"min_length": 1})
     permission_grants: list[PermissionGrantInput] | None = None
-    frontend_view: FrontendView | None = None
+    frontend_view: FrontendView | None = attrs.field(
+        default=None, metadata={"enum": FRONTEND_VIEW_VALUES}
+    )
 
 
 @attrs.frozen(kw_only=True)
@@ -238,6 +242,19 @@ def _register_hooks() -> None:
         "type",
         (EqualCondition, InCondition, NotEqualCondition),
         UnknownCondition,
+    )
+    register_request_bodies(
+        (
+            CreateTemporaryPermissionGrantRequest,
+            PermissionGrantInstance,
+            EqualCondition,
+            InCondition,
+            NotEqualCondition,
+            CreateRoleRequest,
+            PermissionGrantInput,
+            ModifyRoleRequest,
+            AssignRoleRequest,
+        ),
     )
     converter.register_structure_hook(
         TemporaryPermissionGrant,

@@ -16,6 +16,7 @@ from typing import Any, TypeAlias
 import attrs
 
 from ._common import LLMConfigOutput, Tag
+from ._converter import register_request_bodies
 
 __all__ = [
     "LLM_TYPE_VALUES",
@@ -109,14 +110,21 @@ class GetServicesResponseFilterValues:
 class CreateServiceRequest:
     """The request body of ``create-service``."""
 
-    service_hierarchical_state_machine_id: str
-    agent_id: str
-    name: str
-    description: str
+    service_hierarchical_state_machine_id: str = attrs.field(metadata={"pattern": "^[a-f0-9]{24}$"})
+    agent_id: str = attrs.field(metadata={"pattern": "^[a-f0-9]{24}$"})
+    name: str = attrs.field(metadata={"min_length": 1})
+    description: str = attrs.field(metadata={"min_length": 1})
     is_active: bool
     release_version_set: VersionSetInput | None = None
-    keyterms: list[str]
-    tags: dict[str, str | None]
+    keyterms: list[str] = attrs.field(
+        metadata={
+            "max_items": 20,
+            "items": {"pattern": "^[a-z-]+( [a-z-]+){0,2}$", "min_length": 1},
+        },
+    )
+    tags: dict[str, str | None] = attrs.field(
+        metadata={"max_properties": 20, "values": {"pattern": "^[\\w\\s]+$", "min_length": 1}}
+    )
 
 
 @attrs.frozen(kw_only=True)
@@ -132,7 +140,7 @@ class VersionSetInput:
 class LLMConfigInput:
     """``LLMConfig`` in the snapshot."""
 
-    llm_name: LLMType
+    llm_name: LLMType = attrs.field(metadata={"enum": LLM_TYPE_VALUES})
     params: dict[str, Any] | None = None
 
 
@@ -154,10 +162,36 @@ class UpsertServiceVersionSetRequest:
 class UpdateServiceRequest:
     """The request body of ``update-service``."""
 
-    name: str | None = None
-    description: str | None = None
+    name: str | None = attrs.field(default=None, metadata={"min_length": 1})
+    description: str | None = attrs.field(default=None, metadata={"min_length": 1})
     is_active: bool | None = None
-    agent_id: str | None = None
-    service_hierarchical_state_machine_id: str | None = None
-    tags: dict[str, str | None] | None = None
-    keyterms: list[str] | None = None
+    agent_id: str | None = attrs.field(default=None, metadata={"pattern": "^[a-f0-9]{24}$"})
+    service_hierarchical_state_machine_id: str | None = attrs.field(
+        default=None, metadata={"pattern": "^[a-f0-9]{24}$"}
+    )
+    tags: dict[str, str | None] | None = attrs.field(
+        default=None,
+        metadata={"max_properties": 20, "values": {"pattern": "^[\\w\\s]+$", "min_length": 1}},
+    )
+    keyterms: list[str] | None = attrs.field(
+        default=None,
+        metadata={
+            "max_items": 20,
+            "items": {"pattern": "^[a-z-]+( [a-z-]+){0,2}$", "min_length": 1},
+        },
+    )
+
+
+def _register_hooks() -> None:
+    register_request_bodies(
+        (
+            CreateServiceRequest,
+            VersionSetInput,
+            LLMConfigInput,
+            UpsertServiceVersionSetRequest,
+            UpdateServiceRequest,
+        ),
+    )
+
+
+_register_hooks()

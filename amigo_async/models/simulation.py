@@ -18,7 +18,7 @@ import attrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from ._common import LLMConfigOutput, Tag
-from ._converter import converter
+from ._converter import converter, register_request_bodies
 from ._unions import register_tagged_union
 
 __all__ = [
@@ -113,9 +113,11 @@ VERB_VALUES = ("==", "!=", "<=", "<", ">=", ">")
 class CreateSimulationPersonaRequest:
     """The request body of ``create-simulation-persona``."""
 
-    name: str
-    role: str
-    tags: dict[str, str | None]
+    name: str = attrs.field(metadata={"min_length": 1})
+    role: str = attrs.field(metadata={"min_length": 1})
+    tags: dict[str, str | None] = attrs.field(
+        metadata={"max_properties": 20, "values": {"pattern": "^[\\w\\s]+$", "min_length": 1}}
+    )
     initial_version: CreateSimulationPersonaRequestInitialVersion
 
 
@@ -123,12 +125,14 @@ class CreateSimulationPersonaRequest:
 class CreateSimulationPersonaRequestInitialVersion:
     """InitialVersion, in the request body of ``create-simulation-persona``."""
 
-    background: str
-    preferred_language: str | None = None
-    timezone: str | None = None
-    user_models: list[str]
-    nonsensitive_user_variables: dict[str, str]
-    sensitive_user_variables: dict[str, str]
+    background: str = attrs.field(metadata={"min_length": 1})
+    preferred_language: str | None = attrs.field(
+        default=None, metadata={"min_length": 3, "max_length": 3}
+    )
+    timezone: str | None = attrs.field(default=None, metadata={"min_length": 1})
+    user_models: list[str] = attrs.field(metadata={"items": {"min_length": 1}})
+    nonsensitive_user_variables: dict[str, str] = attrs.field(metadata={"max_properties": 20})
+    sensitive_user_variables: dict[str, str] = attrs.field(metadata={"max_properties": 20})
 
 
 @attrs.frozen(kw_only=True)
@@ -184,12 +188,14 @@ class GetSimulationPersonasResponseFilterValues:
 class CreateSimulationPersonaVersionRequest:
     """The request body of ``create-simulation-persona-version``."""
 
-    background: str
-    preferred_language: str | None = None
-    timezone: str | None = None
-    user_models: list[str]
-    nonsensitive_user_variables: dict[str, str]
-    sensitive_user_variables: dict[str, str]
+    background: str = attrs.field(metadata={"min_length": 1})
+    preferred_language: str | None = attrs.field(
+        default=None, metadata={"min_length": 3, "max_length": 3}
+    )
+    timezone: str | None = attrs.field(default=None, metadata={"min_length": 1})
+    user_models: list[str] = attrs.field(metadata={"items": {"min_length": 1}})
+    nonsensitive_user_variables: dict[str, str] = attrs.field(metadata={"max_properties": 20})
+    sensitive_user_variables: dict[str, str] = attrs.field(metadata={"max_properties": 20})
 
 
 @attrs.frozen(kw_only=True)
@@ -239,7 +245,10 @@ class SimulationPersonaVersionUserInfo:
 class UpdateSimulationPersonaRequest:
     """The request body of ``update-simulation-persona``."""
 
-    tags: dict[str, str | None] | None = None
+    tags: dict[str, str | None] | None = attrs.field(
+        default=None,
+        metadata={"max_properties": 20, "values": {"pattern": "^[\\w\\s]+$", "min_length": 1}},
+    )
 
 
 @attrs.frozen(kw_only=True)
@@ -280,9 +289,11 @@ class SimulationScenarioVersionUserInfo:
 class CreateSimulationScenarioVersionRequest:
     """The request body of ``create-simulation-scenario-version``."""
 
-    objective: str
-    instructions: str
-    initial_message_type: InitialMessageType
+    objective: str = attrs.field(metadata={"min_length": 1})
+    instructions: str = attrs.field(metadata={"min_length": 1})
+    initial_message_type: InitialMessageType = attrs.field(
+        metadata={"enum": INITIAL_MESSAGE_TYPE_VALUES}
+    )
     conversation_starts_at: datetime | None
 
 
@@ -297,8 +308,10 @@ class CreateSimulationScenarioVersionResponse:
 class CreateSimulationScenarioRequest:
     """The request body of ``create-simulation-scenario``."""
 
-    name: str
-    tags: dict[str, str | None]
+    name: str = attrs.field(metadata={"min_length": 1})
+    tags: dict[str, str | None] = attrs.field(
+        metadata={"max_properties": 20, "values": {"pattern": "^[\\w\\s]+$", "min_length": 1}}
+    )
     initial_version: CreateSimulationScenarioRequestInitialVersion
 
 
@@ -306,9 +319,11 @@ class CreateSimulationScenarioRequest:
 class CreateSimulationScenarioRequestInitialVersion:
     """InitialVersion, in the request body of ``create-simulation-scenario``."""
 
-    objective: str
-    instructions: str
-    initial_message_type: InitialMessageType
+    objective: str = attrs.field(metadata={"min_length": 1})
+    instructions: str = attrs.field(metadata={"min_length": 1})
+    initial_message_type: InitialMessageType = attrs.field(
+        metadata={"enum": INITIAL_MESSAGE_TYPE_VALUES}
+    )
     conversation_starts_at: datetime | None
 
 
@@ -363,7 +378,10 @@ class GetSimulationScenariosResponseFilterValues:
 class UpdateSimulationScenarioRequest:
     """The request body of ``update-simulation-scenario``."""
 
-    tags: dict[str, str | None] | None = None
+    tags: dict[str, str | None] | None = attrs.field(
+        default=None,
+        metadata={"max_properties": 20, "values": {"pattern": "^[\\w\\s]+$", "min_length": 1}},
+    )
 
 
 @attrs.frozen(kw_only=True)
@@ -384,14 +402,16 @@ class SearchSimulationScenariosResponse:
 class CreateSimulationUnitTestRequest:
     """The request body of ``create-simulation-unit-test``."""
 
-    name: str
-    description: str
-    service_id: str
+    name: str = attrs.field(metadata={"min_length": 1})
+    description: str = attrs.field(metadata={"min_length": 1})
+    service_id: str = attrs.field(metadata={"pattern": "^[a-f0-9]{24}$"})
     service_version_set_name: str
-    persona_id: str
-    scenario_id: str
-    max_interactions: int
-    success_criterions: list[CreateSimulationUnitTestRequestSuccessCriterion]
+    persona_id: str = attrs.field(metadata={"pattern": "^[a-f0-9]{24}$"})
+    scenario_id: str = attrs.field(metadata={"pattern": "^[a-f0-9]{24}$"})
+    max_interactions: int = attrs.field(metadata={"maximum": 100.0, "exclusive_minimum": 0.0})
+    success_criterions: list[CreateSimulationUnitTestRequestSuccessCriterion] = attrs.field(
+        metadata={"min_items": 1}
+    )
     tags: dict[str, str | None]
 
 
@@ -399,8 +419,8 @@ class CreateSimulationUnitTestRequest:
 class CreateSimulationUnitTestRequestSuccessCriterion:
     """SuccessCriterion, in the request body of ``create-simulation-unit-test``."""
 
-    name: str
-    metric_id: str
+    name: str = attrs.field(metadata={"min_length": 1})
+    metric_id: str = attrs.field(metadata={"pattern": "^[a-f0-9]{24}$"})
     criterion: SuccessCriterionDescriptionInput
 
 
@@ -409,7 +429,7 @@ class NumericalMetricSuccessCriterion:
     """``NumericalMetricSuccessCriterion`` in the snapshot."""
 
     type: Literal["numerical"] = "numerical"
-    verb: Verb
+    verb: Verb = attrs.field(metadata={"enum": VERB_VALUES})
     threshold: float
 
 
@@ -426,7 +446,7 @@ class CategoricalMetricSuccessCriterionInput:
     """``CategoricalMetricSuccessCriterion`` in the snapshot."""
 
     type: Literal["categorical"] = "categorical"
-    expected_values: list[str]
+    expected_values: list[str] = attrs.field(metadata={"min_items": 1, "items": {"min_length": 1}})
 
 
 @attrs.frozen(kw_only=True)
@@ -509,14 +529,18 @@ class GetSimulationUnitTestsResponseFilterValues:
 class UpdateSimulationUnitTestRequest:
     """The request body of ``update-simulation-unit-test``."""
 
-    description: str | None = None
-    service_id: str | None = None
+    description: str | None = attrs.field(default=None, metadata={"min_length": 1})
+    service_id: str | None = attrs.field(default=None, metadata={"pattern": "^[a-f0-9]{24}$"})
     service_version_set_name: str | None = None
-    persona_id: str | None = None
-    scenario_id: str | None = None
-    max_interactions: int | None = None
-    success_criterions: list[UpdateSimulationUnitTestRequestSuccessCriterion] | None = None
-    run_count: int | None = None
+    persona_id: str | None = attrs.field(default=None, metadata={"pattern": "^[a-f0-9]{24}$"})
+    scenario_id: str | None = attrs.field(default=None, metadata={"pattern": "^[a-f0-9]{24}$"})
+    max_interactions: int | None = attrs.field(
+        default=None, metadata={"maximum": 100.0, "exclusive_minimum": 0.0}
+    )
+    success_criterions: list[UpdateSimulationUnitTestRequestSuccessCriterion] | None = attrs.field(
+        default=None, metadata={"min_items": 1}
+    )
+    run_count: int | None = attrs.field(default=None, metadata={"exclusive_minimum": 0.0})
     tags: dict[str, str | None] | None = None
 
 
@@ -524,8 +548,8 @@ class UpdateSimulationUnitTestRequest:
 class UpdateSimulationUnitTestRequestSuccessCriterion:
     """SuccessCriterion, in the request body of ``update-simulation-unit-test``."""
 
-    name: str
-    metric_id: str
+    name: str = attrs.field(metadata={"min_length": 1})
+    metric_id: str = attrs.field(metadata={"pattern": "^[a-f0-9]{24}$"})
     criterion: SuccessCriterionDescriptionInput
 
 
@@ -615,9 +639,9 @@ class GetSimulationUnitTestSetsResponseFilterValues:
 class CreateSimulationUnitTestSetRequest:
     """The request body of ``create-simulation-unit-test-set``."""
 
-    name: str
-    description: str | None
-    unit_test_runs: list[UnitTestRunDescriptorInput]
+    name: str = attrs.field(metadata={"min_length": 1})
+    description: str | None = attrs.field(metadata={"min_length": 1})
+    unit_test_runs: list[UnitTestRunDescriptorInput] = attrs.field(metadata={"min_items": 1})
     tags: dict[str, str | None]
 
 
@@ -625,8 +649,8 @@ class CreateSimulationUnitTestSetRequest:
 class UnitTestRunDescriptorInput:
     """``UnitTestRunDescriptor`` in the snapshot."""
 
-    unit_test_id: str
-    run_count: int
+    unit_test_id: str = attrs.field(metadata={"pattern": "^[a-f0-9]{24}$"})
+    run_count: int = attrs.field(metadata={"exclusive_minimum": 0.0})
 
 
 @attrs.frozen(kw_only=True)
@@ -665,9 +689,11 @@ class SimulationUnitTestSet:
 class UpdateSimulationUnitTestSetRequest:
     """The request body of ``update-simulation-unit-test-set``."""
 
-    name: str | None = None
-    description: str | None = None
-    unit_test_runs: list[UnitTestRunDescriptorInput] | None = None
+    name: str | None = attrs.field(default=None, metadata={"min_length": 1})
+    description: str | None = attrs.field(default=None, metadata={"min_length": 1})
+    unit_test_runs: list[UnitTestRunDescriptorInput] | None = attrs.field(
+        default=None, metadata={"min_items": 1}
+    )
     tags: dict[str, str | None] | None = None
 
 
@@ -760,7 +786,7 @@ class GetSimulationUnitTestSetRunsResponseFilterValues:
 class CreateSimulationUnitTestSetRunRequest:
     """The request body of ``create-simulation-unit-test-set-run``."""
 
-    simulation_unit_test_set_id: str
+    simulation_unit_test_set_id: str = attrs.field(metadata={"pattern": "^[a-f0-9]{24}$"})
 
 
 @attrs.frozen(kw_only=True)
@@ -838,6 +864,29 @@ def _register_hooks() -> None:
             CategoricalMetricSuccessCriterionOutput,
         ),
         UnknownSuccessCriterionDescriptionOutput,
+    )
+    register_request_bodies(
+        (
+            CreateSimulationPersonaRequest,
+            CreateSimulationPersonaRequestInitialVersion,
+            CreateSimulationPersonaVersionRequest,
+            UpdateSimulationPersonaRequest,
+            CreateSimulationScenarioVersionRequest,
+            CreateSimulationScenarioRequest,
+            CreateSimulationScenarioRequestInitialVersion,
+            UpdateSimulationScenarioRequest,
+            CreateSimulationUnitTestRequest,
+            CreateSimulationUnitTestRequestSuccessCriterion,
+            NumericalMetricSuccessCriterion,
+            BooleanMetricSuccessCriterion,
+            CategoricalMetricSuccessCriterionInput,
+            UpdateSimulationUnitTestRequest,
+            UpdateSimulationUnitTestRequestSuccessCriterion,
+            CreateSimulationUnitTestSetRequest,
+            UnitTestRunDescriptorInput,
+            UpdateSimulationUnitTestSetRequest,
+            CreateSimulationUnitTestSetRunRequest,
+        ),
     )
     converter.register_structure_hook(
         SimulationPersonaVersion,

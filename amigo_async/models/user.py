@@ -15,6 +15,8 @@ from datetime import datetime
 
 import attrs
 
+from ._converter import register_request_bodies
+
 __all__ = [
     "CreateInvitedUserRequest",
     "CreateInvitedUserResponse",
@@ -42,13 +44,19 @@ __all__ = [
 class CreateInvitedUserRequest:
     """The request body of ``create-invited-user``."""
 
-    first_name: str
-    last_name: str
-    email: str
-    login_link: str | None = None
+    first_name: str = attrs.field(metadata={"min_length": 1})
+    last_name: str = attrs.field(metadata={"min_length": 1})
+    email: str = attrs.field(metadata={"format": "email"})
+    login_link: str | None = attrs.field(
+        default=None, metadata={"format": "uri", "min_length": 1, "max_length": 2083}
+    )
     role_name: str
-    nonsensitive_user_variables: dict[str, str] | None = None
-    sensitive_user_variables: dict[str, str] | None = None
+    nonsensitive_user_variables: dict[str, str] | None = attrs.field(
+        default=None, metadata={"max_properties": 19}
+    )
+    sensitive_user_variables: dict[str, str] | None = attrs.field(
+        default=None, metadata={"max_properties": 20}
+    )
     user_preferences: Preferences | None = None
 
 
@@ -60,7 +68,7 @@ class Preferences:
     preferred_language: str | None = None
     conversations_visible_to_admins: bool | None = None
     user_model_visible_to_admins: bool | None = None
-    timezone: str | None = None
+    timezone: str | None = attrs.field(default=None, metadata={"min_length": 1})
     audio_keyterms: list[str] | None = None
 
 
@@ -130,23 +138,33 @@ class SignInWithApiKeyResponse:
 class SignInWithEmailRequest:
     """The request body of ``sign-in-with-email``."""
 
-    redirect_link: str
-    email: str
+    redirect_link: str = attrs.field(metadata={"format": "uri", "min_length": 1})
+    email: str = attrs.field(metadata={"format": "email"})
 
 
 @attrs.frozen(kw_only=True)
 class UpdateUserInfoRequest:
     """The request body of ``update-user-info``."""
 
-    first_name: str | None = None
-    last_name: str | None = None
+    first_name: str | None = attrs.field(default=None, metadata={"min_length": 1})
+    last_name: str | None = attrs.field(default=None, metadata={"min_length": 1})
     enable_response_recommendation: bool | None = None
-    preferred_language: str | None = None
-    timezone: str | None = None
+    preferred_language: str | None = attrs.field(
+        default=None, metadata={"min_length": 3, "max_length": 3}
+    )
+    timezone: str | None = attrs.field(default=None, metadata={"min_length": 1})
     conversations_visible_to_admins: bool | None = None
     user_model_visible_to_admins: bool | None = None
-    additional_context: list[str] | None = None
-    audio_keyterms: list[str] | None = None
+    additional_context: list[str] | None = attrs.field(
+        default=None, metadata={"items": {"min_length": 1}}
+    )
+    audio_keyterms: list[str] | None = attrs.field(
+        default=None,
+        metadata={
+            "max_items": 20,
+            "items": {"pattern": "^[a-z-]+( [a-z-]+){0,2}$", "min_length": 1},
+        },
+    )
 
 
 @attrs.frozen(kw_only=True)
@@ -214,8 +232,8 @@ class ModifyUserVariablesRequest:
 class UpsertRequest:
     """``UpsertRequest`` in the snapshot."""
 
-    name: str
-    value: str
+    name: str = attrs.field(metadata={"pattern": "^[a-z_][a-z0-9_]+$", "min_length": 1})
+    value: str = attrs.field(metadata={"min_length": 1, "max_length": 255})
     is_secret: bool
 
 
@@ -223,4 +241,21 @@ class UpsertRequest:
 class DeleteRequest:
     """DeleteRequest, in the request body of ``modify-user-variables``."""
 
-    name: str
+    name: str = attrs.field(metadata={"pattern": "^[a-z_][a-z0-9_]+$", "min_length": 1})
+
+
+def _register_hooks() -> None:
+    register_request_bodies(
+        (
+            CreateInvitedUserRequest,
+            Preferences,
+            SignInWithEmailRequest,
+            UpdateUserInfoRequest,
+            ModifyUserVariablesRequest,
+            UpsertRequest,
+            DeleteRequest,
+        ),
+    )
+
+
+_register_hooks()

@@ -16,6 +16,8 @@ from typing import Any, TypeAlias
 
 import attrs
 
+from ._converter import register_request_bodies
+
 __all__ = [
     "WEBHOOK_DELIVERY_STATUS_VALUES",
     "WEBHOOK_TYPE_VALUES",
@@ -51,9 +53,13 @@ WEBHOOK_DELIVERY_STATUS_VALUES = ("success", "failed")
 class CreateWebhookDestinationRequest:
     """The request body of ``create-webhook-destination``."""
 
-    url: str
-    accepted_types: list[WebhookType]
-    retry_attempts: int | None = None
+    url: str = attrs.field(metadata={"format": "uri", "min_length": 1})
+    accepted_types: list[WebhookType] = attrs.field(
+        metadata={"items": {"enum": WEBHOOK_TYPE_VALUES}}
+    )
+    retry_attempts: int | None = attrs.field(
+        default=None, metadata={"maximum": 5.0, "exclusive_minimum": 0.0}
+    )
 
 
 @attrs.frozen(kw_only=True)
@@ -86,8 +92,12 @@ class WebhookDestination:
 class UpdateWebhookDestinationRequest:
     """The request body of ``update-webhook-destination``."""
 
-    retry_attempts: int | None = None
-    accepted_types: list[WebhookType] | None = None
+    retry_attempts: int | None = attrs.field(
+        default=None, metadata={"maximum": 5.0, "exclusive_minimum": 0.0}
+    )
+    accepted_types: list[WebhookType] | None = attrs.field(
+        default=None, metadata={"items": {"enum": WEBHOOK_TYPE_VALUES}}
+    )
 
 
 @attrs.frozen(kw_only=True)
@@ -126,3 +136,10 @@ class DeliveryAttempt:
 
     delivery_time: datetime
     status_code: int
+
+
+def _register_hooks() -> None:
+    register_request_bodies((CreateWebhookDestinationRequest, UpdateWebhookDestinationRequest))
+
+
+_register_hooks()

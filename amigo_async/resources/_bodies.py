@@ -1,42 +1,32 @@
-"""Request bodies from the generated request models.
+"""Request bodies of the generated-model areas: the caller's model instance, type-checked.
 
-A field the snapshot does not require defaults to None in the model; left at
-None it is left out of the body, so the server applies its own default (for an
-update: "leave unchanged"). A required field that is None is sent as ``null``.
+Services, users, roles, webhook destinations (and the areas after them) take a
+request body as the generated attrs model the snapshot describes, so its
+documented constraints are checked in one place (the transport) rather than
+repeated per method. `json_body` is the one spot that turns a model into what
+is handed to the transport.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
-import attrs
+__all__ = ["json_body", "require_model"]
 
-from ..models import unstructure
-
-__all__ = ["request_body"]
+T = TypeVar("T")
 
 
-def request_body(name: str, value: object, cls: type[Any]) -> dict[str, Any]:
-    """`value` (which must be a `cls`) as the JSON object to send."""
+def require_model(name: str, value: object, cls: type[T]) -> T:
+    """`value`, after checking that it is a `cls` (a TypeError naming `name` otherwise)."""
     if not isinstance(value, cls):
         raise TypeError(f"{name} must be a {cls.__name__}, not {type(value).__name__}")
-    body: dict[str, Any] = _without_unset(value, unstructure(value))
-    return body
+    return value
 
 
-def _without_unset(value: object, data: Any) -> Any:
-    cls = type(value)
-    if attrs.has(cls) and isinstance(data, dict):
-        for field in attrs.fields(cls):
-            if field.name not in data:
-                continue
-            item = getattr(value, field.name)
-            if item is None and field.default is None:
-                del data[field.name]
-            else:
-                data[field.name] = _without_unset(item, data[field.name])
-    elif isinstance(value, list | tuple) and isinstance(data, list):
-        return [_without_unset(v, d) for v, d in zip(value, data, strict=False)]
-    elif isinstance(value, dict) and isinstance(data, dict):
-        return {k: _without_unset(value.get(k), d) for k, d in data.items()}
-    return data
+def json_body(name: str, value: object, cls: type[Any]) -> Any:
+    """`value` checked as a `cls`, as the request body.
+
+    The instance itself goes to the transport, which checks its documented
+    constraints (`_params.check_body`) and leaves out fields left at None.
+    """
+    return require_model(name, value, cls)

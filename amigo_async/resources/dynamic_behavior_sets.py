@@ -30,7 +30,7 @@ from ..models.dynamic_behavior_set import (
     UpdateDynamicBehaviorSetRequest,
 )
 from ._base import Resource
-from ._bodies import request_body
+from ._bodies import json_body
 from ._listing import check_creators, check_sort_by, check_tags, versions_pager
 
 __all__ = ["DynamicBehaviorSetsResource"]
@@ -100,7 +100,7 @@ class DynamicBehaviorSetsResource(Resource):
         return await self._transport.request_json(
             "create-dynamic-behavior-set",
             CreateDynamicBehaviorSetResponse,
-            json_body=request_body(
+            json_body=json_body(
                 "dynamic_behavior_set", dynamic_behavior_set, CreateDynamicBehaviorSetRequest
             ),
         )
@@ -115,7 +115,7 @@ class DynamicBehaviorSetsResource(Resource):
         await self._transport.request_none(
             "update-dynamic-behavior-set",
             path_params={_ID: dynamic_behavior_set_id},
-            json_body=request_body("update", update, UpdateDynamicBehaviorSetRequest),
+            json_body=json_body("update", update, UpdateDynamicBehaviorSetRequest),
         )
 
     async def delete(self, dynamic_behavior_set_id: str) -> None:
@@ -166,7 +166,7 @@ class DynamicBehaviorSetsResource(Resource):
             CreateDynamicBehaviorSetVersionResponse,
             path_params={_ID: dynamic_behavior_set_id},
             params={"version": version},
-            json_body=request_body(
+            json_body=json_body(
                 "dynamic_behavior_set_version",
                 dynamic_behavior_set_version,
                 CreateDynamicBehaviorSetVersionRequest,

@@ -31,7 +31,7 @@ from ..models.metric import (
     UpdateMetricRequest,
 )
 from ._base import Resource
-from ._bodies import request_body
+from ._bodies import json_body
 from ._listing import check_creators, check_sort_by, check_tags, check_timestamp
 
 __all__ = ["MetricsResource"]
@@ -93,7 +93,7 @@ class MetricsResource(Resource):
         return await self._transport.request_json(
             "create-metric",
             CreateMetricResponse,
-            json_body=request_body("metric", metric, CreateMetricRequest),
+            json_body=json_body("metric", metric, CreateMetricRequest),
         )
 
     async def update(self, metric_id: str, update: UpdateMetricRequest) -> None:
@@ -104,7 +104,7 @@ class MetricsResource(Resource):
         await self._transport.request_none(
             "update-metric",
             path_params={"metric_id": metric_id},
-            json_body=request_body("update", update, UpdateMetricRequest),
+            json_body=json_body("update", update, UpdateMetricRequest),
         )
 
     async def delete(self, metric_id: str) -> None:
@@ -131,7 +131,7 @@ class MetricsResource(Resource):
         answer = await self._transport.request_json(
             "evaluate-metrics",
             EvaluateMetricsResponse,
-            json_body=request_body("request", request, EvaluateMetricsRequest),
+            json_body=request,
         )
         return answer.metrics
 

@@ -61,7 +61,7 @@ from ..models.simulation import (
     UpdateSimulationUnitTestSetRequest,
 )
 from ._base import Resource
-from ._bodies import request_body
+from ._bodies import json_body
 from ._listing import check_creators, check_sort_by, check_tags, check_timestamp, versions_pager
 
 __all__ = ["SimulationsResource"]
@@ -136,7 +136,7 @@ class SimulationsResource(Resource):
         return await self._transport.request_json(
             "create-simulation-persona",
             CreateSimulationPersonaResponse,
-            json_body=request_body("persona", persona, CreateSimulationPersonaRequest),
+            json_body=json_body("persona", persona, CreateSimulationPersonaRequest),
         )
 
     async def update_persona(self, persona_id: str, update: UpdateSimulationPersonaRequest) -> None:
@@ -144,7 +144,7 @@ class SimulationsResource(Resource):
         await self._transport.request_none(
             "update-simulation-persona",
             path_params={_PERSONA: persona_id},
-            json_body=request_body("update", update, UpdateSimulationPersonaRequest),
+            json_body=json_body("update", update, UpdateSimulationPersonaRequest),
         )
 
     async def delete_persona(self, persona_id: str) -> None:
@@ -191,7 +191,7 @@ class SimulationsResource(Resource):
             CreateSimulationPersonaVersionResponse,
             path_params={_PERSONA: persona_id},
             params={"version": version},
-            json_body=request_body(
+            json_body=json_body(
                 "persona_version", persona_version, CreateSimulationPersonaVersionRequest
             ),
         )
@@ -245,7 +245,7 @@ class SimulationsResource(Resource):
         return await self._transport.request_json(
             "create-simulation-scenario",
             CreateSimulationScenarioResponse,
-            json_body=request_body("scenario", scenario, CreateSimulationScenarioRequest),
+            json_body=json_body("scenario", scenario, CreateSimulationScenarioRequest),
         )
 
     async def update_scenario(
@@ -255,7 +255,7 @@ class SimulationsResource(Resource):
         await self._transport.request_none(
             "update-simulation-scenario",
             path_params={_SCENARIO: scenario_id},
-            json_body=request_body("update", update, UpdateSimulationScenarioRequest),
+            json_body=json_body("update", update, UpdateSimulationScenarioRequest),
         )
 
     async def delete_scenario(self, scenario_id: str) -> None:
@@ -298,7 +298,7 @@ class SimulationsResource(Resource):
             CreateSimulationScenarioVersionResponse,
             path_params={_SCENARIO: scenario_id},
             params={"version": version},
-            json_body=request_body(
+            json_body=json_body(
                 "scenario_version", scenario_version, CreateSimulationScenarioVersionRequest
             ),
         )
@@ -366,7 +366,7 @@ class SimulationsResource(Resource):
         return await self._transport.request_json(
             "create-simulation-unit-test",
             CreateSimulationUnitTestResponse,
-            json_body=request_body("unit_test", unit_test, CreateSimulationUnitTestRequest),
+            json_body=json_body("unit_test", unit_test, CreateSimulationUnitTestRequest),
         )
 
     async def update_unit_test(
@@ -376,7 +376,7 @@ class SimulationsResource(Resource):
         await self._transport.request_none(
             "update-simulation-unit-test",
             path_params={_UNIT_TEST: unit_test_id},
-            json_body=request_body("update", update, UpdateSimulationUnitTestRequest),
+            json_body=json_body("update", update, UpdateSimulationUnitTestRequest),
         )
 
     async def delete_unit_test(self, unit_test_id: str) -> None:
@@ -440,9 +440,7 @@ class SimulationsResource(Resource):
         return await self._transport.request_json(
             "create-simulation-unit-test-set",
             CreateSimulationUnitTestSetResponse,
-            json_body=request_body(
-                "unit_test_set", unit_test_set, CreateSimulationUnitTestSetRequest
-            ),
+            json_body=json_body("unit_test_set", unit_test_set, CreateSimulationUnitTestSetRequest),
         )
 
     async def update_unit_test_set(
@@ -452,7 +450,7 @@ class SimulationsResource(Resource):
         await self._transport.request_none(
             "update-simulation-unit-test-set",
             path_params={_UNIT_TEST_SET: unit_test_set_id},
-            json_body=request_body("update", update, UpdateSimulationUnitTestSetRequest),
+            json_body=json_body("update", update, UpdateSimulationUnitTestSetRequest),
         )
 
     async def delete_unit_test_set(self, unit_test_set_id: str) -> None:
@@ -493,7 +491,8 @@ class SimulationsResource(Resource):
             "errored": check_optional_bool("errored", errored),
             "created_after": check_timestamp("created_after", created_after),
             "created_before": check_timestamp("created_before", created_before),
-            **_owned("get-simulation-unit-test-set-runs", creator, None, sort_by),
+            "creator": check_creators("creator", creator),
+            "sort_by": check_sort_by("sort_by", sort_by, "get-simulation-unit-test-set-runs"),
         }
         return self._transport.paginate(
             "get-simulation-unit-test-set-runs",
@@ -514,7 +513,7 @@ class SimulationsResource(Resource):
         return await self._transport.request_json(
             "create-simulation-unit-test-set-run",
             CreateSimulationUnitTestSetRunResponse,
-            json_body=request_body("request", request, CreateSimulationUnitTestSetRunRequest),
+            json_body=request,
         )
 
     async def get_run_artifacts(self, run_id: str) -> GetSimulationUnitTestSetRunArtifactsResponse:

@@ -19,6 +19,7 @@ from aiohttp import web
 from .._spec import OPERATIONS, Operation, Paging
 
 if TYPE_CHECKING:
+    from ._faults import Fault
     from ._server import FakeAmigoServer
     from ._state import FakeState
 
@@ -80,6 +81,7 @@ class Call:
     server: FakeAmigoServer
     user_id: str | None
     body: bytes = b""
+    fault: Fault | None = None  # an event-stream fault for this request (`Fault.in_events`)
 
     @property
     def state(self) -> FakeState:
@@ -94,6 +96,26 @@ class Call:
         if not OBJECT_ID.match(value):
             raise Unprocessable(("path", name), "string does not match ^[a-f0-9]{24}$")
         return value
+
+    def object_ids(self, name: str) -> list[str]:
+        """A query list whose items must match the documented `^[a-f0-9]{24}$`."""
+        values = self.query_all(name)
+        for value in values:
+            if not OBJECT_ID.match(value):
+                raise Unprocessable(("query", name), "string does not match ^[a-f0-9]{24}$")
+        return values
+
+    def sort_keys(self, operation_id: str) -> list[tuple[str, bool]]:
+        """`sort_by` as (field, descending) pairs; an undocumented field is a 422."""
+        fields = paging_of(operation_id).sort_fields
+        keys = []
+        for value in self.query_all("sort_by"):
+            descending = value.startswith("-")
+            field = value[1:] if value[:1] in "+-" else value
+            if field not in fields:
+                raise Unprocessable(("query", "sort_by"), f"unsupported sort field {field!r}")
+            keys.append((field, descending))
+        return keys
 
     def query_all(self, name: str) -> list[str]:
         return self.request.query.getall(name, [])

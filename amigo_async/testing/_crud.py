@@ -19,6 +19,7 @@ route module keeps only what its area means:
   duplicate with 409.
 - `matching(call, items, query, field)`: the documented list filters (``id=``,
   ``user_id=``...): keep records whose `field` is among the query's values.
+- `tagged(call, items)`: the documented ``key:value`` tag filter.
 - `listing(call, operation_id, items)`: ``sort_by`` (only the documented sort
   fields; ``+``/``-`` prefixes; dotted paths) and pagination with the table's
   cap, default and first token, answered under the table's field names.
@@ -29,13 +30,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
+import attrs
 import cattrs
 
-from ..models import structure
+from ..models import structure, unstructure
 from ._app import Call, Handler, Reply, Unprocessable, error_reply, handler, json_reply, paginate
 from ._app import paging_of as _paging_of
 
-__all__ = ["Refused", "Store", "body_of", "endpoint", "listing", "matching"]
+__all__ = ["Refused", "Store", "body_of", "endpoint", "fields_of", "listing", "matching", "tagged"]
 
 T = TypeVar("T")
 
@@ -79,6 +81,15 @@ def body_of(call: Call, cls: type[T]) -> T:
     text, _, where = message.rpartition(" @ ")
     location = tuple(part for part in where.replace("[", ".").replace("]", "").split(".") if part)
     raise Unprocessable(location or ("body",), text or message)
+
+
+def fields_of(model: Any) -> dict[str, Any]:
+    """A request model as a JSON-ready dict with every top-level field, None when left out.
+
+    The client leaves None fields out of a request body; a route reads
+    ``changes["tags"] is None`` as "not sent" either way.
+    """
+    return {**{field.name: None for field in attrs.fields(type(model))}, **unstructure(model)}
 
 
 class Store:
@@ -138,8 +149,35 @@ def matching(
     return [item for item in items if str(_lookup(item, path)) in wanted]
 
 
-def listing(call: Call, operation_id: str, items: Iterable[dict[str, Any]]) -> Reply:
-    """One page of `items`, sorted and cut as the operation documents."""
+def tagged(
+    call: Call, items: Iterable[dict[str, Any]], query: str = "tags", field: str = "tags"
+) -> list[dict[str, Any]]:
+    """The documented ``key:value`` tag filter: every entry must match (``key:*`` any value,
+    ``key:`` no value). `field` holds a ``{key: value}`` dict or a list of ``{key, value}``."""
+    wanted = [entry.partition(":")[::2] for entry in call.query_all(query)]
+    for key, _ in wanted:
+        if not key:
+            raise Unprocessable(("query", query), "tags must be given as key:value")
+
+    def tags_of(item: dict[str, Any]) -> dict[str, Any]:
+        tags = _lookup(item, field) or {}
+        return tags if isinstance(tags, dict) else {tag["key"]: tag["value"] for tag in tags}
+
+    def fits(tags: dict[str, Any]) -> bool:
+        return all(
+            key in tags and (value == "*" or (tags[key] or "") == value) for key, value in wanted
+        )
+
+    return [item for item in items if fits(tags_of(item))]
+
+
+def listing(
+    call: Call,
+    operation_id: str,
+    items: Iterable[dict[str, Any]],
+    extra: Mapping[str, Any] | None = None,
+) -> Reply:
+    """One page of `items`, sorted and cut as the operation documents; `extra` fields added."""
     paging = _paging_of(operation_id)
     ordered = _sorted(call, list(items), paging.sort_fields)
     page, has_more, token = paginate(
@@ -149,7 +187,8 @@ def listing(call: Call, operation_id: str, items: Iterable[dict[str, Any]]) -> R
         max_limit=paging.cap,
         first_token=paging.first_token,
     )
-    return json_reply({paging.items_field: page, "has_more": has_more, paging.token_field: token})
+    answer = {paging.items_field: page, "has_more": has_more, paging.token_field: token}
+    return json_reply({**answer, **(extra or {})})
 
 
 def _sorted(

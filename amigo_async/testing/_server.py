@@ -312,7 +312,8 @@ class FakeAmigoServer:
                 if fault.retry_after is not None:
                     reply.headers["Retry-After"] = SlidingWindow.header_seconds(fault.retry_after)
             else:
-                call = Call(request, operation, self, record.user_id, body)
+                event_fault = fault if fault is not None and fault.in_events else None
+                call = Call(request, operation, self, record.user_id, body, event_fault)
                 try:
                     reply = await HANDLERS[operation.id](call)
                 except Unprocessable as problem:

@@ -2,22 +2,30 @@
 
 from . import (
     admin,
+    conversation,
     dynamic_behavior_set,
     metric,
     organization,
     prompt_logs,
+    role,
+    service,
     simulation,
     tools,
     user,
+    webhook_destination,
 )
 
 __all__ = [
     "admin",
+    "conversation",
     "dynamic_behavior_set",
     "metric",
     "organization",
     "prompt_logs",
+    "role",
+    "service",
     "simulation",
     "tools",
     "user",
+    "webhook_destination",
 ]

@@ -1,30 +1,27 @@
 """List filters and answer shapes shared by the behaviour set, metric and simulation routes.
 
-What `_crud` does not (yet) cover for these areas: list-valued fields matched
-by membership, ``org_id,user_id`` creators, ``key:value`` tags over a dict or a
-list of tags, boolean filters, search terms, and ``filter_values`` on a page.
+What `_crud` does not cover for these areas: list-valued fields matched by
+membership, ``org_id,user_id`` creators, boolean filters, search terms, and the
+values ``filter_values`` lists.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from .._app import Call, Reply
+from .._app import Call
 
 __all__ = [
     "by_bool",
     "by_creator",
     "by_member",
-    "by_tag",
     "creator",
     "distinct",
     "now",
     "searched",
     "tag_keys",
-    "with_fields",
 ]
 
 Records = list[dict[str, Any]]
@@ -61,12 +58,6 @@ def by_creator(call: Call, items: Iterable[dict[str, Any]]) -> Records:
     return [i for i in items if f"{i['creator']['org_id']},{i['creator']['user_id']}" in wanted]
 
 
-def by_tag(call: Call, items: Iterable[dict[str, Any]]) -> Records:
-    """``key:value`` entries, all of which must match (``key:*`` any value, ``key:`` null)."""
-    wanted = [entry.partition(":")[::2] for entry in call.query_all("tag")]
-    return [item for item in items if all(_has_tag(item, k, v) for k, v in wanted)]
-
-
 def searched(call: Call, items: Iterable[dict[str, Any]], *fields: str) -> Records:
     """Records whose `fields` hold every term of the ``query`` parameter (case-insensitive)."""
     terms = (call.query("query") or "").lower().split()
@@ -75,15 +66,6 @@ def searched(call: Call, items: Iterable[dict[str, Any]], *fields: str) -> Recor
         for item in items
         if all(any(t in str(item.get(f) or "").lower() for f in fields) for t in terms)
     ]
-
-
-def with_fields(reply: Reply, **fields: Any) -> Reply:
-    """A JSON reply with more top-level fields (``filter_values`` of a list page)."""
-    assert isinstance(reply.body, bytes)
-    body = json.loads(reply.body)
-    body.update(fields)
-    reply.body = json.dumps(body, separators=(",", ":"), default=str).encode()
-    return reply
 
 
 def distinct(items: Iterable[dict[str, Any]], field: str) -> list[Any]:
@@ -108,8 +90,3 @@ def _values(item: dict[str, Any], field: str) -> list[Any]:
 def _tags(item: dict[str, Any]) -> dict[str, Any]:
     tags = item.get("tags") or {}
     return tags if isinstance(tags, dict) else {t["key"]: t["value"] for t in tags}
-
-
-def _has_tag(item: dict[str, Any], key: str, value: str) -> bool:
-    tags = _tags(item)
-    return key in tags and (value == "*" or (tags[key] or "") == value)

@@ -12,20 +12,18 @@ from ...models.dynamic_behavior_set import (
     UpdateDynamicBehaviorSetRequest,
 )
 from .._app import Call, Reply, json_reply
-from .._crud import Refused, body_of, endpoint, listing, matching
+from .._crud import Refused, body_of, endpoint, fields_of, listing, matching, tagged
 from .._samples import sample
 from .._state import object_id
 from ._filters import (
     by_bool,
     by_creator,
     by_member,
-    by_tag,
     creator,
     distinct,
     now,
     searched,
     tag_keys,
-    with_fields,
 )
 from ._versions import next_version, selected_versions
 
@@ -42,7 +40,7 @@ def _filtered(call: Call) -> list[dict[str, Any]]:
     items = call.state.dynamic_behavior_sets.sets.values()
     items = by_bool(call, items, "is_active")
     items = by_member(call, items, "applied_to_service", "applied_to_services")
-    return by_tag(call, by_creator(call, items))
+    return tagged(call, by_creator(call, items), "tag")
 
 
 @endpoint("get-dynamic-behavior-sets")
@@ -53,9 +51,7 @@ async def get_sets(call: Call) -> Reply:
         "creators": distinct(items, "creator"),
         "tags": tag_keys(items),
     }
-    return with_fields(
-        listing(call, "get-dynamic-behavior-sets", items), filter_values=filter_values
-    )
+    return listing(call, "get-dynamic-behavior-sets", items, extra={"filter_values": filter_values})
 
 
 @endpoint("search-dynamic-behavior-sets")
@@ -119,7 +115,7 @@ async def update_set(call: Call) -> Reply:
         name = update.name if update.name is not None else record["name"]
         if update.is_active if update.is_active is not None else record["is_active"]:
             _name_clash(call, name, but=set_id)
-    sets.update(set_id, {**unstructure(update), "updated_at": now(), "updated_by": creator(call)})
+    sets.update(set_id, {**fields_of(update), "updated_at": now(), "updated_by": creator(call)})
     return Reply(204)
 
 

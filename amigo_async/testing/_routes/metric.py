@@ -14,19 +14,17 @@ from ...models.metric import (
     UpdateMetricRequest,
 )
 from .._app import Call, Reply, json_reply
-from .._crud import Refused, body_of, endpoint, listing, matching
+from .._crud import Refused, body_of, endpoint, fields_of, listing, matching, tagged
 from .._samples import sample
 from .._state import object_id
 from ._filters import (
     by_creator,
     by_member,
-    by_tag,
     creator,
     distinct,
     now,
     searched,
     tag_keys,
-    with_fields,
 )
 
 
@@ -45,7 +43,7 @@ def _filtered(call: Call, deleted: bool) -> list[dict[str, Any]]:
         for m in items
         if m["metric_value"]["type"] in (call.query_all("type") or [m["metric_value"]["type"]])
     ]
-    return by_tag(call, by_creator(call, items))
+    return tagged(call, by_creator(call, items), "tag")
 
 
 def _tags(tags: dict[str, str | None]) -> list[dict[str, Any]]:
@@ -61,7 +59,7 @@ async def get_metrics(call: Call) -> Reply:
         "tags": tag_keys(items),
         "types": list(dict.fromkeys(m["metric_value"]["type"] for m in items)),
     }
-    return with_fields(listing(call, "get-metrics", items), filter_values=filter_values)
+    return listing(call, "get-metrics", items, extra={"filter_values": filter_values})
 
 
 @endpoint("search-metrics")
@@ -97,7 +95,7 @@ async def update_metric(call: Call) -> Reply:
     metric_id = call.object_id("metric_id")
     _live(call, metric_id)
     update = body_of(call, UpdateMetricRequest)
-    changes: dict[str, Any] = unstructure(update)
+    changes: dict[str, Any] = fields_of(update)
     if update.tags is not None:
         changes["tags"] = _tags(update.tags)
     changes.update(updated_at=now(), updated_by=creator(call))
@@ -174,8 +172,8 @@ async def get_results(call: Call) -> Reply:
     items = [i for i in items if (after is None or _at(i) >= _at_of(after))]
     items = [i for i in items if (before is None or _at(i) <= _at_of(before))]
     filter_values = {"metric_ids": distinct(items, "metric_id")}
-    return with_fields(
-        listing(call, "get-metric-evaluation-results", items), filter_values=filter_values
+    return listing(
+        call, "get-metric-evaluation-results", items, extra={"filter_values": filter_values}
     )
 
 

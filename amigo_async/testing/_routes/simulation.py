@@ -27,19 +27,17 @@ from ...models.simulation import (
     UpdateSimulationUnitTestSetRequest,
 )
 from .._app import Call, Reply, json_reply
-from .._crud import Refused, Store, body_of, endpoint, listing, matching
+from .._crud import Refused, Store, body_of, endpoint, fields_of, listing, matching, tagged
 from .._samples import sample
 from .._state import object_id
 from ._filters import (
     by_bool,
     by_creator,
-    by_tag,
     creator,
     distinct,
     now,
     searched,
     tag_keys,
-    with_fields,
 )
 from ._versions import next_version, selected_versions
 
@@ -91,7 +89,7 @@ def _searched(call: Call, items: list[dict[str, Any]], *fields: str) -> list[dic
 
 
 def _owned(call: Call, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return by_tag(call, by_creator(call, items))
+    return tagged(call, by_creator(call, items), "tag")
 
 
 # -- personas and scenarios -------------------------------------------------------
@@ -124,8 +122,7 @@ def _register_versioned(
         items = by_bool(call, matching(call, filtered(call), "id"), "is_deleted")
         values = {"creators": distinct(items, "creator"), "tags": tag_keys(items)}
         values.update({f"{field}s": distinct(items, field) for field in extra})
-        page = listing(call, f"get-simulation-{kind}s", items)
-        return with_fields(page, filter_values=values)
+        return listing(call, f"get-simulation-{kind}s", items, extra={"filter_values": values})
 
     @endpoint(f"search-simulation-{kind}s")
     async def search(call: Call) -> Reply:
@@ -146,7 +143,7 @@ def _register_versioned(
     @endpoint(f"update-simulation-{kind}")
     async def update(call: Call) -> Reply:
         record = _live(call, store, path)
-        changes = unstructure(body_of(call, update_cls))
+        changes = fields_of(body_of(call, update_cls))
         _store(call, store).update(record["id"], _touched(call, changes))
         return Reply(204)
 
@@ -227,8 +224,7 @@ async def get_unit_tests(call: Call) -> Reply:
     values["metric_ids"] = list(
         dict.fromkeys(c["metric_id"] for i in items for c in i["success_criterions"])
     )
-    page = listing(call, "get-simulation-unit-tests", items)
-    return with_fields(page, filter_values=values)
+    return listing(call, "get-simulation-unit-tests", items, extra={"filter_values": values})
 
 
 @endpoint("search-simulation-unit-tests")
@@ -251,7 +247,7 @@ async def create_unit_test(call: Call) -> Reply:
 @endpoint("update-simulation-unit-test")
 async def update_unit_test(call: Call) -> Reply:
     record = _live(call, "unit_tests", "simulation_unit_test_id")
-    changes = unstructure(body_of(call, UpdateSimulationUnitTestRequest))
+    changes = fields_of(body_of(call, UpdateSimulationUnitTestRequest))
     changes.pop("run_count", None)  # a set's run count, not part of the unit test record
     if changes["tags"] is not None:
         changes["tags"] = _tag_list(changes["tags"])
@@ -299,8 +295,7 @@ async def get_unit_test_sets(call: Call) -> Reply:
         ),
         "tags": tag_keys(items),
     }
-    page = listing(call, "get-simulation-unit-test-sets", items)
-    return with_fields(page, filter_values=values)
+    return listing(call, "get-simulation-unit-test-sets", items, extra={"filter_values": values})
 
 
 @endpoint("search-simulation-unit-test-sets")
@@ -322,7 +317,7 @@ async def create_unit_test_set(call: Call) -> Reply:
 @endpoint("update-simulation-unit-test-set")
 async def update_unit_test_set(call: Call) -> Reply:
     record = _live(call, "unit_test_sets", "simulation_unit_test_set_id")
-    changes = unstructure(body_of(call, UpdateSimulationUnitTestSetRequest))
+    changes = fields_of(body_of(call, UpdateSimulationUnitTestSetRequest))
     if changes["name"] is not None:
         _unique_live(_store(call, "unit_test_sets"), changes["name"], but=record["id"])
     _check_unit_tests(call, changes["unit_test_runs"])
@@ -355,8 +350,9 @@ async def get_runs(call: Call) -> Reply:
         "simulation_unit_test_set_ids": distinct(items, "simulation_unit_test_set_id"),
         "tags": [],
     }
-    page = listing(call, "get-simulation-unit-test-set-runs", items)
-    return with_fields(page, filter_values=values)
+    return listing(
+        call, "get-simulation-unit-test-set-runs", items, extra={"filter_values": values}
+    )
 
 
 @endpoint("create-simulation-unit-test-set-run")

@@ -17,7 +17,6 @@ from datetime import datetime
 from typing import Any
 
 from ..._checks import (
-    OBJECT_ID_PATTERN,
     PROJECT_PATH_PATTERN,
     TAG_TEXT_PATTERN,
     TOOL_NAME_PATTERN,
@@ -75,32 +74,12 @@ def _owned(record: dict[str, Any], organization: str) -> dict[str, Any]:
     return served
 
 
-def _ids(call: Call, name: str) -> list[str]:
-    values = call.query_all(name)
-    for value in values:
-        if not OBJECT_ID_PATTERN.match(value):
-            raise Unprocessable(("query", name), "string does not match ^[a-f0-9]{24}$")
-    return values
-
-
 def _enum_list(call: Call, name: str, allowed: tuple[str, ...]) -> list[str]:
     values = call.query_all(name)
     for value in values:
         if value not in allowed:
             raise Unprocessable(("query", name), f"value is not one of {list(allowed)}")
     return values
-
-
-def _sort_key(call: Call, operation_id: str) -> list[tuple[str, bool]]:
-    fields = paging_of(operation_id).sort_fields
-    keys = []
-    for value in call.query_all("sort_by"):
-        descending = value.startswith("-")
-        field = value[1:] if value[:1] in "+-" else value
-        if field not in fields:
-            raise Unprocessable(("query", "sort_by"), f"unsupported sort field {field!r}")
-        keys.append((field, descending))
-    return keys
 
 
 def _lookup(record: dict[str, Any], dotted: str) -> Any:
@@ -205,10 +184,10 @@ def _tag_filter(text: str) -> Callable[[dict[str, Any]], bool]:
 
 @handler("get-tools")
 async def get_tools(call: Call) -> Reply:
-    ids = _ids(call, "id")
+    ids = call.object_ids("id")
     deprecated = call.query_bool("deprecated")
     tag_filters = [_tag_filter(text) for text in call.query_all("tag")]
-    keys = _sort_key(call, "get-tools")
+    keys = call.sort_keys("get-tools")
     tools = [
         tool
         for tool in _tools(call).tools
@@ -368,7 +347,7 @@ async def get_tool_versions(call: Call) -> Reply:
     for creator in creators:
         if creator.count(",") != 1:
             raise Unprocessable(("query", "creator"), "must be of the format org_id,user_id")
-    keys = _sort_key(call, "get-tool-versions")
+    keys = call.sort_keys("get-tool-versions")
     organization = call.state.organization
     all_versions = [_owned(v, organization) for v in _tools(call).versions[tool["id"]]]
     versions = [
@@ -515,10 +494,10 @@ async def invoke_tool_version(call: Call) -> Reply:
 
 def _invocation_filter(call: Call) -> Callable[[dict[str, Any]], bool] | None:
     """The filters shared by get-tool-invocations and search; None when there are none."""
-    tool_ids = _ids(call, "tool_id")
+    tool_ids = call.object_ids("tool_id")
     source_types = _enum_list(call, "invocation_source_type", INVOCATION_SOURCE_TYPES)
-    conversations = set(_ids(call, "conversation_id"))
-    runs = set(_ids(call, "simulation_unit_test_set_run_id"))
+    conversations = set(call.object_ids("conversation_id"))
+    runs = set(call.object_ids("simulation_unit_test_set_run_id"))
     succeeded = call.query_bool("succeeded")
     versions = call.query_all("version")
     constraints: dict[str, VersionConstraint] = {}
@@ -567,7 +546,7 @@ async def get_tool_invocations(call: Call) -> Reply:
     invocations = cache.get(query)
     if invocations is None:
         matches = _invocation_filter(call)
-        keys = _sort_key(call, "get-tool-invocations")
+        keys = call.sort_keys("get-tool-invocations")
         invocations = data.invocations_of(call.query_all("tool_id"))
         if matches is not None:
             invocations = [invocation for invocation in invocations if matches(invocation)]

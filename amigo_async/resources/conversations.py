@@ -1,0 +1,500 @@
+"""Conversation endpoints: start and talk to conversations, list them, read what happened.
+
+``create`` and ``interact`` answer NDJSON event streams: they return an
+`EventStream` of typed events (send happens when iteration starts) whose
+completeness rule lives in `amigo_async.conversations`. The streams are POSTs
+that start work on the server, so the transport never resends them once sent
+(only after a 429 or a refused connection). Every input is checked before
+anything is sent.
+"""
+
+from __future__ import annotations
+
+import builtins
+import json
+import re
+from collections.abc import AsyncGenerator, Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Literal
+
+import aiohttp
+
+from .. import errors
+from .._checks import (
+    TAG_TEXT_PATTERN,
+    check_aware_datetime,
+    check_count,
+    check_int,
+    check_non_empty,
+    check_object_id,
+    check_object_ids,
+    check_one_of,
+    check_pattern,
+    check_str_list,
+    check_tag,
+)
+from .._pagination import AsyncPager
+from ..conversations import CREATE_EVENTS, INTERACT_EVENTS, EventStream, parse_events
+from ..models.conversation import (
+    FORMAT_VALUES,
+    MESSAGE_TYPE_VALUES,
+    ConversationInstance,
+    GenerateConversationStarterResponse,
+    GetConversationMessagesResponse,
+    GetConversationsResponse,
+    GetInteractionInsightsResponse,
+    MessageInstance,
+    Prompt,
+    RecommendResponsesForInteractionResponse,
+)
+from ._base import Resource
+from ._listing import check_sort_by
+
+if TYPE_CHECKING:
+    from .._paths import QueryValue
+
+__all__ = ["AUDIO_FORMATS", "MAX_CONVERSATION_TAGS", "NDJSON", "ConversationsResource"]
+
+NDJSON = "application/x-ndjson"
+MAX_CONVERSATION_TAGS = 20  # create-conversation and modify-tags: `maxProperties: 20`
+_TAG_VALUE_MAX = 100
+_CREATE_TAG_KEY = re.compile(r"^[\w\s_]+$")
+_INITIAL_MESSAGE_TYPES = ("user-message", "external-event")
+_STARTER_COUNT = (1, 10)  # min_count / max_count: exclusiveMinimum 0, maximum 10
+
+AUDIO_FORMATS: Mapping[str, str] = {"mp3": "audio/mpeg", "pcm": "audio/pcm"}
+"""The user-message audio formats interact documents (`UserMessageAudioConfig`)."""
+_PCM_FRAME_RATE = (4000, 44100)
+_PCM_SAMPLE_WIDTHS = (2, 4)
+
+Format = Literal["text", "voice"]
+
+
+class ConversationsResource(Resource):
+    """``client.conversations``: the ten conversation operations."""
+
+    # -- the streams ----------------------------------------------------------
+
+    def create(
+        self,
+        service_id: str,
+        *,
+        service_version_set_name: str | None = None,
+        initial_message: str | None = None,
+        initial_message_type: str | None = None,
+        tags: Mapping[str, str | None] | None = None,
+        response_format: Format = "text",
+        current_agent_action_type: str | None = None,
+    ) -> EventStream:
+        """create-conversation: start a conversation; its events as they arrive.
+
+        The user may have one unfinished conversation per service (`ConflictError`
+        or `BadRequestError` otherwise). Without `initial_message` the agent speaks
+        first. `current_agent_action_type` is a regex filtering the action events
+        (``"^$"`` for none).
+        """
+        check_object_id("service_id", service_id)
+        body: dict[str, Any] = {"service_id": service_id}
+        if service_version_set_name is not None:
+            body["service_version_set_name"] = check_non_empty(
+                "service_version_set_name", service_version_set_name
+            )
+        if initial_message is not None:
+            body["initial_message"] = check_non_empty("initial_message", initial_message)
+        if initial_message_type is not None:
+            if initial_message is None:
+                raise ValueError("initial_message_type needs initial_message")
+            body["initial_message_type"] = check_one_of(
+                "initial_message_type", initial_message_type, _INITIAL_MESSAGE_TYPES
+            )
+        if tags is not None:
+            body["tags"] = _check_create_tags("tags", tags)
+        params = _stream_params(response_format, current_agent_action_type)
+        events = self._events("create-conversation", CREATE_EVENTS, params=params, json_body=body)
+        return EventStream(events, voice=response_format == "voice")
+
+    def interact(
+        self,
+        conversation_id: str,
+        *,
+        text: str | None = None,
+        audio: bytes | None = None,
+        audio_format: str = "mp3",
+        pcm_frame_rate: int | None = None,
+        pcm_sample_width: int | None = None,
+        message_type: str = "user-message",
+        external_events: Sequence[tuple[datetime, str]] = (),
+        response_format: Format = "text",
+        current_agent_action_type: str | None = None,
+    ) -> EventStream:
+        """interact-with-conversation: send `text` or `audio` (exactly one); the events back.
+
+        `audio` is an mp3 file, or raw mono PCM (``audio_format="pcm"`` with
+        `pcm_frame_rate` 4000-44100 and `pcm_sample_width` 2 or 4). With
+        ``response_format="voice"`` the agent's pieces are base64 PCM16
+        (`Interaction.audio` after ``collect()``). `external_events` are
+        (timestamp, content) pairs inserted before the message, oldest first.
+        """
+        check_object_id("conversation_id", conversation_id)
+        if (text is None) == (audio is None):
+            raise ValueError("give exactly one of text= or audio=")
+        check_one_of("message_type", message_type, _INITIAL_MESSAGE_TYPES)
+        history = _check_external_events("external_events", external_events)
+        params = _stream_params(response_format, current_agent_action_type)
+        if text is not None:
+            check_non_empty("text", text)
+            params["request_format"] = "text"
+        else:
+            params["request_format"] = "voice"
+            params["request_audio_config"] = _audio_config(
+                audio, audio_format, pcm_frame_rate, pcm_sample_width
+            )
+
+        def form() -> aiohttp.FormData:
+            data = aiohttp.FormData(default_to_multipart=True)
+            data.add_field("initial_message_type", message_type)
+            if text is not None:
+                data.add_field("recorded_message", text)
+            else:
+                data.add_field(
+                    "recorded_message",
+                    audio,
+                    filename=f"message.{audio_format}",
+                    content_type=AUDIO_FORMATS[audio_format],
+                )
+            for at, content in history:
+                data.add_field("external_event_message_content", content)
+                data.add_field("external_event_message_timestamp", at.isoformat())
+            return data
+
+        events = self._events(
+            "interact-with-conversation",
+            INTERACT_EVENTS,
+            params=params,
+            form=form,
+            conversation_id=conversation_id,
+        )
+        return EventStream(
+            events, voice=response_format == "voice", conversation_id=conversation_id
+        )
+
+    async def _events(
+        self,
+        operation_id: str,
+        union: Any,
+        *,
+        params: Mapping[str, QueryValue],
+        json_body: Any = None,
+        form: Any = None,
+        conversation_id: str | None = None,
+    ) -> AsyncGenerator[Any, None]:
+        path_params = {"conversation_id": conversation_id} if conversation_id else None
+        async with self._transport.stream(
+            operation_id,
+            accept=NDJSON,
+            path_params=path_params,
+            params=params,
+            json_body=json_body,
+            form=form,
+        ) as body:
+            try:
+                async for event in parse_events(
+                    body.chunks(),
+                    union,
+                    conversation_id=conversation_id,
+                    operation_id=operation_id,
+                ):
+                    yield event
+            except errors.AmigoError as error:
+                raise body.add_context(error) from None
+
+    # -- lists ----------------------------------------------------------------
+
+    def list(
+        self,
+        *,
+        ids: Iterable[str] | None = None,
+        user_ids: Iterable[str] | None = None,
+        service_ids: Iterable[str] | None = None,
+        is_finished: bool | None = None,
+        tags: Iterable[str] | None = None,
+        sort_by: Iterable[str] | None = None,
+        limit: int | None = None,
+        max_items: int | None = None,
+    ) -> AsyncPager[ConversationInstance]:
+        """get-conversations: conversations matching every filter given.
+
+        `tags` entries are ``key:value`` (``key:*`` for any value); `sort_by` fields:
+        ``created_at`` with an optional ``+``/``-``. Pages hold up to 150.
+        """
+        if is_finished is not None and not isinstance(is_finished, bool):
+            raise TypeError("is_finished must be a bool or None")
+        params: dict[str, QueryValue] = {
+            "id": check_object_ids("ids", ids),
+            "user_id": _unique(check_str_list("user_ids", user_ids)),
+            "service_id": _unique(check_object_ids("service_ids", service_ids)),
+            "is_finished": is_finished,
+            "tag": _tag_filters("tags", tags),
+            "sort_by": check_sort_by("sort_by", sort_by, "get-conversations"),
+        }
+        return self._transport.paginate(
+            "get-conversations", GetConversationsResponse, params, limit=limit, max_items=max_items
+        )
+
+    def list_messages(
+        self,
+        conversation_id: str,
+        *,
+        ids: Iterable[str] | None = None,
+        message_types: Iterable[str] | None = None,
+        interaction_ids: Iterable[str] | None = None,
+        sort_by: Iterable[str] | None = None,
+        limit: int | None = None,
+        max_items: int | None = None,
+    ) -> AsyncPager[MessageInstance]:
+        """get-conversation-messages: the messages of one conversation (up to 500 a page).
+
+        `message_types` from `MESSAGE_TYPE_VALUES` (the server's default leaves out
+        ``agent-inner-thought``); `sort_by` fields: ``interaction_id``, ``created_at``.
+        """
+        check_object_id("conversation_id", conversation_id)
+        types = check_str_list("message_types", message_types)
+        for index, kind in enumerate(types or ()):
+            check_one_of(f"message_types[{index}]", kind, MESSAGE_TYPE_VALUES)
+        params: dict[str, QueryValue] = {
+            "id": _unique(check_object_ids("ids", ids)),
+            "message_type": _unique(types),
+            "interaction_id": _unique(check_object_ids("interaction_ids", interaction_ids)),
+            "sort_by": check_sort_by("sort_by", sort_by, "get-conversation-messages"),
+        }
+        return self._transport.paginate(
+            "get-conversation-messages",
+            GetConversationMessagesResponse,
+            params,
+            path_params={"conversation_id": conversation_id},
+            limit=limit,
+            max_items=max_items,
+        )
+
+    # -- one conversation -----------------------------------------------------
+
+    async def finish(self, conversation_id: str) -> None:
+        """finish-conversation: end it and start post-conversation analysis.
+
+        Not needed after an interaction whose ``conversation_completed`` is True;
+        call it again after a post-processing error to retry the analysis.
+        """
+        check_object_id("conversation_id", conversation_id)
+        await self._transport.request_none(
+            "finish-conversation", path_params={"conversation_id": conversation_id}
+        )
+
+    async def recommend_responses(
+        self, conversation_id: str, interaction_id: str, *, context: str | None = None
+    ) -> builtins.list[str]:
+        """recommend-responses-for-interaction: replies a user might send next.
+
+        `interaction_id` must be the latest completed interaction; `context`
+        describes the user (the server has a default persona).
+        """
+        check_object_id("conversation_id", conversation_id)
+        check_object_id("interaction_id", interaction_id)
+        body = {} if context is None else {"context": check_non_empty("context", context)}
+        answer = await self._transport.request_json(
+            "recommend-responses-for-interaction",
+            RecommendResponsesForInteractionResponse,
+            path_params={"conversation_id": conversation_id, "interaction_id": interaction_id},
+            json_body=body,
+        )
+        return answer.recommended_responses
+
+    async def get_interaction_insights(
+        self, conversation_id: str, interaction_id: str
+    ) -> GetInteractionInsightsResponse:
+        """get-interaction-insights: the state, working memory and tool calls behind a reply."""
+        check_object_id("conversation_id", conversation_id)
+        check_object_id("interaction_id", interaction_id)
+        return await self._transport.request_json(
+            "get-interaction-insights",
+            GetInteractionInsightsResponse,
+            path_params={"conversation_id": conversation_id, "interaction_id": interaction_id},
+        )
+
+    async def get_message_source(
+        self, conversation_id: str, message_id: str, *, long_lived: bool = False
+    ) -> dict[str, Any]:
+        """retrieve-message-source: where the raw source of a non-text message is.
+
+        The snapshot leaves the answer's shape open, so it is returned as sent.
+        `long_lived` asks for a URL valid 12 hours (keep it False when you can).
+        """
+        check_object_id("conversation_id", conversation_id)
+        check_object_id("message_id", message_id)
+        if not isinstance(long_lived, bool):
+            raise TypeError("long_lived must be a bool")
+        return await self._transport.request_json(
+            "retrieve-message-source",
+            dict[str, Any],
+            path_params={"conversation_id": conversation_id, "message_id": message_id},
+            params={"long_lived": long_lived},
+        )
+
+    async def generate_starters(
+        self,
+        service_id: str,
+        *,
+        facets: Iterable[str],
+        generation_instructions: str,
+        min_count: int = 1,
+        max_count: int = 10,
+        service_version_set_name: str | None = None,
+    ) -> builtins.list[Prompt]:
+        """generate-conversation-starter: between `min_count` and `max_count` (1-10) prompts."""
+        check_object_id("service_id", service_id)
+        facet_list = check_str_list("facets", facets, min_items=1) or []
+        for index, facet in enumerate(facet_list):
+            check_non_empty(f"facets[{index}]", facet)
+        low, high = _STARTER_COUNT
+        check_int("min_count", min_count, minimum=low, maximum=high)
+        check_int("max_count", max_count, minimum=min_count, maximum=high)
+        body: dict[str, Any] = {
+            "service_id": service_id,
+            "facets": facet_list,
+            "min_count": min_count,
+            "max_count": max_count,
+            "generation_instructions": check_non_empty(
+                "generation_instructions", generation_instructions
+            ),
+        }
+        if service_version_set_name is not None:
+            body["service_version_set_name"] = check_non_empty(
+                "service_version_set_name", service_version_set_name
+            )
+        answer = await self._transport.request_json(
+            "generate-conversation-starter", GenerateConversationStarterResponse, json_body=body
+        )
+        return answer.prompts
+
+    async def update_tags(
+        self,
+        conversation_id: str,
+        *,
+        updates: Mapping[str, str | None] | None = None,
+        deletes: Iterable[str] | None = None,
+    ) -> None:
+        """modify-tags-of-conversation: set (or null) the tags in `updates`, remove `deletes`.
+
+        A conversation holds at most 20 tags (`BadRequestError` past that).
+        """
+        check_object_id("conversation_id", conversation_id)
+        body: dict[str, Any] = {}
+        if updates is not None:
+            body["updates"] = _check_update_tags("updates", updates)
+        removed = _unique(check_str_list("deletes", deletes))
+        for index, key in enumerate(removed or ()):
+            check_non_empty(f"deletes[{index}]", key)
+        if removed is not None:
+            body["deletes"] = removed
+        if not body:
+            raise ValueError("give updates= or deletes=")
+        await self._transport.request_none(
+            "modify-tags-of-conversation",
+            path_params={"conversation_id": conversation_id},
+            json_body=body,
+        )
+
+
+def _stream_params(response_format: str, action_type: str | None) -> dict[str, QueryValue]:
+    params: dict[str, QueryValue] = {
+        "response_format": check_one_of("response_format", response_format, FORMAT_VALUES)
+    }
+    if action_type is not None:
+        try:
+            re.compile(check_non_empty("current_agent_action_type", action_type))
+        except re.error as exc:
+            raise ValueError(f"current_agent_action_type is not a regex: {exc}") from None
+        params["current_agent_action_type"] = action_type
+    return params
+
+
+def _audio_config(
+    audio: object, audio_format: str, frame_rate: int | None, sample_width: int | None
+) -> str:
+    """The `request_audio_config` query value (a JSON object), checked against the schema."""
+    if not isinstance(audio, bytes | bytearray | memoryview):
+        raise TypeError(f"audio must be bytes, not {type(audio).__name__}")
+    check_non_empty("audio", bytes(audio[:1]))
+    check_one_of("audio_format", audio_format, tuple(AUDIO_FORMATS))
+    if audio_format == "mp3":
+        if frame_rate is not None or sample_width is not None:
+            raise ValueError("pcm_frame_rate and pcm_sample_width go with audio_format='pcm'")
+        return json.dumps({"type": "mp3"})
+    if frame_rate is None or sample_width is None:
+        raise ValueError("audio_format='pcm' needs pcm_frame_rate and pcm_sample_width")
+    check_int("pcm_frame_rate", frame_rate, minimum=_PCM_FRAME_RATE[0], maximum=_PCM_FRAME_RATE[1])
+    check_one_of("pcm_sample_width", sample_width, _PCM_SAMPLE_WIDTHS)
+    config = {
+        "type": "pcm",
+        "frame_rate": frame_rate,
+        "n_channels": 1,
+        "sample_width": sample_width,
+    }
+    return json.dumps(config, separators=(",", ":"))
+
+
+def _check_external_events(
+    name: str, events: Sequence[tuple[datetime, str]]
+) -> list[tuple[datetime, str]]:
+    checked: list[tuple[datetime, str]] = []
+    for index, pair in enumerate(events):
+        if not isinstance(pair, tuple) or len(pair) != 2:
+            raise TypeError(f"{name}[{index}] must be a (datetime, str) pair")
+        at, content = pair
+        check_aware_datetime(f"{name}[{index}] timestamp", at)
+        check_non_empty(f"{name}[{index}] content", content)
+        checked.append((at, content))
+    return checked
+
+
+def _check_create_tags(name: str, tags: Mapping[str, str | None]) -> dict[str, str | None]:
+    """create-conversation tags: keys of word characters/spaces, values of 1-100 characters."""
+    return _check_tags(name, tags, _CREATE_TAG_KEY, None)
+
+
+def _check_update_tags(name: str, tags: Mapping[str, str | None]) -> dict[str, str | None]:
+    """modify-tags updates: keys and values of word characters and spaces."""
+    return _check_tags(name, tags, TAG_TEXT_PATTERN, TAG_TEXT_PATTERN)
+
+
+def _check_tags(
+    name: str,
+    tags: Mapping[str, str | None],
+    key_pattern: re.Pattern[str],
+    value_pattern: re.Pattern[str] | None,
+) -> dict[str, str | None]:
+    if not isinstance(tags, Mapping):
+        raise TypeError(f"{name} must be a mapping of key to value (or None)")
+    check_count(name, list(tags), max_items=MAX_CONVERSATION_TAGS)
+    for key, value in tags.items():
+        check_non_empty(f"{name} key", check_pattern(f"{name} key", key, key_pattern))
+        if value is None:
+            continue
+        label = f"{name}[{key!r}]"
+        check_non_empty(label, value)
+        if value_pattern is not None:
+            check_pattern(label, value, value_pattern)
+        elif len(value) > _TAG_VALUE_MAX:
+            raise ValueError(f"{label} must be at most {_TAG_VALUE_MAX} characters")
+    return dict(tags)
+
+
+def _tag_filters(name: str, tags: Iterable[str] | None) -> list[str] | None:
+    items = check_str_list(name, tags)
+    for index, tag in enumerate(items or ()):
+        check_tag(f"{name}[{index}]", tag)
+    return items
+
+
+def _unique(values: list[str] | None) -> list[str] | None:
+    """The server wants unique items in these filters; repeats are dropped, order kept."""
+    return None if values is None else list(dict.fromkeys(values))

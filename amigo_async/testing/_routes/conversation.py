@@ -1,0 +1,453 @@
+"""The ten conversation operations: NDJSON event streams, lists, finish, insights, tags.
+
+The streams are written event by event, each line split across two chunks and
+`ConversationData.event_delay` apart, so a client must reassemble lines and
+yield events as they come. Event-stream faults (`Fault.cut_after_events`,
+`Fault.cut_mid_line`, `Fault.error_event`) arrive through `Call.fault`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
+from email import policy
+from email.parser import BytesParser
+from typing import Any
+
+from .._app import (
+    OBJECT_ID,
+    Call,
+    Handler,
+    Reply,
+    Unprocessable,
+    error_reply,
+    handler,
+    json_reply,
+    paging_of,
+)
+from .._app import paginate as paginate_items
+from .._data.conversation import ConversationData, FakeConversation
+from .._faults import Fault, FaultKind
+
+_FORMATS = ("text", "voice")
+_MESSAGE_TYPES = ("user-message", "external-event", "skip")
+_DEFAULT_MESSAGE_TYPES = ("external-event", "agent-message", "user-message")
+_MAX_TAGS = 20
+_ACTIONS = (
+    {"type": "select-dynamic-behavior-vector-generated"},
+    {
+        "type": "navigate-state-machine-action-state-action-selected",
+        "action": "answer the user's question",
+    },
+)
+
+
+class _Refusal(Exception):
+    """Raised by a check deep in a handler; `_route` answers with its reply."""
+
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.reply = error_reply(status, detail)
+
+
+def _route(operation_id: str) -> Callable[[Handler], Handler]:
+    """`handler`, with a `_Refusal` turned into its reply."""
+
+    def register(function: Handler) -> Handler:
+        async def serve(call: Call) -> Reply:
+            try:
+                return await function(call)
+            except _Refusal as refusal:
+                return refusal.reply
+
+        return handler(operation_id)(serve)
+
+    return register
+
+
+def _data(call: Call) -> ConversationData:
+    return call.state.conversations
+
+
+def _conversation(call: Call) -> FakeConversation:
+    found = _data(call).conversations.get(call.object_id("conversation_id"))
+    if found is None or found.user_id != call.user_id:
+        raise _Refusal(404, "Specified organization or conversation is not found.")
+    return found
+
+
+def _format(call: Call, name: str) -> str:
+    value = call.query(name)
+    if value not in _FORMATS:
+        raise Unprocessable(("query", name), "value is not a valid enumeration member")
+    return value
+
+
+def _action_filter(call: Call) -> re.Pattern[str]:
+    try:
+        return re.compile(call.query("current_agent_action_type", "^.*$") or "")
+    except re.error:
+        raise Unprocessable(("query", "current_agent_action_type"), "invalid regex") from None
+
+
+# -- the streams -----------------------------------------------------------------
+
+
+@_route("create-conversation")
+async def create_conversation(call: Call) -> Reply:
+    response_format = _format(call, "response_format")
+    actions = _action_filter(call)
+    body = call.json()
+    service_id = body.get("service_id") if isinstance(body, dict) else None
+    if not isinstance(service_id, str) or not OBJECT_ID.match(service_id):
+        raise Unprocessable(("body", "service_id"), "string does not match ^[a-f0-9]{24}$")
+    data = _data(call)
+    version_set = body.get("service_version_set_name", "release")
+    if service_id not in data.services or not data.knows_version_set(version_set):
+        return error_reply(404, "Specified organization, service, or version set is not found.")
+    if call.user_id is None or data.unfinished(call.user_id, service_id) is not None:
+        return error_reply(409, "The user has an unfinished conversation of this service.")
+    initial = body.get("initial_message")
+    conversation = data.start(
+        call.user_id, service_id, tags=body.get("tags") or {}, version_set=version_set
+    )
+    events = [{"type": "conversation-created", "conversation_id": conversation.id}]
+    script = _Script(data, conversation, initial, response_format, actions, call.fault)
+    script.user_type = body.get("initial_message_type") or "user-message"
+    return _stream(data, events, script, status=201)
+
+
+@_route("interact-with-conversation")
+async def interact_with_conversation(call: Call) -> Reply:
+    found = _conversation(call)
+    request_format = _format(call, "request_format")
+    response_format = _format(call, "response_format")
+    actions = _action_filter(call)
+    if request_format == "voice" and call.query("request_audio_config") is None:
+        return error_reply(400, "request_audio_config is required for voice messages.")
+    fields = _form(call)
+    kind = fields.get("initial_message_type", b"").decode()
+    recorded = fields.get("recorded_message")
+    if kind not in _MESSAGE_TYPES or recorded is None:
+        raise Unprocessable(("body",), "initial_message_type and recorded_message are required")
+    if found.is_finished or found.busy:
+        return error_reply(
+            409, "The conversation is finished, or a related operation is in process."
+        )
+    if request_format == "text":
+        text = recorded.decode()
+        if kind != "skip" and not text.strip():
+            return error_reply(400, "The user message is empty.")
+    else:
+        text = f"(a voice message of {len(recorded)} bytes)"
+    script = _Script(
+        _data(call), found, None if kind == "skip" else text, response_format, actions, call.fault
+    )
+    script.user_format, script.user_type = request_format, kind
+    events: list[dict[str, Any]] = []
+    return _stream(_data(call), events, script, status=200)
+
+
+def _form(call: Call) -> dict[str, bytes]:
+    content_type = call.request.headers.get("Content-Type", "")
+    if not content_type.startswith("multipart/form-data"):
+        raise Unprocessable(("header", "content-type"), "multipart/form-data is required")
+    head = f"Content-Type: {content_type}\r\n\r\n".encode()
+    message = BytesParser(policy=policy.HTTP).parsebytes(head + call.body)
+    fields: dict[str, bytes] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        payload = part.get_payload(decode=True)
+        if isinstance(name, str) and isinstance(payload, bytes):
+            fields.setdefault(name, payload)
+    return fields
+
+
+class _Script:
+    """What one stream says after its first events: the agent's turn, with the fault applied."""
+
+    def __init__(
+        self,
+        data: ConversationData,
+        conversation: FakeConversation,
+        user_message: str | None,
+        response_format: str,
+        actions: re.Pattern[str],
+        fault: Fault | None,
+    ) -> None:
+        self.data, self.conversation, self.user_message = data, conversation, user_message
+        self.response_format, self.actions, self.fault = response_format, actions, fault
+        self.user_format, self.user_type = "text", "user-message"
+
+    def events(self) -> list[dict[str, Any]]:
+        data, conversation = self.data, self.conversation
+        reply = data.reply_to(self.user_message)
+        voice = self.response_format == "voice"
+        message_id = data.new_id()
+        events: list[dict[str, Any]] = []
+        for action in _ACTIONS:
+            if self.actions.search(action["type"]):
+                events.append({"type": "current-agent-action", "action": action})
+        events += [{**piece, "message_id": message_id} for piece in data.pieces(reply, voice)]
+        error = {"type": "error", "http_error_code": self._status(), "error_description": "boom"}
+        if self._fault(FaultKind.ERROR_EVENT) and not self.fault_after_complete:
+            return [*events, error]  # void: nothing is saved
+        interaction_id, user_id, agent_id = data.record_interaction(
+            conversation,
+            self.user_message,
+            reply,
+            self.response_format,
+            user_format=self.user_format,
+            user_type=self.user_type,
+        )
+        completed = data.says_goodbye(self.user_message)
+        conversation.is_finished = conversation.is_finished or completed
+        events = [
+            {**e, "message_id": agent_id} if e["type"] == "new-message" else e for e in events
+        ]
+        if user_id is not None and self.user_type != "skip":
+            available = {"type": "user-message-available", "message_id": user_id}
+            events.insert(0, {**available, "user_message": self.user_message})
+        events.append(
+            {
+                "type": "interaction-complete",
+                "message_id": agent_id,
+                "interaction_id": interaction_id,
+                "full_message": reply,
+                "conversation_completed": completed,
+            }
+        )
+        if self._fault(FaultKind.ERROR_EVENT):
+            events.append(error)
+        return events
+
+    def _fault(self, kind: FaultKind) -> bool:
+        return self.fault is not None and self.fault.kind is kind
+
+    @property
+    def fault_after_complete(self) -> bool:
+        return self.fault is not None and self.fault.after_complete
+
+    def _status(self) -> int:
+        return self.fault.status if self.fault is not None else 500
+
+
+def _stream(
+    data: ConversationData, first: list[dict[str, Any]], script: _Script, *, status: int
+) -> Reply:
+    """A streamed NDJSON reply; the conversation is busy until the stream ends."""
+    script.conversation.busy = True
+
+    async def body() -> AsyncIterator[bytes]:
+        try:
+            lines = [_line(e) for e in (*first, *script.events())]
+            async for chunk in _cut(lines, script.fault, data.event_delay):
+                yield chunk
+        finally:
+            script.conversation.busy = False
+
+    return Reply(status, body(), content_type="application/x-ndjson", streamed=True)
+
+
+async def _cut(lines: list[bytes], fault: Fault | None, delay: float) -> AsyncIterator[bytes]:
+    """Each line in two chunks, `delay` apart; a cut fault stops after its event count."""
+    whole = len(lines)
+    if fault is not None and fault.kind in (FaultKind.CUT_AFTER_EVENTS, FaultKind.CUT_MID_LINE):
+        whole = min(fault.events, len(lines))
+    for index, line in enumerate(lines[:whole]):
+        if index and delay:
+            await asyncio.sleep(delay)
+        middle = len(line) // 2
+        yield line[:middle]
+        yield line[middle:]
+    if fault is not None and fault.kind is FaultKind.CUT_MID_LINE and whole < len(lines):
+        yield lines[whole][: len(lines[whole]) // 2]
+
+
+def _line(event: dict[str, Any]) -> bytes:
+    return json.dumps(event, separators=(",", ":")).encode() + b"\n"
+
+
+# -- lists -----------------------------------------------------------------------
+
+
+def _sorted(call: Call, operation_id: str, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    for field, descending in reversed(call.sort_keys(operation_id)):
+        items = sorted(items, key=lambda item: item[field], reverse=descending)
+    return items
+
+
+def _page(call: Call, operation_id: str, items: list[dict[str, Any]]) -> Reply:
+    """One page of `items` (sorted as asked) in the list's documented answer shape."""
+    paging = paging_of(operation_id)
+    page, has_more, token = paginate_items(
+        call,
+        _sorted(call, operation_id, items),
+        default_limit=paging.default_limit,
+        max_limit=paging.cap,
+    )
+    return json_reply({paging.items_field: page, "has_more": has_more, paging.token_field: token})
+
+
+def _tag_matches(tags: dict[str, str | None], wanted: list[str]) -> bool:
+    for entry in wanted:
+        key, _, value = entry.partition(":")
+        if key not in tags or (value != "*" and (tags[key] or "") != value):
+            return False
+    return True
+
+
+@_route("get-conversations")
+async def get_conversations(call: Call) -> Reply:
+    ids, services = call.object_ids("id"), call.object_ids("service_id")
+    users, tags = call.query_all("user_id"), call.query_all("tag")
+    finished = call.query_bool("is_finished")
+    items = [
+        c.instance()
+        for c in _data(call).conversations.values()
+        if (not ids or c.id in ids)
+        and (not services or c.service_id in services)
+        and (not users or c.user_id in users)
+        and (finished is None or c.is_finished == finished)
+        and _tag_matches(c.tags, tags)
+    ]
+    return _page(call, "get-conversations", items)
+
+
+@_route("get-conversation-messages")
+async def get_conversation_messages(call: Call) -> Reply:
+    found = _conversation(call)
+    ids, interactions = call.object_ids("id"), call.object_ids("interaction_id")
+    kinds = call.query_all("message_type") or list(_DEFAULT_MESSAGE_TYPES)
+    items = [
+        m
+        for m in found.messages
+        if (not ids or m["id"] in ids)
+        and (not interactions or m["interaction_id"] in interactions)
+        and m["message_type"] in kinds
+    ]
+    return _page(call, "get-conversation-messages", items)
+
+
+# -- one conversation ------------------------------------------------------------
+
+
+@_route("finish-conversation")
+async def finish_conversation(call: Call) -> Reply:
+    found = _conversation(call)
+    if found.is_finished or found.busy:
+        return error_reply(
+            409,
+            "The specified conversation is already finished, or a related operation is in process.",
+        )
+    if not found.messages:
+        del _data(call).conversations[found.id]  # documented: a conversation without messages
+    found.is_finished = True
+    return Reply(204)
+
+
+def _interaction(call: Call, conversation: FakeConversation) -> str:
+    interaction_id = call.object_id("interaction_id")
+    if interaction_id not in conversation.interactions:
+        raise _Refusal(404, "Specified organization, conversation, or interaction is not found.")
+    return interaction_id
+
+
+@_route("recommend-responses-for-interaction")
+async def recommend_responses(call: Call) -> Reply:
+    found = _conversation(call)
+    interaction = _interaction(call, found)
+    if found.is_finished or interaction != found.interactions[-1]:
+        return error_reply(
+            400, "The conversation is finished, or the interaction is not the latest."
+        )
+    return json_reply({"recommended_responses": ["Tell me more.", "Thanks!", "Goodbye"]})
+
+
+@_route("get-interaction-insights")
+async def get_interaction_insights(call: Call) -> Reply:
+    found = _conversation(call)
+    interaction = _interaction(call, found)
+    machine = [found.service_id, 1]
+    return json_reply(
+        {
+            "current_state_name": "listen",
+            "current_state_action": "answer the user's question",
+            "current_state_objective": "help the user",
+            "state_transition_logs": [
+                {
+                    "type": "jumpback",
+                    "previous_state": "start",
+                    "previous_service_hierarchical_state_machine_version_info": machine,
+                    "next_state": "listen",
+                    "next_service_hierarchical_state_machine_version_info": machine,
+                }
+            ],
+            "working_memory": [{"content": "the user is curious", "context": interaction}],
+            "reflections": [],
+            "triggered_dynamic_behavior_set_version_info": None,
+            "select_next_action_tool_call_logs": [],
+            "engage_user_tool_call_logs": [],
+        }
+    )
+
+
+@_route("retrieve-message-source")
+async def retrieve_message_source(call: Call) -> Reply:
+    found = _conversation(call)
+    message_id = call.object_id("message_id")
+    message = next((m for m in found.messages if m["id"] == message_id), None)
+    if message is None:
+        return error_reply(404, "Specified organization or message is not found.")
+    if message["format"] == "text":
+        return error_reply(400, "The message is a text message.")
+    hours = 12 if call.query_bool("long_lived") else 1
+    expires = _data(call).now() + timedelta(hours=hours)
+    return json_reply(
+        {
+            "url": f"https://fake-amigo.invalid/sources/{message_id}",
+            "expires_at": expires.isoformat(),
+            "content_type": "audio/mpeg",
+        }
+    )
+
+
+@_route("generate-conversation-starter")
+async def generate_conversation_starter(call: Call) -> Reply:
+    body = call.json()
+    if not isinstance(body, dict) or not isinstance(body.get("facets"), list) or not body["facets"]:
+        raise Unprocessable(("body", "facets"), "ensure this value has at least 1 items")
+    low, high = body.get("min_count"), body.get("max_count")
+    if not (isinstance(low, int) and isinstance(high, int) and 0 < low <= high <= 10):
+        raise Unprocessable(("body", "min_count"), "0 < min_count <= max_count <= 10")
+    if body.get("service_id") not in _data(call).services:
+        return error_reply(404, "Service not found.")
+    facets = body["facets"]
+    count = max(low, min(high, len(facets) + 1))
+    prompts = [
+        {
+            "prompt": f"Ask me about {facets[i % len(facets)]} ({i + 1})",
+            "facets": [facets[i % len(facets)]],
+        }
+        for i in range(count)
+    ]
+    return json_reply({"prompts": prompts})
+
+
+@_route("modify-tags-of-conversation")
+async def modify_tags(call: Call) -> Reply:
+    found = _conversation(call)
+    body = call.json()
+    if not isinstance(body, dict):
+        raise Unprocessable(("body",), "expected an object")
+    tags = dict(found.tags)
+    tags.update(body.get("updates") or {})
+    for key in body.get("deletes") or []:
+        tags.pop(key, None)
+    if len(tags) > _MAX_TAGS:
+        return error_reply(400, "The conversation cannot contain more than 20 tags.")
+    found.tags = tags
+    return Reply(204)

@@ -1,0 +1,102 @@
+"""Role endpoints of the fake server, on the generic CRUD helpers.
+
+Roles are keyed by name. Bodies are checked by the generated request models
+(422); an unknown role or user answers 404, a taken role name 409.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from ..._checks import parse_iso_duration
+from ...models.role import (
+    AssignRoleRequest,
+    CreateRoleRequest,
+    CreateTemporaryPermissionGrantRequest,
+    ModifyRoleRequest,
+    RoleInstance,
+    TemporaryPermissionGrant,
+)
+from .._app import Call, Reply, Unprocessable, json_reply
+from .._crud import body_of, endpoint, fields_of, listing, matching, tagged
+from .._samples import sample
+
+
+@endpoint("get-roles")
+async def get_roles(call: Call) -> Reply:
+    items = matching(call, call.state.roles.roles.values(), "id")
+    items = matching(call, items, "name")
+    if not call.query_bool("return_permission_grants"):
+        items = [{**item, "permission_grants": []} for item in items]
+    return json_reply({"roles": items})
+
+
+@endpoint("create-role")
+async def create_role(call: Call) -> Reply:
+    data = call.state.roles
+    body = fields_of(body_of(call, CreateRoleRequest))
+    data.roles.unique("name", body["role_name"])
+    record = sample(
+        RoleInstance,
+        data.rng,
+        name=body.pop("role_name"),
+        **body,
+    )
+    data.roles.add(record)
+    return json_reply({"role_id": record["id"]}, 201)
+
+
+@endpoint("modify-role")
+async def modify_role(call: Call) -> Reply:
+    changes = fields_of(body_of(call, ModifyRoleRequest))
+    role = call.state.roles.roles.update(call.path("role_name"), changes)
+    return json_reply({"role_id": role["id"]})
+
+
+@endpoint("assign-role")
+async def assign_role(call: Call) -> Reply:
+    role = call.state.roles.roles.get(call.path("role_name"))
+    body = body_of(call, AssignRoleRequest)
+    call.state.users.users.get(body.user_id)["role"] = role["name"]
+    return json_reply({"role_id": role["id"]})
+
+
+@endpoint("create-temporary-permission-grant")
+async def create_temporary_permission_grant(call: Call) -> Reply:
+    data = call.state.roles
+    body = fields_of(body_of(call, CreateTemporaryPermissionGrantRequest))
+    call.state.users.users.get(body["user_id"])
+    try:
+        duration = parse_iso_duration(body.pop("duration"))
+    except ValueError:
+        raise Unprocessable(("body", "duration"), "invalid duration format") from None
+    now = datetime.now(UTC)
+    record = sample(
+        TemporaryPermissionGrant,
+        data.rng,
+        **body,
+        org_id=call.state.organization,
+        created_at=now.isoformat(),
+        updated_at=now.isoformat(),
+        expires_at=(now + duration).isoformat(),
+        creator={"org_id": call.state.organization, "user_id": call.user_id or ""},
+    )
+    data.grants.add(record)
+    answer = {"temporary_permission_grant_id": record["_id"], "expires_at": record["expires_at"]}
+    return json_reply(answer, 201)
+
+
+@endpoint("get-temporary-permission-grants")
+async def get_temporary_permission_grants(call: Call) -> Reply:
+    items = matching(call, call.state.roles.grants.values(), "id", "_id")
+    items = matching(call, items, "user_id")
+    items = matching(call, items, "creator", "creator.user_id")
+    items = matching(call, items, "permission_grant_name", "permission_grant.permission_name")
+    expired = call.query_bool("is_expired")
+    now = datetime.now(UTC)
+    items = [
+        item
+        for item in tagged(call, items, "tag")
+        if expired is None or (datetime.fromisoformat(item["expires_at"]) <= now) == expired
+    ]
+    return listing(call, "get-temporary-permission-grants", items)

@@ -1,0 +1,101 @@
+"""Service endpoints of the fake server, on the generic CRUD helpers.
+
+Bodies are checked by the generated request models (422); unknown ids answer
+404, a taken name 409; the ``release`` version set cannot be deleted (400).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ...models.service import (
+    CreateServiceRequest,
+    ServiceInstance,
+    UpdateServiceRequest,
+    UpsertServiceVersionSetRequest,
+)
+from .._app import Call, Reply, Unprocessable, json_reply
+from .._crud import Refused, body_of, endpoint, fields_of, listing, matching, tagged
+from .._samples import sample
+
+_VERSION_SET_NAME = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+
+
+def _tags(tags: dict[str, str | None]) -> list[dict[str, Any]]:
+    return [{"key": key, "value": value} for key, value in tags.items()]
+
+
+def _version_set_name(call: Call) -> str:
+    name = call.path("version_set_name")
+    if not _VERSION_SET_NAME.match(name):
+        raise Unprocessable(("path", "version_set_name"), "string does not match the pattern")
+    return name
+
+
+@endpoint("get-services")
+async def get_services(call: Call) -> Reply:
+    store = call.state.services.services
+    items = matching(call, store.values(), "id")
+    active = call.query_bool("is_active")
+    items = [item for item in tagged(call, items) if active in (None, item["is_active"])]
+    every_tag = sorted(
+        {f"{t['key']}:{t['value'] or ''}" for s in store.values() for t in s["tags"]}
+    )
+    return listing(call, "get-services", items, {"filter_values": {"tags": every_tag}})
+
+
+@endpoint("create-service")
+async def create_service(call: Call) -> Reply:
+    data = call.state.services
+    body = fields_of(body_of(call, CreateServiceRequest))
+    data.services.unique("name", body["name"])
+    author = {"org_id": call.state.organization, "user_id": call.user_id or ""}
+    release = body.pop("release_version_set") or {
+        "agent_version_number": None,
+        "service_hierarchical_state_machine_version_number": None,
+        "llm_model_preferences": {},
+    }
+    record = sample(
+        ServiceInstance,
+        data.rng,
+        **{**body, "tags": _tags(body["tags"])},
+        version_sets={"release": release},
+        creator=author,
+        updated_by=author,
+    )
+    data.services.add(record)
+    return json_reply({"id": record["id"]}, 201)
+
+
+@endpoint("update-service")
+async def update_service(call: Call) -> Reply:
+    store = call.state.services.services
+    service = store.get(call.object_id("service_id"))
+    changes = fields_of(body_of(call, UpdateServiceRequest))
+    if changes["name"] not in (None, service["name"]):
+        store.unique("name", changes["name"])
+    if changes["tags"] is not None:
+        changes["tags"] = _tags(changes["tags"])
+    store.update(service["id"], changes)
+    return json_reply(None)
+
+
+@endpoint("upsert-service-version-set")
+async def upsert_service_version_set(call: Call) -> Reply:
+    service = call.state.services.services.get(call.object_id("service_id"))
+    name = _version_set_name(call)
+    body = fields_of(body_of(call, UpsertServiceVersionSetRequest))
+    service["version_sets"][name] = body["version_set"]
+    return Reply(204)
+
+
+@endpoint("delete-service-version-set")
+async def delete_service_version_set(call: Call) -> Reply:
+    service = call.state.services.services.get(call.object_id("service_id"))
+    name = call.path("version_set_name")
+    if name == "release":
+        raise Refused(400, "The release version set cannot be deleted.")
+    if service["version_sets"].pop(name, None) is None:
+        raise Refused(404, f"Version set {name} not found.")
+    return Reply(204)

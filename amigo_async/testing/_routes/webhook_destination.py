@@ -1,0 +1,107 @@
+"""Webhook destination endpoints of the fake server, on the generic CRUD helpers.
+
+Bodies are checked by the generated request models (422); unknown ids answer
+404, a second destination for the same URL 409, and so does rotating a secret
+while the previous rotation's dual signing is still running.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from ...models.webhook_destination import (
+    CreateWebhookDestinationRequest,
+    UpdateWebhookDestinationRequest,
+    WebhookDestination,
+)
+from .._app import Call, Reply, Unprocessable, json_reply
+from .._crud import Refused, body_of, endpoint, fields_of, listing, matching
+from .._samples import sample
+
+DUAL_SIGNING = timedelta(minutes=30)  # the documents: both secrets sign for about 30 minutes
+_DEFAULT_RETRY_ATTEMPTS = 3
+
+
+def _secret(call: Call) -> str:
+    return f"whsec_{call.state.webhooks.rng.getrandbits(128):032x}"
+
+
+def _instant(call: Call, name: str) -> datetime | None:
+    value = call.query(name)
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise Unprocessable(("query", name), "invalid datetime format") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+@endpoint("get-webhook-destinations")
+async def get_webhook_destinations(call: Call) -> Reply:
+    items = matching(call, call.state.webhooks.destinations.values(), "id")
+    return json_reply({"webhook_destinations": items})
+
+
+@endpoint("create-webhook-destination")
+async def create_webhook_destination(call: Call) -> Reply:
+    data = call.state.webhooks
+    body = body_of(call, CreateWebhookDestinationRequest)
+    data.destinations.unique("url", body.url)
+    retry = body.retry_attempts if body.retry_attempts is not None else _DEFAULT_RETRY_ATTEMPTS
+    record = sample(
+        WebhookDestination,
+        data.rng,
+        url=body.url,
+        accepted_types=list(body.accepted_types),
+        retry_attempts=retry,
+        secret_generated_at=datetime.now(UTC).isoformat(),
+    )
+    data.destinations.add(record)
+    data.secrets[record["id"]] = secret = _secret(call)
+    data.deliveries[record["id"]] = []
+    return json_reply({"webhook_destination_id": record["id"], "secret": secret}, 201)
+
+
+@endpoint("update-webhook-destination")
+async def update_webhook_destination(call: Call) -> Reply:
+    changes = fields_of(body_of(call, UpdateWebhookDestinationRequest))
+    call.state.webhooks.destinations.update(call.object_id("webhook_destination_id"), changes)
+    return Reply(204)
+
+
+@endpoint("delete-webhook-destination")
+async def delete_webhook_destination(call: Call) -> Reply:
+    data = call.state.webhooks
+    destination = data.destinations.delete(call.object_id("webhook_destination_id"))
+    data.secrets.pop(destination["id"], None)
+    return Reply(204)
+
+
+@endpoint("rotate-webhook-destination-secret")
+async def rotate_webhook_destination_secret(call: Call) -> Reply:
+    data = call.state.webhooks
+    destination = data.destinations.get(call.object_id("webhook_destination_id"))
+    now = datetime.now(UTC)
+    if data.dual_signing_until.get(destination["id"], now) > now:
+        raise Refused(409, "A secret rotation is already in progress for this destination.")
+    data.secrets[destination["id"]] = secret = _secret(call)
+    data.dual_signing_until[destination["id"]] = stops = now + DUAL_SIGNING
+    destination["secret_generated_at"] = now.isoformat()
+    return json_reply({"secret": secret, "dual_signing_stops_at": stops.isoformat()})
+
+
+@endpoint("get-webhook-deliveries")
+async def get_webhook_deliveries(call: Call) -> Reply:
+    data = call.state.webhooks
+    destination = data.destinations.get(call.object_id("webhook_destination_id"))
+    items = matching(call, data.deliveries.get(destination["id"], []), "status")
+    items = matching(call, items, "type")
+    after, before = _instant(call, "created_after"), _instant(call, "created_before")
+    items = [
+        item
+        for item in items
+        if (after is None or datetime.fromisoformat(item["created_at"]) >= after)
+        and (before is None or datetime.fromisoformat(item["created_at"]) <= before)
+    ]
+    return listing(call, "get-webhook-deliveries", items)
