@@ -21,6 +21,7 @@ __all__ = [
     "TAG_TEXT_PATTERN",
     "TOOL_NAME_PATTERN",
     "USER_VARIABLE_PATTERN",
+    "VERSION_SELECTOR_PATTERN",
     "check_aware_datetime",
     "check_count",
     "check_duration",
@@ -37,6 +38,7 @@ __all__ = [
     "check_str_list",
     "check_tag",
     "check_tool_name",
+    "check_version_selector",
     "format_iso_duration",
     "parse_iso_duration",
     "unique_items",
@@ -308,3 +310,18 @@ def check_envvar_name(name: str, value: object) -> str:
     if ENVVAR_NAME_PATTERN.search(value) is None:
         raise ValueError(f"{name} must match [A-Z_]+ (upper-case letters, _); got {value!r}")
     return value
+
+
+VERSION_SELECTOR_PATTERN = re.compile(r"^(?:[1-9][0-9]*|latest)(?:-(?:[1-9][0-9]*|latest))?$")
+"""A versions filter: ``3``, ``latest``, or an inclusive range ``2-5`` / ``1-latest``."""
+
+
+def check_version_selector(name: str, value: int | str | None) -> str | None:
+    """One version (``3``, ``"latest"``) or an inclusive range (``"2-5"``, ``"1-latest"``)."""
+    if value is None:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(check_int(name, value, minimum=1))
+    return check_pattern(
+        name, value, VERSION_SELECTOR_PATTERN, "a version, 'latest' or a range like '2-5'"
+    )

@@ -53,7 +53,6 @@ __all__ = [
     "EXTERNAL_STATE_NAME_PATTERN",
     "NAME_MAX",
     "STATE_NAME_PATTERN",
-    "VERSION_SELECTOR_PATTERN",
     "check_new_agent_version",
     "check_new_organization",
     "check_new_state_machine_version",
@@ -61,7 +60,6 @@ __all__ = [
     "check_positive_int",
     "check_text",
     "check_unique_ids",
-    "check_version_selector",
     "require_type",
 ]
 
@@ -74,7 +72,6 @@ EXTERNAL_STATE_NAME_PATTERN = re.compile(r"^[A-Za-z0-9_]+\.[A-Za-z0-9_]+$")
 AZURE_DEVOPS_TEAM_PATTERN = re.compile(r"^[a-z-]+$")
 _AZURE_DEVOPS_TEAM_MAX = 20
 
-VERSION_SELECTOR_PATTERN = re.compile(r"^(?:[1-9][0-9]*|latest)(?:-(?:[1-9][0-9]*|latest))?$")
 """A versions filter: ``3``, ``latest``, or an inclusive range ``2-5`` / ``1-latest``."""
 
 API_KEY_DURATION = (timedelta(days=1), timedelta(days=90))
@@ -124,16 +121,6 @@ def check_positive_int(name: str, value: object) -> int | None:
 def check_unique_ids(name: str, values: Iterable[str] | None) -> list[str] | None:
     """Ids for an `id` filter; repeats are dropped (the server wants unique items)."""
     return unique_items(check_object_ids(name, values))
-
-
-def check_version_selector(name: str, value: int | str | None) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(check_positive_int(name, value))
-    return check_pattern(
-        name, value, VERSION_SELECTOR_PATTERN, "a version, 'latest' or a range like '2-5'"
-    )
 
 
 def _check_user_dimensions(name: str, dimensions: object, *, min_items: int = 0) -> None:

@@ -27,9 +27,12 @@ from .events import EventDispatcher, EventHook
 if TYPE_CHECKING:
     from .resources.admin import AdminResource
     from .resources.conversations import ConversationsResource
+    from .resources.dynamic_behavior_sets import DynamicBehaviorSetsResource
+    from .resources.metrics import MetricsResource
     from .resources.organization import OrganizationResource
     from .resources.roles import RolesResource
     from .resources.services import ServicesResource
+    from .resources.simulations import SimulationsResource
     from .resources.tools import ToolsResource
     from .resources.users import UsersResource
     from .resources.webhooks import WebhooksResource
@@ -83,6 +86,9 @@ class AmigoClient:
     roles: RolesResource
     webhooks: WebhooksResource
     conversations: ConversationsResource
+    dynamic_behavior_sets: DynamicBehaviorSetsResource
+    metrics: MetricsResource
+    simulations: SimulationsResource
 
     def __init__(
         self,
@@ -216,9 +222,12 @@ class AmigoClient:
     def _attach_resources(self) -> None:
         from .resources.admin import AdminResource
         from .resources.conversations import ConversationsResource
+        from .resources.dynamic_behavior_sets import DynamicBehaviorSetsResource
+        from .resources.metrics import MetricsResource
         from .resources.organization import OrganizationResource
         from .resources.roles import RolesResource
         from .resources.services import ServicesResource
+        from .resources.simulations import SimulationsResource
         from .resources.tools import ToolsResource
         from .resources.users import UsersResource
         from .resources.webhooks import WebhooksResource
@@ -231,6 +240,9 @@ class AmigoClient:
         self.roles = RolesResource(self._transport)
         self.webhooks = WebhooksResource(self._transport)
         self.conversations = ConversationsResource(self._transport)
+        self.dynamic_behavior_sets = DynamicBehaviorSetsResource(self._transport)
+        self.metrics = MetricsResource(self._transport)
+        self.simulations = SimulationsResource(self._transport)
 
     # -- lifetime -------------------------------------------------------------
 

@@ -69,7 +69,9 @@ async def test_sign_ins_are_counted_and_no_secret_reaches_a_span(fake: FakeAmigo
     ) as client:
         await client.admin.get_models()
     assert sum(p.value for p in _metrics(reader)["amigo.client.sign_ins"]) == 1  # type: ignore[attr-defined]
-    text = repr([(span.name, dict(span.attributes or {})) for span in exporter.get_finished_spans()])
+    text = repr(
+        [(span.name, dict(span.attributes or {})) for span in exporter.get_finished_spans()]
+    )
     assert fake.api_key not in text and "Bearer" not in text
     assert "sign-in-with-api-key" in text
 

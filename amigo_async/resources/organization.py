@@ -9,11 +9,12 @@ operations table (`amigo_async._spec`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .._checks import (
+    VERSION_SELECTOR_PATTERN,
     check_duration,
     check_header_value,
     check_non_empty,
@@ -26,7 +27,6 @@ from .._checks_organization import (
     EXTERNAL_STATE_NAME_PATTERN,
     NAME_MAX,
     STATE_NAME_PATTERN,
-    VERSION_SELECTOR_PATTERN,
     check_new_agent_version,
     check_new_organization,
     check_new_state_machine_version,
@@ -34,7 +34,6 @@ from .._checks_organization import (
     check_positive_int,
     check_text,
     check_unique_ids,
-    check_version_selector,
     require_type,
 )
 from .._pagination import AsyncPager
@@ -68,7 +67,7 @@ from ..models.organization import (
     VersionCreated,
 )
 from ._base import Resource
-from ._listing import check_sort_by
+from ._listing import versions_pager
 
 if TYPE_CHECKING:
     from .._transport import Transport
@@ -207,7 +206,8 @@ class OrganizationResource(Resource):
         most 10.
         """
         check_object_id("agent_id", agent_id)
-        return self._versions(
+        return versions_pager(
+            self._transport,
             "get-agent-versions",
             AgentVersionList,
             {"agent_id": agent_id},
@@ -300,7 +300,8 @@ class OrganizationResource(Resource):
         `version` and `sort_by` as in `list_agent_versions`; pages hold at most 10.
         """
         check_object_id("state_machine_id", state_machine_id)
-        return self._versions(
+        return versions_pager(
+            self._transport,
             "get-service-hierarchical-state-machine-versions",
             StateMachineVersionList,
             {"service_hierarchical_state_machine_id": state_machine_id},
@@ -346,29 +347,4 @@ class OrganizationResource(Resource):
             "delete-api-key",
             DeletedApiKey,
             path_params={"api_key_id": check_text("api_key_id", api_key_id)},
-        )
-
-    # -- shared ---------------------------------------------------------------
-
-    def _versions(
-        self,
-        operation_id: str,
-        page_class: type[Any],
-        path_params: Mapping[str, str],
-        version: int | str | None,
-        sort_by: Iterable[str] | None,
-        limit: int | None,
-        max_items: int | None,
-    ) -> AsyncPager[Any]:
-        params = {
-            "version": check_version_selector("version", version),
-            "sort_by": check_sort_by("sort_by", sort_by, operation_id),
-        }
-        return self._transport.paginate(
-            operation_id,
-            page_class,
-            params,
-            path_params=path_params,
-            limit=limit,
-            max_items=max_items,
         )

@@ -11,10 +11,13 @@ import attrs
 from ._data._common import area_rng, object_id
 from ._data.admin import AdminData
 from ._data.conversation import ConversationData
+from ._data.dynamic_behavior_set import DynamicBehaviorSetData
+from ._data.metric import MetricData
 from ._data.organization import OrganizationData
 from ._data.prompt_logs import PromptLogData
 from ._data.role import ROLE_NAMES, RoleData
 from ._data.service import ServiceData
+from ._data.simulation import SimulationData
 from ._data.tools import ToolData
 from ._data.user import UserData
 from ._data.webhook_destination import WebhookData
@@ -35,10 +38,14 @@ class FakeState:
     roles: RoleData
     webhooks: WebhookData
     conversations: ConversationData
+    dynamic_behavior_sets: DynamicBehaviorSetData
+    metrics: MetricData
+    simulations: SimulationData
 
     @classmethod
     def seeded(cls, seed: int, organization: str) -> FakeState:
         users = UserData.seeded(area_rng(seed, "user"), organization, list(ROLE_NAMES))
+        metrics = MetricData.seeded(area_rng(seed, "metric"))
         return cls(
             seed=seed,
             organization=organization,
@@ -51,4 +58,11 @@ class FakeState:
             roles=RoleData.seeded(area_rng(seed, "role"), organization, list(users.users.records)),
             webhooks=WebhookData.seeded(area_rng(seed, "webhook_destination")),
             conversations=ConversationData.seeded(area_rng(seed, "conversations")),
+            dynamic_behavior_sets=DynamicBehaviorSetData.seeded(
+                area_rng(seed, "dynamic_behavior_set")
+            ),
+            metrics=metrics,
+            simulations=SimulationData.seeded(
+                area_rng(seed, "simulation"), list(metrics.metrics.records)
+            ),
         )

@@ -26,7 +26,6 @@ from ...resources.organization import (
     AZURE_DEVOPS_TEAM_PATTERN,
     EXTERNAL_STATE_NAME_PATTERN,
     STATE_NAME_PATTERN,
-    VERSION_SELECTOR_PATTERN,
 )
 from .._app import (
     Call,
@@ -39,6 +38,7 @@ from .._app import (
     paging_of,
 )
 from .._data.organization import MAX_API_KEYS, OrganizationData, Versioned
+from ._versions import selected_versions
 
 # -- a small schema checker: what FastAPI and pydantic would refuse with 422 ------------
 
@@ -504,16 +504,7 @@ def _filtered(call: Call, records: Mapping[str, Versioned]) -> list[dict[str, An
 
 def _selected_versions(call: Call, versions: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The `version` selector and `sort_by` of the two versions lists."""
-    selector = call.query("version")
-    chosen = versions
-    if selector is not None:
-        if not VERSION_SELECTOR_PATTERN.fullmatch(selector):
-            raise Unprocessable(("query", "version"), "invalid version selector")
-        latest = len(versions)
-        low, _, high = selector.partition("-")
-        first = latest if low == "latest" else int(low)
-        last = first if not high else (latest if high == "latest" else int(high))
-        chosen = [v for v in versions if first <= v["version"] <= last]
+    chosen = selected_versions(call, versions)
     for entry in call.query_all("sort_by"):
         if entry.lstrip("+-") != "version" or len(entry) - len(entry.lstrip("+-")) > 1:
             raise Unprocessable(("query", "sort_by"), f"unsupported sort field {entry!r}")

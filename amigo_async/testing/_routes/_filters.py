@@ -1,0 +1,92 @@
+"""List filters and answer shapes shared by the behaviour set, metric and simulation routes.
+
+What `_crud` does not cover for these areas: list-valued fields matched by
+membership, ``org_id,user_id`` creators, boolean filters, search terms, and the
+values ``filter_values`` lists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from .._app import Call
+
+__all__ = [
+    "by_bool",
+    "by_creator",
+    "by_member",
+    "creator",
+    "distinct",
+    "now",
+    "searched",
+    "tag_keys",
+]
+
+Records = list[dict[str, Any]]
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+def creator(call: Call) -> dict[str, str]:
+    """The caller as a ``UserInfo``."""
+    return {"org_id": call.state.organization, "user_id": call.user_id or ""}
+
+
+def by_member(call: Call, items: Iterable[dict[str, Any]], query: str, field: str) -> Records:
+    """Records whose list `field` (or a value computed from it) holds one of ``query=`` values."""
+    wanted = set(call.query_all(query))
+    if not wanted:
+        return list(items)
+    return [item for item in items if wanted & set(_values(item, field))]
+
+
+def by_bool(call: Call, items: Iterable[dict[str, Any]], query: str, field: str = "") -> Records:
+    value = call.query_bool(query)
+    if value is None:
+        return list(items)
+    return [item for item in items if bool(item.get(field or query)) == value]
+
+
+def by_creator(call: Call, items: Iterable[dict[str, Any]]) -> Records:
+    wanted = set(call.query_all("creator"))
+    if not wanted:
+        return list(items)
+    return [i for i in items if f"{i['creator']['org_id']},{i['creator']['user_id']}" in wanted]
+
+
+def searched(call: Call, items: Iterable[dict[str, Any]], *fields: str) -> Records:
+    """Records whose `fields` hold every term of the ``query`` parameter (case-insensitive)."""
+    terms = (call.query("query") or "").lower().split()
+    return [
+        item
+        for item in items
+        if all(any(t in str(item.get(f) or "").lower() for f in fields) for t in terms)
+    ]
+
+
+def distinct(items: Iterable[dict[str, Any]], field: str) -> list[Any]:
+    """The distinct values of a list or scalar `field`, in first-seen order (filter values)."""
+    seen: list[Any] = []
+    for item in items:
+        for value in _values(item, field):
+            if value not in seen:
+                seen.append(value)
+    return seen
+
+
+def tag_keys(items: Iterable[dict[str, Any]]) -> list[str]:
+    return list(dict.fromkeys(f"{k}:{v or ''}" for i in items for k, v in _tags(i).items()))
+
+
+def _values(item: dict[str, Any], field: str) -> list[Any]:
+    value = item.get(field)
+    return list(value) if isinstance(value, list) else [value]
+
+
+def _tags(item: dict[str, Any]) -> dict[str, Any]:
+    tags = item.get("tags") or {}
+    return tags if isinstance(tags, dict) else {t["key"]: t["value"] for t in tags}

@@ -1,0 +1,185 @@
+"""Fake Metric endpoints: metrics (soft-deleted), evaluations and their results."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from ...models import unstructure
+from ...models._converter import parse_datetime
+from ...models.metric import (
+    CreateMetricRequest,
+    EvaluateMetricsRequest,
+    MetricEvaluationResultInstance,
+    UpdateMetricRequest,
+)
+from .._app import Call, Reply, json_reply
+from .._crud import Refused, body_of, endpoint, fields_of, listing, matching, tagged
+from .._samples import sample
+from .._state import object_id
+from ._filters import (
+    by_creator,
+    by_member,
+    creator,
+    distinct,
+    now,
+    searched,
+    tag_keys,
+)
+
+
+def _live(call: Call, metric_id: str) -> dict[str, Any]:
+    record = call.state.metrics.metrics.get(metric_id)
+    if record["is_deleted"]:
+        raise Refused(404, f"Metric {metric_id} not found.")
+    return record
+
+
+def _filtered(call: Call, deleted: bool) -> list[dict[str, Any]]:
+    items = [m for m in call.state.metrics.metrics.values() if m["is_deleted"] == deleted]
+    items = by_member(call, items, "applied_to_service", "applied_to_services")
+    items = [
+        m
+        for m in items
+        if m["metric_value"]["type"] in (call.query_all("type") or [m["metric_value"]["type"]])
+    ]
+    return tagged(call, by_creator(call, items), "tag")
+
+
+def _tags(tags: dict[str, str | None]) -> list[dict[str, Any]]:
+    return [{"key": key, "value": value} for key, value in tags.items()]
+
+
+@endpoint("get-metrics")
+async def get_metrics(call: Call) -> Reply:
+    items = matching(call, _filtered(call, bool(call.query_bool("is_deleted"))), "id")
+    filter_values = {
+        "applied_to_services_ids": distinct(items, "applied_to_services"),
+        "creators": distinct(items, "creator"),
+        "tags": tag_keys(items),
+        "types": list(dict.fromkeys(m["metric_value"]["type"] for m in items)),
+    }
+    return listing(call, "get-metrics", items, extra={"filter_values": filter_values})
+
+
+@endpoint("search-metrics")
+async def search_metrics(call: Call) -> Reply:
+    found = searched(call, _filtered(call, False), "name", "description")
+    return json_reply({"metrics": [{"_id": m["id"], **m} for m in found]})
+
+
+@endpoint("create-metric")
+async def create_metric(call: Call) -> Reply:
+    request = body_of(call, CreateMetricRequest)
+    metrics = call.state.metrics.metrics
+    metrics.unique("name", request.name)
+    who, when = creator(call), now()
+    record = metrics.add(
+        {
+            **unstructure(request),
+            "id": object_id(call.state.metrics.rng),
+            "org_id": call.state.organization,
+            "created_at": when,
+            "updated_at": when,
+            "tags": _tags(request.tags),
+            "creator": who,
+            "updated_by": who,
+            "is_deleted": False,
+        }
+    )
+    return json_reply({"id": record["id"]}, 201)
+
+
+@endpoint("update-metric")
+async def update_metric(call: Call) -> Reply:
+    metric_id = call.object_id("metric_id")
+    _live(call, metric_id)
+    update = body_of(call, UpdateMetricRequest)
+    changes: dict[str, Any] = fields_of(update)
+    if update.tags is not None:
+        changes["tags"] = _tags(update.tags)
+    changes.update(updated_at=now(), updated_by=creator(call))
+    call.state.metrics.metrics.update(metric_id, changes)
+    return json_reply({})
+
+
+@endpoint("delete-metric")
+async def delete_metric(call: Call) -> Reply:
+    metric_id = call.object_id("metric_id")
+    record = _live(call, metric_id)
+    for test in call.state.simulations.unit_tests.values():
+        if any(c["metric_id"] == metric_id for c in test["success_criterions"]):
+            raise Refused(400, "Metric is used in a simulation unit test.")
+    record["is_deleted"] = True
+    return json_reply({})
+
+
+@endpoint("evaluate-metrics")
+async def evaluate_metrics(call: Call) -> Reply:
+    request = body_of(call, EvaluateMetricsRequest)
+    metrics = [_live(call, metric_id) for metric_id in request.metric_ids]
+    data = call.state.metrics
+    source: dict[str, Any] = {
+        "type": "manual",
+        "conversation_id": request.conversation_id,
+        "evaluate_to_interaction_id": request.evaluate_to_interaction_id,
+        "invoked_by": creator(call),
+        "references": [],
+    }
+    answers = []
+    for metric in metrics:
+        value = _value(metric["metric_value"])
+        answers.append(
+            {
+                "metric_id": metric["id"],
+                "name": metric["name"],
+                "value": value,
+                "references": [],
+                "justification": "Judged by the fake server.",
+            }
+        )
+        data.results.append(
+            sample(
+                MetricEvaluationResultInstance,
+                data.rng,
+                metric_id=metric["id"],
+                result=value,
+                source=source,
+                created_at=now(),
+            )
+        )
+    return json_reply({"metrics": answers})
+
+
+def _value(metric_value: dict[str, Any]) -> Any:
+    kind = metric_value["type"]
+    if kind == "numerical":
+        return metric_value["lower_bound"]
+    if kind == "categorical":
+        return metric_value["categories"][0]
+    return True
+
+
+@endpoint("get-metric-evaluation-results")
+async def get_results(call: Call) -> Reply:
+    items = matching(call, call.state.metrics.results, "metric_id")
+    items = matching(call, items, "source_type", "source.type")
+    items = matching(call, items, "conversation_id", "source.conversation_id")
+    items = matching(
+        call, items, "simulation_unit_test_set_run_id", "source.simulation_unit_test_set_run_id"
+    )
+    after, before = call.query("timestamp_after"), call.query("timestamp_before")
+    items = [i for i in items if (after is None or _at(i) >= _at_of(after))]
+    items = [i for i in items if (before is None or _at(i) <= _at_of(before))]
+    filter_values = {"metric_ids": distinct(items, "metric_id")}
+    return listing(
+        call, "get-metric-evaluation-results", items, extra={"filter_values": filter_values}
+    )
+
+
+def _at(item: dict[str, Any]) -> datetime:
+    return _at_of(item["created_at"])
+
+
+def _at_of(text: str) -> datetime:
+    return parse_datetime(text)

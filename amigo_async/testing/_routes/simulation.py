@@ -1,0 +1,402 @@
+"""Fake Simulation endpoints: personas, scenarios, unit tests, unit test sets and runs.
+
+Personas and scenarios share one shape (a record with versions), registered
+once per kind by `_register_versioned`. Deletions are soft (``is_deleted``), and
+refused with 400 while another record uses the one deleted, as documented.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...models import unstructure
+from ...models.simulation import (
+    CreateSimulationPersonaRequest,
+    CreateSimulationPersonaVersionRequest,
+    CreateSimulationScenarioRequest,
+    CreateSimulationScenarioVersionRequest,
+    CreateSimulationUnitTestRequest,
+    CreateSimulationUnitTestSetRequest,
+    CreateSimulationUnitTestSetRunRequest,
+    SimulationPersonaVersion,
+    SimulationScenarioVersion,
+    SimulationUnitTestSetRunInstance,
+    UpdateSimulationPersonaRequest,
+    UpdateSimulationScenarioRequest,
+    UpdateSimulationUnitTestRequest,
+    UpdateSimulationUnitTestSetRequest,
+)
+from .._app import Call, Reply, json_reply
+from .._crud import Refused, Store, body_of, endpoint, fields_of, listing, matching, tagged
+from .._samples import sample
+from .._state import object_id
+from ._filters import (
+    by_bool,
+    by_creator,
+    creator,
+    distinct,
+    now,
+    searched,
+    tag_keys,
+)
+from ._versions import next_version, selected_versions
+
+
+def _store(call: Call, name: str) -> Store:
+    store: Store = getattr(call.state.simulations, name)
+    return store
+
+
+def _live(call: Call, store: str, path: str) -> dict[str, Any]:
+    """The record named by the path parameter `path`; 404 if unknown or deleted."""
+    record_id = call.object_id(path)
+    record = _store(call, store).get(record_id)
+    if record.get("is_deleted"):
+        raise Refused(404, f"{_store(call, store).what} {record_id} not found.")
+    return record
+
+
+def _new(call: Call, **fields: Any) -> dict[str, Any]:
+    who, when = creator(call), now()
+    return {
+        "id": object_id(call.state.simulations.rng),
+        "org_id": call.state.organization,
+        "created_at": when,
+        "updated_at": when,
+        "creator": who,
+        "updated_by": who,
+        "is_deleted": False,
+        **fields,
+    }
+
+
+def _touched(call: Call, changes: dict[str, Any]) -> dict[str, Any]:
+    return {**changes, "updated_at": now(), "updated_by": creator(call)}
+
+
+def _tag_list(tags: dict[str, str | None]) -> list[dict[str, Any]]:
+    return [{"key": key, "value": value} for key, value in tags.items()]
+
+
+def _unique_live(store: Store, name: str, but: str | None = None) -> None:
+    for record in store.values():
+        if record["name"] == name and not record["is_deleted"] and record["id"] != but:
+            raise Refused(409, f"A {store.what.lower()} with this name already exists.")
+
+
+def _searched(call: Call, items: list[dict[str, Any]], *fields: str) -> list[dict[str, Any]]:
+    return searched(call, [i for i in items if not i["is_deleted"]], *fields)
+
+
+def _owned(call: Call, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return tagged(call, by_creator(call, items), "tag")
+
+
+# -- personas and scenarios -------------------------------------------------------
+
+
+def _register_versioned(
+    kind: str,
+    create_cls: type[Any],
+    update_cls: type[Any],
+    version_cls: type[Any],
+    version_model: type[Any],
+    extra: tuple[str, ...],
+) -> None:
+    """The seven operations of a versioned kind (``persona`` or ``scenario``)."""
+    store, versions_of, path = f"{kind}s", f"{kind}_versions", f"simulation_{kind}_id"
+
+    def filtered(call: Call) -> list[dict[str, Any]]:
+        items = _owned(call, _store(call, store).values())
+        for field in extra:
+            items = matching(call, items, field)
+        return items
+
+    def version(call: Call, owner: str, number: int, body: dict[str, Any]) -> dict[str, Any]:
+        data = call.state.simulations
+        fields = {**body, path: owner, "version": number, "creator": creator(call)}
+        return sample(version_model, data.rng, org_id=call.state.organization, **fields)
+
+    @endpoint(f"get-simulation-{kind}s")
+    async def get_all(call: Call) -> Reply:
+        items = by_bool(call, matching(call, filtered(call), "id"), "is_deleted")
+        values = {"creators": distinct(items, "creator"), "tags": tag_keys(items)}
+        values.update({f"{field}s": distinct(items, field) for field in extra})
+        return listing(call, f"get-simulation-{kind}s", items, extra={"filter_values": values})
+
+    @endpoint(f"search-simulation-{kind}s")
+    async def search(call: Call) -> Reply:
+        return json_reply({f"simulation_{kind}s": _searched(call, filtered(call), "name")})
+
+    @endpoint(f"create-simulation-{kind}")
+    async def create(call: Call) -> Reply:
+        request = body_of(call, create_cls)
+        records = _store(call, store)
+        _unique_live(records, request.name)
+        fields = {field: getattr(request, field) for field in ("name", "tags", *extra)}
+        record = records.add(_new(call, **fields))
+        del record["org_id"]  # the persona and scenario lists do not carry it
+        first = version(call, record["id"], 1, unstructure(request.initial_version))
+        getattr(call.state.simulations, versions_of)[record["id"]] = [first]
+        return json_reply({path: record["id"]}, 201)
+
+    @endpoint(f"update-simulation-{kind}")
+    async def update(call: Call) -> Reply:
+        record = _live(call, store, path)
+        changes = fields_of(body_of(call, update_cls))
+        _store(call, store).update(record["id"], _touched(call, changes))
+        return Reply(204)
+
+    @endpoint(f"delete-simulation-{kind}")
+    async def delete(call: Call) -> Reply:
+        record = _live(call, store, path)
+        for test in _store(call, "unit_tests").values():
+            if test[f"{kind}_id"] == record["id"] and not test["is_deleted"]:
+                raise Refused(400, f"The simulation {kind} is used in a simulation unit test.")
+        record["is_deleted"] = True
+        return Reply(204)
+
+    @endpoint(f"get-simulation-{kind}-versions")
+    async def get_versions(call: Call) -> Reply:
+        record = _store(call, store).get(call.object_id(path))
+        versions = getattr(call.state.simulations, versions_of)[record["id"]]
+        page = selected_versions(call, versions)
+        return listing(call, f"get-simulation-{kind}-versions", page)
+
+    @endpoint(f"create-simulation-{kind}-version")
+    async def create_version(call: Call) -> Reply:
+        record = _live(call, store, path)
+        versions = getattr(call.state.simulations, versions_of)[record["id"]]
+        number = next_version(call, versions)
+        body = unstructure(body_of(call, version_cls))
+        versions.append(version(call, record["id"], number, body))
+        return json_reply({"version": number}, 201)
+
+
+_register_versioned(
+    "persona",
+    CreateSimulationPersonaRequest,
+    UpdateSimulationPersonaRequest,
+    CreateSimulationPersonaVersionRequest,
+    SimulationPersonaVersion,
+    ("role",),
+)
+_register_versioned(
+    "scenario",
+    CreateSimulationScenarioRequest,
+    UpdateSimulationScenarioRequest,
+    CreateSimulationScenarioVersionRequest,
+    SimulationScenarioVersion,
+    (),
+)
+
+
+# -- unit tests -------------------------------------------------------------------
+
+_UNIT_TEST_REFERENCES = ("service_id", "persona_id", "scenario_id")
+
+
+def _unit_tests(call: Call) -> list[dict[str, Any]]:
+    items = _owned(call, _store(call, "unit_tests").values())
+    for field in _UNIT_TEST_REFERENCES:
+        items = matching(call, items, field)
+    wanted = set(call.query_all("metric_id"))
+    if wanted:
+        items = [i for i in items if wanted & {c["metric_id"] for c in i["success_criterions"]}]
+    return items
+
+
+def _check_references(call: Call, test: dict[str, Any]) -> None:
+    """404 for an unknown persona, scenario or metric; 400 for a criterion of another type."""
+    for kind in ("persona", "scenario"):
+        _store(call, f"{kind}s").get(test[f"{kind}_id"])
+    for criterion in test["success_criterions"]:
+        metric = call.state.metrics.metrics.get(criterion["metric_id"])
+        if metric["metric_value"]["type"] != criterion["criterion"]["type"]:
+            raise Refused(400, "The metric type of the success criterion does not match.")
+
+
+@endpoint("get-simulation-unit-tests")
+async def get_unit_tests(call: Call) -> Reply:
+    items = by_bool(call, matching(call, _unit_tests(call), "id"), "is_deleted")
+    values = {"creators": distinct(items, "creator"), "tags": tag_keys(items)}
+    values.update({f"{field}s": distinct(items, field) for field in _UNIT_TEST_REFERENCES})
+    values["metric_ids"] = list(
+        dict.fromkeys(c["metric_id"] for i in items for c in i["success_criterions"])
+    )
+    return listing(call, "get-simulation-unit-tests", items, extra={"filter_values": values})
+
+
+@endpoint("search-simulation-unit-tests")
+async def search_unit_tests(call: Call) -> Reply:
+    found = _searched(call, _unit_tests(call), "name")
+    return json_reply({"simulation_unit_tests": [{"_id": i["id"], **i} for i in found]})
+
+
+@endpoint("create-simulation-unit-test")
+async def create_unit_test(call: Call) -> Reply:
+    request = unstructure(body_of(call, CreateSimulationUnitTestRequest))
+    _unique_live(_store(call, "unit_tests"), request["name"])
+    _check_references(call, request)
+    record = _store(call, "unit_tests").add(
+        _new(call, **{**request, "tags": _tag_list(request["tags"])})
+    )
+    return json_reply({"simulation_unit_test_id": record["id"]}, 201)
+
+
+@endpoint("update-simulation-unit-test")
+async def update_unit_test(call: Call) -> Reply:
+    record = _live(call, "unit_tests", "simulation_unit_test_id")
+    changes = fields_of(body_of(call, UpdateSimulationUnitTestRequest))
+    changes.pop("run_count", None)  # a set's run count, not part of the unit test record
+    if changes["tags"] is not None:
+        changes["tags"] = _tag_list(changes["tags"])
+    _check_references(call, {**record, **{k: v for k, v in changes.items() if v is not None}})
+    _store(call, "unit_tests").update(record["id"], _touched(call, changes))
+    return Reply(204)
+
+
+@endpoint("delete-simulation-unit-test")
+async def delete_unit_test(call: Call) -> Reply:
+    record = _live(call, "unit_tests", "simulation_unit_test_id")
+    for test_set in _store(call, "unit_test_sets").values():
+        used = {run["unit_test_id"] for run in test_set["unit_test_runs"]}
+        if record["id"] in used and not test_set["is_deleted"]:
+            raise Refused(400, "The simulation unit test is used in a simulation unit test set.")
+    record["is_deleted"] = True
+    return Reply(204)
+
+
+# -- unit test sets ---------------------------------------------------------------
+
+
+def _unit_test_sets(call: Call) -> list[dict[str, Any]]:
+    items = _owned(call, _store(call, "unit_test_sets").values())
+    wanted = set(call.query_all("unit_test_id"))
+    if wanted:
+        items = [i for i in items if wanted & {r["unit_test_id"] for r in i["unit_test_runs"]}]
+    return items
+
+
+def _check_unit_tests(call: Call, runs: list[dict[str, Any]] | None) -> None:
+    for run in runs or ():
+        test = _store(call, "unit_tests").get(run["unit_test_id"])
+        if test["is_deleted"]:
+            raise Refused(404, f"Simulation unit test {test['id']} not found.")
+
+
+@endpoint("get-simulation-unit-test-sets")
+async def get_unit_test_sets(call: Call) -> Reply:
+    items = by_bool(call, matching(call, _unit_test_sets(call), "id"), "is_deleted")
+    values = {
+        "creators": distinct(items, "creator"),
+        "unit_test_ids": list(
+            dict.fromkeys(r["unit_test_id"] for i in items for r in i["unit_test_runs"])
+        ),
+        "tags": tag_keys(items),
+    }
+    return listing(call, "get-simulation-unit-test-sets", items, extra={"filter_values": values})
+
+
+@endpoint("search-simulation-unit-test-sets")
+async def search_unit_test_sets(call: Call) -> Reply:
+    found = _searched(call, _unit_test_sets(call), "name", "description")
+    return json_reply({"simulation_unit_test_sets": [{"_id": i["id"], **i} for i in found]})
+
+
+@endpoint("create-simulation-unit-test-set")
+async def create_unit_test_set(call: Call) -> Reply:
+    request = unstructure(body_of(call, CreateSimulationUnitTestSetRequest))
+    _unique_live(_store(call, "unit_test_sets"), request["name"])
+    _check_unit_tests(call, request["unit_test_runs"])
+    fields = {**request, "tags": _tag_list(request["tags"]), "last_triggered_run_id": None}
+    record = _store(call, "unit_test_sets").add(_new(call, **fields))
+    return json_reply({"simulation_unit_test_set_id": record["id"]}, 201)
+
+
+@endpoint("update-simulation-unit-test-set")
+async def update_unit_test_set(call: Call) -> Reply:
+    record = _live(call, "unit_test_sets", "simulation_unit_test_set_id")
+    changes = fields_of(body_of(call, UpdateSimulationUnitTestSetRequest))
+    if changes["name"] is not None:
+        _unique_live(_store(call, "unit_test_sets"), changes["name"], but=record["id"])
+    _check_unit_tests(call, changes["unit_test_runs"])
+    if changes["tags"] is not None:
+        changes["tags"] = _tag_list(changes["tags"])
+    _store(call, "unit_test_sets").update(record["id"], _touched(call, changes))
+    return Reply(204)
+
+
+@endpoint("delete-simulation-unit-test-set")
+async def delete_unit_test_set(call: Call) -> Reply:
+    _live(call, "unit_test_sets", "simulation_unit_test_set_id")["is_deleted"] = True
+    return Reply(204)
+
+
+# -- runs -------------------------------------------------------------------------
+
+
+@endpoint("get-simulation-unit-test-set-runs")
+async def get_runs(call: Call) -> Reply:
+    items = matching(call, by_creator(call, _store(call, "runs").values()), "id")
+    items = matching(call, items, "simulation_unit_test_set_id")
+    for flag in ("is_completed", "failed_metrics", "errored"):
+        items = by_bool(call, items, flag)
+    after, before = call.query("created_after"), call.query("created_before")
+    items = [i for i in items if after is None or i["created_at"] >= after]
+    items = [i for i in items if before is None or i["created_at"] <= before]
+    values = {
+        "creators": distinct(items, "creator"),
+        "simulation_unit_test_set_ids": distinct(items, "simulation_unit_test_set_id"),
+        "tags": [],
+    }
+    return listing(
+        call, "get-simulation-unit-test-set-runs", items, extra={"filter_values": values}
+    )
+
+
+@endpoint("create-simulation-unit-test-set-run")
+async def create_run(call: Call) -> Reply:
+    request = body_of(call, CreateSimulationUnitTestSetRunRequest)
+    test_set = _store(call, "unit_test_sets").get(request.simulation_unit_test_set_id)
+    for run in _store(call, "runs").values():
+        mine = run["creator"] == creator(call) and not run["is_completed"]
+        if mine and run["simulation_unit_test_set_id"] == test_set["id"]:
+            raise Refused(409, "The user already has an unfinished run for this unit test set.")
+    record = sample(
+        SimulationUnitTestSetRunInstance,
+        call.state.simulations.rng,
+        org_id=call.state.organization,
+        simulation_unit_test_set_id=test_set["id"],
+        is_completed=False,
+        failed_metrics=False,
+        errored=False,
+        artifacts_generated=False,
+        created_at=now(),
+        creator=creator(call),
+    )
+    _store(call, "runs").add(record)
+    test_set["last_triggered_run_id"] = record["id"]
+    return json_reply({"simulation_unit_test_set_run_id": record["id"]}, 201)
+
+
+@endpoint("get-simulation-unit-test-set-run-artifacts")
+async def get_run_artifacts(call: Call) -> Reply:
+    run = _store(call, "runs").get(call.object_id("simulation_unit_test_set_run_id"))
+    if not run["artifacts_generated"]:
+        raise Refused(400, "The artifacts for the unit test set run are not yet available.")
+    return json_reply(
+        {
+            "presigned_url": f"https://artifacts.example.com/{run['id']}.zip",
+            "url_expires_at": now(),
+        }
+    )
+
+
+@endpoint("cancel-simulation-unit-test-set-run")
+async def cancel_run(call: Call) -> Reply:
+    run = _store(call, "runs").get(call.object_id("simulation_unit_test_set_run_id"))
+    if run["is_completed"]:
+        raise Refused(409, "The simulation unit test set run is not in progress.")
+    run["is_completed"] = True
+    return Reply(204)
