@@ -26,7 +26,7 @@ import logging
 import math
 import random
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any, TypeVar
@@ -41,17 +41,26 @@ from ._auth import ApiKeyCredentials, Credentials
 from ._body import BodyTooLargeError, StreamedBody, read_capped
 from ._checks import check_limit
 from ._config import RetryPolicy, Timeouts
-from ._hints import request_id, reset_seconds, retry_after_seconds
-from ._limits import Permit, RateLimit, RateLimitBackend
+from ._hints import retry_after_seconds
+from ._limits import RateLimit, RateLimitBackend
+from ._pacing import Pacing
 from ._pagination import AsyncPager, Page, check_max_items, page_of
 from ._params import check_body, check_parameters
 from ._paths import QueryValue, encode_path_parameter, query_items
+from ._request import (
+    AttemptFailure,
+    CallBudget,
+    FormFactory,
+    PreparedRequest,
+    build_error,
+    describe_failure,
+    error_context,
+    redirect_error,
+)
 from ._spec import OPERATIONS, Operation, TimeoutKind
 from ._stats import ClientStats
 from .events import (
     EventDispatcher,
-    LimiterWaited,
-    RateLimited,
     RequestFinished,
     RequestStarted,
     Retrying,
@@ -66,61 +75,16 @@ T = TypeVar("T")
 logger = logging.getLogger("amigo_async")
 
 JSON_ACCEPT = "application/json"
-FormFactory = Callable[[], aiohttp.FormData]
-"""Builds a multipart body afresh for each attempt (a FormData is consumed by sending)."""
 
 _ERROR_BODY_BYTES = 16_384
 _RETRYABLE_STATUSES = frozenset({502, 503, 504})
 _TRANSPORT_FAILURES = (aiohttp.ClientError, TimeoutError)
 
 
-@attrs.define
-class _Request:
-    """One call as the caller described it, ready to be sent as often as needed."""
-
-    operation: Operation
-    path: str
-    url: URL
-    query: list[tuple[str, str]] | None
-    body: bytes | FormFactory | None
-    headers: dict[str, str]
-    timeout: aiohttp.ClientTimeout
-    bearer_only: bool
-
-
-@attrs.define
-class _Budget:
-    """What one call may still spend on each kind of retry."""
-
-    deadline: float  # monotonic; extended by the time spent waiting for permits
-    attempts: int = 0  # transport / 5xx tries
-    rate_limited: int = 0
-    signed_in_again: bool = False
-    sent: int = 0
-
-    def remaining(self) -> float:
-        return self.deadline - time.monotonic()
-
-
-@attrs.frozen
-class _Failure:
-    """A transport failure, described without keeping the exception (it holds headers)."""
-
-    description: str
-    never_sent: bool
-
-
 @attrs.frozen
 class _SignInAnswer:
     id_token: str
     expires_at: datetime
-
-
-def _describe(exc: BaseException) -> str:
-    """The failure's kind, and for a connection failure its OS reason; never headers."""
-    reason = exc.os_error if isinstance(exc, aiohttp.ClientConnectorError) else None
-    text = f"{type(reason).__name__}: {reason.strerror}" if reason and reason.strerror else ""
-    return f"{type(exc).__name__} ({text})" if text else type(exc).__name__
 
 
 class Transport:
@@ -146,11 +110,18 @@ class Transport:
         self.organization = organization
         self.credentials = credentials
         self.limits = limits
+        self._pacing = Pacing(
+            identity=credentials.identity,
+            limits=limits,
+            backend=backend,
+            retry=retry,
+            events=events,
+            stats=stats,
+        )
         self.timeouts = timeouts
         self.retry = retry
         self.stats = stats
         self.max_body_bytes = max_body_bytes
-        self._backend = backend
         self._events = events
         self._origin = str(base_url.origin())
         self._prefix = f"{base_url.raw_path.rstrip('/')}/v1/" + encode_path_parameter(
@@ -162,7 +133,6 @@ class Transport:
         self._session: aiohttp.ClientSession | None = None
         self._closed = False
         self._keys = iter(range(1, 2**62))
-        self._bucket_keys: dict[str, str] = {}  # the credentials never change
         self._timeouts = {kind: timeouts.for_kind(kind) for kind in TimeoutKind}
 
     # -- lifetime ---------------------------------------------------------------
@@ -262,7 +232,7 @@ class Transport:
             operation_id, path_params, params, json_body, form, headers, accept, False
         )
         response, _ = await self._send(request, read_body=False)
-        body = StreamedBody(response, self._context(request, response))
+        body = StreamedBody(response, error_context(request, response))
         try:
             yield body
         finally:
@@ -356,7 +326,7 @@ class Transport:
         headers: Mapping[str, str] | None,
         accept: str,
         bearer_only: bool,
-    ) -> _Request:
+    ) -> PreparedRequest:
         operation = OPERATIONS[operation_id]
         check_parameters(operation_id, path_params, params)
         path = self._path(operation, path_params)
@@ -370,7 +340,7 @@ class Transport:
             request_headers["Content-Type"] = "application/json"
         if headers:
             request_headers.update(headers)
-        return _Request(
+        return PreparedRequest(
             operation=operation,
             path=path,
             url=URL(self._origin + path, encoded=True),
@@ -392,14 +362,14 @@ class Transport:
         return math.inf if total is None else total
 
     async def _send(
-        self, request: _Request, *, read_body: bool
+        self, request: PreparedRequest, *, read_body: bool
     ) -> tuple[aiohttp.ClientResponse, bytes]:
         """Send until a 2xx answer (its body read when `read_body`) or a final error."""
         session = self.open()
-        budget = _Budget(deadline=time.monotonic() + self._total(request.operation))
+        budget = CallBudget(deadline=time.monotonic() + self._total(request.operation))
         while True:
             token, outcome = await self._attempt(session, request, budget)
-            if isinstance(outcome, _Failure):
+            if isinstance(outcome, AttemptFailure):
                 await self._after_failure(request, budget, outcome, None)
                 continue
             response = outcome
@@ -415,10 +385,11 @@ class Transport:
             await self._after_status(request, budget, response, token)
 
     async def _attempt(
-        self, session: aiohttp.ClientSession, request: _Request, budget: _Budget
-    ) -> tuple[str | None, aiohttp.ClientResponse | _Failure]:
+        self, session: aiohttp.ClientSession, request: PreparedRequest, budget: CallBudget
+    ) -> tuple[str | None, aiohttp.ClientResponse | AttemptFailure]:
         """One try: a permit, credentials, the request; a response or a described failure."""
-        permit = await self._permit(request.operation, budget)
+        permit, waited = await self._pacing.permit(request.operation)
+        budget.deadline += waited  # limiter waits are bounded on their own
         token: str | None = None
         authorization: str | None = None
         try:
@@ -439,7 +410,7 @@ class Transport:
         key = next(self._keys)
         started = time.monotonic()
         self._emit_start(request, key, budget)
-        failure: _Failure | None = None
+        failure: AttemptFailure | None = None
         response: aiohttp.ClientResponse | None = None
         try:
             sending = session.request(
@@ -457,7 +428,9 @@ class Transport:
             else:
                 response = await sending
         except _TRANSPORT_FAILURES as exc:
-            failure = _Failure(_describe(exc), isinstance(exc, aiohttp.ClientConnectorError))
+            failure = AttemptFailure(
+                describe_failure(exc), isinstance(exc, aiohttp.ClientConnectorError)
+            )
         finally:
             permit.sent()
         self._emit_finish(request, key, budget, started, response, failure)
@@ -474,10 +447,12 @@ class Transport:
                 time.monotonic() - started,
             )
         if "X-RateLimit-Remaining" in response.headers or "X-RateLimit-Limit" in response.headers:
-            await self._learn(request.operation, response.headers, started)
+            await self._pacing.learn(request.operation, response.headers, started)
         return token, response
 
-    def _attempt_timeout(self, request: _Request, budget: _Budget) -> aiohttp.ClientTimeout:
+    def _attempt_timeout(
+        self, request: PreparedRequest, budget: CallBudget
+    ) -> aiohttp.ClientTimeout:
         """aiohttp's own timer bounds this attempt by what is left of `Timeouts.total`.
 
         A streamed body has no total (only silence ends it); the wait for its
@@ -491,33 +466,13 @@ class Transport:
             return kind  # a stream, or a first attempt with the whole budget left
         return aiohttp.ClientTimeout(total=remaining, connect=kind.connect)
 
-    async def _permit(self, operation: Operation, budget: _Budget) -> Permit:
-        limit = self.limits.get(operation.id)
-        started = time.monotonic()
-        permit = await self._backend.acquire(self._bucket_key(operation), limit)
-        waited = time.monotonic() - started
-        if waited > 0.001:
-            budget.deadline += waited  # limiter waits are bounded on their own
-            self.stats.throttled_seconds += waited
-            logger.debug("%s waited %.3fs for its rate limit", operation.id, waited)
-            if self._events:
-                self._events.emit(LimiterWaited(operation.id, waited))
-        return permit
-
-    def _bucket_key(self, operation: Operation) -> str:
-        """Names the (credential, operation) bucket; the identity is a hash, never a secret."""
-        key = self._bucket_keys.get(operation.id)
-        if key is None:
-            key = self._bucket_keys[operation.id] = f"{self.credentials.identity}:{operation.id}"
-        return key
-
     # -- reading and classifying ---------------------------------------------------
 
     async def _read_body(
-        self, request: _Request, response: aiohttp.ClientResponse, budget: _Budget
+        self, request: PreparedRequest, response: aiohttp.ClientResponse, budget: CallBudget
     ) -> bytes | None:
         """The whole 2xx body, or None after a cut read that will be retried."""
-        failure: _Failure | None = None
+        failure: AttemptFailure | None = None
         too_large = False
         body = b""
         try:
@@ -525,7 +480,7 @@ class Transport:
         except BodyTooLargeError:
             too_large = True
         except _TRANSPORT_FAILURES as exc:
-            failure = _Failure(f"body interrupted: {_describe(exc)}", False)
+            failure = AttemptFailure(f"body interrupted: {describe_failure(exc)}", False)
         finally:
             if failure is None and not too_large:
                 response.release()
@@ -543,7 +498,9 @@ class Transport:
             return None
         return body
 
-    def _decode(self, request: _Request, response: aiohttp.ClientResponse, body: bytes) -> Any:
+    def _decode(
+        self, request: PreparedRequest, response: aiohttp.ClientResponse, body: bytes
+    ) -> Any:
         if not body.strip():
             return None
         try:
@@ -556,9 +513,9 @@ class Transport:
 
     async def _after_failure(
         self,
-        request: _Request,
-        budget: _Budget,
-        failure: _Failure,
+        request: PreparedRequest,
+        budget: CallBudget,
+        failure: AttemptFailure,
         response: aiohttp.ClientResponse | None,
     ) -> None:
         """Back off before another try, or raise: a failure is retried only when it is safe."""
@@ -576,8 +533,8 @@ class Transport:
 
     async def _after_status(
         self,
-        request: _Request,
-        budget: _Budget,
+        request: PreparedRequest,
+        budget: CallBudget,
         response: aiohttp.ClientResponse,
         token: str | None,
     ) -> None:
@@ -605,14 +562,14 @@ class Transport:
                 await self._pause_before_retry(request, budget, str(status), delay)
                 return
         if 300 <= status < 400:
-            raise self._redirect_error(request, response)
+            raise redirect_error(request, response)
         message = response.reason or "request failed"
         raise self._error(errors.error_for_status(status), message, request, response, body)
 
     async def _after_rate_limited(
         self,
-        request: _Request,
-        budget: _Budget,
+        request: PreparedRequest,
+        budget: CallBudget,
         response: aiohttp.ClientResponse,
         body: bytes,
     ) -> None:
@@ -620,10 +577,9 @@ class Transport:
         self.stats.rate_limited += 1
         budget.rate_limited += 1
         operation = request.operation
-        limit = self.limits.get(operation.id)
-        hint = retry_after_seconds(response.headers)
-        cap = self.retry.server_pause_cap(limit)
-        if hint is not None and hint > cap:
+        hint = self._pacing.pause_hint(operation, response.headers, budget.rate_limited)
+        cap = self._pacing.cap(operation)
+        if hint > cap:
             raise self._error(
                 errors.RateLimitError,
                 f"the server asks for a pause of {hint:g}s, beyond max_server_pause={cap:g}s",
@@ -632,13 +588,7 @@ class Transport:
                 body,
                 retry_after=hint,
             )
-        if hint is None:
-            interval = limit.interval if limit else 1.0
-            hint = min(interval * 2**budget.rate_limited, cap)
-        await self._backend.pause(self._bucket_key(operation), limit, hint)
-        logger.warning("%s: 429 from the server; pausing %.2fs", operation.id, hint)
-        if self._events:
-            self._events.emit(RateLimited(operation.id, hint))
+        await self._pacing.pause(operation, hint)
         if budget.rate_limited >= self.retry.max_rate_limited:
             raise self._error(
                 errors.RateLimitError,
@@ -649,25 +599,6 @@ class Transport:
                 retry_after=hint,
             )
         self._count_retry(request, budget, "429", hint)
-
-    async def _learn(
-        self, operation: Operation, headers: Mapping[str, str], sent_at: float
-    ) -> None:
-        """Follow X-RateLimit-* when a server sends them: a lower limit, fewer sends left."""
-        limit = self.limits.get(operation.id)
-        key = self._bucket_key(operation)
-        announced = headers.get("X-RateLimit-Limit", "")
-        if limit is not None and announced.isdigit() and len(announced) < 12:
-            await self._backend.learn_limit(key, limit, int(announced))
-        remaining = headers.get("X-RateLimit-Remaining", "")
-        if not remaining.isdigit() or len(remaining) >= 12:
-            return
-        if limit is not None:
-            await self._backend.learn_remaining(key, limit, int(remaining), as_of=sent_at)
-        elif remaining == "0":
-            reset = reset_seconds(headers)
-            if reset and reset <= self.retry.server_pause_cap(None):
-                await self._backend.pause(key, None, reset)
 
     async def _error_body(self, response: aiohttp.ClientResponse) -> bytes:
         body = b""
@@ -688,19 +619,21 @@ class Transport:
         return random.uniform(ceiling / 2, ceiling)
 
     async def _pause_before_retry(
-        self, request: _Request, budget: _Budget, reason: str, delay: float
+        self, request: PreparedRequest, budget: CallBudget, reason: str, delay: float
     ) -> None:
         self._count_retry(request, budget, reason, delay)
         await asyncio.sleep(delay)
 
-    def _count_retry(self, request: _Request, budget: _Budget, reason: str, delay: float) -> None:
+    def _count_retry(
+        self, request: PreparedRequest, budget: CallBudget, reason: str, delay: float
+    ) -> None:
         self.stats.retries += 1
         if self._events:
             self._events.emit(Retrying(request.operation.id, reason, budget.sent, delay))
 
     # -- events ---------------------------------------------------------------------
 
-    def _emit_start(self, request: _Request, key: int, budget: _Budget) -> None:
+    def _emit_start(self, request: PreparedRequest, key: int, budget: CallBudget) -> None:
         if self._events:
             operation = request.operation
             self._events.emit(
@@ -709,12 +642,12 @@ class Transport:
 
     def _emit_finish(
         self,
-        request: _Request,
+        request: PreparedRequest,
         key: int,
-        budget: _Budget,
+        budget: CallBudget,
         started: float,
         response: aiohttp.ClientResponse | None,
-        failure: _Failure | None,
+        failure: AttemptFailure | None,
     ) -> None:
         if self._events:
             operation = request.operation
@@ -733,53 +666,13 @@ class Transport:
 
     # -- errors ---------------------------------------------------------------------
 
-    def _context(self, request: _Request, response: aiohttp.ClientResponse) -> errors.ErrorContext:
-        return errors.ErrorContext(
-            operation_id=request.operation.id,
-            method=request.operation.method,
-            path=request.path,
-            status=response.status,
-            request_id=request_id(response.headers),
-        )
-
     def _error(
         self,
         cls: type[errors.AmigoError],
         message: str,
-        request: _Request,
+        request: PreparedRequest,
         response: aiohttp.ClientResponse | None = None,
         body: bytes = b"",
         **extra: Any,
     ) -> errors.AmigoError:
-        excerpt = (
-            errors.sanitize(body[:4096].decode("utf-8", "replace"), self.credentials.secrets)
-            if body
-            else None
-        )
-        return cls(
-            message,
-            status=None if response is None else response.status,
-            operation_id=request.operation.id,
-            method=request.operation.method,
-            path=request.path,
-            request_id=None if response is None else request_id(response.headers),
-            body_excerpt=excerpt or None,
-            **extra,
-        )
-
-    def _redirect_error(
-        self, request: _Request, response: aiohttp.ClientResponse
-    ) -> errors.AmigoError:
-        location = response.headers.get("Location", "")[:2048]
-        try:
-            target = URL(location)
-            origin = str(target.origin()) if target.is_absolute() else "the same origin"
-        except (ValueError, TypeError):
-            origin = "an unreadable location"
-        return self._error(
-            errors.RedirectError,
-            f"the server redirected to {origin}; redirects are never followed",
-            request,
-            response,
-            location=origin,
-        )
+        return build_error(cls, message, request, response, body, self.credentials.secrets, **extra)

@@ -1,0 +1,107 @@
+"""The client's side of the rate limits: permits before a send, and what the
+server's answers teach about the limits (429 pauses, X-RateLimit-* headers).
+
+A server hint is only ever obeyed up to `RetryPolicy.max_server_pause`; the
+transport ends a call whose hint is beyond it, and no pause is recorded, so one
+wild header never stalls every caller of an operation.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping
+
+from ._config import RetryPolicy
+from ._hints import reset_seconds, retry_after_seconds
+from ._limits import Permit, RateLimit, RateLimitBackend
+from ._spec import Operation
+from ._stats import ClientStats
+from .events import EventDispatcher, LimiterWaited, RateLimited
+
+__all__ = ["Pacing"]
+
+logger = logging.getLogger("amigo_async")
+
+_MAX_COUNT_DIGITS = 12
+
+
+class Pacing:
+    """Buckets keyed by (credential identity, operation) on one backend."""
+
+    def __init__(
+        self,
+        *,
+        identity: str,
+        limits: Mapping[str, RateLimit],
+        backend: RateLimitBackend,
+        retry: RetryPolicy,
+        events: EventDispatcher,
+        stats: ClientStats,
+    ) -> None:
+        self.limits = limits
+        self._identity = identity  # a hash: bucket keys never hold a secret
+        self._backend = backend
+        self._retry = retry
+        self._events = events
+        self._stats = stats
+        self._keys: dict[str, str] = {}
+
+    def key(self, operation: Operation) -> str:
+        """Names the (credential, operation) bucket."""
+        key = self._keys.get(operation.id)
+        if key is None:
+            key = self._keys[operation.id] = f"{self._identity}:{operation.id}"
+        return key
+
+    async def permit(self, operation: Operation) -> tuple[Permit, float]:
+        """A permit to send, and the seconds the limiter held the caller back."""
+        started = time.monotonic()
+        permit = await self._backend.acquire(self.key(operation), self.limits.get(operation.id))
+        waited = time.monotonic() - started
+        if waited > 0.001:
+            self._stats.throttled_seconds += waited
+            logger.debug("%s waited %.3fs for its rate limit", operation.id, waited)
+            if self._events:
+                self._events.emit(LimiterWaited(operation.id, waited))
+            return permit, waited
+        return permit, 0.0
+
+    def pause_hint(self, operation: Operation, headers: Mapping[str, str], attempt: int) -> float:
+        """What a 429 asks for: the server's hint, or a backoff of our own when it gives none.
+
+        May exceed `cap(operation)`: the caller refuses such a hint.
+        """
+        hint = retry_after_seconds(headers)
+        if hint is not None:
+            return hint
+        limit = self.limits.get(operation.id)
+        interval = limit.interval if limit else 1.0
+        return min(interval * 2.0**attempt, self.cap(operation))
+
+    def cap(self, operation: Operation) -> float:
+        return self._retry.server_pause_cap(self.limits.get(operation.id))
+
+    async def pause(self, operation: Operation, seconds: float) -> None:
+        """Every caller of the operation waits `seconds` (within the cap) before its next send."""
+        await self._backend.pause(self.key(operation), self.limits.get(operation.id), seconds)
+        logger.warning("%s: 429 from the server; pausing %.2fs", operation.id, seconds)
+        if self._events:
+            self._events.emit(RateLimited(operation.id, seconds))
+
+    async def learn(self, operation: Operation, headers: Mapping[str, str], sent_at: float) -> None:
+        """Follow X-RateLimit-* when a server sends them: a lower limit, fewer sends left."""
+        limit = self.limits.get(operation.id)
+        key = self.key(operation)
+        announced = headers.get("X-RateLimit-Limit", "")
+        if limit is not None and announced.isdigit() and len(announced) < _MAX_COUNT_DIGITS:
+            await self._backend.learn_limit(key, limit, int(announced))
+        remaining = headers.get("X-RateLimit-Remaining", "")
+        if not remaining.isdigit() or len(remaining) >= _MAX_COUNT_DIGITS:
+            return
+        if limit is not None:
+            await self._backend.learn_remaining(key, limit, int(remaining), as_of=sent_at)
+        elif remaining == "0":
+            reset = reset_seconds(headers)
+            if reset and reset <= self.cap(operation):
+                await self._backend.pause(key, None, reset)

@@ -1,0 +1,140 @@
+"""One call as the transport carries it: the prepared request, its retry budget, and
+how a failed attempt becomes an error that holds no secret.
+
+Errors are built from plain values (a description string, the status, a body
+excerpt), never from a caught aiohttp exception, whose repr holds the request's
+headers; the transport raises them outside any ``except`` block so nothing rides
+along on ``__context__`` either.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import aiohttp
+import attrs
+from yarl import URL
+
+from . import errors
+from ._hints import request_id
+from ._spec import Operation
+
+__all__ = [
+    "AttemptFailure",
+    "CallBudget",
+    "FormFactory",
+    "PreparedRequest",
+    "build_error",
+    "describe_failure",
+    "error_context",
+    "redirect_error",
+]
+
+FormFactory = Callable[[], aiohttp.FormData]
+"""Builds a multipart body afresh for each attempt (a FormData is consumed by sending)."""
+
+_EXCERPT_SOURCE_BYTES = 4096
+
+
+@attrs.define
+class PreparedRequest:
+    """One call as the caller described it, ready to be sent as often as needed."""
+
+    operation: Operation
+    path: str
+    url: URL
+    query: list[tuple[str, str]] | None
+    body: bytes | FormFactory | None
+    headers: dict[str, str]
+    timeout: aiohttp.ClientTimeout
+    bearer_only: bool
+
+
+@attrs.define
+class CallBudget:
+    """What one call may still spend on each kind of retry."""
+
+    deadline: float  # monotonic; extended by the time spent waiting for permits
+    attempts: int = 0  # transport / 5xx tries
+    rate_limited: int = 0
+    signed_in_again: bool = False
+    sent: int = 0
+
+    def remaining(self) -> float:
+        return self.deadline - time.monotonic()
+
+
+@attrs.frozen
+class AttemptFailure:
+    """A transport failure, described without keeping the exception (it holds headers)."""
+
+    description: str
+    never_sent: bool
+
+
+def describe_failure(exc: BaseException) -> str:
+    """The failure's kind, and for a connection failure its OS reason; never headers."""
+    reason = exc.os_error if isinstance(exc, aiohttp.ClientConnectorError) else None
+    text = f"{type(reason).__name__}: {reason.strerror}" if reason and reason.strerror else ""
+    return f"{type(exc).__name__} ({text})" if text else type(exc).__name__
+
+
+def error_context(
+    request: PreparedRequest, response: aiohttp.ClientResponse
+) -> errors.ErrorContext:
+    """Where an answer came from, for the errors a body parser raises later."""
+    return errors.ErrorContext(
+        operation_id=request.operation.id,
+        method=request.operation.method,
+        path=request.path,
+        status=response.status,
+        request_id=request_id(response.headers),
+    )
+
+
+def build_error(
+    cls: type[errors.AmigoError],
+    message: str,
+    request: PreparedRequest,
+    response: aiohttp.ClientResponse | None,
+    body: bytes,
+    secrets: Iterable[str],
+    **extra: Any,
+) -> errors.AmigoError:
+    """An error naming the operation, path, status and request id, with a sanitised excerpt."""
+    excerpt = (
+        errors.sanitize(body[:_EXCERPT_SOURCE_BYTES].decode("utf-8", "replace"), secrets)
+        if body
+        else None
+    )
+    return cls(
+        message,
+        status=None if response is None else response.status,
+        operation_id=request.operation.id,
+        method=request.operation.method,
+        path=request.path,
+        request_id=None if response is None else request_id(response.headers),
+        body_excerpt=excerpt or None,
+        **extra,
+    )
+
+
+def redirect_error(request: PreparedRequest, response: aiohttp.ClientResponse) -> errors.AmigoError:
+    """A redirect, named by its status and the target's origin (never its path or query)."""
+    location = response.headers.get("Location", "")[:2048]
+    try:
+        target = URL(location)
+        origin = str(target.origin()) if target.is_absolute() else "the same origin"
+    except (ValueError, TypeError):
+        origin = "an unreadable location"
+    return build_error(
+        errors.RedirectError,
+        f"the server redirected to {origin}; redirects are never followed",
+        request,
+        response,
+        b"",
+        (),
+        location=origin,
+    )
