@@ -133,6 +133,7 @@ class Transport:
         self._session: aiohttp.ClientSession | None = None
         self._closed = False
         self._keys = iter(range(1, 2**62))
+        self._observed = bool(events)  # no hook: no event objects built at all
         self._timeouts = {kind: timeouts.for_kind(kind) for kind in TimeoutKind}
 
     # -- lifetime ---------------------------------------------------------------
@@ -407,9 +408,11 @@ class Transport:
             headers = {**headers, "Authorization": authorization}
         budget.sent += 1
         self.stats.requests_sent += 1
-        key = next(self._keys)
+        observed = self._observed
+        key = next(self._keys) if observed else 0
         started = time.monotonic()
-        self._emit_start(request, key, budget)
+        if observed:
+            self._emit_start(request, key, budget)
         failure: AttemptFailure | None = None
         response: aiohttp.ClientResponse | None = None
         try:
@@ -433,7 +436,8 @@ class Transport:
             )
         finally:
             permit.sent()
-        self._emit_finish(request, key, budget, started, response, failure)
+        if observed:
+            self._emit_finish(request, key, budget, started, response, failure)
         if failure is not None:
             return token, failure
         assert response is not None
@@ -501,7 +505,7 @@ class Transport:
     def _decode(
         self, request: PreparedRequest, response: aiohttp.ClientResponse, body: bytes
     ) -> Any:
-        if not body.strip():
+        if not body or body.isspace():
             return None
         try:
             return orjson.loads(body)
@@ -634,11 +638,10 @@ class Transport:
     # -- events ---------------------------------------------------------------------
 
     def _emit_start(self, request: PreparedRequest, key: int, budget: CallBudget) -> None:
-        if self._events:
-            operation = request.operation
-            self._events.emit(
-                RequestStarted(key, operation.id, operation.method, request.path, budget.sent)
-            )
+        operation = request.operation
+        self._events.emit(
+            RequestStarted(key, operation.id, operation.method, request.path, budget.sent)
+        )
 
     def _emit_finish(
         self,
@@ -649,20 +652,19 @@ class Transport:
         response: aiohttp.ClientResponse | None,
         failure: AttemptFailure | None,
     ) -> None:
-        if self._events:
-            operation = request.operation
-            self._events.emit(
-                RequestFinished(
-                    key,
-                    operation.id,
-                    operation.method,
-                    request.path,
-                    budget.sent,
-                    None if response is None else response.status,
-                    time.monotonic() - started,
-                    None if failure is None else failure.description,
-                )
+        operation = request.operation
+        self._events.emit(
+            RequestFinished(
+                key,
+                operation.id,
+                operation.method,
+                request.path,
+                budget.sent,
+                None if response is None else response.status,
+                time.monotonic() - started,
+                None if failure is None else failure.description,
             )
+        )
 
     # -- errors ---------------------------------------------------------------------
 
