@@ -269,7 +269,8 @@ async def test_a_get_after_three_429s_is_still_retried_after_a_connection_error(
 ) -> None:
     fake.inject("get-models", Fault.status_code(429, retry_after=0.05), times=3)
     fake.inject("get-models", Fault.reset(at_byte=0))
-    async with fake.client(rate_limiting=False) as client:
+    fast = RetryPolicy(backoff_base=0.01, backoff_max=0.02)
+    async with fake.client(rate_limiting=False, retry=fast) as client:
         models = await client.admin.get_models()
     assert models
     assert [r.status for r in fake.requests if r.operation_id == "get-models"][-1] == 200
