@@ -16,7 +16,7 @@ from amigo_async import sync
 from amigo_async._spec import OPERATIONS
 from amigo_async.testing import FakeAmigoServer, RecordedRequest
 from amigo_async.testing._app import HANDLERS, Call, Reply
-from tests._snapshot import snapshot
+from _snapshot import snapshot
 
 
 def last(fake: FakeAmigoServer, operation_id: str) -> tuple[str, str, list[tuple[str, str]], Any]:

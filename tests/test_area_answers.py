@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from amigo_async.testing import FakeAmigoServer
-from tests._areas import answer, problems, response_schema
-from tests._snapshot import SNAPSHOT
+from _areas import answer, problems, response_schema
+from _snapshot import SNAPSHOT
 
 pytestmark = pytest.mark.skipif(SNAPSHOT is None, reason="the OpenAPI snapshot is not available")
 

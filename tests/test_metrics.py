@@ -16,7 +16,7 @@ from amigo_async.models.metric import (
     UpdateMetricRequest,
 )
 from amigo_async.testing import FakeAmigoServer
-from tests._areas import (
+from _areas import (
     capture_replies,
     query,
     recorded,

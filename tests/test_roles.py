@@ -14,7 +14,7 @@ from amigo_async.models.role import (
     PermissionGrantInstance,
 )
 from amigo_async.testing import FakeAmigoServer
-from tests._areas import last
+from _areas import last
 
 _GRANT = PermissionGrantInput(
     permission_name="Conversation:GetConversation",

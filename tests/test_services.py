@@ -11,7 +11,7 @@ from amigo_async.models.service import (
     VersionSetInput,
 )
 from amigo_async.testing import FakeAmigoServer
-from tests._areas import last
+from _areas import last
 
 _SET = VersionSetInput(
     agent_version_number=1,

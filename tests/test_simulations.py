@@ -28,7 +28,7 @@ from amigo_async.models.simulation import (
     UpdateSimulationUnitTestSetRequest,
 )
 from amigo_async.testing import FakeAmigoServer
-from tests._areas import (
+from _areas import (
     capture_replies,
     query,
     recorded,

@@ -13,7 +13,7 @@ from amigo_async.models.user import (
     UpsertRequest,
 )
 from amigo_async.testing import FakeAmigoServer
-from tests._areas import last
+from _areas import last
 
 
 def _invite(email: str) -> CreateInvitedUserRequest:

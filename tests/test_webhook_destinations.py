@@ -12,7 +12,7 @@ from amigo_async.models.webhook_destination import (
     UpdateWebhookDestinationRequest,
 )
 from amigo_async.testing import FakeAmigoServer
-from tests._areas import last
+from _areas import last
 
 
 async def test_the_destination_lifecycle(client: AmigoClient, fake: FakeAmigoServer) -> None:
