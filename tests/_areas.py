@@ -28,11 +28,14 @@ def last(fake: FakeAmigoServer, operation_id: str) -> tuple[str, str, list[tuple
     return record.method, record.raw_path.removeprefix(prefix), list(record.query), body
 
 
-def response_schema(operation_id: str, status: str) -> dict[str, Any] | None:
+def response_schema(
+    operation_id: str, status: str, media_type: str = "application/json"
+) -> dict[str, Any] | None:
+    """The documented schema of an answer (of one event, for ``application/x-ndjson``)."""
     operation = OPERATIONS[operation_id]
     item = snapshot()["paths"]["/v1/{organization}" + operation.path]
     content = item[operation.method.lower()]["responses"][status].get("content", {})
-    schema: dict[str, Any] | None = content.get("application/json", {}).get("schema")
+    schema: dict[str, Any] | None = content.get(media_type, {}).get("schema")
     return schema
 
 
@@ -194,15 +197,6 @@ async def _tee(body: AsyncIterable[bytes], into: list[bytes]) -> AsyncIterator[b
         yield chunk
 
 
-def stream_schema(operation_id: str, status: str) -> dict[str, Any] | None:
-    """The documented schema of one event of an NDJSON stream answer."""
-    operation = OPERATIONS[operation_id]
-    item = snapshot()["paths"]["/v1/{organization}" + operation.path]
-    content = item[operation.method.lower()]["responses"][status].get("content", {})
-    schema: dict[str, Any] | None = content.get("application/x-ndjson", {}).get("schema")
-    return schema
-
-
 def answer_problems(answers: list[Answer]) -> list[str]:
     """What in the 2xx JSON answers and NDJSON events does not fit the snapshot."""
     found = []
@@ -210,15 +204,14 @@ def answer_problems(answers: list[Answer]) -> list[str]:
         body = b"".join(answer.chunks)
         if answer.status >= 300 or not body:
             continue
-        where = f"{answer.operation_id}"
+        where = answer.operation_id
         if answer.content_type == "application/json":
-            schema = response_schema(answer.operation_id, str(answer.status))
             values = [json.loads(body)]
         elif answer.content_type == "application/x-ndjson":
-            schema = stream_schema(answer.operation_id, str(answer.status))
             values = [json.loads(line) for line in body.splitlines() if line.strip()]
         else:
             continue
+        schema = response_schema(where, str(answer.status), answer.content_type)
         assert schema is not None, f"{where}: {answer.content_type} answer is undocumented"
         for index, value in enumerate(values):
             found += [f"{where}[{index}]: {p}" for p in problems(value, schema)]
