@@ -4,11 +4,12 @@ snapshot's response schemas (a minimal JSON-schema validator; jsonschema is not 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import AsyncIterable, AsyncIterator, Collection, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import aiohttp
+import attrs
 import pytest
 from anyio.from_thread import start_blocking_portal
 
@@ -27,11 +28,14 @@ def last(fake: FakeAmigoServer, operation_id: str) -> tuple[str, str, list[tuple
     return record.method, record.raw_path.removeprefix(prefix), list(record.query), body
 
 
-def response_schema(operation_id: str, status: str) -> dict[str, Any] | None:
+def response_schema(
+    operation_id: str, status: str, media_type: str = "application/json"
+) -> dict[str, Any] | None:
+    """The documented schema of an answer (of one event, for ``application/x-ndjson``)."""
     operation = OPERATIONS[operation_id]
     item = snapshot()["paths"]["/v1/{organization}" + operation.path]
     content = item[operation.method.lower()]["responses"][status].get("content", {})
-    schema: dict[str, Any] | None = content.get("application/json", {}).get("schema")
+    schema: dict[str, Any] | None = content.get(media_type, {}).get("schema")
     return schema
 
 
@@ -151,3 +155,64 @@ def sync_client() -> Iterator[tuple[sync.AmigoClient, FakeAmigoServer]]:
             ) as client,
         ):
             yield client, server
+
+
+# -- every area: whole answers, NDJSON streams line by line --
+
+
+@attrs.define
+class Answer:
+    """One 2xx-or-not answer a handler gave; `chunks` fill in as a streamed body is written."""
+
+    operation_id: str
+    status: int
+    content_type: str
+    chunks: list[bytes]
+
+
+def capture_answers(monkeypatch: pytest.MonkeyPatch, areas: Collection[str]) -> list[Answer]:
+    """Every answer the fake's handlers of `areas` give from now on, streamed bodies teed."""
+    captured: list[Answer] = []
+    for operation in OPERATIONS.values():
+        if operation.area not in areas:
+            continue
+
+        async def wrapped(call: Call, _inner: Any = HANDLERS[operation.id]) -> Reply:
+            reply: Reply = await _inner(call)
+            answer = Answer(call.operation.id, reply.status, reply.content_type, [])
+            captured.append(answer)
+            if isinstance(reply.body, bytes):
+                answer.chunks.append(reply.body)
+            elif hasattr(reply.body, "__aiter__"):
+                reply.body = _tee(reply.body, answer.chunks)
+            return reply
+
+        monkeypatch.setitem(HANDLERS, operation.id, wrapped)
+    return captured
+
+
+async def _tee(body: AsyncIterable[bytes], into: list[bytes]) -> AsyncIterator[bytes]:
+    async for chunk in body:
+        into.append(chunk)
+        yield chunk
+
+
+def answer_problems(answers: list[Answer]) -> list[str]:
+    """What in the 2xx JSON answers and NDJSON events does not fit the snapshot."""
+    found = []
+    for answer in answers:
+        body = b"".join(answer.chunks)
+        if answer.status >= 300 or not body:
+            continue
+        where = answer.operation_id
+        if answer.content_type == "application/json":
+            values = [json.loads(body)]
+        elif answer.content_type == "application/x-ndjson":
+            values = [json.loads(line) for line in body.splitlines() if line.strip()]
+        else:
+            continue
+        schema = response_schema(where, str(answer.status), answer.content_type)
+        assert schema is not None, f"{where}: {answer.content_type} answer is undocumented"
+        for index, value in enumerate(values):
+            found += [f"{where}[{index}]: {p}" for p in problems(value, schema)]
+    return found

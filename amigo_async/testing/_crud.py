@@ -67,11 +67,33 @@ def endpoint(operation_id: str) -> Callable[[Handler], Handler]:
     return register
 
 
+# Fields the snapshot types as `X | _NotSet | null`: `{}` (`_NotSet`) means "leave unchanged",
+# which the generated models read as the field left out (the official SDK sends `{}`).
+_NOT_SET_FIELDS: dict[str, tuple[str, ...]] = {
+    "update-user-info": ("preferred_language", "timezone"),
+    "update-metric": ("additional_notes",),
+    "create-simulation-persona": ("initial_version.preferred_language", "initial_version.timezone"),
+    "create-simulation-persona-version": ("preferred_language", "timezone"),
+    "update-simulation-unit-test-set": ("description",),
+}
+
+
+def _drop_not_set(data: dict[str, Any], paths: Iterable[str]) -> None:
+    for path in paths:
+        *parents, name = path.split(".")
+        node: Any = data
+        for parent in parents:
+            node = node.get(parent) if isinstance(node, dict) else None
+        if isinstance(node, dict) and node.get(name) == {}:
+            del node[name]
+
+
 def body_of(call: Call, cls: type[T]) -> T:
     """The request body as the generated model `cls`, or 422 naming the first misfit field."""
     data = call.json()
     if not isinstance(data, dict):
         raise Unprocessable(("body",), "value is not a valid dict")
+    _drop_not_set(data, _NOT_SET_FIELDS.get(call.operation.id, ()))
     try:
         return structure(data, cls)
     except cattrs.BaseValidationError as exc:

@@ -25,6 +25,7 @@ from .._crud import Refused, body_of, endpoint, fields_of, listing, matching
 from .._samples import sample
 
 _PREFERENCES = frozenset(attr.name for attr in PreferencesOutput.__attrs_attrs__)
+_ERASABLE = ("preferred_language", "timezone")
 
 
 @handler("sign-in-with-api-key")
@@ -101,6 +102,8 @@ async def update_user_info(call: Call) -> Reply:
     if context is not None:
         data.user_models[user["user_id"]]["additional_context"] = context
     preferences = {k: v for k, v in changes.items() if k in _PREFERENCES and v is not None}
+    sent = call.json()  # `null` erases these two (`{}` or leaving them out keeps them)
+    preferences.update({k: None for k in _ERASABLE if k in sent and sent[k] is None})
     user["preferences"].update(preferences)
     data.users.update(user["user_id"], {k: changes[k] for k in ("first_name", "last_name")})
     return Reply(204)
