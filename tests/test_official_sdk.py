@@ -20,8 +20,8 @@ import pytest
 from amigo_async import webhooks
 from amigo_async.models import unstructure
 from amigo_async.testing import FakeAmigoServer
-from tests._areas import recorded
-from tests.test_organization import full_agent_version, state_machine_version
+from _areas import recorded
+from test_organization import full_agent_version, state_machine_version
 
 amigo_sdk = pytest.importorskip("amigo_sdk")
 pydantic = pytest.importorskip("pydantic")
