@@ -11,13 +11,13 @@ from typing import Any
 import aiohttp
 import attrs
 import pytest
+from _snapshot import snapshot
 from anyio.from_thread import start_blocking_portal
 
 from amigo_async import sync
 from amigo_async._spec import OPERATIONS
 from amigo_async.testing import FakeAmigoServer, RecordedRequest
 from amigo_async.testing._app import HANDLERS, Call, Reply
-from _snapshot import snapshot
 
 
 def last(fake: FakeAmigoServer, operation_id: str) -> tuple[str, str, list[tuple[str, str]], Any]:

@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
-from amigo_async.testing import FakeAmigoServer
 from _areas import answer, problems, response_schema
 from _snapshot import SNAPSHOT
+
+from amigo_async.testing import FakeAmigoServer
 
 pytestmark = pytest.mark.skipif(SNAPSHOT is None, reason="the OpenAPI snapshot is not available")
 

@@ -5,6 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from _areas import (
+    capture_replies,
+    query,
+    recorded,
+    schema_problems,
+    sent_body,
+    sync_client,
+)
 from conftest import send_raw
 
 from amigo_async import AmigoClient, errors
@@ -16,14 +24,6 @@ from amigo_async.models.dynamic_behavior_set import (
     UpdateDynamicBehaviorSetRequest,
 )
 from amigo_async.testing import FakeAmigoServer
-from _areas import (
-    capture_replies,
-    query,
-    recorded,
-    schema_problems,
-    sent_body,
-    sync_client,
-)
 
 PREFIX = "/v1/acme/dynamic_behavior_set"
 

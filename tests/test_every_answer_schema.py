@@ -7,14 +7,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from _areas import Answer, answer_problems, capture_answers, problems
+from _snapshot import SNAPSHOT
+from test_organization import full_agent_version, new_organization, state_machine_version
 
 from amigo_async import AmigoClient
 from amigo_async.models.organization import OrganizationUpdate
 from amigo_async.models.tools import QUERY_AGAINST_FIELDS, EnvVarInsert
 from amigo_async.testing import FakeAmigoServer
-from _areas import Answer, answer_problems, capture_answers, problems
-from _snapshot import SNAPSHOT
-from test_organization import full_agent_version, new_organization, state_machine_version
 
 pytestmark = pytest.mark.skipif(SNAPSHOT is None, reason="the OpenAPI snapshot is not available")
 

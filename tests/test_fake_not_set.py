@@ -3,8 +3,9 @@ it unchanged" (the official SDK sends it by default); `null` erases a user's pre
 
 from __future__ import annotations
 
-from amigo_async.testing import FakeAmigoServer
 from conftest import send_raw
+
+from amigo_async.testing import FakeAmigoServer
 
 
 async def test_empty_object_leaves_user_preferences_alone(fake: FakeAmigoServer) -> None:

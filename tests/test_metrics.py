@@ -6,6 +6,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from _areas import (
+    capture_replies,
+    query,
+    recorded,
+    schema_problems,
+    sent_body,
+    sync_client,
+)
 from conftest import send_raw
 
 from amigo_async import AmigoClient, errors
@@ -16,14 +24,6 @@ from amigo_async.models.metric import (
     UpdateMetricRequest,
 )
 from amigo_async.testing import FakeAmigoServer
-from _areas import (
-    capture_replies,
-    query,
-    recorded,
-    schema_problems,
-    sent_body,
-    sync_client,
-)
 
 PREFIX = "/v1/acme/metric"
 

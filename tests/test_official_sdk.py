@@ -16,12 +16,12 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from _areas import recorded
+from test_organization import full_agent_version, state_machine_version
 
 from amigo_async import webhooks
 from amigo_async.models import unstructure
 from amigo_async.testing import FakeAmigoServer
-from _areas import recorded
-from test_organization import full_agent_version, state_machine_version
 
 amigo_sdk = pytest.importorskip("amigo_sdk")
 pydantic = pytest.importorskip("pydantic")

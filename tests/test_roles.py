@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from _areas import last
 
 from amigo_async import AmigoClient, errors
 from amigo_async.models.role import (
@@ -14,7 +15,6 @@ from amigo_async.models.role import (
     PermissionGrantInstance,
 )
 from amigo_async.testing import FakeAmigoServer
-from _areas import last
 
 _GRANT = PermissionGrantInput(
     permission_name="Conversation:GetConversation",

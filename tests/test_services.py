@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from _areas import last
 
 from amigo_async import AmigoClient, errors
 from amigo_async.models.service import (
@@ -11,7 +12,6 @@ from amigo_async.models.service import (
     VersionSetInput,
 )
 from amigo_async.testing import FakeAmigoServer
-from _areas import last
 
 _SET = VersionSetInput(
     agent_version_number=1,

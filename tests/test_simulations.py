@@ -7,6 +7,14 @@ from typing import Any
 
 import attrs
 import pytest
+from _areas import (
+    capture_replies,
+    query,
+    recorded,
+    schema_problems,
+    sent_body,
+    sync_client,
+)
 from conftest import send_raw
 
 from amigo_async import AmigoClient, errors
@@ -28,14 +36,6 @@ from amigo_async.models.simulation import (
     UpdateSimulationUnitTestSetRequest,
 )
 from amigo_async.testing import FakeAmigoServer
-from _areas import (
-    capture_replies,
-    query,
-    recorded,
-    schema_problems,
-    sent_body,
-    sync_client,
-)
 
 PREFIX = "/v1/acme/simulation"
 

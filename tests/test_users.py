@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from _areas import last
 
 from amigo_async import AmigoClient, errors
 from amigo_async.models.user import (
@@ -13,7 +14,6 @@ from amigo_async.models.user import (
     UpsertRequest,
 )
 from amigo_async.testing import FakeAmigoServer
-from _areas import last
 
 
 def _invite(email: str) -> CreateInvitedUserRequest:

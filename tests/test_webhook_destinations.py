@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from _areas import last
 
 from amigo_async import AmigoClient, errors
 from amigo_async.models.webhook_destination import (
@@ -12,7 +13,6 @@ from amigo_async.models.webhook_destination import (
     UpdateWebhookDestinationRequest,
 )
 from amigo_async.testing import FakeAmigoServer
-from _areas import last
 
 
 async def test_the_destination_lifecycle(client: AmigoClient, fake: FakeAmigoServer) -> None:
