@@ -32,12 +32,15 @@ import aiohttp
 from aiohttp import web
 from stream_unzip import stream_unzip
 
+from amigo_async import AmigoClient
 from amigo_async.prompt_logs import PromptLogEntry, iter_entries, stream_entries
 from amigo_async.testing._data.prompt_logs import PromptLogData
 
 PREFIX = "bench/"
 PIECE = 64 * 1024
 TARGET = 0.85
+USER_PATH = "client.admin.stream_prompt_logs"
+UNLIMITED = {"get-prompt-logs": None}
 
 
 def build(logs: int, file_size: int) -> bytes:
@@ -60,6 +63,7 @@ async def serve(archive: bytes) -> None:
 
     app = web.Application()
     app.router.add_get("/logs", handler)
+    app.router.add_get("/v1/acme/admin/get_prompt_logs/", handler)  # what the client calls
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -112,7 +116,14 @@ async def main(args: argparse.Namespace, url: str) -> None:
     async def parse_async() -> None:
         assert await read_all(stream_entries(memory_source())) == files
 
-    async with aiohttp.ClientSession() as session:
+    origin = url.rsplit("/logs", 1)[0]
+    async with (
+        aiohttp.ClientSession() as session,
+        AmigoClient("acme", token="bench", base_url=origin, rate_limits=UNLIMITED) as client,
+    ):
+
+        async def through_the_client() -> None:
+            assert await read_all(client.admin.stream_prompt_logs(PREFIX)) == files
 
         def over_http(chunking: Chunking) -> Callable[[], Awaitable[None]]:
             async def case() -> None:
@@ -128,6 +139,7 @@ async def main(args: argparse.Namespace, url: str) -> None:
             ("sync iter_entries, memory", parse_sync),
             ("async stream_entries, memory", parse_async),
             *((f"HTTP, {name}", over_http(chunking)) for name, chunking in CHUNKINGS.items()),
+            (USER_PATH, through_the_client),
         ]
         best = {name: float("inf") for name, _ in cases}
         await over_http(CHUNKINGS["iter_any()"])()  # warm the connection pool
@@ -147,9 +159,9 @@ async def main(args: argparse.Namespace, url: str) -> None:
             f"{name:34} {seconds:8.3f} {uncompressed / seconds / 1e6:8.0f} "
             f"{files / seconds:9.0f} {reference / seconds:6.2f}"
         )
-    ratio = reference / best["HTTP, iter_chunked(64 KiB)"]
+    ratio = reference / best[USER_PATH]
     verdict = "PASS" if ratio >= TARGET else "FAIL"
-    print(f"target >= {TARGET}x, HTTP iter_chunked(64 KiB): {ratio:.2f}x {verdict}")
+    print(f"target >= {TARGET}x, {USER_PATH}: {ratio:.2f}x {verdict}")
 
 
 def _arguments() -> argparse.Namespace:
