@@ -385,6 +385,14 @@ class RateLimitBackend(abc.ABC):
     async def acquire(self, key: str, limit: RateLimit | None) -> Permit:
         """Wait for a token of bucket `key`; with no limit, only wait out a pause."""
 
+    def acquire_nowait(self, key: str, limit: RateLimit | None) -> Permit | None:
+        """A permit when one is usable at once without waiting or I/O; None otherwise.
+
+        The request path asks this first, so a call with a free token pays no
+        coroutine; a backend with no fast path (Redis) keeps this default.
+        """
+        return None
+
     @abc.abstractmethod
     async def pause(self, key: str, limit: RateLimit | None, seconds: float) -> None:
         """Make every holder of `key` wait `seconds` before its next send.
@@ -435,6 +443,12 @@ class InProcessBackend(RateLimitBackend):
             return NO_PERMIT
         bucket = self.bucket(key, limit)
         return bucket.try_acquire() or await bucket.acquire()
+
+    def acquire_nowait(self, key: str, limit: RateLimit | None) -> Permit | None:
+        if limit is None:
+            paused = self._pauses.get(key)
+            return NO_PERMIT if paused is None or paused <= self._clock() else None
+        return self.bucket(key, limit).try_acquire()
 
     async def pause(self, key: str, limit: RateLimit | None, seconds: float) -> None:
         until = self._clock() + clamp_pause(limit, seconds, factor=self._max_pause_factor)

@@ -56,8 +56,12 @@ class Pacing:
 
     async def permit(self, operation: Operation) -> tuple[Permit, float]:
         """A permit to send, and the seconds the limiter held the caller back."""
+        key, limit = self.key(operation), self.limits.get(operation.id)
+        ready = self._backend.acquire_nowait(key, limit)
+        if ready is not None:
+            return ready, 0.0
         started = time.monotonic()
-        permit = await self._backend.acquire(self.key(operation), self.limits.get(operation.id))
+        permit = await self._backend.acquire(key, limit)
         waited = time.monotonic() - started
         if waited > 0.001:
             self._stats.throttled_seconds += waited

@@ -39,6 +39,17 @@ _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:\S+")
 
 
+def _by_place(rows: tuple[ParamRow, ...]) -> tuple[dict[str, ParamRow], dict[str, ParamRow]]:
+    return (
+        {row.name: row for row in rows if row.where == "path"},
+        {row.name: row for row in rows if row.where == "query"},
+    )
+
+
+_DOCUMENTED = {operation_id: _by_place(rows) for operation_id, rows in PARAMETERS.items()}
+"""operationId -> (path rows, query rows) by name, built once at import."""
+
+
 def check_parameters(
     operation_id: str,
     path_params: Mapping[str, object] | None,
@@ -50,20 +61,22 @@ def check_parameters(
     silently ignored by the server), and so is a missing required one; None
     means "not sent".
     """
-    rows = PARAMETERS.get(operation_id)
-    if rows is None:
+    documented = _DOCUMENTED.get(operation_id)
+    if documented is None:
         return
-    for where, given in (("path", path_params or {}), ("query", params or {})):
-        documented = {row.name: row for row in rows if row.where == where}
-        if where == "query":
-            unknown = sorted(set(given) - set(documented))
-            if unknown:
-                known = ", ".join(sorted(documented)) or "none"
-                raise ValueError(
-                    f"{unknown[0]} is not a query parameter of {operation_id} (documented: {known})"
-                )
-        for name, row in documented.items():
-            _check_row(row, given.get(name))
+    path_rows, query_rows = documented
+    given_query = params or {}
+    unknown = [name for name in given_query if name not in query_rows]
+    if unknown:
+        known = ", ".join(sorted(query_rows)) or "none"
+        raise ValueError(
+            f"{sorted(unknown)[0]} is not a query parameter of {operation_id} (documented: {known})"
+        )
+    given_path = path_params or {}
+    for name, row in path_rows.items():
+        _check_row(row, given_path.get(name))
+    for name, row in query_rows.items():
+        _check_row(row, given_query.get(name))
 
 
 def _check_row(row: ParamRow, value: object) -> None:

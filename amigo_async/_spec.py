@@ -53,15 +53,17 @@ class Operation:
     timeout: TimeoutKind = TimeoutKind.DEFAULT
     authenticated: bool = True
     paging: Paging | None = None
+    path_parameters: tuple[str, ...] = attrs.field(init=False)
+    """The `{name}` placeholders of `path`, found once (the request path reads them per call)."""
+
+    @path_parameters.default
+    def _placeholders(self) -> tuple[str, ...]:
+        return tuple(re.findall(r"{(\w+)}", self.path))
 
     @property
     def idempotent(self) -> bool:
         """Safe to send twice: only reads are retried after they may have arrived."""
         return self.method in ("GET", "HEAD")
-
-    @property
-    def path_parameters(self) -> tuple[str, ...]:
-        return tuple(re.findall(r"{(\w+)}", self.path))
 
 
 _LONG = TimeoutKind.LONG
