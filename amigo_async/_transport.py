@@ -77,6 +77,7 @@ logger = logging.getLogger("amigo_async")
 JSON_ACCEPT = "application/json"
 
 _ERROR_BODY_BYTES = 16_384
+_URL_CACHE_SIZE = 512
 _RETRYABLE_STATUSES = frozenset({502, 503, 504})
 _TRANSPORT_FAILURES = (aiohttp.ClientError, TimeoutError)
 
@@ -133,7 +134,8 @@ class Transport:
         self._session: aiohttp.ClientSession | None = None
         self._closed = False
         self._keys = iter(range(1, 2**62))
-        self._observed = bool(events)  # no hook: no event objects built at all
+        self._observed = bool(events)
+        self._urls: dict[str, URL] = {}  # no hook: no event objects built at all
         self._timeouts = {kind: timeouts.for_kind(kind) for kind in TimeoutKind}
 
     # -- lifetime ---------------------------------------------------------------
@@ -317,6 +319,15 @@ class Transport:
             )
         return self._prefix + path
 
+    def _url(self, path: str) -> URL:
+        """The URL of an encoded path; the last few hundred are kept, as most calls repeat one."""
+        url = self._urls.get(path)
+        if url is None:
+            if len(self._urls) >= _URL_CACHE_SIZE:
+                self._urls.clear()
+            url = self._urls[path] = URL(self._origin + path, encoded=True)
+        return url
+
     def build(
         self,
         operation_id: str,
@@ -333,7 +344,7 @@ class Transport:
         path = self._path(operation, path_params)
         request_headers = {"Accept": accept, **self._fixed_headers}
         body: bytes | FormFactory | None = form
-        if attrs.has(type(json_body)):
+        if json_body is not None and attrs.has(type(json_body)):
             check_body(json_body)
             json_body = unstructure(json_body)
         if json_body is not None:
@@ -344,7 +355,7 @@ class Transport:
         return PreparedRequest(
             operation=operation,
             path=path,
-            url=URL(self._origin + path, encoded=True),
+            url=self._url(path),
             query=query_items(params) if params else None,
             body=body,
             headers=request_headers,
