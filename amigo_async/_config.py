@@ -51,7 +51,8 @@ class Timeouts:
     operations that take minutes (publishing a tool version takes 1-5 minutes per
     the docs). For a streamed body `total` bounds the wait for the answer's
     headers; the body itself may take as long as it needs but fails after
-    `stream_idle` seconds of silence on the socket.
+    `stream_idle` seconds of silence on the socket. `connect` bounds opening one
+    socket (waiting for a pooled connection counts against `total`).
     """
 
     connect: float | None = attrs.field(default=15.0, validator=_seconds)
@@ -62,10 +63,12 @@ class Timeouts:
     def for_kind(self, kind: TimeoutKind) -> aiohttp.ClientTimeout:
         if kind is TimeoutKind.STREAM:
             return aiohttp.ClientTimeout(
-                total=None, connect=self.connect, sock_read=self.stream_idle
+                total=None, sock_connect=self.connect, sock_read=self.stream_idle
             )
         total = self.long_total if kind is TimeoutKind.LONG else self.total
-        return aiohttp.ClientTimeout(total=total, connect=self.connect)
+        # sock_connect bounds opening a socket; waiting for a pooled connection is
+        # bounded by `total` (aiohttp's `connect` would add a timer to every call).
+        return aiohttp.ClientTimeout(total=total, sock_connect=self.connect)
 
 
 @attrs.frozen

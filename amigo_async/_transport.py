@@ -479,7 +479,7 @@ class Transport:
         kind = request.timeout
         if kind.total is None or remaining >= kind.total:
             return kind  # a stream, or a first attempt with the whole budget left
-        return aiohttp.ClientTimeout(total=remaining, connect=kind.connect)
+        return aiohttp.ClientTimeout(total=remaining, sock_connect=kind.sock_connect)
 
     # -- reading and classifying ---------------------------------------------------
 
