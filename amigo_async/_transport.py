@@ -128,9 +128,10 @@ class Transport:
         self._prefix = f"{base_url.raw_path.rstrip('/')}/v1/" + encode_path_parameter(
             "organization", organization
         )
-        self._fixed_headers = dict(fixed_headers)
+        # Sent with every request from the per-request dict: session default headers
+        # would make aiohttp merge two header sets on every call.
+        self._fixed_headers = {"User-Agent": user_agent, **fixed_headers}
         self._max_connections = max_connections
-        self._user_agent = user_agent
         self._session: aiohttp.ClientSession | None = None
         self._closed = False
         self._keys = iter(range(1, 2**62))
@@ -150,7 +151,6 @@ class Transport:
         if self._session is None:
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self._max_connections, ttl_dns_cache=300),
-                headers={"User-Agent": self._user_agent},
                 raise_for_status=False,
                 auto_decompress=True,
             )
