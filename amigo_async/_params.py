@@ -146,6 +146,10 @@ def _check_values(name: str, value: dict[Any, Any], facts: Mapping[str, Any]) ->
 
 
 def _check_string(name: str, value: str, facts: Mapping[str, Any]) -> None:
+    if facts.get("stripped"):  # the server strips first: judge what it will judge
+        value = value.strip()
+        if not value:
+            raise ValueError(f"{name} must not be empty or only whitespace")
     low, high = facts.get("min_length"), facts.get("max_length")
     if low is not None and len(value) < low:
         raise ValueError(f"{name} must be at least {low} character(s) long; got {len(value)}")

@@ -839,7 +839,13 @@ PARAMETERS: dict[str, tuple[ParamRow, ...]] = {
             "version_set_name",
             "path",
             True,
-            {"kind": "string", "pattern": "^[A-Za-z0-9_-]+$", "min_length": 1, "max_length": 40},
+            {
+                "kind": "string",
+                "pattern": "^[A-Za-z0-9_-]+$",
+                "min_length": 1,
+                "max_length": 40,
+                "stripped": True,
+            },
         ),
     ),
     "delete-service-version-set": (
@@ -1174,7 +1180,7 @@ PARAMETERS: dict[str, tuple[ParamRow, ...]] = {
         ParamRow("sort_by", "query", False, {"kind": "array", "items": {"kind": "string"}}),
     ),
     "search-dynamic-behavior-sets": (
-        ParamRow("query", "query", True, {"kind": "string", "min_length": 1}),
+        ParamRow("query", "query", True, {"kind": "string", "min_length": 1, "stripped": True}),
         ParamRow("is_active", "query", False, {"kind": "boolean"}),
         ParamRow(
             "applied_to_service",
@@ -1255,7 +1261,7 @@ PARAMETERS: dict[str, tuple[ParamRow, ...]] = {
         ParamRow("metric_id", "path", True, {"kind": "string", "pattern": "^[a-f0-9]{24}$"}),
     ),
     "search-metrics": (
-        ParamRow("query", "query", True, {"kind": "string", "min_length": 1}),
+        ParamRow("query", "query", True, {"kind": "string", "min_length": 1, "stripped": True}),
         ParamRow(
             "applied_to_service",
             "query",
@@ -1441,7 +1447,7 @@ PARAMETERS: dict[str, tuple[ParamRow, ...]] = {
         ),
     ),
     "search-simulation-personas": (
-        ParamRow("query", "query", True, {"kind": "string", "min_length": 1}),
+        ParamRow("query", "query", True, {"kind": "string", "min_length": 1, "stripped": True}),
         ParamRow(
             "role",
             "query",
@@ -1457,7 +1463,7 @@ PARAMETERS: dict[str, tuple[ParamRow, ...]] = {
         ParamRow("tag", "query", False, {"kind": "array", "items": {"kind": "string"}}),
     ),
     "search-simulation-scenarios": (
-        ParamRow("query", "query", True, {"kind": "string", "min_length": 1}),
+        ParamRow("query", "query", True, {"kind": "string", "min_length": 1, "stripped": True}),
         ParamRow(
             "creator",
             "query",
@@ -1541,7 +1547,7 @@ PARAMETERS: dict[str, tuple[ParamRow, ...]] = {
         ),
     ),
     "search-simulation-unit-tests": (
-        ParamRow("query", "query", True, {"kind": "string", "min_length": 1}),
+        ParamRow("query", "query", True, {"kind": "string", "min_length": 1, "stripped": True}),
         ParamRow(
             "creator",
             "query",
@@ -1625,7 +1631,7 @@ PARAMETERS: dict[str, tuple[ParamRow, ...]] = {
     ),
     "create-simulation-unit-test-set": (),
     "search-simulation-unit-test-sets": (
-        ParamRow("query", "query", True, {"kind": "string", "min_length": 1}),
+        ParamRow("query", "query", True, {"kind": "string", "min_length": 1, "stripped": True}),
         ParamRow(
             "creator",
             "query",

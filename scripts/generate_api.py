@@ -199,6 +199,8 @@ _FACT_KEYS = {
     "minProperties": "min_properties",
     "maxProperties": "max_properties",
 }
+_STRIPPED = "StrippedNonemptyString"
+"""Schemas of this name are strings the server strips before checking length and pattern."""
 INLINE_ENUM_MAX = 50
 """A longer enum written inside a property is left to the server (not copied in a model)."""
 _KINDS = ("string", "integer", "number", "boolean", "array", "object")
@@ -214,9 +216,11 @@ def facts_of(spec: dict[str, Any], schema: dict[str, Any], kind: bool) -> dict[s
     """
     schemas = spec["components"]["schemas"]
     named = None
+    stripped = False
     while True:
         if "$ref" in schema:
             named = schema["$ref"].rsplit("/", 1)[1]
+            stripped = stripped or _STRIPPED in named
             schema = schemas[named]
             continue
         members = schema.get("anyOf") or schema.get("oneOf")
@@ -238,6 +242,8 @@ def facts_of(spec: dict[str, Any], schema: dict[str, Any], kind: bool) -> dict[s
         if named is not None:
             out["enum_schema"] = named  # a model writes its *_VALUES name instead
     out.update({key: schema[raw] for raw, key in _FACT_KEYS.items() if raw in schema})
+    if stripped and schema.get("type") == "string":
+        out["stripped"] = True  # the server strips, then checks: "  " is empty
     if out.get("unique_items") is False:
         del out["unique_items"]
     if schema.get("type") == "array" and isinstance(schema.get("items"), dict):

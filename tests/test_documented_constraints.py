@@ -17,7 +17,11 @@ from amigo_async._params import check_body, check_parameters, check_value
 from amigo_async._spec_rows import PARAMETERS
 from amigo_async.models import unstructure
 from amigo_async.models.organization import AgentList
-from amigo_async.models.service import CreateServiceRequest, UpdateServiceRequest
+from amigo_async.models.service import (
+    CreateServiceRequest,
+    UpdateServiceRequest,
+    VersionSetInput,
+)
 from amigo_async.testing import FakeAmigoServer
 
 OID = "a" * 24
@@ -160,7 +164,7 @@ async def test_a_refused_call_sends_nothing(fake: FakeAmigoServer, client: Amigo
     assert sent >= 1
     with pytest.raises(ValueError, match="limit must be at most 20"):
         await transport.request_json("get-agents", AgentList, params={"limit": 50})
-    with pytest.raises(ValueError, match=r"body\.name must be at least 1"):
+    with pytest.raises(ValueError, match=r"body\.name must not be empty"):
         await transport.request_none(
             "update-service",
             path_params={"service_id": OID},
@@ -172,3 +176,29 @@ async def test_a_refused_call_sends_nothing(fake: FakeAmigoServer, client: Amigo
 async def test_paging_parameters_pass(client: AmigoClient) -> None:
     agents = [agent async for agent in client.organization.list_agents(limit=3, max_items=4)]
     assert len(agents) <= 4
+
+
+async def test_a_stripped_nonempty_string_of_only_spaces_is_refused_before_sending(
+    fake: FakeAmigoServer,
+) -> None:
+    """The server strips a StrippedNonemptyString before checking it: "   " is empty."""
+    before = len(fake.requests)
+    async with fake.client() as client:
+        with pytest.raises(ValueError, match="version_set_name must not be empty or only"):
+            await client.services.upsert_version_set(
+                "a" * 24,
+                "   ",
+                VersionSetInput(
+                    agent_version_number=None,
+                    service_hierarchical_state_machine_version_number=None,
+                    llm_model_preferences={},
+                ),
+            )
+    assert len(fake.requests) == before
+
+
+def test_a_stripped_string_is_judged_as_the_server_will_judge_it() -> None:
+    facts = {"kind": "string", "stripped": True, "pattern": "^[a-z]+$", "max_length": 3}
+    check_value("name", " abc ", facts)  # stripped first: fits
+    with pytest.raises(ValueError, match="only whitespace"):
+        check_value("name", "  ", facts)

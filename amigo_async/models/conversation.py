@@ -121,13 +121,18 @@ class CreateConversationRequest:
 
     service_id: str = attrs.field(metadata={"pattern": "^[a-f0-9]{24}$"})
     service_version_set_name: str | None = None
-    initial_message: str | None = attrs.field(default=None, metadata={"min_length": 1})
+    initial_message: str | None = attrs.field(
+        default=None, metadata={"min_length": 1, "stripped": True}
+    )
     initial_message_type: str | None = attrs.field(
         default=None, metadata={"enum": ("user-message", "external-event")}
     )
     tags: dict[str, str | None] | None = attrs.field(
         default=None,
-        metadata={"max_properties": 20, "values": {"min_length": 1, "max_length": 100}},
+        metadata={
+            "max_properties": 20,
+            "values": {"min_length": 1, "max_length": 100, "stripped": True},
+        },
     )
 
 
@@ -506,7 +511,7 @@ class MessageInstance:
 class RecommendResponsesForInteractionRequest:
     """The request body of ``recommend-responses-for-interaction``."""
 
-    context: str | None = attrs.field(default=None, metadata={"min_length": 1})
+    context: str | None = attrs.field(default=None, metadata={"min_length": 1, "stripped": True})
 
 
 @attrs.frozen(kw_only=True)
@@ -656,10 +661,12 @@ class GenerateConversationStarterRequest:
 
     service_id: str = attrs.field(metadata={"pattern": "^[a-f0-9]{24}$"})
     service_version_set_name: str | None = None
-    facets: list[str] = attrs.field(metadata={"min_items": 1, "items": {"min_length": 1}})
+    facets: list[str] = attrs.field(
+        metadata={"min_items": 1, "items": {"min_length": 1, "stripped": True}}
+    )
     min_count: int = attrs.field(metadata={"maximum": 10.0, "exclusive_minimum": 0.0})
     max_count: int = attrs.field(metadata={"maximum": 10.0, "exclusive_minimum": 0.0})
-    generation_instructions: str = attrs.field(metadata={"min_length": 1})
+    generation_instructions: str = attrs.field(metadata={"min_length": 1, "stripped": True})
 
 
 @attrs.frozen(kw_only=True)
@@ -683,10 +690,13 @@ class ModifyTagsOfConversationRequest:
 
     updates: dict[str, str | None] | None = attrs.field(
         default=None,
-        metadata={"max_properties": 20, "values": {"pattern": "^[\\w\\s]+$", "min_length": 1}},
+        metadata={
+            "max_properties": 20,
+            "values": {"pattern": "^[\\w\\s]+$", "min_length": 1, "stripped": True},
+        },
     )
     deletes: list[str] | None = attrs.field(
-        default=None, metadata={"unique_items": True, "items": {"min_length": 1}}
+        default=None, metadata={"unique_items": True, "items": {"min_length": 1, "stripped": True}}
     )
 
 

@@ -65,9 +65,12 @@ RESULT_PERSISTENCE_VALUES = ("ephemeral", "persisted-preferred", "persisted")
 class CreateDynamicBehaviorSetRequest:
     """The request body of ``create-dynamic-behavior-set``."""
 
-    name: str = attrs.field(metadata={"min_length": 1})
+    name: str = attrs.field(metadata={"min_length": 1, "stripped": True})
     tags: dict[str, str | None] = attrs.field(
-        metadata={"max_properties": 20, "values": {"pattern": "^[\\w\\s]+$", "min_length": 1}}
+        metadata={
+            "max_properties": 20,
+            "values": {"pattern": "^[\\w\\s]+$", "min_length": 1, "stripped": True},
+        },
     )
     applied_to_services: list[str] = attrs.field(metadata={"items": {"pattern": "^[a-f0-9]{24}$"}})
     initial_version: CreateDynamicBehaviorSetRequestInitialVersion
@@ -79,7 +82,7 @@ class CreateDynamicBehaviorSetRequestInitialVersion:
 
     is_active: bool
     conversation_triggers: list[str] = attrs.field(
-        metadata={"min_items": 1, "max_items": 50, "items": {"min_length": 1}}
+        metadata={"min_items": 1, "max_items": 50, "items": {"min_length": 1, "stripped": True}}
     )
     actions: list[CreateDynamicBehaviorSetRequestInitialVersionActions]
 
@@ -89,7 +92,7 @@ class InjectInstructionActionInput:
     """``InjectInstructionAction`` in the snapshot."""
 
     type: Literal["inject-instruction"] = "inject-instruction"
-    instruction: str = attrs.field(metadata={"min_length": 1})
+    instruction: str = attrs.field(metadata={"min_length": 1, "stripped": True})
     overrides_instructions: bool
 
 
@@ -112,15 +115,17 @@ class InitialVersionChangeToolCandidatesActionToolCallSpec:
 
     tool_id: str = attrs.field(metadata={"pattern": "^[a-f0-9]{24}$"})
     version_constraint: str
-    additional_instruction: str = attrs.field(metadata={"min_length": 1})
-    audio_fillers: list[str] = attrs.field(metadata={"max_items": 5, "items": {"min_length": 1}})
+    additional_instruction: str = attrs.field(metadata={"min_length": 1, "stripped": True})
+    audio_fillers: list[str] = attrs.field(
+        metadata={"max_items": 5, "items": {"min_length": 1, "stripped": True}}
+    )
     audio_filler_triggered_after: float = attrs.field(
         metadata={"maximum": 10.0, "exclusive_minimum": 0.0}
     )
     result_persistence: ResultPersistence = attrs.field(
         metadata={"enum": RESULT_PERSISTENCE_VALUES}
     )
-    tool_name: str = attrs.field(metadata={"min_length": 1})
+    tool_name: str = attrs.field(metadata={"min_length": 1, "stripped": True})
 
 
 @attrs.frozen(kw_only=True)
@@ -176,10 +181,13 @@ class GetDynamicBehaviorSetsResponseFilterValues:
 class UpdateDynamicBehaviorSetRequest:
     """The request body of ``update-dynamic-behavior-set``."""
 
-    name: str | None = attrs.field(default=None, metadata={"min_length": 1})
+    name: str | None = attrs.field(default=None, metadata={"min_length": 1, "stripped": True})
     tags: dict[str, str | None] | None = attrs.field(
         default=None,
-        metadata={"max_properties": 20, "values": {"pattern": "^[\\w\\s]+$", "min_length": 1}},
+        metadata={
+            "max_properties": 20,
+            "values": {"pattern": "^[\\w\\s]+$", "min_length": 1, "stripped": True},
+        },
     )
     applied_to_services: list[str] | None = attrs.field(
         default=None, metadata={"items": {"pattern": "^[a-f0-9]{24}$"}}
@@ -192,7 +200,7 @@ class CreateDynamicBehaviorSetVersionRequest:
     """The request body of ``create-dynamic-behavior-set-version``."""
 
     conversation_triggers: list[str] = attrs.field(
-        metadata={"min_items": 1, "max_items": 50, "items": {"min_length": 1}}
+        metadata={"min_items": 1, "max_items": 50, "items": {"min_length": 1, "stripped": True}}
     )
     actions: list[CreateDynamicBehaviorSetVersionRequestActions]
 
@@ -216,15 +224,17 @@ class RequestChangeToolCandidatesActionToolCallSpec:
 
     tool_id: str = attrs.field(metadata={"pattern": "^[a-f0-9]{24}$"})
     version_constraint: str
-    additional_instruction: str = attrs.field(metadata={"min_length": 1})
-    audio_fillers: list[str] = attrs.field(metadata={"max_items": 5, "items": {"min_length": 1}})
+    additional_instruction: str = attrs.field(metadata={"min_length": 1, "stripped": True})
+    audio_fillers: list[str] = attrs.field(
+        metadata={"max_items": 5, "items": {"min_length": 1, "stripped": True}}
+    )
     audio_filler_triggered_after: float = attrs.field(
         metadata={"maximum": 10.0, "exclusive_minimum": 0.0}
     )
     result_persistence: ResultPersistence = attrs.field(
         metadata={"enum": RESULT_PERSISTENCE_VALUES}
     )
-    tool_name: str = attrs.field(metadata={"min_length": 1})
+    tool_name: str = attrs.field(metadata={"min_length": 1, "stripped": True})
 
 
 @attrs.frozen(kw_only=True)

@@ -58,12 +58,15 @@ __all__ = [
 class CreateMetricRequest:
     """The request body of ``create-metric``."""
 
-    name: str = attrs.field(metadata={"min_length": 1})
-    description: str = attrs.field(metadata={"min_length": 1})
+    name: str = attrs.field(metadata={"min_length": 1, "stripped": True})
+    description: str = attrs.field(metadata={"min_length": 1, "stripped": True})
     applied_to_services: list[str] = attrs.field(metadata={"items": {"pattern": "^[a-f0-9]{24}$"}})
-    additional_notes: str | None = attrs.field(metadata={"min_length": 1})
+    additional_notes: str | None = attrs.field(metadata={"min_length": 1, "stripped": True})
     tags: dict[str, str | None] = attrs.field(
-        metadata={"max_properties": 20, "values": {"pattern": "^[\\w\\s]+$", "min_length": 1}}
+        metadata={
+            "max_properties": 20,
+            "values": {"pattern": "^[\\w\\s]+$", "min_length": 1, "stripped": True},
+        },
     )
     metric_value: MetricValueInput
 
@@ -82,7 +85,9 @@ class CategoricalMetricValueInput:
     """``CategoricalMetricValue`` in the snapshot."""
 
     type: Literal["categorical"] = "categorical"
-    categories: list[str] = attrs.field(metadata={"min_items": 1, "items": {"min_length": 1}})
+    categories: list[str] = attrs.field(
+        metadata={"min_items": 1, "items": {"min_length": 1, "stripped": True}}
+    )
 
 
 @attrs.frozen(kw_only=True)
@@ -158,14 +163,21 @@ class GetMetricsResponseFilterValues:
 class UpdateMetricRequest:
     """The request body of ``update-metric``."""
 
-    description: str | None = attrs.field(default=None, metadata={"min_length": 1})
+    description: str | None = attrs.field(
+        default=None, metadata={"min_length": 1, "stripped": True}
+    )
     applied_to_services: list[str] | None = attrs.field(
         default=None, metadata={"items": {"pattern": "^[a-f0-9]{24}$"}}
     )
-    additional_notes: str | None = attrs.field(default=None, metadata={"min_length": 1})
+    additional_notes: str | None = attrs.field(
+        default=None, metadata={"min_length": 1, "stripped": True}
+    )
     tags: dict[str, str | None] | None = attrs.field(
         default=None,
-        metadata={"max_properties": 20, "values": {"pattern": "^[\\w\\s]+$", "min_length": 1}},
+        metadata={
+            "max_properties": 20,
+            "values": {"pattern": "^[\\w\\s]+$", "min_length": 1, "stripped": True},
+        },
     )
 
 

@@ -60,9 +60,12 @@ class CreateTemporaryPermissionGrantRequest:
     duration: str = attrs.field(metadata={"format": "duration"})
     permission_grant: PermissionGrantInstance
     tags: dict[str, str | None] = attrs.field(
-        metadata={"max_properties": 20, "values": {"pattern": "^[\\w\\s]+$", "min_length": 1}}
+        metadata={
+            "max_properties": 20,
+            "values": {"pattern": "^[\\w\\s]+$", "min_length": 1, "stripped": True},
+        },
     )
-    justification: str = attrs.field(metadata={"min_length": 10})
+    justification: str = attrs.field(metadata={"min_length": 10, "stripped": True})
 
 
 @attrs.frozen(kw_only=True)
@@ -152,8 +155,8 @@ class TemporaryPermissionGrantUserInfo:
 class CreateRoleRequest:
     """The request body of ``create-role``."""
 
-    role_name: str = attrs.field(metadata={"min_length": 1, "max_length": 256})
-    description: str = attrs.field(metadata={"min_length": 1})
+    role_name: str = attrs.field(metadata={"min_length": 1, "max_length": 256, "stripped": True})
+    description: str = attrs.field(metadata={"min_length": 1, "stripped": True})
     permission_grants: list[PermissionGrantInput]
     frontend_view: FrontendView = attrs.field(metadata={"enum": FRONTEND_VIEW_VALUES})
 
@@ -195,7 +198,9 @@ class RoleInstance:
 class ModifyRoleRequest:
     """The request body of ``modify-role``."""
 
-    description: str | None = attrs.field(default=None, metadata={"min_length": 1})
+    description: str | None = attrs.field(
+        default=None, metadata={"min_length": 1, "stripped": True}
+    )
     permission_grants: list[PermissionGrantInput] | None = None
     frontend_view: FrontendView | None = attrs.field(
         default=None, metadata={"enum": FRONTEND_VIEW_VALUES}

@@ -112,18 +112,21 @@ class CreateServiceRequest:
 
     service_hierarchical_state_machine_id: str = attrs.field(metadata={"pattern": "^[a-f0-9]{24}$"})
     agent_id: str = attrs.field(metadata={"pattern": "^[a-f0-9]{24}$"})
-    name: str = attrs.field(metadata={"min_length": 1})
-    description: str = attrs.field(metadata={"min_length": 1})
+    name: str = attrs.field(metadata={"min_length": 1, "stripped": True})
+    description: str = attrs.field(metadata={"min_length": 1, "stripped": True})
     is_active: bool
     release_version_set: VersionSetInput | None = None
     keyterms: list[str] = attrs.field(
         metadata={
             "max_items": 20,
-            "items": {"pattern": "^[a-z-]+( [a-z-]+){0,2}$", "min_length": 1},
+            "items": {"pattern": "^[a-z-]+( [a-z-]+){0,2}$", "min_length": 1, "stripped": True},
         },
     )
     tags: dict[str, str | None] = attrs.field(
-        metadata={"max_properties": 20, "values": {"pattern": "^[\\w\\s]+$", "min_length": 1}}
+        metadata={
+            "max_properties": 20,
+            "values": {"pattern": "^[\\w\\s]+$", "min_length": 1, "stripped": True},
+        },
     )
 
 
@@ -162,8 +165,10 @@ class UpsertServiceVersionSetRequest:
 class UpdateServiceRequest:
     """The request body of ``update-service``."""
 
-    name: str | None = attrs.field(default=None, metadata={"min_length": 1})
-    description: str | None = attrs.field(default=None, metadata={"min_length": 1})
+    name: str | None = attrs.field(default=None, metadata={"min_length": 1, "stripped": True})
+    description: str | None = attrs.field(
+        default=None, metadata={"min_length": 1, "stripped": True}
+    )
     is_active: bool | None = None
     agent_id: str | None = attrs.field(default=None, metadata={"pattern": "^[a-f0-9]{24}$"})
     service_hierarchical_state_machine_id: str | None = attrs.field(
@@ -171,13 +176,16 @@ class UpdateServiceRequest:
     )
     tags: dict[str, str | None] | None = attrs.field(
         default=None,
-        metadata={"max_properties": 20, "values": {"pattern": "^[\\w\\s]+$", "min_length": 1}},
+        metadata={
+            "max_properties": 20,
+            "values": {"pattern": "^[\\w\\s]+$", "min_length": 1, "stripped": True},
+        },
     )
     keyterms: list[str] | None = attrs.field(
         default=None,
         metadata={
             "max_items": 20,
-            "items": {"pattern": "^[a-z-]+( [a-z-]+){0,2}$", "min_length": 1},
+            "items": {"pattern": "^[a-z-]+( [a-z-]+){0,2}$", "min_length": 1, "stripped": True},
         },
     )
 

@@ -113,10 +113,13 @@ VERB_VALUES = ("==", "!=", "<=", "<", ">=", ">")
 class CreateSimulationPersonaRequest:
     """The request body of ``create-simulation-persona``."""
 
-    name: str = attrs.field(metadata={"min_length": 1})
-    role: str = attrs.field(metadata={"min_length": 1})
+    name: str = attrs.field(metadata={"min_length": 1, "stripped": True})
+    role: str = attrs.field(metadata={"min_length": 1, "stripped": True})
     tags: dict[str, str | None] = attrs.field(
-        metadata={"max_properties": 20, "values": {"pattern": "^[\\w\\s]+$", "min_length": 1}}
+        metadata={
+            "max_properties": 20,
+            "values": {"pattern": "^[\\w\\s]+$", "min_length": 1, "stripped": True},
+        },
     )
     initial_version: CreateSimulationPersonaRequestInitialVersion
 
@@ -125,12 +128,12 @@ class CreateSimulationPersonaRequest:
 class CreateSimulationPersonaRequestInitialVersion:
     """InitialVersion, in the request body of ``create-simulation-persona``."""
 
-    background: str = attrs.field(metadata={"min_length": 1})
+    background: str = attrs.field(metadata={"min_length": 1, "stripped": True})
     preferred_language: str | None = attrs.field(
         default=None, metadata={"min_length": 3, "max_length": 3}
     )
     timezone: str | None = attrs.field(default=None, metadata={"min_length": 1})
-    user_models: list[str] = attrs.field(metadata={"items": {"min_length": 1}})
+    user_models: list[str] = attrs.field(metadata={"items": {"min_length": 1, "stripped": True}})
     nonsensitive_user_variables: dict[str, str] = attrs.field(metadata={"max_properties": 20})
     sensitive_user_variables: dict[str, str] = attrs.field(metadata={"max_properties": 20})
 
@@ -188,12 +191,12 @@ class GetSimulationPersonasResponseFilterValues:
 class CreateSimulationPersonaVersionRequest:
     """The request body of ``create-simulation-persona-version``."""
 
-    background: str = attrs.field(metadata={"min_length": 1})
+    background: str = attrs.field(metadata={"min_length": 1, "stripped": True})
     preferred_language: str | None = attrs.field(
         default=None, metadata={"min_length": 3, "max_length": 3}
     )
     timezone: str | None = attrs.field(default=None, metadata={"min_length": 1})
-    user_models: list[str] = attrs.field(metadata={"items": {"min_length": 1}})
+    user_models: list[str] = attrs.field(metadata={"items": {"min_length": 1, "stripped": True}})
     nonsensitive_user_variables: dict[str, str] = attrs.field(metadata={"max_properties": 20})
     sensitive_user_variables: dict[str, str] = attrs.field(metadata={"max_properties": 20})
 
@@ -247,7 +250,10 @@ class UpdateSimulationPersonaRequest:
 
     tags: dict[str, str | None] | None = attrs.field(
         default=None,
-        metadata={"max_properties": 20, "values": {"pattern": "^[\\w\\s]+$", "min_length": 1}},
+        metadata={
+            "max_properties": 20,
+            "values": {"pattern": "^[\\w\\s]+$", "min_length": 1, "stripped": True},
+        },
     )
 
 
@@ -289,8 +295,8 @@ class SimulationScenarioVersionUserInfo:
 class CreateSimulationScenarioVersionRequest:
     """The request body of ``create-simulation-scenario-version``."""
 
-    objective: str = attrs.field(metadata={"min_length": 1})
-    instructions: str = attrs.field(metadata={"min_length": 1})
+    objective: str = attrs.field(metadata={"min_length": 1, "stripped": True})
+    instructions: str = attrs.field(metadata={"min_length": 1, "stripped": True})
     initial_message_type: InitialMessageType = attrs.field(
         metadata={"enum": INITIAL_MESSAGE_TYPE_VALUES}
     )
@@ -308,9 +314,12 @@ class CreateSimulationScenarioVersionResponse:
 class CreateSimulationScenarioRequest:
     """The request body of ``create-simulation-scenario``."""
 
-    name: str = attrs.field(metadata={"min_length": 1})
+    name: str = attrs.field(metadata={"min_length": 1, "stripped": True})
     tags: dict[str, str | None] = attrs.field(
-        metadata={"max_properties": 20, "values": {"pattern": "^[\\w\\s]+$", "min_length": 1}}
+        metadata={
+            "max_properties": 20,
+            "values": {"pattern": "^[\\w\\s]+$", "min_length": 1, "stripped": True},
+        },
     )
     initial_version: CreateSimulationScenarioRequestInitialVersion
 
@@ -319,8 +328,8 @@ class CreateSimulationScenarioRequest:
 class CreateSimulationScenarioRequestInitialVersion:
     """InitialVersion, in the request body of ``create-simulation-scenario``."""
 
-    objective: str = attrs.field(metadata={"min_length": 1})
-    instructions: str = attrs.field(metadata={"min_length": 1})
+    objective: str = attrs.field(metadata={"min_length": 1, "stripped": True})
+    instructions: str = attrs.field(metadata={"min_length": 1, "stripped": True})
     initial_message_type: InitialMessageType = attrs.field(
         metadata={"enum": INITIAL_MESSAGE_TYPE_VALUES}
     )
@@ -380,7 +389,10 @@ class UpdateSimulationScenarioRequest:
 
     tags: dict[str, str | None] | None = attrs.field(
         default=None,
-        metadata={"max_properties": 20, "values": {"pattern": "^[\\w\\s]+$", "min_length": 1}},
+        metadata={
+            "max_properties": 20,
+            "values": {"pattern": "^[\\w\\s]+$", "min_length": 1, "stripped": True},
+        },
     )
 
 
@@ -402,8 +414,8 @@ class SearchSimulationScenariosResponse:
 class CreateSimulationUnitTestRequest:
     """The request body of ``create-simulation-unit-test``."""
 
-    name: str = attrs.field(metadata={"min_length": 1})
-    description: str = attrs.field(metadata={"min_length": 1})
+    name: str = attrs.field(metadata={"min_length": 1, "stripped": True})
+    description: str = attrs.field(metadata={"min_length": 1, "stripped": True})
     service_id: str = attrs.field(metadata={"pattern": "^[a-f0-9]{24}$"})
     service_version_set_name: str
     persona_id: str = attrs.field(metadata={"pattern": "^[a-f0-9]{24}$"})
@@ -419,7 +431,7 @@ class CreateSimulationUnitTestRequest:
 class CreateSimulationUnitTestRequestSuccessCriterion:
     """SuccessCriterion, in the request body of ``create-simulation-unit-test``."""
 
-    name: str = attrs.field(metadata={"min_length": 1})
+    name: str = attrs.field(metadata={"min_length": 1, "stripped": True})
     metric_id: str = attrs.field(metadata={"pattern": "^[a-f0-9]{24}$"})
     criterion: SuccessCriterionDescriptionInput
 
@@ -446,7 +458,9 @@ class CategoricalMetricSuccessCriterionInput:
     """``CategoricalMetricSuccessCriterion`` in the snapshot."""
 
     type: Literal["categorical"] = "categorical"
-    expected_values: list[str] = attrs.field(metadata={"min_items": 1, "items": {"min_length": 1}})
+    expected_values: list[str] = attrs.field(
+        metadata={"min_items": 1, "items": {"min_length": 1, "stripped": True}}
+    )
 
 
 @attrs.frozen(kw_only=True)
@@ -529,7 +543,9 @@ class GetSimulationUnitTestsResponseFilterValues:
 class UpdateSimulationUnitTestRequest:
     """The request body of ``update-simulation-unit-test``."""
 
-    description: str | None = attrs.field(default=None, metadata={"min_length": 1})
+    description: str | None = attrs.field(
+        default=None, metadata={"min_length": 1, "stripped": True}
+    )
     service_id: str | None = attrs.field(default=None, metadata={"pattern": "^[a-f0-9]{24}$"})
     service_version_set_name: str | None = None
     persona_id: str | None = attrs.field(default=None, metadata={"pattern": "^[a-f0-9]{24}$"})
@@ -548,7 +564,7 @@ class UpdateSimulationUnitTestRequest:
 class UpdateSimulationUnitTestRequestSuccessCriterion:
     """SuccessCriterion, in the request body of ``update-simulation-unit-test``."""
 
-    name: str = attrs.field(metadata={"min_length": 1})
+    name: str = attrs.field(metadata={"min_length": 1, "stripped": True})
     metric_id: str = attrs.field(metadata={"pattern": "^[a-f0-9]{24}$"})
     criterion: SuccessCriterionDescriptionInput
 
@@ -639,8 +655,8 @@ class GetSimulationUnitTestSetsResponseFilterValues:
 class CreateSimulationUnitTestSetRequest:
     """The request body of ``create-simulation-unit-test-set``."""
 
-    name: str = attrs.field(metadata={"min_length": 1})
-    description: str | None = attrs.field(metadata={"min_length": 1})
+    name: str = attrs.field(metadata={"min_length": 1, "stripped": True})
+    description: str | None = attrs.field(metadata={"min_length": 1, "stripped": True})
     unit_test_runs: list[UnitTestRunDescriptorInput] = attrs.field(metadata={"min_items": 1})
     tags: dict[str, str | None]
 
@@ -689,8 +705,10 @@ class SimulationUnitTestSet:
 class UpdateSimulationUnitTestSetRequest:
     """The request body of ``update-simulation-unit-test-set``."""
 
-    name: str | None = attrs.field(default=None, metadata={"min_length": 1})
-    description: str | None = attrs.field(default=None, metadata={"min_length": 1})
+    name: str | None = attrs.field(default=None, metadata={"min_length": 1, "stripped": True})
+    description: str | None = attrs.field(
+        default=None, metadata={"min_length": 1, "stripped": True}
+    )
     unit_test_runs: list[UnitTestRunDescriptorInput] | None = attrs.field(
         default=None, metadata={"min_items": 1}
     )

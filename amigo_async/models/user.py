@@ -44,8 +44,8 @@ __all__ = [
 class CreateInvitedUserRequest:
     """The request body of ``create-invited-user``."""
 
-    first_name: str = attrs.field(metadata={"min_length": 1})
-    last_name: str = attrs.field(metadata={"min_length": 1})
+    first_name: str = attrs.field(metadata={"min_length": 1, "stripped": True})
+    last_name: str = attrs.field(metadata={"min_length": 1, "stripped": True})
     email: str = attrs.field(metadata={"format": "email"})
     login_link: str | None = attrs.field(
         default=None, metadata={"format": "uri", "min_length": 1, "max_length": 2083}
@@ -146,8 +146,8 @@ class SignInWithEmailRequest:
 class UpdateUserInfoRequest:
     """The request body of ``update-user-info``."""
 
-    first_name: str | None = attrs.field(default=None, metadata={"min_length": 1})
-    last_name: str | None = attrs.field(default=None, metadata={"min_length": 1})
+    first_name: str | None = attrs.field(default=None, metadata={"min_length": 1, "stripped": True})
+    last_name: str | None = attrs.field(default=None, metadata={"min_length": 1, "stripped": True})
     enable_response_recommendation: bool | None = None
     preferred_language: str | None = attrs.field(
         default=None, metadata={"min_length": 3, "max_length": 3}
@@ -156,13 +156,13 @@ class UpdateUserInfoRequest:
     conversations_visible_to_admins: bool | None = None
     user_model_visible_to_admins: bool | None = None
     additional_context: list[str] | None = attrs.field(
-        default=None, metadata={"items": {"min_length": 1}}
+        default=None, metadata={"items": {"min_length": 1, "stripped": True}}
     )
     audio_keyterms: list[str] | None = attrs.field(
         default=None,
         metadata={
             "max_items": 20,
-            "items": {"pattern": "^[a-z-]+( [a-z-]+){0,2}$", "min_length": 1},
+            "items": {"pattern": "^[a-z-]+( [a-z-]+){0,2}$", "min_length": 1, "stripped": True},
         },
     )
 
@@ -232,7 +232,9 @@ class ModifyUserVariablesRequest:
 class UpsertRequest:
     """``UpsertRequest`` in the snapshot."""
 
-    name: str = attrs.field(metadata={"pattern": "^[a-z_][a-z0-9_]+$", "min_length": 1})
+    name: str = attrs.field(
+        metadata={"pattern": "^[a-z_][a-z0-9_]+$", "min_length": 1, "stripped": True}
+    )
     value: str = attrs.field(metadata={"min_length": 1, "max_length": 255})
     is_secret: bool
 
@@ -241,7 +243,9 @@ class UpsertRequest:
 class DeleteRequest:
     """DeleteRequest, in the request body of ``modify-user-variables``."""
 
-    name: str = attrs.field(metadata={"pattern": "^[a-z_][a-z0-9_]+$", "min_length": 1})
+    name: str = attrs.field(
+        metadata={"pattern": "^[a-z_][a-z0-9_]+$", "min_length": 1, "stripped": True}
+    )
 
 
 def _register_hooks() -> None:
