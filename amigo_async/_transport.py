@@ -180,26 +180,22 @@ class Transport:
         request = self.build(
             operation_id, path_params, params, json_body, form, headers, JSON_ACCEPT, bearer_only
         )
-        response, body = await self._send(request, read_body=True)
-        value = self._decode(request, response, body)
-        return structure_response(value, into, operation_id)
+        return structure_response(await self._json_answer(request), into, operation_id)
 
     async def request_optional_json(
-        self, operation_id: str, into: type[T], **options: Any
+        self,
+        operation_id: str,
+        into: type[T],
+        *,
+        path_params: Mapping[str, object] | None = None,
+        params: Mapping[str, QueryValue] | None = None,
+        json_body: Any = None,
     ) -> T | None:
         """`request_json` for an operation whose answer may be empty or `null` (a dry run)."""
         request = self.build(
-            operation_id,
-            options.get("path_params"),
-            options.get("params"),
-            options.get("json_body"),
-            None,
-            None,
-            JSON_ACCEPT,
-            False,
+            operation_id, path_params, params, json_body, None, None, JSON_ACCEPT, False
         )
-        response, body = await self._send(request, read_body=True)
-        value = self._decode(request, response, body)
+        value = await self._json_answer(request)
         return None if value is None else structure_response(value, into, operation_id)
 
     async def request_none(
@@ -512,6 +508,10 @@ class Transport:
             await self._after_failure(request, budget, failure, response)
             return None
         return body
+
+    async def _json_answer(self, request: PreparedRequest) -> Any:
+        response, body = await self._send(request, read_body=True)
+        return self._decode(request, response, body)
 
     def _decode(
         self, request: PreparedRequest, response: aiohttp.ClientResponse, body: bytes
