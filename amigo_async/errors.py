@@ -17,10 +17,13 @@
     │   └── ConversationEventError      an `error` event inside a 200 NDJSON stream
     ├── TransportError              no usable answer: connection refused or reset, timeout
     ├── InvalidResponseError        an answer we cannot read (not JSON, wrong shape, too big)
-    ├── PaginationError             a server repeated a continuation token
+    ├── PaginationError             a server repeated a continuation token, or pages stayed empty
     ├── RateLimitBackendError       the shared rate-limit store (Redis) failed or timed out
-    └── TruncatedStreamError        a stream ended early: a prompt-log zip, a conversation
-                                    event stream before interaction-complete
+    ├── TruncatedStreamError        a stream ended early: a prompt-log zip, a conversation
+    │                               event stream before interaction-complete
+    └── webhooks.WebhookError       (in `amigo_async.webhooks`) a delivery we must not trust
+        ├── WebhookVerificationError    missing/malformed header, stale or future, bad signature
+        └── WebhookPayloadError         a correctly signed body that is not a usable event
 
 Bad input (a malformed id, a zero limit, an unknown region) raises `ValueError`
 or `TypeError` before any request is sent; those are not `AmigoError`s.
