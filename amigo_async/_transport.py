@@ -136,7 +136,10 @@ class Transport:
         self._closed = False
         self._keys = iter(range(1, 2**62))
         self._observed = bool(events)
-        self._urls: dict[str, URL] = {}  # no hook: no event objects built at all
+        self._urls: dict[str, URL] = {}
+        self._fixed: dict[
+            tuple[str, str], tuple[Operation, aiohttp.ClientTimeout, dict[str, str]]
+        ] = {}  # no hook: no event objects built at all
         self._timeouts = {kind: timeouts.for_kind(kind) for kind in TimeoutKind}
 
     # -- lifetime ---------------------------------------------------------------
@@ -335,14 +338,18 @@ class Transport:
         accept: str,
         bearer_only: bool,
     ) -> PreparedRequest:
-        operation = OPERATIONS[operation_id]
+        fixed = self._fixed.get((operation_id, accept))
+        if fixed is None:
+            fixed = self._fixed[operation_id, accept] = self._fixed_parts(operation_id, accept)
+        operation, timeout, request_headers = fixed
         check_parameters(operation_id, path_params, params)
         path = self._path(operation, path_params)
-        request_headers = {"Accept": accept, **self._fixed_headers}
         body: bytes | FormFactory | None = form
         if json_body is not None and attrs.has(type(json_body)):
             check_body(json_body)
             json_body = unstructure(json_body)
+        if json_body is not None or headers:
+            request_headers = dict(request_headers)  # the shared one is never changed
         if json_body is not None:
             body = json.dumps(json_body, separators=(",", ":")).encode()
             request_headers["Content-Type"] = "application/json"
@@ -355,9 +362,17 @@ class Transport:
             query=query_items(params) if params else None,
             body=body,
             headers=request_headers,
-            timeout=self._timeouts[operation.timeout],
+            timeout=timeout,
             bearer_only=bearer_only,
         )
+
+    def _fixed_parts(
+        self, operation_id: str, accept: str
+    ) -> tuple[Operation, aiohttp.ClientTimeout, dict[str, str]]:
+        """What every call of an operation shares: found once, not on every call."""
+        operation = OPERATIONS[operation_id]
+        headers = {"Accept": accept, **self._fixed_headers}
+        return operation, self._timeouts[operation.timeout], headers
 
     # -- sending ----------------------------------------------------------------
 
