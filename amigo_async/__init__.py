@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from ._spec import DOCUMENTED_RATE_LIMITS, OPERATIONS, Operation
     from .jobs.export import ExportSummary, PrefixResult, export_prompt_logs
     from .jobs.observer import ProgressObserver
+    from .models import NULL
     from .prompt_logs import PromptLogEntry, PromptLogKind
 
 __version__ = "0.1.0"
@@ -38,6 +39,7 @@ _SOURCES = {
     "RetryPolicy": "._config",
     "Timeouts": "._config",
     "InProcessBackend": "._limits",
+    "NULL": ".models",
     "Permit": "._limits",
     "RateLimit": "._limits",
     "RateLimitBackend": "._limits",
@@ -76,6 +78,7 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "DOCUMENTED_RATE_LIMITS",
+    "NULL",
     "OPERATIONS",
     "REGIONS",
     "AmigoClient",

@@ -24,6 +24,7 @@ import attrs
 
 from ._checks import check_count, check_one_of, parse_iso_duration
 from ._spec_rows import PARAMETERS, ParamRow
+from .models import Null
 
 __all__ = ["check_body", "check_parameters", "check_value"]
 
@@ -235,6 +236,10 @@ def check_body(model: object, name: str = "body") -> None:
         if value is None:
             if field.default is attrs.NOTHING and not _nullable(field.type):
                 raise ValueError(f"{path} is required")
+            continue
+        if isinstance(value, Null):
+            if not field.metadata.get("clearable"):
+                raise ValueError(f"{path} cannot be sent as null (NULL): not clearable")
             continue
         if field.metadata:
             check_value(path, value, field.metadata)

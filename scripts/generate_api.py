@@ -217,6 +217,7 @@ def facts_of(spec: dict[str, Any], schema: dict[str, Any], kind: bool) -> dict[s
     schemas = spec["components"]["schemas"]
     named = None
     stripped = False
+    clearable = False  # "left out" and null mean different things: NULL may be sent
     while True:
         if "$ref" in schema:
             named = schema["$ref"].rsplit("/", 1)[1]
@@ -226,6 +227,10 @@ def facts_of(spec: dict[str, Any], schema: dict[str, Any], kind: bool) -> dict[s
         members = schema.get("anyOf") or schema.get("oneOf")
         if members is None:
             break
+        clearable = clearable or (
+            any(m.get("type") == "null" for m in members)
+            and any(m.get("$ref", "").endswith(_NOT_SET) for m in members)
+        )
         real = [
             m
             for m in members
@@ -244,6 +249,8 @@ def facts_of(spec: dict[str, Any], schema: dict[str, Any], kind: bool) -> dict[s
     out.update({key: schema[raw] for raw, key in _FACT_KEYS.items() if raw in schema})
     if stripped and schema.get("type") == "string":
         out["stripped"] = True  # the server strips, then checks: "  " is empty
+    if clearable:
+        out["clearable"] = True
     if out.get("unique_items") is False:
         del out["unique_items"]
     if schema.get("type") == "array" and isinstance(schema.get("items"), dict):

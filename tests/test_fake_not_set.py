@@ -3,8 +3,13 @@ it unchanged" (the official SDK sends it by default); `null` erases a user's pre
 
 from __future__ import annotations
 
+import json
+
+import pytest
 from conftest import send_raw
 
+from amigo_async import NULL
+from amigo_async.models.user import UpdateUserInfoRequest
 from amigo_async.testing import FakeAmigoServer
 
 
@@ -38,3 +43,26 @@ async def test_other_not_set_fields(fake: FakeAmigoServer) -> None:
     test_set = next(iter(fake.state.simulations.unit_test_sets.records))
     path = f"/simulation/unit_test_set/{test_set}"
     assert (await send_raw(fake, "POST", path, json={"description": {}}))[0] == 204
+
+
+async def test_the_client_clears_a_clearable_field_with_null(fake: FakeAmigoServer) -> None:
+    """NULL sends JSON null (erase); None leaves the field out (keep)."""
+    user_id, user = next(iter(fake.state.users.users.records.items()))
+    async with fake.client() as client:
+        await client.users.update(user_id, UpdateUserInfoRequest(first_name="Kept"))
+        assert user["preferences"]["timezone"] is not None  # left out: unchanged
+        await client.users.update(user_id, UpdateUserInfoRequest(timezone=NULL))
+    sent = [r for r in fake.requests if r.operation_id == "update-user-info"][-1]
+    assert json.loads(sent.body) == {"timezone": None}
+    assert user["preferences"]["timezone"] is None
+
+
+async def test_null_is_refused_before_sending_where_the_documents_do_not_allow_it(
+    fake: FakeAmigoServer,
+) -> None:
+    user_id = next(iter(fake.state.users.users.records))
+    before = len(fake.requests)
+    async with fake.client() as client:
+        with pytest.raises(ValueError, match=r"body\.first_name cannot be sent as null"):
+            await client.users.update(user_id, UpdateUserInfoRequest(first_name=NULL))
+    assert len(fake.requests) == before

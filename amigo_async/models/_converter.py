@@ -24,6 +24,8 @@ from cattrs.gen import make_dict_unstructure_fn, override
 from .. import errors
 
 __all__ = [
+    "NULL",
+    "Null",
     "converter",
     "parse_datetime",
     "register_request_bodies",
@@ -196,6 +198,26 @@ converter.register_structure_hook_factory(_is_optional, _strict_optional)
 _REQUEST_BODIES: set[type[Any]] = set()
 
 
+@attrs.frozen
+class Null:
+    """The value of `NULL`: a request field sent as JSON null on purpose."""
+
+    def __repr__(self) -> str:
+        return "NULL"
+
+
+NULL: Any = Null()
+"""Send JSON null for a request field whose documents tell "left out" from null.
+
+A generated request model leaves a field at None out of the body (unchanged);
+``additional_notes=NULL`` in `UpdateMetricRequest` sends ``null`` (cleared). Only
+fields the snapshot documents as clearable accept it (`ValueError` otherwise).
+Typed as Any so it fits any field's annotation.
+"""
+
+converter.register_unstructure_hook(Null, lambda _: None)
+
+
 def register_request_bodies(classes: tuple[type[Any], ...]) -> None:
     """Generated request bodies: a field left at its None default is not sent at all.
 
@@ -207,11 +229,22 @@ def register_request_bodies(classes: tuple[type[Any], ...]) -> None:
 
 
 def _omitting_none(cls: type[Any]) -> Any:
-    fields = attrs.fields(cls)
+    fields = attrs.fields(attrs.resolve_types(cls))  # real types, not annotation strings
     skip: dict[str, Any] = {
-        field.name: override(omit_if_default=True) for field in fields if field.default is None
+        field.name: override(omit_if_default=True, unstruct_hook=_null_aware(field.type))
+        for field in fields
+        if field.default is None
     }
     return make_dict_unstructure_fn(cls, converter, **skip)
+
+
+def _null_aware(annotation: Any) -> Any:
+    """A field's own unstructuring, except that `NULL` becomes JSON null."""
+
+    def unstructure_field(value: Any) -> Any:
+        return None if isinstance(value, Null) else converter.unstructure(value, annotation)
+
+    return unstructure_field
 
 
 converter.register_unstructure_hook_factory(_REQUEST_BODIES.__contains__, _omitting_none)

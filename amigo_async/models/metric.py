@@ -170,7 +170,7 @@ class UpdateMetricRequest:
         default=None, metadata={"items": {"pattern": "^[a-f0-9]{24}$"}}
     )
     additional_notes: str | None = attrs.field(
-        default=None, metadata={"min_length": 1, "stripped": True}
+        default=None, metadata={"min_length": 1, "stripped": True, "clearable": True}
     )
     tags: dict[str, str | None] | None = attrs.field(
         default=None,

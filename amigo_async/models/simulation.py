@@ -130,9 +130,9 @@ class CreateSimulationPersonaRequestInitialVersion:
 
     background: str = attrs.field(metadata={"min_length": 1, "stripped": True})
     preferred_language: str | None = attrs.field(
-        default=None, metadata={"min_length": 3, "max_length": 3}
+        default=None, metadata={"min_length": 3, "max_length": 3, "clearable": True}
     )
-    timezone: str | None = attrs.field(default=None, metadata={"min_length": 1})
+    timezone: str | None = attrs.field(default=None, metadata={"min_length": 1, "clearable": True})
     user_models: list[str] = attrs.field(metadata={"items": {"min_length": 1, "stripped": True}})
     nonsensitive_user_variables: dict[str, str] = attrs.field(metadata={"max_properties": 20})
     sensitive_user_variables: dict[str, str] = attrs.field(metadata={"max_properties": 20})
@@ -193,9 +193,9 @@ class CreateSimulationPersonaVersionRequest:
 
     background: str = attrs.field(metadata={"min_length": 1, "stripped": True})
     preferred_language: str | None = attrs.field(
-        default=None, metadata={"min_length": 3, "max_length": 3}
+        default=None, metadata={"min_length": 3, "max_length": 3, "clearable": True}
     )
-    timezone: str | None = attrs.field(default=None, metadata={"min_length": 1})
+    timezone: str | None = attrs.field(default=None, metadata={"min_length": 1, "clearable": True})
     user_models: list[str] = attrs.field(metadata={"items": {"min_length": 1, "stripped": True}})
     nonsensitive_user_variables: dict[str, str] = attrs.field(metadata={"max_properties": 20})
     sensitive_user_variables: dict[str, str] = attrs.field(metadata={"max_properties": 20})
@@ -707,7 +707,7 @@ class UpdateSimulationUnitTestSetRequest:
 
     name: str | None = attrs.field(default=None, metadata={"min_length": 1, "stripped": True})
     description: str | None = attrs.field(
-        default=None, metadata={"min_length": 1, "stripped": True}
+        default=None, metadata={"min_length": 1, "stripped": True, "clearable": True}
     )
     unit_test_runs: list[UnitTestRunDescriptorInput] | None = attrs.field(
         default=None, metadata={"min_items": 1}

@@ -150,9 +150,9 @@ class UpdateUserInfoRequest:
     last_name: str | None = attrs.field(default=None, metadata={"min_length": 1, "stripped": True})
     enable_response_recommendation: bool | None = None
     preferred_language: str | None = attrs.field(
-        default=None, metadata={"min_length": 3, "max_length": 3}
+        default=None, metadata={"min_length": 3, "max_length": 3, "clearable": True}
     )
-    timezone: str | None = attrs.field(default=None, metadata={"min_length": 1})
+    timezone: str | None = attrs.field(default=None, metadata={"min_length": 1, "clearable": True})
     conversations_visible_to_admins: bool | None = None
     user_model_visible_to_admins: bool | None = None
     additional_context: list[str] | None = attrs.field(
