@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 from .._checks import (
     check_aware_datetime,
     check_one_of,
-    check_pattern,
     check_str_list,
     check_tag,
     check_version_selector,
@@ -61,7 +60,8 @@ def check_creators(name: str, values: Iterable[str] | None) -> list[str] | None:
     """A `creator` filter: ``org_id,user_id`` entries."""
     items = check_str_list(name, values)
     for index, item in enumerate(items or ()):
-        check_pattern(f"{name}[{index}]", item, _CREATOR, "'org_id,user_id'")
+        if _CREATOR.fullmatch(item) is None:
+            raise ValueError(f"{name}[{index}] must be 'org_id,user_id'; got {item!r}")
     return items
 
 

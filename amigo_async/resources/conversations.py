@@ -31,7 +31,7 @@ from .._checks import (
     check_one_of,
     check_pattern,
     check_str_list,
-    check_tag,
+    unique_items,
 )
 from .._pagination import AsyncPager
 from ..conversations import CREATE_EVENTS, INTERACT_EVENTS, EventStream, parse_events
@@ -48,7 +48,7 @@ from ..models.conversation import (
     RecommendResponsesForInteractionResponse,
 )
 from ._base import Resource
-from ._listing import check_sort_by
+from ._listing import check_sort_by, check_tags
 
 if TYPE_CHECKING:
     from .._paths import QueryValue
@@ -231,10 +231,10 @@ class ConversationsResource(Resource):
             raise TypeError("is_finished must be a bool or None")
         params: dict[str, QueryValue] = {
             "id": check_object_ids("ids", ids),
-            "user_id": _unique(check_str_list("user_ids", user_ids)),
-            "service_id": _unique(check_object_ids("service_ids", service_ids)),
+            "user_id": unique_items(check_str_list("user_ids", user_ids)),
+            "service_id": unique_items(check_object_ids("service_ids", service_ids)),
             "is_finished": is_finished,
-            "tag": _tag_filters("tags", tags),
+            "tag": check_tags("tags", tags),
             "sort_by": check_sort_by("sort_by", sort_by, "get-conversations"),
         }
         return self._transport.paginate(
@@ -262,9 +262,9 @@ class ConversationsResource(Resource):
         for index, kind in enumerate(types or ()):
             check_one_of(f"message_types[{index}]", kind, MESSAGE_TYPE_VALUES)
         params: dict[str, QueryValue] = {
-            "id": _unique(check_object_ids("ids", ids)),
-            "message_type": _unique(types),
-            "interaction_id": _unique(check_object_ids("interaction_ids", interaction_ids)),
+            "id": unique_items(check_object_ids("ids", ids)),
+            "message_type": unique_items(types),
+            "interaction_id": unique_items(check_object_ids("interaction_ids", interaction_ids)),
             "sort_by": check_sort_by("sort_by", sort_by, "get-conversation-messages"),
         }
         return self._transport.paginate(
@@ -390,7 +390,7 @@ class ConversationsResource(Resource):
         body: dict[str, Any] = {}
         if updates is not None:
             body["updates"] = _check_update_tags("updates", updates)
-        removed = _unique(check_str_list("deletes", deletes))
+        removed = unique_items(check_str_list("deletes", deletes))
         for index, key in enumerate(removed or ()):
             check_non_empty(f"deletes[{index}]", key)
         if removed is not None:
@@ -486,15 +486,3 @@ def _check_tags(
         elif len(value) > _TAG_VALUE_MAX:
             raise ValueError(f"{label} must be at most {_TAG_VALUE_MAX} characters")
     return dict(tags)
-
-
-def _tag_filters(name: str, tags: Iterable[str] | None) -> list[str] | None:
-    items = check_str_list(name, tags)
-    for index, tag in enumerate(items or ()):
-        check_tag(f"{name}[{index}]", tag)
-    return items
-
-
-def _unique(values: list[str] | None) -> list[str] | None:
-    """The server wants unique items in these filters; repeats are dropped, order kept."""
-    return None if values is None else list(dict.fromkeys(values))

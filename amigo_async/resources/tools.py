@@ -26,7 +26,6 @@ from .._checks import (
     check_optional_bool,
     check_pattern,
     check_str_list,
-    check_tag,
     check_tool_name,
     unique_items,
 )
@@ -63,7 +62,7 @@ from ..models.tools import (
     ToolVersionList,
 )
 from ._base import Resource
-from ._listing import check_sort_by
+from ._listing import check_creators, check_sort_by, check_tags
 from ._streaming import DEFAULT_CHUNK_SIZE, download, stream_body
 
 if TYPE_CHECKING:
@@ -189,9 +188,7 @@ class ToolsResource(Resource):
         ids = unique_items(check_object_ids("ids", ids))
         check_optional_bool("deprecated", deprecated)
         sort = check_sort_by("sort_by", sort_by, "get-tools")
-        tags = check_str_list("tag", tag)
-        for index, item in enumerate(tags or ()):
-            check_tag(f"tag[{index}]", item)
+        tags = check_tags("tag", tag)
         params: dict[str, QueryValue] = {
             "id": ids,
             "deprecated": deprecated,
@@ -293,11 +290,7 @@ class ToolsResource(Resource):
         if versions is not None:
             check_non_empty("versions", versions)
         sort = check_sort_by("sort_by", sort_by, "get-tool-versions")
-        creators = check_str_list("creator", creator)
-        for index, item in enumerate(creators or ()):
-            org_id, comma, user_id = item.partition(",")
-            if not (comma and org_id.strip() and user_id.strip()) or "," in user_id:
-                raise ValueError(f"creator[{index}] must be 'org_id,user_id'; got {item!r}")
+        creators = check_creators("creator", creator)
         params: dict[str, QueryValue] = {
             "deprecated": deprecated,
             "versions": versions,
