@@ -31,7 +31,6 @@ __all__ = [
     "RateLimit",
     "RateLimitBackend",
     "TokenBucket",
-    "bounded_pause",
     "clamp_pause",
     "pause_ceiling",
 ]
@@ -96,24 +95,6 @@ def pause_ceiling(limit: RateLimit | None, factor: float = MAX_PAUSE_FACTOR) -> 
     """
     window = limit.per_seconds if limit is not None else UNLIMITED_WINDOW_SECONDS
     return _check_factor(factor) * window
-
-
-def bounded_pause(
-    limit: RateLimit | None, hint: float, *, factor: float = MAX_PAUSE_FACTOR
-) -> float | None:
-    """The pause a server's hint may impose, or None when it must not be obeyed.
-
-    For the request path, before it calls `RateLimitBackend.pause`: a hint of
-    Retry-After or X-RateLimit-Reset seconds is obeyed (negative as 0) while it is
-    within `pause_ceiling(limit, factor)`. Beyond it, or not a number at all (NaN),
-    the answer is None: end the call with `RateLimitError` carrying the hint and
-    write no pause, so one odd answer never stops every worker for years.
-    """
-    if isinstance(hint, bool) or not isinstance(hint, int | float) or math.isnan(hint):
-        return None
-    if hint > pause_ceiling(limit, factor):
-        return None
-    return max(0.0, float(hint))
 
 
 def clamp_pause(
@@ -398,7 +379,8 @@ class RateLimitBackend(abc.ABC):
         """Make every holder of `key` wait `seconds` before its next send.
 
         `seconds` is a finite number; a backend cuts it to its ceiling (`clamp_pause`).
-        A server's hint goes through `bounded_pause` first.
+        The request path refuses a server hint beyond `RetryPolicy.max_server_pause`
+        before it gets here.
         """
 
     async def learn_limit(self, key: str, limit: RateLimit, requests: int) -> None:

@@ -14,7 +14,6 @@ from amigo_async import InProcessBackend, RateLimit, TokenBucket
 from amigo_async._limits import (
     MAX_PAUSE_FACTOR,
     UNLIMITED_WINDOW_SECONDS,
-    bounded_pause,
     clamp_pause,
     pause_ceiling,
 )
@@ -311,19 +310,13 @@ def test_only_tokens_usable_when_the_request_left_are_compared_with_remaining() 
 # -- pauses: bounded, whatever a server says ----------------------------------
 
 
-def test_bounded_pause_obeys_a_hint_within_the_ceiling_only() -> None:
+def test_the_pause_ceiling_is_a_number_of_windows() -> None:
     limit = RateLimit(5, per_seconds=2)
     assert pause_ceiling(limit) == MAX_PAUSE_FACTOR * 2
-    assert bounded_pause(limit, 3.5) == 3.5
-    assert bounded_pause(limit, -4) == 0.0
-    assert bounded_pause(limit, MAX_PAUSE_FACTOR * 2) == MAX_PAUSE_FACTOR * 2
-    for absurd in (MAX_PAUSE_FACTOR * 2 + 0.01, 999999999, 1e308, math.inf, math.nan):
-        assert bounded_pause(limit, absurd) is None
-    assert bounded_pause(limit, 30, factor=20) == 30
-    assert bounded_pause(None, 299) == 299  # no bucket: a window of a minute
-    assert bounded_pause(None, MAX_PAUSE_FACTOR * UNLIMITED_WINDOW_SECONDS + 1) is None
+    assert pause_ceiling(limit, 20) == 40
+    assert pause_ceiling(None) == MAX_PAUSE_FACTOR * UNLIMITED_WINDOW_SECONDS  # no bucket
     with pytest.raises(ValueError, match="max_pause_factor"):
-        bounded_pause(limit, 1, factor=0.5)
+        pause_ceiling(limit, 0.5)
     with pytest.raises(ValueError, match="max_pause_factor"):
         InProcessBackend(max_pause_factor=math.inf)
 
