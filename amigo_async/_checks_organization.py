@@ -15,6 +15,7 @@ from typing import Any
 
 from ._checks import (
     check_count,
+    check_int,
     check_non_empty,
     check_object_id,
     check_object_ids,
@@ -109,13 +110,7 @@ def check_texts(
 
 
 def check_positive_int(name: str, value: object) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be an int, not {type(value).__name__}")
-    if value < 1:
-        raise ValueError(f"{name} must be at least 1; got {value}")
-    return value
+    return None if value is None else check_int(name, value, minimum=1)
 
 
 def check_unique_ids(name: str, values: Iterable[str] | None) -> list[str] | None:

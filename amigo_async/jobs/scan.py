@@ -39,6 +39,7 @@ import attrs
 
 from .._checks import (
     check_aware_datetime,
+    check_int,
     check_non_empty,
     check_object_id,
     check_object_ids,
@@ -139,11 +140,7 @@ def plan_queries(tool_ids: Iterable[str], versions: Iterable[str] | None = None)
 
 
 def _check_concurrency(concurrency: object) -> int:
-    if isinstance(concurrency, bool) or not isinstance(concurrency, int):
-        raise TypeError(f"concurrency must be an int, not {type(concurrency).__name__}")
-    if concurrency < 1:
-        raise ValueError(f"concurrency must be at least 1; got {concurrency}")
-    return concurrency
+    return check_int("concurrency", concurrency, minimum=1)
 
 
 def scan_invocations(
