@@ -37,7 +37,17 @@ from ..models import structure, unstructure
 from ._app import Call, Handler, Reply, Unprocessable, error_reply, handler, json_reply, paginate
 from ._app import paging_of as _paging_of
 
-__all__ = ["Refused", "Store", "body_of", "endpoint", "fields_of", "listing", "matching", "tagged"]
+__all__ = [
+    "Refused",
+    "Store",
+    "body_of",
+    "endpoint",
+    "fields_of",
+    "listing",
+    "matching",
+    "tagged",
+    "tags_of",
+]
 
 T = TypeVar("T")
 
@@ -181,16 +191,18 @@ def tagged(
         if not key:
             raise Unprocessable(("query", query), "tags must be given as key:value")
 
-    def tags_of(item: dict[str, Any]) -> dict[str, Any]:
-        tags = _lookup(item, field) or {}
-        return tags if isinstance(tags, dict) else {tag["key"]: tag["value"] for tag in tags}
-
     def fits(tags: dict[str, Any]) -> bool:
         return all(
             key in tags and (value == "*" or (tags[key] or "") == value) for key, value in wanted
         )
 
-    return [item for item in items if fits(tags_of(item))]
+    return [item for item in items if fits(tags_of(item, field))]
+
+
+def tags_of(item: Mapping[str, Any], field: str = "tags") -> dict[str, Any]:
+    """A record's tags as ``{key: value}``, whether stored as a dict or a list of pairs."""
+    tags = _lookup(item, field) or {}
+    return tags if isinstance(tags, dict) else {tag["key"]: tag["value"] for tag in tags}
 
 
 def listing(

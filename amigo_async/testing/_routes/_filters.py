@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from .._app import Call
+from .._crud import tags_of
 
 __all__ = [
     "by_bool",
@@ -79,14 +80,10 @@ def distinct(items: Iterable[dict[str, Any]], field: str) -> list[Any]:
 
 
 def tag_keys(items: Iterable[dict[str, Any]]) -> list[str]:
-    return list(dict.fromkeys(f"{k}:{v or ''}" for i in items for k, v in _tags(i).items()))
+    return list(dict.fromkeys(f"{k}:{v or ''}" for i in items for k, v in tags_of(i).items()))
 
 
 def _values(item: dict[str, Any], field: str) -> list[Any]:
     value = item.get(field)
     return list(value) if isinstance(value, list) else [value]
 
-
-def _tags(item: dict[str, Any]) -> dict[str, Any]:
-    tags = item.get("tags") or {}
-    return tags if isinstance(tags, dict) else {t["key"]: t["value"] for t in tags}
