@@ -54,6 +54,13 @@ class Pacing:
             key = self._keys[operation.id] = f"{self._identity}:{operation.id}"
         return key
 
+    def ready(self, operation: Operation) -> Permit | None:
+        """A permit usable at once, or None: the caller then awaits `permit`.
+
+        Most calls find a free token; asking without a coroutine keeps them cheap.
+        """
+        return self._backend.acquire_nowait(self.key(operation), self.limits.get(operation.id))
+
     async def permit(self, operation: Operation) -> tuple[Permit, float]:
         """A permit to send, and the seconds the limiter held the caller back."""
         key, limit = self.key(operation), self.limits.get(operation.id)

@@ -37,7 +37,8 @@ import logging
 import math
 import secrets
 import time
-from collections.abc import Awaitable, Coroutine
+from collections.abc import Awaitable, Coroutine, Iterator
+from contextlib import contextmanager
 from types import TracebackType
 from typing import Any, Self, TypeVar
 from urllib.parse import urlsplit
@@ -319,6 +320,23 @@ class _BothPermit(Permit):
         self._shared.unused()
 
 
+@contextmanager
+def _no_lost_cancel() -> Iterator[None]:
+    """Raise a cancel that the Redis client lost instead of carrying on as if none came.
+
+    redis-py bounds socket writes with `asyncio.wait_for`, which on Python 3.11
+    drops a cancel that arrives as the write completes. The task still counts the
+    request (`Task.cancelling()`), so it is raised here; otherwise a waiter
+    cancelled at that instant would poll for a slot forever, and its canceller
+    (`wait_for`, a task group) would wait for it forever.
+    """
+    task = asyncio.current_task()
+    before = 0 if task is None else task.cancelling()
+    yield
+    if task is not None and task.cancelling() > before:
+        raise asyncio.CancelledError
+
+
 class RedisBackend(RateLimitBackend):
     """Buckets in Redis, shared by every client, process and machine that uses the same server.
 
@@ -493,16 +511,19 @@ class RedisBackend(RateLimitBackend):
 
     async def _call(self, command: Awaitable[T], bucket: _Bucket) -> T:
         """One Redis round trip, bounded by `timeout`; any failure is a RateLimitBackendError."""
-        try:
-            async with asyncio.timeout(self._timeout):
-                return await command
-        except (RedisError, OSError, TimeoutError) as exc:
-            detail = errors.sanitize(f"{type(exc).__name__}: {exc}".rstrip(": "), self._secrets)
-            raise errors.RateLimitBackendError(
-                f"the shared rate-limit store (Redis) failed or did not answer within "
-                f"{self._timeout:g}s ({detail})",
-                operation_id=bucket.operation_id,
-            ) from exc
+        failure: Exception | None = None
+        with _no_lost_cancel():
+            try:
+                async with asyncio.timeout(self._timeout):
+                    return await command
+            except (RedisError, OSError, TimeoutError) as exc:
+                failure = exc
+        detail = errors.sanitize(f"{type(failure).__name__}: {failure}".rstrip(": "), self._secrets)
+        raise errors.RateLimitBackendError(
+            f"the shared rate-limit store (Redis) failed or did not answer within "
+            f"{self._timeout:g}s ({detail})",
+            operation_id=bucket.operation_id,
+        ) from failure
 
     async def _shared_acquire(self, bucket: _Bucket, limit: RateLimit | None) -> Permit:
         ceiling_ms = _ms(pause_ceiling(limit, self._max_pause_factor))
@@ -660,11 +681,12 @@ class RedisBackend(RateLimitBackend):
         if now < self._next_probe:
             return
         self._next_probe = now + self._fallback.probe_interval
-        try:
-            async with asyncio.timeout(self._timeout):
-                await self._redis.ping()
-        except (RedisError, OSError, TimeoutError):
-            return
+        with _no_lost_cancel():
+            try:
+                async with asyncio.timeout(self._timeout):
+                    await self._redis.ping()
+            except (RedisError, OSError, TimeoutError):
+                return
         self._back_at = time.monotonic()
         logger.warning("Redis answers again; keeping the local limits one more window as well")
 

@@ -50,6 +50,15 @@ class PreparedRequest:
     headers: dict[str, str]
     timeout: aiohttp.ClientTimeout
     bearer_only: bool
+    _authed: tuple[str, dict[str, str]] | None = attrs.field(default=None, init=False)
+
+    def with_auth(self, authorization: str) -> dict[str, str]:
+        """The headers with this Authorization; built once per token, not on every send."""
+        authed = self._authed
+        if authed is None or authed[0] != authorization:
+            headers = {**self.headers, "Authorization": authorization}
+            authed = self._authed = (authorization, headers)
+        return authed[1]
 
 
 @attrs.define

@@ -135,11 +135,14 @@ class Transport:
         self._session: aiohttp.ClientSession | None = None
         self._closed = False
         self._keys = iter(range(1, 2**62))
-        self._observed = bool(events)
+        self._observed = bool(events)  # no hook: no event objects built at all
         self._urls: dict[str, URL] = {}
         self._fixed: dict[
             tuple[str, str], tuple[Operation, aiohttp.ClientTimeout, dict[str, str]]
-        ] = {}  # no hook: no event objects built at all
+        ] = {}
+        # Calls with no parameters, body or headers of their own (get-organization):
+        # one prepared request per operation serves them all.
+        self._bare: dict[tuple[str, str, bool], PreparedRequest] = {}
         self._timeouts = {kind: timeouts.for_kind(kind) for kind in TimeoutKind}
 
     # -- lifetime ---------------------------------------------------------------
@@ -338,6 +341,11 @@ class Transport:
         accept: str,
         bearer_only: bool,
     ) -> PreparedRequest:
+        bare = not (path_params or params or form or headers) and json_body is None
+        if bare:  # nothing of the call's own: the same request as last time
+            cached = self._bare.get((operation_id, accept, bearer_only))
+            if cached is not None:
+                return cached
         fixed = self._fixed.get((operation_id, accept))
         if fixed is None:
             fixed = self._fixed[operation_id, accept] = self._fixed_parts(operation_id, accept)
@@ -355,7 +363,7 @@ class Transport:
             request_headers["Content-Type"] = "application/json"
         if headers:
             request_headers.update(headers)
-        return PreparedRequest(
+        request = PreparedRequest(
             operation=operation,
             path=path,
             url=self._url(path),
@@ -365,6 +373,9 @@ class Transport:
             timeout=timeout,
             bearer_only=bearer_only,
         )
+        if bare:
+            self._bare[operation_id, accept, bearer_only] = request
+        return request
 
     def _fixed_parts(
         self, operation_id: str, accept: str
@@ -411,8 +422,10 @@ class Transport:
         self, session: aiohttp.ClientSession, request: PreparedRequest, budget: CallBudget
     ) -> tuple[str | None, aiohttp.ClientResponse | AttemptFailure]:
         """One try: a permit, credentials, the request; a response or a described failure."""
-        permit, waited = await self._pacing.permit(request.operation)
-        budget.deadline += waited  # limiter waits are bounded on their own
+        permit = self._pacing.ready(request.operation)
+        if permit is None:
+            permit, waited = await self._pacing.permit(request.operation)
+            budget.deadline += waited  # limiter waits are bounded on their own
         token: str | None = None
         authorization: str | None = None
         try:
@@ -425,9 +438,7 @@ class Transport:
         except BaseException:
             permit.unused()
             raise
-        headers = request.headers
-        if authorization is not None:
-            headers = {**headers, "Authorization": authorization}
+        headers = request.headers if authorization is None else request.with_auth(authorization)
         budget.sent += 1
         self.stats.requests_sent += 1
         observed = self._observed

@@ -163,6 +163,45 @@ async def test_cancelled_waiter_gives_its_place_back(
     assert time.monotonic() - started < 0.5
 
 
+class _CancelLosingRedis(aioredis.Redis):
+    """A client that loses a cancel arriving mid-command, as 3.11's `wait_for` in redis-py can.
+
+    The command's answer is still returned, exactly as `wait_for` returns a result
+    that completed at the instant of the cancel.
+    """
+
+    in_command = asyncio.Event()
+
+    async def execute_command(self, *args: object, **options: object) -> object:
+        answer = asyncio.ensure_future(super().execute_command(*args, **options))
+        self.in_command.set()
+        try:
+            return await asyncio.shield(answer)
+        except asyncio.CancelledError:
+            return await answer  # the cancel is gone; the task still counts it
+
+
+async def test_a_waiter_cancelled_while_redis_answers_still_stops(
+    redis_server: RedisServer, key: str
+) -> None:
+    """Found in CI: such a waiter polled forever, and `wait_for` around it never returned."""
+    limit = RateLimit(1, per_seconds=30)
+    losing = _CancelLosingRedis.from_url(redis_server.url)
+    _CancelLosingRedis.in_command = asyncio.Event()
+    async with (
+        RedisBackend(redis_server.url) as holder,
+        RedisBackend(losing, poll_interval=0.05) as waiter,
+    ):
+        permit = await holder.acquire(key, limit)
+        waiting = asyncio.create_task(waiter.acquire(key, limit))
+        await asyncio.wait_for(_CancelLosingRedis.in_command.wait(), timeout=5)
+        waiting.cancel()
+        done, _ = await asyncio.wait({waiting}, timeout=3)
+        assert done and waiting.cancelled()
+        permit.unused()
+    await losing.aclose()
+
+
 async def test_waiters_are_served_in_arrival_order(backends: list[RedisBackend], key: str) -> None:
     """No worker starves: a lone caller is served with the batch of slots it queued for.
 
@@ -196,8 +235,8 @@ async def test_live_holder_keeps_its_slot_past_the_lease(
         RedisBackend(redis_server.url, poll_interval=0.05) as other,
     ):
         permit = await holder.acquire(key, limit)
-        with pytest.raises(TimeoutError):
-            await asyncio.wait_for(other.acquire(key, limit), timeout=1.0)
+        with pytest.raises(TimeoutError):  # 0.8 s: well past the lease, apart from Redis timeouts
+            await asyncio.wait_for(other.acquire(key, limit), timeout=0.8)
         permit.unused()
 
 
@@ -217,11 +256,16 @@ async def test_slot_of_a_dead_worker_comes_back_after_its_lease(
     limit = RateLimit(1, per_seconds=0.2)
     context = multiprocessing.get_context("spawn")
     reports, report = context.Pipe(duplex=False)
-    process = context.Process(target=_acquire_and_die, args=(redis_server.url, key, limit, report))
+    process = context.Process(
+        target=_acquire_and_die, args=(redis_server.url, key, limit, report), daemon=True
+    )
     process.start()
-    assert await asyncio.to_thread(reports.poll, 30)
-    died_holding_at = reports.recv()
-    await asyncio.to_thread(process.join, 30)
+    try:
+        assert await asyncio.to_thread(reports.poll, 30)
+        died_holding_at = reports.recv()
+        await asyncio.to_thread(process.join, 30)
+    finally:
+        process.kill()  # never left behind, whatever happened
     async with RedisBackend(redis_server.url, poll_interval=0.05) as survivor:
         permit = await asyncio.wait_for(survivor.acquire(key, limit), timeout=5)
         permit.unused()
@@ -521,13 +565,18 @@ async def test_worker_processes_share_one_limit_without_a_429(
             context.Process(
                 target=_client_process,
                 args=(fake.url, fake.token, redis_server.url, prefix, 5, limit),
+                daemon=True,
             )
             for _ in range(3)
         ]
         for process in processes:
             process.start()
-        for process in processes:
-            await asyncio.to_thread(process.join, 60)
+        try:
+            for process in processes:
+                await asyncio.to_thread(process.join, 60)
+        finally:
+            for process in processes:
+                process.kill()  # never left behind, whatever happened
         assert [p.exitcode for p in processes] == [0, 0, 0]
         assert fake.count(OP) == 15
         assert fake.rate_limited[OP] == 0

@@ -86,4 +86,3 @@ def tag_keys(items: Iterable[dict[str, Any]]) -> list[str]:
 def _values(item: dict[str, Any], field: str) -> list[Any]:
     value = item.get(field)
     return list(value) if isinstance(value, list) else [value]
-
