@@ -352,8 +352,11 @@ class TokenBucket:
         if self._changed is None:
             self._changed = asyncio.Event()
         self._changed.clear()
+        # asyncio.timeout, not wait_for: on Python 3.11 wait_for loses a cancel that
+        # arrives as the event is set, and the cancelled caller would go on to send.
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._changed.wait(), at_most)
+            async with asyncio.timeout(at_most):
+                await self._changed.wait()
 
 
 class RateLimitBackend(abc.ABC):

@@ -143,6 +143,27 @@ async def test_cancelled_waiter_gives_its_place_back() -> None:
     permit.sent()
 
 
+@pytest.mark.parametrize("steps", range(6))
+async def test_a_waiter_cancelled_as_a_token_comes_back_never_gets_it(steps: int) -> None:
+    """Whatever loop step the cancel lands on, a waiter that accepted it never sends.
+
+    (3.11's `wait_for` loses a cancel that lands once the awaited event is set.)
+    """
+    bucket = TokenBucket(RateLimit(2, per_seconds=10))
+    (await bucket.acquire()).sent()  # back in 10 s: the waiter waits with a timeout
+    held = await bucket.acquire()
+    waiting = asyncio.create_task(bucket.acquire())
+    await asyncio.sleep(0.01)
+    held.unused()
+    for _ in range(steps):
+        await asyncio.sleep(0)
+    if waiting.cancel():
+        with pytest.raises(asyncio.CancelledError):
+            await waiting
+    else:
+        (await waiting).unused()
+
+
 async def test_unused_permit_returns_the_token_at_once() -> None:
     bucket = TokenBucket(RateLimit(1, per_seconds=10))
     permit = await bucket.acquire()
