@@ -79,6 +79,9 @@ JSON_ACCEPT = "application/json"
 _ERROR_BODY_BYTES = 16_384
 _URL_CACHE_SIZE = 512
 _RETRYABLE_STATUSES = frozenset({502, 503, 504})
+# A first attempt may end this much after `Timeouts.total`, rather than build a
+# timer object of its own on every call for the microseconds spent before it.
+_TIMER_SLACK = 0.01
 _TRANSPORT_FAILURES = (aiohttp.ClientError, TimeoutError)
 
 
@@ -499,8 +502,8 @@ class Transport:
         if remaining <= 0:
             raise TimeoutError
         kind = request.timeout
-        if kind.total is None or remaining >= kind.total:
-            return kind  # a stream, or a first attempt with the whole budget left
+        if kind.total is None or remaining >= kind.total - _TIMER_SLACK:
+            return kind  # a stream, or an attempt with (all but a few ms of) the whole budget
         return aiohttp.ClientTimeout(total=remaining, sock_connect=kind.sock_connect)
 
     # -- reading and classifying ---------------------------------------------------

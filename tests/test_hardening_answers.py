@@ -204,3 +204,47 @@ async def test_each_operation_sends_the_accept_header_of_its_answer(
     assert _accept(fake, "get-prompt-logs") == "application/zip"
     assert _accept(fake, "get-tool-scaffold-release") == "application/gzip"
     assert _accept(fake, "get-tool-repo-file-content") == "*/*"
+
+
+# -- where a misfit lies, without its value -----------------------------------------------------
+
+_API_KEY = {
+    "_id": "k1",
+    "name": None,
+    "org_id": "acme",
+    "created_at": "2024-05-01T10:00:00Z",
+    "updated_at": "2024-05-01T10:00:00Z",
+    "key_id": "kid",
+    "expires_at": "2025-05-01T10:00:00Z",
+    "creator": {"org_id": "acme", "user_id": "u"},
+    "role_id": "r",
+}
+
+
+@pytest.mark.parametrize(
+    ("body", "where"),
+    [
+        ({**_API_KEY, "_id": 7}, "expected str, got int @ $._id"),
+        ({k: v for k, v in _API_KEY.items() if k != "_id"}, "required field missing @ $._id"),
+        ({**_API_KEY, "creator": {"org_id": "acme"}}, "required field missing @ $.creator.user_id"),
+        ({**_API_KEY, "expires_at": "sk-secret-value"}, "expected datetime, got str @ $.expires_at"),
+        ({**_API_KEY, "role_id": ["sk-secret-value"]}, "expected str, got list @ $.role_id"),
+    ],
+    ids=["renamed-field", "renamed-missing", "nested-missing", "bad-datetime", "list-for-str"],
+)
+def test_a_misfit_is_named_by_its_path_and_kinds_never_its_value(body: Any, where: str) -> None:
+    from amigo_async.models import ApiKey, structure_response
+
+    with pytest.raises(errors.InvalidResponseError) as caught:
+        structure_response(body, ApiKey, "list-api-keys")
+    assert where in str(caught.value)
+    assert "secret" not in str(caught.value)
+
+
+def test_a_misfit_inside_a_map_of_objects_names_its_key() -> None:
+    from amigo_async.models import describe_mismatch
+    from amigo_async.models.conversation import LLMConfigOutput
+
+    assert describe_mismatch({"fast": {"llm_name": 3}}, dict[str, LLMConfigOutput]).endswith(
+        "@ $['fast'].llm_name"
+    )

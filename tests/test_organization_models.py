@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
-import cattrs
 import pytest
 
+from amigo_async.errors import InvalidResponseError
 from amigo_async.models import (
     Agent,
     AgentList,
@@ -24,6 +24,7 @@ from amigo_async.models import (
     UserDimension,
     UserPreferences,
     structure,
+    structure_response,
     unstructure,
 )
 
@@ -116,9 +117,11 @@ def test_next_state_is_a_name_or_a_reference_pair() -> None:
 
 
 def test_a_malformed_next_state_is_an_error() -> None:
-    with pytest.raises(cattrs.BaseValidationError):
-        structure(
-            machine_version([{**ANNOTATION, "next_state": ["a", "b", "c"]}]), StateMachineVersion
+    with pytest.raises(InvalidResponseError, match=r"got list @ \$\.states\[0\]\.next_state "):
+        structure_response(
+            machine_version([{**ANNOTATION, "next_state": ["a", "b", "c"]}]),
+            StateMachineVersion,
+            "get-service-state-machine",
         )
 
 

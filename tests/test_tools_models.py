@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from amigo_async.models import converter, structure, unstructure
+from amigo_async.errors import InvalidResponseError
+from amigo_async.models import converter, structure, structure_response, unstructure
 from amigo_async.models.tools import (
     EngageUserInvocationMetadata,
     EnvVarInsert,
@@ -104,8 +105,8 @@ def test_status_without_a_tag_is_unknown() -> None:
 
 def test_a_known_tag_with_an_unreadable_payload_is_an_error_not_unknown() -> None:
     data = {"succeeded": False, "exception_message": "boom"}  # type and stack trace missing
-    with pytest.raises(Exception, match="FailedInvocationStatus"):
-        structure(data, InvocationStatus)
+    with pytest.raises(InvalidResponseError, match=r"required field missing @ \$\.exception_type"):
+        structure_response(data, InvocationStatus, "get-tool-invocations")
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,15 @@ Each area module lists its public classes in ``__all__``; they are re-exported h
 """
 
 from . import admin, organization, tools
-from ._converter import NULL, Null, converter, structure, structure_response, unstructure
+from ._converter import (
+    NULL,
+    Null,
+    converter,
+    describe_mismatch,
+    structure,
+    structure_response,
+    unstructure,
+)
 from .admin import *  # noqa: F403
 from .organization import *  # noqa: F403
 from .tools import *  # noqa: F403
@@ -13,6 +21,7 @@ __all__ = [
     "NULL",
     "Null",
     "converter",
+    "describe_mismatch",
     "structure",
     "structure_response",
     "unstructure",

@@ -31,9 +31,8 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 import attrs
-import cattrs
 
-from ..models import structure, unstructure
+from ..models import describe_mismatch, structure, unstructure
 from ._app import Call, Handler, Reply, Unprocessable, error_reply, handler, json_reply, paginate
 from ._app import paging_of as _paging_of
 
@@ -106,10 +105,9 @@ def body_of(call: Call, cls: type[T]) -> T:
     _drop_not_set(data, _NOT_SET_FIELDS.get(call.operation.id, ()))
     try:
         return structure(data, cls)
-    except cattrs.BaseValidationError as exc:
-        message = cattrs.transform_error(exc, path="body")[0]
-    except (TypeError, ValueError) as exc:
-        raise Unprocessable(("body",), str(exc)) from None
+    except Exception:  # any kind means "does not fit"; the description says where
+        pass
+    message = describe_mismatch(data, cls, "body")
     text, _, where = message.rpartition(" @ ")
     location = tuple(part for part in where.replace("[", ".").replace("]", "").split(".") if part)
     raise Unprocessable(location or ("body",), text or message)
