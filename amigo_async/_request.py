@@ -15,6 +15,7 @@ from typing import Any
 
 import aiohttp
 import attrs
+from multidict import CIMultiDict
 from yarl import URL
 
 from . import errors
@@ -50,13 +51,16 @@ class PreparedRequest:
     headers: dict[str, str]
     timeout: aiohttp.ClientTimeout
     bearer_only: bool
-    _authed: tuple[str, dict[str, str]] | None = attrs.field(default=None, init=False)
+    _authed: tuple[str, CIMultiDict[str]] | None = attrs.field(default=None, init=False)
 
-    def with_auth(self, authorization: str) -> dict[str, str]:
-        """The headers with this Authorization; built once per token, not on every send."""
+    def with_auth(self, authorization: str) -> CIMultiDict[str]:
+        """The headers with this Authorization; built once per token, not on every send.
+
+        A CIMultiDict, which aiohttp takes as it is instead of converting a dict.
+        """
         authed = self._authed
         if authed is None or authed[0] != authorization:
-            headers = {**self.headers, "Authorization": authorization}
+            headers = CIMultiDict({**self.headers, "Authorization": authorization})
             authed = self._authed = (authorization, headers)
         return authed[1]
 

@@ -12,7 +12,7 @@ transfer encoding). Both clients send the same GETs at the same concurrency:
 
 Targets (issue 12): >= 0.90x bare req/s and <= 1.15x bare client CPU per request.
 
-    python benchmarks/bench_typed_calls.py [--requests 2000] [--concurrency 20] [--rounds 3]
+    python benchmarks/bench_typed_calls.py [--requests 2000] [--concurrency 20] [--rounds 9]
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import argparse
 import asyncio
 import json
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -111,18 +112,23 @@ async def run(url: str, requests: int, concurrency: int, rounds: int) -> None:
         for call in calls.values():
             await _rate(call, 200, concurrency)  # warm the pools and the code
         results: dict[str, list[tuple[float, float]]] = {name: [] for name in calls}
-        for _ in range(rounds):  # interleaved, so machine noise hits all alike
-            for name, call in calls.items():
+        order = list(calls.items())
+        for round_number in range(rounds):
+            # Back to back, each in every position in turn: a slow spell of a shared
+            # machine, or whatever the previous run left behind, hits all alike.
+            shift = round_number % len(order)
+            for name, call in order[shift:] + order[:shift]:
                 results[name].append(await _rate(call, requests, concurrency))
-    rate = {name: max(r for r, _ in values) for name, values in results.items()}
-    cpu = {name: min(c for _, c in values) for name, values in results.items()}
     print(f"{requests} x get-organization ({len(BODY)} B body), {concurrency} concurrent,")
-    print(f"best of {rounds}; server in its own process")
-    print(f"{'':34s}  req/s  CPU us/req  req/s ratio  CPU ratio")
-    for name in calls:
+    print(f"{rounds} rounds; server in its own process; ratios are medians of each round's")
+    print(f"{'':20s} best req/s  best CPU us/req  req/s ratio  CPU ratio")
+    bare = results["bare"]
+    for name, values in results.items():
+        rate_ratio = statistics.median(v[0] / b[0] for v, b in zip(values, bare, strict=True))
+        cpu_ratio = statistics.median(v[1] / b[1] for v, b in zip(values, bare, strict=True))
         print(
-            f"{name:34s} {rate[name]:6.0f}  {cpu[name]:9.1f}"
-            f"  {rate[name] / rate['bare']:10.3f}  {cpu[name] / cpu['bare']:8.3f}"
+            f"{name:20s} {max(r for r, _ in values):10.0f}  {min(c for _, c in values):15.1f}"
+            f"  {rate_ratio:11.3f}  {cpu_ratio:9.3f}"
         )
     print("targets: req/s ratio >= 0.90, CPU ratio <= 1.15")
 
@@ -137,7 +143,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=20)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=9)
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve is not None:
