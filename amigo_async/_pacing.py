@@ -62,11 +62,8 @@ class Pacing:
         return self._backend.acquire_nowait(self.key(operation), self.limits.get(operation.id))
 
     async def permit(self, operation: Operation) -> tuple[Permit, float]:
-        """A permit to send, and the seconds the limiter held the caller back."""
+        """A permit to send, once `ready` had none, and the seconds the limiter held the caller."""
         key, limit = self.key(operation), self.limits.get(operation.id)
-        ready = self._backend.acquire_nowait(key, limit)
-        if ready is not None:
-            return ready, 0.0
         started = time.monotonic()
         permit = await self._backend.acquire(key, limit)
         waited = time.monotonic() - started
