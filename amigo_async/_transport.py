@@ -145,7 +145,7 @@ class Transport:
         ] = {}
         # Calls with no parameters, body or headers of their own (get-organization):
         # one prepared request per operation serves them all.
-        self._bare: dict[tuple[str, str, bool], PreparedRequest] = {}
+        self._parameterless: dict[tuple[str, str, bool], PreparedRequest] = {}
         self._timeouts = {kind: timeouts.for_kind(kind) for kind in TimeoutKind}
 
     # -- lifetime ---------------------------------------------------------------
@@ -344,9 +344,9 @@ class Transport:
         accept: str,
         bearer_only: bool,
     ) -> PreparedRequest:
-        bare = not (path_params or params or form or headers) and json_body is None
-        if bare:  # nothing of the call's own: the same request as last time
-            cached = self._bare.get((operation_id, accept, bearer_only))
+        parameterless = not (path_params or params or form or headers) and json_body is None
+        if parameterless:  # nothing of the call's own: the same request as last time
+            cached = self._parameterless.get((operation_id, accept, bearer_only))
             if cached is not None:
                 return cached
         fixed = self._fixed.get((operation_id, accept))
@@ -376,8 +376,8 @@ class Transport:
             timeout=timeout,
             bearer_only=bearer_only,
         )
-        if bare:
-            self._bare[operation_id, accept, bearer_only] = request
+        if parameterless:
+            self._parameterless[operation_id, accept, bearer_only] = request
         return request
 
     def _fixed_parts(
