@@ -250,6 +250,24 @@ async def test_a_huge_limit_costs_what_is_spent_not_the_limit() -> None:
     assert bucket.available == HUGE.requests - 500
 
 
+async def test_sends_of_one_millisecond_share_their_memory() -> None:
+    """A high rate costs per millisecond, not per send: 20,000 answers within a few ms."""
+    clock = ManualClock()
+    bucket = TokenBucket(HUGE, clock=clock)
+    permits = [await bucket.acquire() for _ in range(20_000)]
+    tracemalloc.start()
+    try:
+        for index, permit in enumerate(permits):
+            clock.now = 1000.0 + index / 10_000_000  # all within 2 ms
+            permit.sent()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 * 1024  # one entry per send would be ~1 MB
+    clock.now += HUGE.per_seconds + 0.004
+    assert bucket.available == HUGE.requests  # each back a window (and <= 1 ms) later
+
+
 async def test_a_huge_limit_learns_from_the_server_cheaply() -> None:
     clock = ManualClock()
     backend = InProcessBackend(clock=clock)
