@@ -8,13 +8,19 @@ from typing import Any
 import attrs
 import pytest
 
+from amigo_async.errors import InvalidResponseError
 from amigo_async.models import (
+    admin,
+    conversation,
     dynamic_behavior_set,
     metric,
+    organization,
     role,
     service,
     simulation,
     structure,
+    structure_response,
+    tools,
     user,
     webhook_destination,
 )
@@ -42,3 +48,28 @@ def test_overrides_and_enum_values_are_respected() -> None:
     assert set(record["accepted_types"]) <= set(webhook_destination.WEBHOOK_TYPE_VALUES)
     grant = sample(role.TemporaryPermissionGrant, random.Random(1))
     assert len(grant["_id"]) == 24 and "id" not in grant
+
+
+_WRONG_KINDS: tuple[Any, ...] = (None, 7, 1.5, True, "text", [], [None], {}, {"x": 1})
+# Every answer model the sampler can fill, the first areas' included (their request
+# bodies and the renamed-key list are not answers it samples).
+_ANSWERS = _CLASSES + [
+    cls
+    for module in (admin, organization, tools, conversation)
+    for name in module.__all__
+    if attrs.has(cls := getattr(module, name))
+    and not name.startswith("Unknown")
+    and name not in ("ApiKeyList", "NewOrganization", "OrganizationUpdate")
+]
+
+
+@pytest.mark.parametrize("cls", _ANSWERS, ids=lambda cls: f"{cls.__module__}.{cls.__name__}")
+def test_any_field_of_the_wrong_kind_is_an_invalid_response_with_a_path(cls: type[Any]) -> None:
+    """Each field of each model, replaced by each JSON kind: a model, or a clear error."""
+    record = sample(cls, random.Random(7))
+    for name in record:
+        for wrong in _WRONG_KINDS:
+            try:
+                structure_response({**record, name: wrong}, cls, "any-operation")
+            except InvalidResponseError as error:
+                assert " @ $" in str(error), str(error)
