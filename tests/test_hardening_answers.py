@@ -227,7 +227,10 @@ _API_KEY = {
         ({**_API_KEY, "_id": 7}, "expected str, got int @ $._id"),
         ({k: v for k, v in _API_KEY.items() if k != "_id"}, "required field missing @ $._id"),
         ({**_API_KEY, "creator": {"org_id": "acme"}}, "required field missing @ $.creator.user_id"),
-        ({**_API_KEY, "expires_at": "sk-secret-value"}, "expected datetime, got str @ $.expires_at"),
+        (
+            {**_API_KEY, "expires_at": "sk-secret-value"},
+            "expected datetime, got str @ $.expires_at",
+        ),
         ({**_API_KEY, "role_id": ["sk-secret-value"]}, "expected str, got list @ $.role_id"),
     ],
     ids=["renamed-field", "renamed-missing", "nested-missing", "bad-datetime", "list-for-str"],
@@ -248,3 +251,11 @@ def test_a_misfit_inside_a_map_of_objects_names_its_key() -> None:
     assert describe_mismatch({"fast": {"llm_name": 3}}, dict[str, LLMConfigOutput]).endswith(
         "@ $['fast'].llm_name"
     )
+
+
+def test_a_huge_map_key_is_cut_in_the_description() -> None:
+    from amigo_async.models import describe_mismatch
+    from amigo_async.models.conversation import LLMConfigOutput
+
+    text = describe_mismatch({"k" * 100_000: {"llm_name": 3}}, dict[str, LLMConfigOutput])
+    assert len(text) < 200 and text.endswith("…].llm_name")

@@ -253,6 +253,9 @@ def structure_response(body: Any, cls: type[T], operation_id: str) -> T:
     )
 
 
+_KEY_CHARS = 40
+
+
 def describe_mismatch(data: Any, cls: Any, root: str = "$") -> str:
     """Why `data` does not fit `cls`: ``"<reason> @ <path>"`` for the first field that fails.
 
@@ -297,7 +300,9 @@ def _inner_mismatch(value: Any, cls: Any, path: str) -> str | None:
         found = (_first_mismatch(item, element, f"{path}[{i}]") for i, item in enumerate(value))
         return next((text for text in found if text), None)
     if _is_mapping(cls) and type(value) is dict and len(args) == 2:
-        found = (_first_mismatch(item, args[1], f"{path}[{key!r}]") for key, item in value.items())
+        found = (
+            _first_mismatch(item, args[1], f"{path}[{_key(key)}]") for key, item in value.items()
+        )
         return next((text for text in found if text), None)
     return None
 
@@ -323,6 +328,11 @@ def _tagged_as(member: type[Any], value: dict[str, Any]) -> bool:
         typing.get_origin(field.type) is typing.Literal and value.get(field.name) == field.default
         for field in attrs.fields(attrs.resolve_types(member))
     )
+
+
+def _key(key: str) -> str:
+    """A map key as a path step; a server's key can be any length, the message stays short."""
+    return repr(key) if len(key) <= _KEY_CHARS else repr(key[:_KEY_CHARS]) + "…"
 
 
 def _name(cls: Any) -> str:
