@@ -105,7 +105,7 @@ def _strict_sequence(cls: Any) -> Any:
     args = typing.get_args(cls)
     element = args[0] if args else Any
     if element in _PRIMITIVES:
-        return _primitive_list(element, cls)
+        return _primitive_list(element)
     hook = converter.get_structure_hook(element)
 
     def structure_list(value: Any, _: Any) -> list[Any]:
@@ -116,7 +116,7 @@ def _strict_sequence(cls: Any) -> Any:
     return structure_list
 
 
-def _primitive_list(element: type, cls: Any) -> Any:
+def _primitive_list(element: type) -> Any:
     def structure_primitive_list(value: Any, _: Any) -> list[Any]:
         if type(value) is not list:
             raise TypeError(f"expected an array, got {_kind(value)}")
@@ -137,9 +137,14 @@ def _is_optional(cls: Any) -> bool:
     )
 
 
+def _present(optional: Any) -> Any:
+    """`X` of `X | None`."""
+    return next(arg for arg in typing.get_args(optional) if arg is not type(None))
+
+
 def _strict_optional(cls: Any) -> Any:
     """`X | None`: None as is, anything else through X's hook, looked up once."""
-    inner = next(arg for arg in typing.get_args(cls) if arg is not type(None))
+    inner = _present(cls)
     hook = converter.get_structure_hook(inner)
 
     def structure_optional(value: Any, _: Any) -> Any:
@@ -286,8 +291,7 @@ def _first_mismatch(value: Any, cls: Any, path: str) -> str | None:
 def _inner_mismatch(value: Any, cls: Any, path: str) -> str | None:
     """The first mismatch inside an object, array or map, if the failure lies inside one."""
     if _is_optional(cls) and value is not None:
-        inner = next(arg for arg in typing.get_args(cls) if arg is not type(None))
-        return _first_mismatch(value, inner, path)
+        return _first_mismatch(value, _present(cls), path)
     if attrs.has(cls) and type(value) is dict:
         return _field_mismatch(value, cls, path)
     args = typing.get_args(cls)
@@ -323,9 +327,14 @@ def _field_mismatch(value: dict[str, Any], cls: type[Any], path: str) -> str | N
 
 
 def _tagged_as(member: type[Any], value: dict[str, Any]) -> bool:
-    """Whether `value` carries `member`'s tag (a Literal field holding its default)."""
+    """Whether `value` carries `member`'s tag (a Literal field holding its default).
+
+    Compared with its type, as `_unions` keys tags: a tag of True is not matched by 1.
+    """
     return any(
-        typing.get_origin(field.type) is typing.Literal and value.get(field.name) == field.default
+        typing.get_origin(field.type) is typing.Literal
+        and type(tag := value.get(field.name)) is type(field.default)
+        and tag == field.default
         for field in attrs.fields(attrs.resolve_types(member))
     )
 
