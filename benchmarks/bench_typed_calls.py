@@ -25,7 +25,9 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import aiohttp
 
@@ -72,7 +74,26 @@ def serve(port: int) -> None:
     web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
 
 
-async def _rate(call: Call, requests: int, concurrency: int) -> tuple[float, float]:
+def bare_call(session: aiohttp.ClientSession, url: str) -> Call:
+    """The peer: a plain aiohttp GET of the organization, read with ``resp.json()``."""
+    headers = {"Authorization": f"Bearer {TOKEN}", "Accept": "application/json"}
+
+    async def bare() -> object:
+        async with session.get(f"{url}/v1/acme/organization/", headers=headers) as response:
+            response.raise_for_status()
+            return await response.json()
+
+    return bare
+
+
+def lifted_limits() -> dict[str, Any]:
+    """The limit a user lifts: the bucket stays on the path but never waits."""
+    from amigo_async import RateLimit
+
+    return {"get-organization": RateLimit(10**9, per_seconds=60)}
+
+
+async def rate(call: Call, requests: int, concurrency: int) -> tuple[float, float]:
     """(requests per second, client CPU microseconds per request)."""
     remaining = requests
 
@@ -89,28 +110,21 @@ async def _rate(call: Call, requests: int, concurrency: int) -> tuple[float, flo
 
 
 async def run(url: str, requests: int, concurrency: int, rounds: int) -> None:
-    from amigo_async import AmigoClient, RateLimit
+    from amigo_async import AmigoClient
 
-    headers = {"Authorization": f"Bearer {TOKEN}", "Accept": "application/json"}
-    lifted = {"get-organization": RateLimit(10**9, per_seconds=60)}
+    lifted = lifted_limits()
     async with (
         aiohttp.ClientSession() as session,
         AmigoClient("acme", token=TOKEN, base_url=url, rate_limits=lifted) as whole,
         AmigoClient("chunked", token=TOKEN, base_url=url, rate_limits=lifted) as chunked,
     ):
-
-        async def bare() -> object:
-            async with session.get(f"{url}/v1/acme/organization/", headers=headers) as response:
-                response.raise_for_status()
-                return await response.json()
-
         calls: dict[str, Call] = {
-            "bare": bare,
+            "bare": bare_call(session, url),
             "typed": whole.organization.get,
             "typed, chunked": chunked.organization.get,
         }
         for call in calls.values():
-            await _rate(call, 200, concurrency)  # warm the pools and the code
+            await rate(call, 200, concurrency)  # warm the pools and the code
         results: dict[str, list[tuple[float, float]]] = {name: [] for name in calls}
         order = list(calls.items())
         for round_number in range(rounds):
@@ -118,7 +132,7 @@ async def run(url: str, requests: int, concurrency: int, rounds: int) -> None:
             # machine, or whatever the previous run left behind, hits all alike.
             shift = round_number % len(order)
             for name, call in order[shift:] + order[:shift]:
-                results[name].append(await _rate(call, requests, concurrency))
+                results[name].append(await rate(call, requests, concurrency))
     print(f"{requests} x get-organization ({len(BODY)} B body), {concurrency} concurrent,")
     print(f"{rounds} rounds; server in its own process; ratios are medians of each round's")
     print(f"{'':20s} best req/s  best CPU us/req  req/s ratio  CPU ratio")
@@ -139,6 +153,24 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+@contextmanager
+def server_process() -> Iterator[str]:
+    """The fixed-answer server in its own process, until it accepts; yield its base URL."""
+    port = _free_port()
+    server = subprocess.Popen([sys.executable, __file__, "--serve", str(port)])
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=2000)
@@ -149,19 +181,8 @@ def main() -> None:
     if args.serve is not None:
         serve(args.serve)
         return
-    port = _free_port()
-    server = subprocess.Popen([sys.executable, __file__, "--serve", str(port)])
-    try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-                break
-            except OSError:
-                time.sleep(0.05)
-        asyncio.run(run(f"http://127.0.0.1:{port}", args.requests, args.concurrency, args.rounds))
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    with server_process() as url:
+        asyncio.run(run(url, args.requests, args.concurrency, args.rounds))
 
 
 if __name__ == "__main__":

@@ -20,34 +20,25 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import aiohttp
-from bench_typed_calls import TOKEN, _free_port, _rate
+from bench_typed_calls import TOKEN, bare_call, lifted_limits, rate, server_process
 
 _TOTALS = re.compile(rb"^(?:summary|totals): (\d+)", re.MULTILINE)
 
 
 async def _client(mode: str, requests: int, url: str) -> None:
-    from amigo_async import AmigoClient, RateLimit
+    from amigo_async import AmigoClient
 
-    headers = {"Authorization": f"Bearer {TOKEN}", "Accept": "application/json"}
-    lifted = {"get-organization": RateLimit(10**9, per_seconds=60)}
     async with (
         aiohttp.ClientSession() as session,
-        AmigoClient("acme", token=TOKEN, base_url=url, rate_limits=lifted) as client,
+        AmigoClient("acme", token=TOKEN, base_url=url, rate_limits=lifted_limits()) as client,
     ):
-
-        async def bare() -> object:
-            async with session.get(f"{url}/v1/acme/organization/", headers=headers) as response:
-                response.raise_for_status()
-                return await response.json()
-
-        call = bare if mode == "bare" else client.organization.get
-        await _rate(call, 100, 20)  # warm the pool and the code, in both runs alike
+        call = bare_call(session, url) if mode == "bare" else client.organization.get
+        await rate(call, 100, 20)  # warm the pool and the code, in both runs alike
         if requests:
-            await _rate(call, requests, 20)
+            await rate(call, requests, 20)
 
 
 def _instructions(mode: str, requests: int, url: str, out: Path) -> int:
@@ -84,22 +75,13 @@ def main() -> None:
         return
     if shutil.which("valgrind") is None:
         sys.exit("valgrind is not installed (apt-get install valgrind)")
-    port = _free_port()
-    script = Path(__file__).with_name("bench_typed_calls.py")
-    server = subprocess.Popen([sys.executable, str(script), "--serve", str(port)])
-    url = f"http://127.0.0.1:{port}"
-    try:
-        time.sleep(1.5)
-        per_request: dict[str, float] = {}
-        with tempfile.TemporaryDirectory() as directory:
-            for mode in ("bare", "typed"):
-                out = Path(directory) / f"{mode}.out"
-                idle = _instructions(mode, 0, url, out)
-                busy = _instructions(mode, args.requests, url, out)
-                per_request[mode] = (busy - idle) / args.requests
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    per_request: dict[str, float] = {}
+    with server_process() as url, tempfile.TemporaryDirectory() as directory:
+        for mode in ("bare", "typed"):
+            out = Path(directory) / f"{mode}.out"
+            idle = _instructions(mode, 0, url, out)
+            busy = _instructions(mode, args.requests, url, out)
+            per_request[mode] = (busy - idle) / args.requests
     print(f"{args.requests} x get-organization, 20 concurrent; client instructions per request")
     for mode, count in per_request.items():
         print(f"{mode:6s} {count:10,.0f}  ratio {count / per_request['bare']:.3f}")
