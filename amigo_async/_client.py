@@ -18,6 +18,7 @@ from ._auth import ApiKeyCredentials, AuthScheme, Credentials, TokenCredentials
 from ._checks import check_int
 from ._config import RetryPolicy, Timeouts, resolve_base_url
 from ._limits import InProcessBackend, RateLimit, RateLimitBackend
+from ._network import SSLArgument, resolve_network
 from ._paths import check_segment
 from ._spec import OPERATIONS
 from ._stats import ClientStats
@@ -111,6 +112,9 @@ class AmigoClient:
         max_connections: int = 100,
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         event_hooks: Iterable[EventHook] = (),
+        proxy: str | None = None,
+        trust_env: bool = False,
+        ssl: SSLArgument = None,
     ) -> None:
         organization = organization if organization is not None else _env("AMIGO_ORGANIZATION_ID")
         self.organization_id = check_segment(
@@ -138,6 +142,7 @@ class AmigoClient:
             raise TypeError("rate_limiting must be True or False")
         if rate_limit_backend is not None and not isinstance(rate_limit_backend, RateLimitBackend):
             raise TypeError("rate_limit_backend must be a RateLimitBackend")
+        network = resolve_network(self.base_url, proxy=proxy, trust_env=trust_env, ssl=ssl)
         self.stats = ClientStats()
         self._transport = Transport(
             base_url=self.base_url,
@@ -148,6 +153,7 @@ class AmigoClient:
             timeouts=timeouts or Timeouts(),
             retry=retry or RetryPolicy(),
             fixed_headers=fixed_headers,
+            network=network,
             max_connections=check_int("max_connections", max_connections, minimum=1),
             max_body_bytes=check_int("max_body_bytes", max_body_bytes, minimum=1),
             events=EventDispatcher(event_hooks),

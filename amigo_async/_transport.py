@@ -43,6 +43,7 @@ from ._checks import check_limit
 from ._config import RetryPolicy, Timeouts
 from ._hints import retry_after_seconds
 from ._limits import RateLimit, RateLimitBackend
+from ._network import Network
 from ._pacing import Pacing
 from ._pagination import AsyncPager, Page, check_max_items, page_of
 from ._params import check_body, check_parameters
@@ -105,6 +106,7 @@ class Transport:
         timeouts: Timeouts,
         retry: RetryPolicy,
         fixed_headers: Mapping[str, str],
+        network: Network,
         max_connections: int,
         max_body_bytes: int,
         events: EventDispatcher,
@@ -134,6 +136,7 @@ class Transport:
         # Sent with every request from the per-request dict: session default headers
         # would make aiohttp merge two header sets on every call.
         self._fixed_headers = {"User-Agent": user_agent, **fixed_headers}
+        self._network = network
         self._max_connections = max_connections
         self._session: aiohttp.ClientSession | None = None
         self._closed = False
@@ -158,8 +161,10 @@ class Transport:
         if self._closed:
             raise RuntimeError("this AmigoClient is closed; create a new one")
         if self._session is None:
+            network = self._network
             self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=self._max_connections, ttl_dns_cache=300),
+                connector=network.connector(limit=self._max_connections),
+                proxy=network.proxy,
                 raise_for_status=False,
                 auto_decompress=True,
             )
@@ -460,6 +465,7 @@ class Transport:
                 headers=headers,
                 timeout=timeout,
                 allow_redirects=False,
+                proxy_headers=self._network.proxy_headers,
             )
             if timeout.total is None:  # a stream: bound the wait for its headers here
                 async with asyncio.timeout(budget.remaining()):
