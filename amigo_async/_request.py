@@ -10,7 +10,7 @@ along on ``__context__`` either.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import aiohttp
@@ -31,6 +31,7 @@ __all__ = [
     "describe_failure",
     "error_context",
     "redirect_error",
+    "with_trace_headers",
 ]
 
 FormFactory = Callable[[], aiohttp.FormData]
@@ -74,6 +75,7 @@ class CallBudget:
     rate_limited: int = 0
     signed_in_again: bool = False
     sent: int = 0
+    call: int = 0  # the key of the call's events (0: nobody listens)
 
     def remaining(self) -> float:
         return self.deadline - time.monotonic()
@@ -85,6 +87,25 @@ class AttemptFailure:
 
     description: str
     never_sent: bool
+
+
+def with_trace_headers(
+    headers: Mapping[str, str], trace: Mapping[str, str]
+) -> CIMultiDict[str]:
+    """The headers plus a tracing hook's (``traceparent``), none replacing one already there.
+
+    A hook's value that could split a header line is dropped rather than sent.
+    """
+    merged = CIMultiDict(headers)
+    for name, value in trace.items():
+        if name in merged or not _is_header_text(name) or not _is_header_text(value):
+            continue
+        merged[name] = value
+    return merged
+
+
+def _is_header_text(text: object) -> bool:
+    return isinstance(text, str) and text.isascii() and text.isprintable()
 
 
 def describe_failure(exc: BaseException) -> str:

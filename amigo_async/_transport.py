@@ -57,10 +57,13 @@ from ._request import (
     describe_failure,
     error_context,
     redirect_error,
+    with_trace_headers,
 )
 from ._spec import OPERATIONS, Operation, TimeoutKind
 from ._stats import ClientStats
 from .events import (
+    CallFinished,
+    CallStarted,
     EventDispatcher,
     RequestFinished,
     RequestStarted,
@@ -133,6 +136,7 @@ class Transport:
         self._prefix = f"{base_url.raw_path.rstrip('/')}/v1/" + encode_path_parameter(
             "organization", organization
         )
+        self._template = f"{base_url.raw_path.rstrip('/')}/v1/{{organization}}"
         # Sent with every request from the per-request dict: session default headers
         # would make aiohttp merge two header sets on every call.
         self._fixed_headers = {"User-Agent": user_agent, **fixed_headers}
@@ -407,8 +411,31 @@ class Transport:
         self, request: PreparedRequest, *, read_body: bool
     ) -> tuple[aiohttp.ClientResponse, bytes]:
         """Send until a 2xx answer (its body read when `read_body`) or a final error."""
+        if not self._observed:
+            return await self._send_until_answered(request, read_body, call=0)
+        operation = request.operation
+        call = next(self._keys)
+        started = time.monotonic()
+        self._events.emit(CallStarted(call, operation.id, operation.method))
+        error: str | None = "cancelled"  # unless the call returns or raises an Exception
+        try:
+            answer = await self._send_until_answered(request, read_body, call=call)
+            error = None
+            return answer
+        except Exception as exc:
+            error = type(exc).__name__
+            raise
+        finally:
+            seconds = time.monotonic() - started
+            self._events.emit(CallFinished(call, operation.id, seconds, error))
+
+    async def _send_until_answered(
+        self, request: PreparedRequest, read_body: bool, *, call: int
+    ) -> tuple[aiohttp.ClientResponse, bytes]:
         session = self.open()
-        budget = CallBudget(deadline=time.monotonic() + self._total(request.operation))
+        budget = CallBudget(
+            deadline=time.monotonic() + self._total(request.operation), call=call
+        )
         while True:
             token, outcome = await self._attempt(session, request, budget)
             if isinstance(outcome, AttemptFailure):
@@ -453,7 +480,9 @@ class Transport:
         key = next(self._keys) if observed else 0
         started = time.monotonic()
         if observed:
-            self._emit_start(request, key, budget)
+            trace = self._emit_start(request, key, budget)
+            if trace:
+                headers = with_trace_headers(headers, trace)
         failure: AttemptFailure | None = None
         response: aiohttp.ClientResponse | None = None
         try:
@@ -683,11 +712,23 @@ class Transport:
 
     # -- events ---------------------------------------------------------------------
 
-    def _emit_start(self, request: PreparedRequest, key: int, budget: CallBudget) -> None:
+    def _emit_start(
+        self, request: PreparedRequest, key: int, budget: CallBudget
+    ) -> dict[str, str]:
+        """Announce the attempt; returns the tracing headers a hook asks to send with it."""
         operation = request.operation
-        self._events.emit(
-            RequestStarted(key, operation.id, operation.method, request.path, budget.sent)
+        event = RequestStarted(
+            key,
+            operation.id,
+            operation.method,
+            request.path,
+            budget.sent,
+            call=budget.call,
+            url=str(request.url),
+            url_template=self._template + operation.path,
         )
+        self._events.emit(event)
+        return event.trace_headers
 
     def _emit_finish(
         self,
@@ -709,6 +750,7 @@ class Transport:
                 None if response is None else response.status,
                 time.monotonic() - started,
                 None if failure is None else failure.description,
+                call=budget.call,
             )
         )
 
