@@ -26,7 +26,8 @@ import logging
 import math
 import random
 import time
-from collections.abc import AsyncIterator, Mapping
+import warnings
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any, TypeVar
@@ -173,6 +174,20 @@ class Transport:
                 auto_decompress=True,
             )
         return self._session
+
+    def __del__(self, _warn: Callable[..., None] = warnings.warn) -> None:
+        """An opened client dropped without `aclose`: say so, as aiohttp and asyncio do.
+
+        Calls made without ``async with`` work (the session opens on first use); a
+        client that then leaks its connections is the mistake this names.
+        """
+        if getattr(self, "_session", None) is not None and not self._closed:
+            _warn(
+                f"unclosed AmigoClient for organization {self.organization!r}: use "
+                "`async with AmigoClient(...) as client:` or call `await client.aclose()`",
+                ResourceWarning,
+                source=self,
+            )
 
     async def aclose(self) -> None:
         self._closed = True
