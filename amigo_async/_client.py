@@ -70,13 +70,43 @@ def _optional_text(name: str, value: object) -> str | None:
 
 
 class AmigoClient:
-    """An async client for the Amigo Admin, Tool and Organization endpoints.
+    """An async client for the whole Amigo API, one attribute per area of the API.
 
-    Use it as ``async with AmigoClient(...) as client:``; it owns one pooled
-    aiohttp session and one rate-limit bucket per documented operation. Arguments
-    left out are read from the same environment variables as the official SDK
-    (``AMIGO_API_KEY``, ``AMIGO_API_KEY_ID``, ``AMIGO_USER_ID``,
-    ``AMIGO_ORGANIZATION_ID``, ``AMIGO_BASE_URL``) plus ``AMIGO_TOKEN``.
+    Use it as ``async with AmigoClient(...) as client:`` (or call
+    ``await client.aclose()`` when done; a client dropped with its connections
+    open warns with a `ResourceWarning`). It owns one pooled aiohttp session and
+    one rate-limit bucket per documented operation; areas are `admin`, `tools`,
+    `organization`, `services`, `users`, `roles`, `webhooks`, `conversations`,
+    `dynamic_behavior_sets`, `metrics` and `simulations`.
+
+    Args:
+        organization: the organization id (else ``AMIGO_ORGANIZATION_ID``).
+        token: a ready JWT, used as it is (else ``AMIGO_TOKEN``).
+        api_key: with `api_key_id` and `user_id`, signs in for tokens
+            (else ``AMIGO_API_KEY``, ``AMIGO_API_KEY_ID``, ``AMIGO_USER_ID``).
+        api_key_id: the API key's id.
+        user_id: the user the API key signs in as.
+        base_url: the server (else ``AMIGO_BASE_URL``, else `region`);
+            plain ``http://`` only to a loopback address.
+        region: one of `amigo_async.REGIONS` (default ``"us"``).
+        rate_limits: per-operation overrides of the documented limits
+            (None for an operation: no client-side limit).
+        rate_limiting: False turns the client's own pacing off.
+        rate_limit_backend: share the buckets between processes (`RedisBackend`).
+        auth_scheme: ``"bearer"`` (default) or ``"basic"`` (``{org}_{user}:{JWT}``).
+        org_id_header: sent as ``X-ORG-ID`` with every request.
+        mongo_cluster: sent as ``x-mongo-cluster-name``.
+        timeouts: a `Timeouts`.
+        retry: a `RetryPolicy`.
+        max_connections: the connection pool's size.
+        max_body_bytes: the largest JSON answer read.
+        event_hooks: callables receiving every `amigo_async.events` event.
+        proxy: an ``http://`` or ``https://`` proxy URL (``user:password@`` for
+            its own credentials, sent to the proxy alone); https traffic only.
+        trust_env: True reads ``HTTPS_PROXY``/``ALL_PROXY`` and ``NO_PROXY``
+            when `proxy` is not given (never ``~/.netrc``).
+        ssl: a CA bundle's path (used instead of the system's CAs) or an
+            `ssl.SSLContext`; ``False`` is refused.
     """
 
     admin: AdminResource
