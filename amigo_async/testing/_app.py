@@ -31,6 +31,7 @@ __all__ = [
     "error_reply",
     "handler",
     "json_reply",
+    "lax_int",
     "paginate",
     "paging_of",
 ]
@@ -38,6 +39,17 @@ __all__ = [
 Body = bytes | Iterable[bytes] | AsyncIterable[bytes] | None
 
 OBJECT_ID = re.compile(r"^[a-f0-9]{24}$")
+_LAX_INTEGER = re.compile(r"\s*[+-]?\d+(\.0*)?\s*")
+
+
+def lax_int(text: str) -> int:
+    """An integer as FastAPI (pydantic's lax mode) reads one from a string: ``3.0`` is 3.
+
+    Raises ValueError for anything else (``3.5``, ``x``, ``1e3``).
+    """
+    if not _LAX_INTEGER.fullmatch(text):
+        raise ValueError(f"not an integer: {text!r}")
+    return int(text.strip().split(".", 1)[0])
 
 
 @attrs.define
@@ -144,7 +156,7 @@ class Call:
         if value is None:
             return default
         try:
-            number = int(value)
+            number = lax_int(value)
         except ValueError:
             raise Unprocessable(("query", name), "value is not a valid integer") from None
         if minimum is not None and number < minimum:

@@ -31,6 +31,7 @@ from .._spec import OPERATIONS, Operation
 from . import _routes  # noqa: F401  (registers every handler)
 from ._app import HANDLERS, Call, Reply, Unprocessable, error_reply
 from ._faults import Fault, FaultKind, FaultPlan
+from ._seeds import Seeds
 from ._state import FakeState
 from ._window import SlidingWindow
 
@@ -151,6 +152,11 @@ class FakeAmigoServer:
         self.sign_ins = 0
         self._runner: web.AppRunner | None = None
         self.url = ""
+
+    @property
+    def seeds(self) -> Seeds:
+        """The seeded ids examples need: the chat service, prompt-log prefixes, invoked tools."""
+        return Seeds.of(self.state)
 
     # -- lifetime -------------------------------------------------------------
 

@@ -34,6 +34,7 @@ from .._app import (
     error_reply,
     handler,
     json_reply,
+    lax_int,
     paginate,
     paging_of,
 )
@@ -520,7 +521,7 @@ def _expected_version(call: Call, record: Versioned) -> int:
     asked = call.query("version")
     if asked is not None:
         try:
-            number = int(asked)
+            number = lax_int(asked)
         except ValueError:
             raise Unprocessable(("query", "version"), "value is not a valid integer") from None
         if number < 1:

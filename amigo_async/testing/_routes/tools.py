@@ -798,13 +798,18 @@ def _pkt_line(text: str) -> bytes:
 
 @handler("access-git-interface")
 async def access_git_interface(call: Call) -> Reply:
-    """Just enough of smart HTTP for a client to find the repo: the ref advertisement."""
-    if call.path("git_path") != "info/refs":
-        return error_reply(404, "The fake git interface serves only info/refs.")
-    service = call.query("service")
-    if service not in ("git-upload-pack", "git-receive-pack"):
-        return error_reply(403, "Only smart HTTP is supported.")
+    """Just enough of the Git HTTP protocol for a client to find the repo.
+
+    The snapshot documents only 200 and 422, so nothing here answers another status:
+    ``info/refs`` advertises the one branch (smart with ``service=``, dumb without), and
+    any other path gets an empty pkt-line answer (a flush) rather than an undocumented 404.
+    """
     head = _tools(call).repo.commits[0]["commit_sha"]
+    service = call.query("service")
+    if call.path("git_path") != "info/refs":
+        return Reply(body=b"0000", content_type="application/x-git-upload-pack-result")
+    if service not in ("git-upload-pack", "git-receive-pack"):
+        return Reply(body=f"{head}\trefs/heads/main\n".encode(), content_type="text/plain")
     body = (
         _pkt_line(f"# service={service}\n")
         + b"0000"

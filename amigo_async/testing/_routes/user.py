@@ -46,13 +46,22 @@ async def sign_in_with_api_key(call: Call) -> Reply:
     return json_reply({"id_token": token, "expires_at": expires_at.isoformat()})
 
 
+_PREFERENCE_DEFAULTS = {  # the documented defaults: a listed user holds no null here
+    "enable_response_recommendation": False,
+    "conversations_visible_to_admins": True,
+    "user_model_visible_to_admins": True,
+    "audio_keyterms": [],
+}
+
+
 @endpoint("create-invited-user")
 async def create_invited_user(call: Call) -> Reply:
     data = call.state.users
     body = body_of(call, CreateInvitedUserRequest)
     data.users.unique("email", body.email)
     call.state.roles.roles.get(body.role_name)
-    preferences = unstructure(body.user_preferences) if body.user_preferences else {}
+    sent = unstructure(body.user_preferences) if body.user_preferences else {}
+    preferences = {**_PREFERENCE_DEFAULTS, **sent}
     record = sample(
         UserInstance,
         data.rng,
