@@ -4,7 +4,9 @@ The fake serves on the test's event loop; each block runs in a worker thread
 (its own ``asyncio.run``) with the ``AMIGO_*`` variables the fake prints, in an
 empty working directory. A block that needs a real account is marked by the
 line ``<!-- example: needs a real account -->`` (or another reason after
-``example:``) just above its fence, and is skipped with that reason.
+``example:``) just above its fence, and is skipped with that reason;
+``<!-- example: requires duckdb pyarrow -->`` runs the block when those modules
+import, and skips it (naming them) when they do not.
 """
 
 from __future__ import annotations
@@ -74,7 +76,10 @@ async def test_example_runs_against_the_fake(
     example: Example, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     if example.skip is not None:
-        pytest.skip(example.skip)
+        if not example.skip.startswith("requires "):
+            pytest.skip(example.skip)
+        for module in example.skip.split()[1:]:
+            pytest.importorskip(module, reason=f"the example needs {module}")
     for name in ("AMIGO_API_KEY", "AMIGO_API_KEY_ID", "AMIGO_USER_ID", "AMIGO_REGION"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
