@@ -1,8 +1,10 @@
 """Every ```python block of README.md and docs/ runs, as it is, against the fake server.
 
-The fake serves on the test's event loop; each block runs in a worker thread
-(its own ``asyncio.run``) with the ``AMIGO_*`` variables the fake prints, in an
-empty working directory. A block that needs a real account is marked by the
+One fake serves the whole module from a thread of its own (its start-up costs
+more than most blocks); each block runs as a script would, with its own
+``asyncio.run``, the ``AMIGO_*`` variables the fake prints and an empty working
+directory. Blocks that change the fake's data undo it (a conversation started
+is finished), as a reader's session would need. A block that needs a real account is marked by the
 line ``<!-- example: needs a real account -->`` (or another reason after
 ``example:``) just above its fence, and is skipped with that reason;
 ``<!-- example: requires duckdb pyarrow -->`` runs the block when those modules
@@ -15,6 +17,7 @@ import asyncio
 import contextlib
 import io
 import re
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -71,20 +74,49 @@ def _run(example: Example) -> str:
     return output.getvalue()
 
 
+@pytest.fixture(scope="module")
+def fake_environment() -> Iterator[dict[str, str]]:
+    """A fake on its own event loop in a thread, for every block of the module."""
+    started = threading.Event()
+    found: dict[str, str] = {}
+    stopping: list[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = []
+
+    async def serve() -> None:
+        stop = asyncio.Event()
+        async with FakeAmigoServer(time_scale=60) as fake:
+            found.update(
+                AMIGO_BASE_URL=fake.url,
+                AMIGO_ORGANIZATION_ID=fake.organization,
+                AMIGO_TOKEN=fake.token,
+            )
+            stopping.append((asyncio.get_running_loop(), stop))
+            started.set()
+            await stop.wait()
+
+    thread = threading.Thread(target=asyncio.run, args=(serve(),), daemon=True)
+    thread.start()
+    assert started.wait(60), "the fake did not start"
+    yield found
+    loop, stop = stopping[0]
+    loop.call_soon_threadsafe(stop.set)
+    thread.join(10)
+
+
 @pytest.mark.parametrize("example", EXAMPLES, ids=[e.name for e in EXAMPLES])
-async def test_example_runs_against_the_fake(
-    example: Example, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+def test_example_runs_against_the_fake(
+    example: Example,
+    fake_environment: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
 ) -> None:
     if example.skip is not None:
         if not example.skip.startswith("requires "):
             pytest.skip(example.skip)
         for module in example.skip.split()[1:]:
             pytest.importorskip(module, reason=f"the example needs {module}")
-    for name in ("AMIGO_API_KEY", "AMIGO_API_KEY_ID", "AMIGO_USER_ID", "AMIGO_REGION"):
+    for name in ("AMIGO_API_KEY", "AMIGO_API_KEY_ID", "AMIGO_USER_ID"):
         monkeypatch.delenv(name, raising=False)
+    for name, value in fake_environment.items():
+        monkeypatch.setenv(name, value)
     monkeypatch.chdir(tmp_path)
-    async with FakeAmigoServer(time_scale=60) as fake:
-        monkeypatch.setenv("AMIGO_BASE_URL", fake.url)
-        monkeypatch.setenv("AMIGO_ORGANIZATION_ID", fake.organization)
-        monkeypatch.setenv("AMIGO_TOKEN", fake.token)
-        await asyncio.wait_for(asyncio.to_thread(_run, example), timeout=60)
+    _run(example)
