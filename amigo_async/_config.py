@@ -45,11 +45,14 @@ def _seconds(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
 class Timeouts:
     """Seconds allowed per kind of operation.
 
-    `total` bounds a whole ordinary call, retries and backoff included (time spent
-    waiting for the client's own rate limiter is bounded separately, by the limits
-    and `RetryPolicy.max_server_pause`); `long_total` does the same for the
-    operations that take minutes (publishing a tool version takes 1-5 minutes per
-    the docs). For a streamed body `total` bounds the wait for the answer's
+    `total` bounds a whole ordinary call, retries and backoff included. Time spent
+    waiting for the client's own rate limiter (its pacing, and pauses after a 429)
+    and for an API-key sign-in does not count: the limits and
+    `RetryPolicy.max_server_pause` bound those waits, and the sign-in is a call
+    with a `total` of its own. A call that still runs out of time raises
+    `TransportError` saying what it waited for, never a bare `TimeoutError`.
+    `long_total` does the same for the operations that take minutes (publishing
+    a tool version takes 1-5 minutes per the docs). For a streamed body `total` bounds the wait for the answer's
     headers; the body itself may take as long as it needs but fails after
     `stream_idle` seconds of silence on the socket. `connect` bounds opening one
     socket (waiting for a pooled connection counts against `total`).

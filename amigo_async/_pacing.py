@@ -13,7 +13,7 @@ import time
 from collections.abc import Mapping
 
 from ._config import RetryPolicy
-from ._hints import reset_seconds, retry_after_seconds
+from ._hints import count, reset_seconds, retry_after_seconds
 from ._limits import Permit, RateLimit, RateLimitBackend
 from ._spec import Operation
 from ._stats import ClientStats
@@ -22,8 +22,6 @@ from .events import EventDispatcher, LimiterWaited, RateLimited
 __all__ = ["Pacing"]
 
 logger = logging.getLogger("amigo_async")
-
-_MAX_COUNT_DIGITS = 12
 
 
 class Pacing:
@@ -101,15 +99,15 @@ class Pacing:
         """Follow X-RateLimit-* when a server sends them: a lower limit, fewer sends left."""
         limit = self.limits.get(operation.id)
         key = self.key(operation)
-        announced = headers.get("X-RateLimit-Limit", "")
-        if limit is not None and announced.isdigit() and len(announced) < _MAX_COUNT_DIGITS:
-            await self._backend.learn_limit(key, limit, int(announced))
-        remaining = headers.get("X-RateLimit-Remaining", "")
-        if not remaining.isdigit() or len(remaining) >= _MAX_COUNT_DIGITS:
+        announced = count(headers.get("X-RateLimit-Limit"))
+        if limit is not None and announced is not None:
+            await self._backend.learn_limit(key, limit, announced)
+        remaining = count(headers.get("X-RateLimit-Remaining"))
+        if remaining is None:
             return
         if limit is not None:
-            await self._backend.learn_remaining(key, limit, int(remaining), as_of=sent_at)
-        elif remaining == "0":
+            await self._backend.learn_remaining(key, limit, remaining, as_of=sent_at)
+        elif remaining == 0:
             reset = reset_seconds(headers)
             if reset and reset <= self.cap(operation):
                 await self._backend.pause(key, None, reset)

@@ -203,6 +203,7 @@ class ConversationsResource(Resource):
                     union,
                     conversation_id=conversation_id,
                     operation_id=operation_id,
+                    secrets=self._transport.credentials.secrets,
                 ):
                     yield event
             except errors.AmigoError as error:
