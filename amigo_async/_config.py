@@ -52,10 +52,11 @@ class Timeouts:
     with a `total` of its own. A call that still runs out of time raises
     `TransportError` saying what it waited for, never a bare `TimeoutError`.
     `long_total` does the same for the operations that take minutes (publishing
-    a tool version takes 1-5 minutes per the docs). For a streamed body `total` bounds the wait for the answer's
-    headers; the body itself may take as long as it needs but fails after
-    `stream_idle` seconds of silence on the socket. `connect` bounds opening one
-    socket (waiting for a pooled connection counts against `total`).
+    a tool version takes 1-5 minutes per the docs). For a streamed body `total`
+    bounds the wait for the answer's headers; the body itself may take as long
+    as it needs but fails after `stream_idle` seconds of silence on the socket.
+    `connect` bounds opening one socket (waiting for a pooled connection counts
+    against `total`).
     """
 
     connect: float | None = attrs.field(default=15.0, validator=_seconds)

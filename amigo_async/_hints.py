@@ -20,7 +20,7 @@ __all__ = ["count", "request_id", "reset_seconds", "retry_after_seconds"]
 _REQUEST_ID_HEADERS = ("x-request-id", "x-amzn-requestid", "request-id", "x-correlation-id")
 _MAX_HEADER_CHARS = 64  # a number or an HTTP date; anything longer is not a hint
 _MAX_COUNT_DIGITS = 11
-_COUNT = re.compile(r"[0-9]{1,%d}" % _MAX_COUNT_DIGITS)
+_COUNT = re.compile(rf"[0-9]{{1,{_MAX_COUNT_DIGITS}}}")
 # A decimal number, or a spelling of infinity/NaN (an absurd hint the caller refuses).
 _NUMBER = re.compile(r"[0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?|[+-]?(?i:inf|infinity|nan)")
 

@@ -503,9 +503,7 @@ class Transport:
             await self._pacing.learn(request.operation, response.headers, started)
         return token, response
 
-    async def _authorization(
-        self, request: PreparedRequest, budget: CallBudget
-    ) -> tuple[str, str]:
+    async def _authorization(self, request: PreparedRequest, budget: CallBudget) -> tuple[str, str]:
         """The token and Authorization header; a sign-in, bounded by its own call, is not
         charged to this call's `Timeouts.total` (like a wait for the rate limiter)."""
         ready = self.credentials.ready_authorization(request.bearer_only)

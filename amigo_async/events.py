@@ -130,6 +130,5 @@ class EventDispatcher:
 
 def _is_async(hook: EventHook) -> bool:
     """An ``async def`` function, or an object whose ``__call__`` is one."""
-    return inspect.iscoroutinefunction(hook) or inspect.iscoroutinefunction(
-        getattr(hook, "__call__", None)
-    )
+    call = type(hook).__call__ if not inspect.isroutine(hook) else None
+    return inspect.iscoroutinefunction(hook) or inspect.iscoroutinefunction(call)
