@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ipaddress
 import math
-import socket
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
@@ -115,23 +114,18 @@ _FORBIDDEN_URL_CHARS = frozenset("\r\n\x00\t ")
 
 
 def _is_loopback(host: str) -> bool:
-    """A literal loopback address, or a name whose every address is loopback.
+    """A literal loopback address, or the name ``localhost`` itself.
 
-    A name is resolved rather than trusted by its spelling: `x.localhost` counts
-    only when it really resolves to loopback on this machine.
+    No other name is resolved to decide: aiohttp resolves it again when it
+    connects, and a name that answered 127.0.0.1 here could answer another
+    address there and receive a credential over plain HTTP.
     """
+    if host.lower().rstrip(".") == "localhost":
+        return True
     try:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
-        pass
-    try:
-        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
-    except (OSError, UnicodeError):
         return False
-    addresses = {info[4][0] for info in infos}
-    return bool(addresses) and all(
-        ipaddress.ip_address(str(address).split("%")[0]).is_loopback for address in addresses
-    )
 
 
 def resolve_base_url(base_url: str | None, region: str | None) -> URL:

@@ -492,12 +492,13 @@ class Transport:
         assert response is not None
         self.stats.count(response.status)
         if logger.isEnabledFor(logging.DEBUG):
-            logger.debug(
-                "%s %s -> %d in %.3fs",
+            logger.debug(  # header names only: their values hold the credentials
+                "%s %s -> %d in %.3fs (headers sent: %s)",
                 request.operation.method,
                 request.path,
                 response.status,
                 time.monotonic() - started,
+                ", ".join(headers),
             )
         if "X-RateLimit-Remaining" in response.headers or "X-RateLimit-Limit" in response.headers:
             await self._pacing.learn(request.operation, response.headers, started)
