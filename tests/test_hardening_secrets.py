@@ -159,10 +159,12 @@ def _stream_with_error_event(after_complete: bool) -> Any:
 
 
 async def test_an_error_event_echoing_the_token_is_scrubbed_and_cut_in_the_exception() -> None:
-    async with serve(_stream_with_error_event(False)) as api:
-        async with AmigoClient("acme", token=TOKEN, base_url=api.url) as client:
-            with pytest.raises(errors.ConversationEventError) as caught:
-                await client.conversations.create(SERVICE).collect()
+    async with (
+        serve(_stream_with_error_event(False)) as api,
+        AmigoClient("acme", token=TOKEN, base_url=api.url) as client,
+    ):
+        with pytest.raises(errors.ConversationEventError) as caught:
+            await client.conversations.create(SERVICE).collect()
     said = everything_said(caught.value)
     _assert_clean(said, TOKEN)
     assert "failed for" in str(caught.value)
@@ -172,10 +174,12 @@ async def test_an_error_event_echoing_the_token_is_scrubbed_and_cut_in_the_excep
 async def test_an_error_event_after_completion_logs_a_scrubbed_and_cut_warning(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    async with serve(_stream_with_error_event(True)) as api:
-        async with AmigoClient("acme", token=TOKEN, base_url=api.url) as client:
-            with caplog.at_level(logging.WARNING, logger="amigo_async"):
-                interaction = await client.conversations.create(SERVICE).collect()
+    async with (
+        serve(_stream_with_error_event(True)) as api,
+        AmigoClient("acme", token=TOKEN, base_url=api.url) as client,
+    ):
+        with caplog.at_level(logging.WARNING, logger="amigo_async"):
+            interaction = await client.conversations.create(SERVICE).collect()
     assert interaction.post_processing_error is not None
     warnings = [r.getMessage() for r in caplog.records if "post-processing" in r.getMessage()]
     assert len(warnings) == 1
