@@ -19,8 +19,7 @@ import pytest
 from aiohttp import web
 from hostile import SIGN_IN_PATH, json_response, serve
 
-from amigo_async import AmigoClient, RateLimit, RetryPolicy, Timeouts, errors
-from amigo_async._hints import count, retry_after_seconds
+from amigo_async import AmigoClient, RateLimit, RetryPolicy, Timeouts, _hints, errors
 from amigo_async.events import Event, RateLimited, Retrying
 from amigo_async.sync import AmigoClient as SyncAmigoClient
 from amigo_async.testing import FakeAmigoServer
@@ -205,12 +204,12 @@ async def test_a_call_out_of_time_before_its_next_attempt_is_a_transport_error()
     [("7", 7.0), ("0.5", 0.5), ("1_0", None), ("٣", None), ("²", None), (" 7", None), ("-3", None)],
 )
 def test_retry_after_is_read_as_ascii_digits(value: str, seconds: float | None) -> None:
-    assert retry_after_seconds({"Retry-After": value}) == seconds
+    assert _hints.retry_after_seconds({"Retry-After": value}) == seconds
 
 
 @pytest.mark.parametrize(("value", "number"), [("12", 12), ("²", None), ("٣", None), ("1_0", None)])
 def test_a_count_header_is_read_as_ascii_digits(value: str, number: int | None) -> None:
-    assert count(value) == number
+    assert _hints.count(value) == number
 
 
 @pytest.mark.parametrize("value", ["²", "٣", "1_0", "\uff11\uff12"])
