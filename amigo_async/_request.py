@@ -111,10 +111,13 @@ def describe_failure(exc: BaseException) -> str:
 def server_text(text: str | None, secrets: Iterable[str]) -> str | None:
     """A short text the server chose (a reason phrase, a header value), scrubbed and cut.
 
-    A proxy may echo a request's headers into any of them, credentials included.
+    A proxy may echo a request's headers into any of them, credentials included;
+    bytes that were not UTF-8 (kept as lone surrogates by the header parser)
+    become ``?``, so the text can be written anywhere.
     """
     if not text:
         return None
+    text = text[: _HEADER_TEXT_CHARS * 8].encode("utf-8", "replace").decode()
     return errors.sanitize(text, secrets, limit=_HEADER_TEXT_CHARS) or None
 
 

@@ -474,15 +474,13 @@ class Transport:
             failure = AttemptFailure(
                 describe_failure(exc), isinstance(exc, aiohttp.ClientConnectorError)
             )
-        except RuntimeError:  # aiohttp's "Session is closed": our close, mid-call
-            if not self._closed:
+        except BaseException as exc:  # cancelled, say: the attempt still ends for observers
+            if not (self._closed and isinstance(exc, RuntimeError)):
+                if observed:
+                    ended = AttemptFailure(_ended_by(exc), False)
+                    self._emit_finish(request, key, budget, started, None, ended)
                 raise
-            failure = AttemptFailure(_CLOSED, False)
-        except BaseException as exc:  # cancelled: the attempt still ends for the observers
-            if observed:
-                ended = AttemptFailure(_ended_by(exc), False)
-                self._emit_finish(request, key, budget, started, None, ended)
-            raise
+            failure = AttemptFailure(_CLOSED, False)  # aiohttp's "Session is closed": ours
         finally:
             permit.sent()
         if observed:

@@ -267,3 +267,12 @@ def test_a_str_body_with_a_lone_surrogate_is_a_webhook_error() -> None:
 
     with pytest.raises(WebhookError):
         verify_delivery("\ud800", _signed(1000), SECRET, now=1.0)
+
+
+def test_server_text_that_was_not_utf8_becomes_writable_text() -> None:
+    from amigo_async._request import server_text
+
+    text = server_text("req-\udcff\ud800-Bearer abc", ["abc"])
+    assert text is not None
+    text.encode("utf-8")  # no lone surrogate left to fail a log handler or a file
+    assert text.startswith("req-") and "abc" not in text
