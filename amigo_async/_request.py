@@ -76,7 +76,7 @@ class CallBudget:
     rate_limited: int = 0
     signed_in_again: bool = False
     sent: int = 0
-    _waits: dict[str, float] = attrs.field(factory=dict)
+    _waits: dict[str, float] | None = None  # made on the first wait: most calls have none
 
     def remaining(self) -> float:
         return self.deadline - time.monotonic()
@@ -85,11 +85,13 @@ class CallBudget:
         """Time spent `what` (for the limiter, to sign in): not charged to the deadline."""
         if seconds > 0:
             self.deadline += seconds
-            self._waits[what] = self._waits.get(what, 0.0) + seconds
+            waits = self._waits = self._waits or {}
+            waits[what] = waits.get(what, 0.0) + seconds
 
     def waits(self) -> str:
         """What the call waited for, for an error that says where the time went."""
-        spent = ", ".join(f"{seconds:.1f}s {what}" for what, seconds in self._waits.items())
+        waits = self._waits or {}
+        spent = ", ".join(f"{seconds:.1f}s {what}" for what, seconds in waits.items())
         return f"after waiting {spent}" if spent else "no wait for the limiter or a sign-in"
 
 

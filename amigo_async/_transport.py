@@ -440,7 +440,8 @@ class Transport:
         authorization: str | None = None
         try:
             if request.operation.authenticated:
-                token, authorization = await self._authorization(request, budget)
+                ready = self.credentials.ready_authorization(request.bearer_only)
+                token, authorization = ready or await self._signed_in(request, budget)
             timeout = self._attempt_timeout(request, budget)
         except BaseException:
             permit.unused()
@@ -502,12 +503,9 @@ class Transport:
             await self._pacing.learn(request.operation, response.headers, started)
         return token, response
 
-    async def _authorization(self, request: PreparedRequest, budget: CallBudget) -> tuple[str, str]:
-        """The token and Authorization header; a sign-in, bounded by its own call, is not
-        charged to this call's `Timeouts.total` (like a wait for the rate limiter)."""
-        ready = self.credentials.ready_authorization(request.bearer_only)
-        if ready is not None:
-            return ready
+    async def _signed_in(self, request: PreparedRequest, budget: CallBudget) -> tuple[str, str]:
+        """The token and Authorization header once none is ready. The sign-in, bounded by
+        its own call, is not charged to this call's `Timeouts.total` (as a limiter wait)."""
         started = time.monotonic()
         ready = await self.credentials.authorization(self.sign_in, bearer=request.bearer_only)
         budget.waited(time.monotonic() - started, "to sign in")
