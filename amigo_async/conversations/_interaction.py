@@ -143,7 +143,7 @@ class EventStream:
         *,
         voice: bool,
         conversation_id: str | None = None,
-        operation: str = "a conversation call",
+        operation: str = "a conversation event stream",
     ) -> None:
         self._events = events
         self._voice = voice
@@ -155,7 +155,7 @@ class EventStream:
     def __del__(self) -> None:
         if not getattr(self, "_used", True):
             warnings.warn(
-                f"conversations.{self._operation}(...) was never iterated: nothing was sent "
+                f"{self._operation} was never iterated: nothing was sent "
                 "(iterate the stream, or await its collect())",
                 RuntimeWarning,
                 stacklevel=2,

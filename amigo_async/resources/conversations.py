@@ -115,7 +115,9 @@ class ConversationsResource(Resource):
             body["tags"] = _check_create_tags("tags", tags)
         params = _stream_params(response_format, current_agent_action_type)
         events = self._events("create-conversation", CREATE_EVENTS, params=params, json_body=body)
-        return EventStream(events, voice=response_format == "voice", operation="create")
+        return EventStream(
+            events, voice=response_format == "voice", operation="conversations.create(...)"
+        )
 
     def interact(
         self,
@@ -185,7 +187,7 @@ class ConversationsResource(Resource):
             events,
             voice=response_format == "voice",
             conversation_id=conversation_id,
-            operation="interact",
+            operation="conversations.interact(...)",
         )
 
     async def _events(
