@@ -17,6 +17,7 @@ from ._hints import count, reset_seconds, retry_after_seconds
 from ._limits import Permit, RateLimit, RateLimitBackend
 from ._spec import Operation
 from ._stats import ClientStats
+from .errors import RateLimitBackendError
 from .events import EventDispatcher, LimiterWaited, RateLimited
 
 __all__ = ["Pacing"]
@@ -96,7 +97,22 @@ class Pacing:
             self._events.emit(RateLimited(operation.id, seconds))
 
     async def learn(self, operation: Operation, headers: Mapping[str, str], sent_at: float) -> None:
-        """Follow X-RateLimit-* when a server sends them: a lower limit, fewer sends left."""
+        """Follow X-RateLimit-* when a server sends them: a lower limit, fewer sends left.
+
+        The answer they came with is good whatever happens here: a shared store that
+        fails to record them is logged, never raised, so it cannot cost that answer
+        (a POST would otherwise be sent again).
+        """
+        try:
+            await self._learn(operation, headers, sent_at)
+        except RateLimitBackendError as failure:
+            logger.warning(
+                "%s: the server's rate-limit headers were not recorded (%s)", operation.id, failure
+            )
+
+    async def _learn(
+        self, operation: Operation, headers: Mapping[str, str], sent_at: float
+    ) -> None:
         limit = self.limits.get(operation.id)
         key = self.key(operation)
         announced = count(headers.get("X-RateLimit-Limit"))

@@ -19,7 +19,15 @@ import pytest
 from aiohttp import web
 from hostile import SIGN_IN_PATH, json_response, serve
 
-from amigo_async import AmigoClient, RateLimit, RetryPolicy, Timeouts, _hints, errors
+from amigo_async import (
+    AmigoClient,
+    InProcessBackend,
+    RateLimit,
+    RetryPolicy,
+    Timeouts,
+    _hints,
+    errors,
+)
 from amigo_async.events import Event, RateLimited, Retrying
 from amigo_async.sync import AmigoClient as SyncAmigoClient
 from amigo_async.testing import FakeAmigoServer
@@ -307,3 +315,37 @@ def test_a_call_in_flight_when_the_sync_client_closes_gets_the_closed_error(
     assert isinstance(outcome[0], errors.AmigoError | RuntimeError)
     with pytest.raises(errors.ClientClosedError):
         client.admin.get_models()
+
+
+class _FailingToLearn(InProcessBackend):
+    """A shared store that fails whenever it is told what the server's headers said."""
+
+    async def learn_limit(self, key: str, limit: RateLimit, requests: int) -> None:
+        raise errors.RateLimitBackendError("the store is down")
+
+    async def learn_remaining(
+        self, key: str, limit: RateLimit, remaining: int, *, as_of: float
+    ) -> None:
+        raise errors.RateLimitBackendError("the store is down")
+
+
+async def test_a_store_failing_to_record_rate_limit_headers_never_costs_the_answer() -> None:
+    async def handler(request: web.Request) -> web.Response:
+        headers = {"X-RateLimit-Limit": "3", "X-RateLimit-Remaining": "2"}
+        if request.path == SIGN_IN_PATH:
+            return json_response(SIGNED_IN, **headers)
+        return json_response(MODELS, **headers)
+
+    async with serve(handler) as api:
+        client = AmigoClient(
+            "acme",
+            api_key="key-1",
+            api_key_id="kid",
+            user_id="u",
+            base_url=api.url,
+            rate_limit_backend=_FailingToLearn(),
+        )
+        async with client:
+            models = await client.admin.get_models()
+    assert [m.name for m in models] == ["m1"]
+    assert api.count(SIGN_IN_PATH) == 1
