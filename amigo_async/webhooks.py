@@ -236,7 +236,9 @@ def verify_signature(
 
     Passes when any signature in the header matches any secret. Every pair is
     compared in constant time, and all pairs are compared, so timing reveals
-    neither which secret nor which signature matched.
+    neither which secret nor which signature matched. `tolerance` must be finite
+    and non-negative (`ValueError`): ``nan`` or ``inf`` would disable replay
+    protection. Any problem with the timestamp is a `WebhookVerificationError`.
     """
     keys = _secret_list(secrets)
     limit = _tolerance_seconds(tolerance)
