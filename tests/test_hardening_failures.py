@@ -349,3 +349,21 @@ async def test_a_store_failing_to_record_rate_limit_headers_never_costs_the_answ
             models = await client.admin.get_models()
     assert [m.name for m in models] == ["m1"]
     assert api.count(SIGN_IN_PATH) == 1
+
+
+async def test_a_call_in_flight_when_the_async_client_closes_gets_the_closed_error() -> None:
+    arrived = asyncio.Event()
+
+    async def slow(request: web.Request) -> web.Response:
+        arrived.set()
+        await asyncio.sleep(2.0)
+        return json_response(MODELS)
+
+    async with serve(slow) as api:
+        client = AmigoClient("acme", token=TOKEN, base_url=api.url)
+        call = asyncio.create_task(client.admin.get_models())
+        await asyncio.wait_for(arrived.wait(), timeout=10)
+        await client.aclose()
+        with pytest.raises(errors.ClientClosedError) as caught:
+            await call
+    assert caught.value.operation_id == "get-models"
