@@ -17,6 +17,7 @@ import os
 import subprocess
 import sys
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -113,7 +114,7 @@ async def test_a_refused_sign_in_echoing_the_key_in_its_reason_shows_no_key() ->
     _assert_clean(everything_said(caught.value), API_KEY)
 
 
-async def test_a_streamed_answer_request_id_is_scrubbed_in_its_errors() -> None:
+async def test_a_streamed_answer_request_id_is_scrubbed_in_its_errors(tmp_path: Path) -> None:
     """A stream's context (used by every error its parser raises) holds a scrubbed id."""
 
     async def cut_stream(request: web.Request) -> web.StreamResponse:
@@ -128,7 +129,7 @@ async def test_a_streamed_answer_request_id_is_scrubbed_in_its_errors() -> None:
 
     async with serve(cut_stream) as api, AmigoClient("acme", token=TOKEN, base_url=api.url) as c:
         with pytest.raises(errors.TruncatedStreamError) as caught:
-            await c.tools.download_scaffold(os.devnull + "-never-written")
+            await c.tools.download_scaffold(tmp_path / "scaffold.tar.gz")
     assert caught.value.request_id is not None
     _assert_clean(everything_said(caught.value), TOKEN)
 
