@@ -16,6 +16,8 @@
     │   │   └── RedirectError               a redirect: never followed (credentials stay home)
     │   └── ConversationEventError      an `error` event inside a 200 NDJSON stream
     ├── TransportError              no usable answer: connection refused or reset, timeout
+    ├── ClientClosedError           the client was closed before or during the call
+    │                               (also a RuntimeError)
     ├── InvalidResponseError        an answer we cannot read (not JSON, wrong shape, too big)
     ├── PaginationError             a server repeated a continuation token, or pages stayed empty
     ├── RateLimitBackendError       the shared rate-limit store (Redis) failed or timed out
@@ -27,6 +29,11 @@
 
 Bad input (a malformed id, a zero limit, an unknown region) raises `ValueError`
 or `TypeError` before any request is sent; those are not `AmigoError`s.
+
+Every text a server chooses (a body, a reason phrase, a request id, a redirect's
+origin, an error event's description) passes through `sanitize` before it is
+stored on an error: known credentials and anything shaped like one removed, cut
+to a few hundred characters.
 """
 
 from __future__ import annotations
@@ -42,6 +49,7 @@ __all__ = [
     "AmigoError",
     "AuthenticationError",
     "BadRequestError",
+    "ClientClosedError",
     "ConflictError",
     "ConversationEventError",
     "ErrorContext",
@@ -235,6 +243,11 @@ class ConversationEventError(APIStatusError):
 
 class TransportError(AmigoError):
     """No usable answer: connection refused or reset, DNS failure, timeout."""
+
+
+class ClientClosedError(AmigoError, RuntimeError):
+    """The client was closed: a call made after ``aclose()``/``close()``, or one still
+    in flight when it happened. A `RuntimeError` too, as using a closed client is."""
 
 
 class RateLimitBackendError(AmigoError):
