@@ -41,6 +41,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 import attrs
 
@@ -90,8 +91,8 @@ def sanitize(text: str, secrets: Iterable[str] = (), *, limit: int = _EXCERPT_CH
     """
     text = text[: limit * 4 + 512]
     for secret in secrets:
-        if secret:
-            text = text.replace(secret, "[redacted]")
+        for form in _echoed_forms(secret):
+            text = text.replace(form, "[redacted]")
     text = _JWT.sub("[redacted-jwt]", text)
     text = _AUTH_VALUE.sub(lambda m: f"{m.group(1)} [redacted]", text)
     text = _SECRET_FIELD.sub(lambda m: f"{m.group(1)}[redacted]", text)
@@ -99,6 +100,17 @@ def sanitize(text: str, secrets: Iterable[str] = (), *, limit: int = _EXCERPT_CH
     if len(text) > limit:
         text = text[:limit] + "…"
     return text
+
+
+def _echoed_forms(secret: str) -> list[str]:
+    """The ways a proxy or a server echoes a credential: as is, URL-encoded (a Basic
+    base64 holds ``+``, ``/`` and ``=``), and JSON-escaped (``/`` as ``\\/``)."""
+    if not secret:
+        return []
+    encoded = quote(secret, safe="")
+    lower = re.sub("%[0-9A-F]{2}", lambda m: m.group().lower(), encoded)
+    forms = {secret, encoded, lower, quote_plus(secret), secret.replace("/", "\\/")}
+    return sorted(forms, key=len, reverse=True)
 
 
 @attrs.frozen
