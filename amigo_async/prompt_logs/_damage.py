@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 
 class Damaged(Exception):
     """The bytes are not a complete, consistent zip; the message says where.
 
     The pipeline turns it into `TruncatedStreamError`, counting what was delivered:
     a server whose archive generation fails simply stops sending, so every such
-    defect is treated as an incomplete download.
+    defect is treated as an incomplete download. `disproved` holds the indexes (in
+    delivery order) of delivered members that the central directory contradicts.
     """
+
+    def __init__(self, message: str, disproved: Sequence[int] = ()) -> None:
+        super().__init__(message)
+        self.disproved = list(disproved)
