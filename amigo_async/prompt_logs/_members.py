@@ -10,6 +10,12 @@ Each member's data is decompressed once, its CRC-32 computed once, and both
 checked against the local header or the data descriptor. A member whose data
 descriptor arrived whole is delivered at once, even before the bytes that tell
 its 16- from its 24-byte layout (a cut there is still reported, afterwards).
+
+A stored member with a data descriptor and no size in its local header (what
+Info-ZIP, bsdtar and zipfile write to a pipe) has no length to read: its end is
+the first descriptor signature whose CRC-32 and sizes match the bytes before it
+and which the next record's signature follows, as libarchive finds it. The scan
+is bounded by `max_entry_size` like any member.
 """
 
 from __future__ import annotations
@@ -160,7 +166,7 @@ class MemberReader:
         self._current = _Current(raw_name, name, self._base + at, expected)
         self._inflater, self._parts = reader, []
         self._crc = self._size = self._compressed = 0
-        self._step = self._data
+        self._step = self._data if reader is not None else self._stored_until_descriptor
         return end
 
     def _data(self, data: bytes, at: int) -> int | None:
@@ -189,6 +195,37 @@ class MemberReader:
         self._step = self._signature
         return at
 
+    def _stored_until_descriptor(self, data: bytes, at: int) -> int | None:
+        found = data.find(_DESCRIPTOR, at)
+        stop = max(at, len(data) - 3) if found < 0 else found  # 3 bytes may start one
+        if stop > at:
+            self._store(data[at:stop])
+            return stop
+        if found < 0 or len(data) - found < _DESCRIPTOR_LOOKAHEAD:
+            return None
+        after = self._stored_end(data, found)
+        if after is None:
+            self._store(data[found : found + 1])  # a signature inside the data
+            return found + 1
+        assert self._current is not None
+        current, content = self._current, b"".join(self._parts)
+        self._parts, self._step = [], self._signature
+        self._deliver(Member(current.raw_name, current.name, content, self._crc, current.offset))
+        return after
+
+    def _stored_end(self, data: bytes, at: int) -> int | None:
+        """Past the descriptor at `at` if it describes the bytes before it and the
+        next record follows it; else None (the signature is part of the data)."""
+        wanted = (self._crc, self._size, self._size)
+        for signature, layout, length in _LAYOUTS[::2]:  # the two with a signature
+            after = at + length
+            if (
+                _fields(data, at, signature, layout) == wanted
+                and data[after : after + 4] in _AFTER_DESCRIPTOR
+            ):
+                return after
+        return None
+
     def _descriptor(self, data: bytes, at: int) -> int | None:
         available = len(data) - at
         wanted = (self._crc, self._compressed, self._size)
@@ -216,6 +253,11 @@ class MemberReader:
         raise Damaged(f"unexpected bytes after the data descriptor of {name!r}")
 
     # -- helpers
+
+    def _store(self, piece: bytes) -> None:
+        self._compressed += len(piece)
+        self._compressed_total += len(piece)
+        self._accept(piece)
 
     def _accept(self, piece: bytes) -> None:
         if not piece:
@@ -255,7 +297,8 @@ class MemberReader:
             )
 
     def _where(self) -> str:
-        if self._step == self._data and self._current is not None:
+        scanning = self._step == self._stored_until_descriptor
+        if (self._step == self._data or scanning) and self._current is not None:
             return repr(self._current.name)
         if self._step == self._descriptor and self._current is not None:
             return f"the data descriptor of {self._current.name!r}"
@@ -293,14 +336,13 @@ def _zip64_local_sizes(
 
 def _inflater_for(
     name: str, flags: int, method: int, compressed: int, has_descriptor: bool
-) -> Inflater:
+) -> Inflater | None:
+    """The member's decompressor; None for a stored member whose end must be scanned for."""
     reason = _unsupported(flags, method)
+    if reason is None and method == 0 and has_descriptor and compressed == 0:
+        return None
     reader = None if reason else inflater(method, compressed)
-    if reader is None or (method == 0 and has_descriptor and compressed == 0):
-        reason = reason or (
-            "a stored file with a data descriptor and no size in its local header"
-            " (its end cannot be found while streaming)"
-        )
+    if reader is None:
         raise errors.InvalidResponseError(
             f"prompt-log archive file {name!r} uses an unsupported zip feature: {reason}"
         )
