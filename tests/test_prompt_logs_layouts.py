@@ -31,18 +31,21 @@ def contents(data: bytes, **options: int) -> list[tuple[str, bytes]]:
 # -- 18: a cut exactly at the end of a large, well-compressing member -------------------
 
 
+LARGE = 1024 * 1024 + 4  # zlib fills 1 MiB of output with 4 bytes still pending
+
+
 def large_member_archive() -> tuple[bytes, int]:
-    """(a zipfile archive of one 6 MiB deflated member, the offset where its data ends)."""
+    """(a zipfile archive of one deflated member just over 1 MiB, where its data ends)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("k1-history", b"[user]\nthe same line again\n---\n" * 200_000)
+        archive.writestr("k1-history", (b"[user]\nthe same line again\n---\n" * 40_000)[:LARGE])
     data = buffer.getvalue()
     info = zipfile.ZipFile(io.BytesIO(data)).infolist()[0]
     name_length, extra_length = struct.unpack_from("<HH", data, 26)
     return data, 30 + name_length + extra_length + info.compress_size
 
 
-@pytest.mark.parametrize("size", [None, 4096, 65536])
+@pytest.mark.parametrize("size", [None, 65536])
 def test_a_cut_at_the_end_of_a_large_deflated_member_still_delivers_it(size: int | None) -> None:
     data, data_end = large_member_archive()
     cut = data[:data_end]
@@ -52,7 +55,7 @@ def test_a_cut_at_the_end_of_a_large_deflated_member_still_delivers_it(size: int
     )
 
     assert isinstance(error, errors.TruncatedStreamError)
-    assert [entry.size for entry in delivered] == [6_200_000]
+    assert [entry.size for entry in delivered] == [LARGE]
 
 
 async def test_the_async_stream_delivers_it_too() -> None:
@@ -65,7 +68,7 @@ async def test_the_async_stream_delivers_it_too() -> None:
     with pytest.raises(errors.TruncatedStreamError):
         async for entry in stream_entries(source(), max_ratio=RATIO):
             delivered.append(entry.size)
-    assert delivered == [6_200_000]
+    assert delivered == [LARGE]
 
 
 # -- 19: every problem in the bytes is a library error ----------------------------------
