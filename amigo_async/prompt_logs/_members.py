@@ -43,6 +43,7 @@ _LAYOUTS = (
     (_DESCRIPTOR, struct.Struct("<III"), 16),
     (b"", struct.Struct("<III"), 12),
 )
+_SIGNED32 = struct.Struct("<4sIII")
 _DESCRIPTOR_LOOKAHEAD = 28  # the longest layout and the next record's signature
 _UNSUPPORTED_FLAGS = {
     0x0040: "strong encryption (flag bit 6)",
@@ -50,6 +51,7 @@ _UNSUPPORTED_FLAGS = {
     0x0020: "compressed patched data (flag bit 5)",
     0x2000: "masked local headers (flag bit 13)",
 }
+_ANY_UNSUPPORTED = 0x0001 | sum(_UNSUPPORTED_FLAGS)
 
 Step = Callable[[bytes, int], "int | None"]
 
@@ -227,6 +229,18 @@ class MemberReader:
         return None
 
     def _descriptor(self, data: bytes, at: int) -> int | None:
+        after = at + 16  # the server's own layout first: signed, 32-bit sizes
+        if data[after : after + 4] in _AFTER_DESCRIPTOR and _SIGNED32.unpack_from(data, at) == (
+            _DESCRIPTOR,
+            self._crc,
+            self._compressed,
+            self._size,
+        ):
+            if self._member is not None:
+                self._deliver(self._member)
+                self._member = None
+            self._step = self._signature
+            return after
         available = len(data) - at
         wanted = (self._crc, self._compressed, self._size)
         member = self._member
@@ -350,6 +364,8 @@ def _inflater_for(
 
 
 def _unsupported(flags: int, method: int) -> str | None:
+    if not flags & _ANY_UNSUPPORTED and method in (0, 8, 9, 12):
+        return None
     for flag, reason in _UNSUPPORTED_FLAGS.items():
         if flags & flag:
             return reason
