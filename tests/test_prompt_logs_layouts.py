@@ -11,15 +11,17 @@ import struct
 import zipfile
 import zlib
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from test_prompt_logs_parser import chunked, collect
 from zip_writers import FILES, deflated, end_records, hand_made
 
-from amigo_async import errors
+from amigo_async import errors, export_prompt_logs
 from amigo_async.prompt_logs import _inflate as inflate_module
 from amigo_async.prompt_logs import iter_entries, stream_entries
+from amigo_async.testing import FakeAmigoServer
 
 RATIO = 10_000  # the tests' archives of repeated text compress far past the default cap
 
@@ -75,19 +77,22 @@ async def test_the_async_stream_delivers_it_too() -> None:
 
 
 def test_deflate64_data_that_breaks_the_decoder_is_an_incomplete_archive() -> None:
-    bad = bytes.fromhex("1aef")  # stream_inflate64 raises IndexError on these two bytes
-    data = bytearray(hand_made([("k1-system", bad)], method=0))
-    struct.pack_into("<H", data, 8, 9)  # the local header says Deflate64
-    struct.pack_into("<I", data, 22, 1000)  # and an uncompressed size
-
-    delivered, error = collect([bytes(data)])
+    delivered, error = collect([deflate64_breaking_the_decoder()])
 
     assert isinstance(error, errors.TruncatedStreamError)
     assert "invalid deflate64 data (IndexError)" in str(error)
     assert delivered == []
 
 
-def test_a_zip64_extra_field_longer_than_its_bytes_is_an_incomplete_archive() -> None:
+def deflate64_breaking_the_decoder() -> bytes:
+    bad = bytes.fromhex("1aef")  # stream_inflate64 raises IndexError on these two bytes
+    data = bytearray(hand_made([("k1-system", bad)], method=0))
+    struct.pack_into("<H", data, 8, 9)  # the local header says Deflate64
+    struct.pack_into("<I", data, 22, 1000)  # and an uncompressed size
+    return bytes(data)
+
+
+def zip64_extra_longer_than_its_bytes() -> bytes:
     data = bytearray(hand_made(FILES[:1]))
     _, _, _, _, _, size, offset, _ = struct.unpack_from("<4sHHHHIIH", data, len(data) - 22)
     record = bytearray(data[offset : offset + size])
@@ -95,13 +100,28 @@ def test_a_zip64_extra_field_longer_than_its_bytes_is_an_incomplete_archive() ->
     extra = struct.pack("<HH", 1, 8) + b"\x00" * 4  # which claims 8 bytes and has 4
     struct.pack_into("<H", record, 30, len(extra))
     record += extra
-    damaged = data[:offset] + record + end_records(1, len(record), offset)
+    return bytes(data[:offset] + record + end_records(1, len(record), offset))
 
-    delivered, error = collect([bytes(damaged)])
+
+def test_a_zip64_extra_field_longer_than_its_bytes_is_an_incomplete_archive() -> None:
+    delivered, error = collect([zip64_extra_longer_than_its_bytes()])
 
     assert isinstance(error, errors.TruncatedStreamError)
     assert "lacks its Zip64 sizes" in str(error)
     assert [entry.file_name for entry in delivered] == ["k1-system"]
+
+
+async def test_an_export_fails_those_prefixes_instead_of_dying(
+    fake: FakeAmigoServer, tmp_path: Path
+) -> None:
+    fake.state.prompt_logs.pin("d64/", deflate64_breaking_the_decoder())
+    fake.state.prompt_logs.pin("z64/", zip64_extra_longer_than_its_bytes())
+
+    async with fake.client() as client:
+        summary = await export_prompt_logs(client, ["d64/", "z64/"], tmp_path, retry_delay=0)
+
+    assert [result.status for result in summary.results] == ["failed", "failed"]
+    assert all("archive incomplete" in (result.error or "") for result in summary.results)
 
 
 # -- 20: intact archives the reader used to call truncated ------------------------------
