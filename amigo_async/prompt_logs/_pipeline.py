@@ -86,7 +86,8 @@ def iter_entries(
     """Entries of a prompt-log zip, each as soon as it is whole, then the completeness check.
 
     Raises `TruncatedStreamError` (after yielding every whole entry) when the bytes
-    are not a complete, consistent zip or the source failed with an `AmigoError`,
+    are not a complete, consistent zip or the source failed with an `AmigoError`;
+    its `disproved` names the yielded entries the central directory contradicts,
     and `InvalidResponseError` (also after every whole entry) when the body is not a
     zip, a file is over `max_entry_size`, the archive decompresses to more than
     `max_total_size` or more than `max_ratio` to 1, or a file uses a zip feature
