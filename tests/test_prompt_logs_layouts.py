@@ -343,3 +343,27 @@ def test_names_without_the_utf8_flag_are_utf8_when_valid_else_cp437(raw: bytes, 
 def test_a_deflated_member_is_read_whatever_its_compressed_form() -> None:
     """`deflated` (used by the hand-made writer) matches what zlib's stream inflates."""
     assert zlib.decompress(deflated(b"abc" * 100), -zlib.MAX_WBITS) == b"abc" * 100
+
+
+def as_deflate64(data: bytes) -> bytes:
+    """Deflate data without length-258 matches is Deflate64 data too: relabel it."""
+    relabeled = bytearray(data)
+    for signature, method_at in ((b"PK\x03\x04", 8), (b"PK\x01\x02", 10)):
+        position = relabeled.find(signature)
+        while position >= 0:
+            struct.pack_into("<H", relabeled, position + method_at, 9)
+            position = relabeled.find(signature, position + 4)
+    return bytes(relabeled)
+
+
+def test_deflate64_members_are_read_in_bounded_slices_whatever_the_chunking() -> None:
+    noise = random.Random(64)
+    files = [
+        (f"k{number}-system", b" ".join(b"%x" % noise.getrandbits(32) for _ in range(count)))
+        for number, count in enumerate([0, 10, 14_000, 300])
+    ]
+    data = as_deflate64(hand_made(files))
+    assert len(data) > 64 * 1024  # one member spans two slices
+
+    for size in (len(data), 4096):
+        assert [(e.file_name, e.data) for e in iter_entries(chunked(data, size))] == files

@@ -100,11 +100,15 @@ def _disagreeing(
 ) -> Generator[None, None, list[int]]:
     """Indexes in `arrived` of the members the records contradict: another name,
     size or CRC-32 at their offset, or (`whole`: all records were read) none."""
-    by_offset = {entry.offset: entry for entry in listed}
+    by_offset: dict[int, _Listed] = {}
+    for number, entry in enumerate(listed, 1):
+        by_offset[entry.offset] = entry
+        if number % _BATCH == 0:
+            yield
     disagreeing = []
     for index, member in enumerate(arrived):
-        entry = by_offset.get(member[3])
-        if entry != member and (whole or entry is not None):
+        record = by_offset.get(member[3])
+        if record != member and (whole or record is not None):
             disagreeing.append(index)
         if index % _BATCH == _BATCH - 1:
             yield
