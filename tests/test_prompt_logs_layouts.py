@@ -348,3 +348,20 @@ def test_deflate64_members_are_read_in_bounded_slices_whatever_the_chunking() ->
 
     for size in (len(data), 4096):
         assert [(e.file_name, e.data) for e in iter_entries(chunked(data, size))] == files
+
+
+# -- a server's file names in messages ---------------------------------------------------
+
+
+def test_a_long_name_with_a_credential_is_cut_and_scrubbed_in_the_message() -> None:
+    name = "k1-" + "x" * 60_000 + " Bearer eyJhbGciOi.eyJzdWIi.c2lnbmF0dXJl-system"
+    data = bytearray(hand_made([(name, b"some text")]))
+    data[-30] ^= 1  # the directory disagrees: the message names the file
+
+    delivered, error = collect([bytes(data)])
+
+    assert isinstance(error, errors.TruncatedStreamError)
+    assert len(str(error)) < 1000
+    assert "eyJ" not in str(error) and "Bearer eyJ" not in repr(error)
+    assert error.disproved == (name,)  # the exact name, to drop the file
+    assert [entry.file_name for entry in delivered] == [name]

@@ -21,7 +21,7 @@ import struct
 from collections.abc import Generator
 from typing import NamedTuple
 
-from ._damage import Damaged
+from ._damage import Damaged, shown
 from ._members import decode_name
 
 _EOCD = struct.Struct("<4sHHHHIIH")
@@ -76,7 +76,7 @@ def check_directory(tail: bytearray, base: int, arrived: list[Arrived]) -> Steps
     if disproved:
         name = decode_name(arrived[disproved[0]][0])
         raise Damaged(
-            f"the central directory disagrees with the file that arrived as {name!r}"
+            f"the central directory disagrees with the file that arrived as {shown(name)}"
             " (no record at its offset, or another name, size or CRC-32)",
             disproved,
         )

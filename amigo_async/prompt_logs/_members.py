@@ -26,7 +26,7 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 from .. import errors
-from ._damage import Damaged
+from ._damage import Damaged, shown
 from ._inflate import METHOD_NAMES, Inflater, inflater
 from ._limits import MAX_DIRECTORY_SIZE, RATIO_FLOOR, Limits
 
@@ -138,8 +138,9 @@ class MemberReader:
         if self._base + at == 0 and not any(
             known.startswith(signature) for known in (LOCAL_SIGNATURE, *DIRECTORY_SIGNATURES)
         ):
+            start = errors.sanitize(repr(data[:16]))
             raise errors.InvalidResponseError(
-                f"the prompt-log body is not a zip archive (it starts with {data[:16]!r})"
+                f"the prompt-log body is not a zip archive (it starts with {start})"
             )
         if len(signature) < 4:
             return None
@@ -192,7 +193,7 @@ class MemberReader:
             self._member, self._step = member, self._descriptor
             return at
         if current.expected != (self._crc, self._compressed, self._size):
-            raise Damaged(f"{current.name!r} does not match its local header (CRC-32 or size)")
+            raise Damaged(f"{shown(current.name)} does not match its local header (CRC-32 or size)")
         self._deliver(member)
         self._step = self._signature
         return at
@@ -263,8 +264,8 @@ class MemberReader:
         assert self._current is not None
         name = self._current.name
         if member is not None:
-            raise Damaged(f"{name!r} does not match its data descriptor (CRC-32 or size)")
-        raise Damaged(f"unexpected bytes after the data descriptor of {name!r}")
+            raise Damaged(f"{shown(name)} does not match its data descriptor (CRC-32 or size)")
+        raise Damaged(f"unexpected bytes after the data descriptor of {shown(name)}")
 
     # -- helpers
 
@@ -284,13 +285,13 @@ class MemberReader:
         if total > limits.max_total_size:
             raise errors.InvalidResponseError(
                 f"prompt-log archive decompresses to more than max_total_size "
-                f"({limits.max_total_size:,} bytes); stopped in {self._current.name!r}"
+                f"({limits.max_total_size:,} bytes); stopped in {shown(self._current.name)}"
             )
         if total > RATIO_FLOOR and total > limits.max_ratio * self._compressed_total:
             raise errors.InvalidResponseError(
                 f"prompt-log archive decompresses more than {limits.max_ratio} to 1 "
                 f"({total:,} bytes from {self._compressed_total:,}), a zip bomb; "
-                f"stopped in {self._current.name!r} (raise max_ratio if it is genuine)"
+                f"stopped in {shown(self._current.name)} (raise max_ratio if it is genuine)"
             )
         self._size, self._total = size, total
         self._crc = zlib.crc32(piece, self._crc)
@@ -313,10 +314,14 @@ class MemberReader:
     def _where(self) -> str:
         scanning = self._step == self._stored_until_descriptor
         if (self._step == self._data or scanning) and self._current is not None:
-            return repr(self._current.name)
+            return shown(self._current.name)
         if self._step == self._descriptor and self._current is not None:
-            return f"the data descriptor of {self._current.name!r}"
-        return "the first file" if self.last_name is None else f"the file after {self.last_name!r}"
+            return f"the data descriptor of {shown(self._current.name)}"
+        return (
+            "the first file"
+            if self.last_name is None
+            else f"the file after {shown(self.last_name)}"
+        )
 
 
 def _fields(data: bytes, at: int, signature: bytes, layout: struct.Struct) -> tuple[int, ...]:
@@ -358,7 +363,7 @@ def _inflater_for(
     reader = None if reason else inflater(method, compressed)
     if reader is None:
         raise errors.InvalidResponseError(
-            f"prompt-log archive file {name!r} uses an unsupported zip feature: {reason}"
+            f"prompt-log archive file {shown(name)} uses an unsupported zip feature: {reason}"
         )
     return reader
 
@@ -378,6 +383,6 @@ def _unsupported(flags: int, method: int) -> str | None:
 
 def _too_large(name: str, limit: int) -> errors.InvalidResponseError:
     return errors.InvalidResponseError(
-        f"prompt-log file {name!r} is larger than max_entry_size ({limit:,} bytes); "
+        f"prompt-log file {shown(name)} is larger than max_entry_size ({limit:,} bytes); "
         "stopped reading it (raise max_entry_size if the file is genuine)"
     )

@@ -71,7 +71,7 @@ class _Pipeline:
             f"prompt-log archive incomplete: {reason}",
             entries_delivered=self._reader.delivered,
             bytes_received=self._reader.received,
-            last_log_key=None if name is None else kind_of(name)[1],
+            last_log_key=None if name is None else errors.sanitize(kind_of(name)[1]),
             disproved=disproved,
         )
 
