@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import logging
 import random
 import struct
 import zipfile
@@ -20,7 +21,7 @@ from zip_writers import FILES, WRITERS, end_records, hand_made
 
 from amigo_async import errors, export_prompt_logs
 from amigo_async.prompt_logs import _inflate as inflate_module
-from amigo_async.prompt_logs import iter_entries, stream_entries
+from amigo_async.prompt_logs import entry_from_file, iter_entries, stream_entries
 from amigo_async.testing import FakeAmigoServer
 
 RATIO = 10_000  # the tests' archives of repeated text compress far past the default cap
@@ -365,3 +366,15 @@ def test_a_long_name_with_a_credential_is_cut_and_scrubbed_in_the_message() -> N
     assert "eyJ" not in str(error) and "Bearer eyJ" not in repr(error)
     assert error.disproved == (name,)  # the exact name, to drop the file
     assert [entry.file_name for entry in delivered] == [name]
+
+
+def test_an_unknown_file_is_logged_with_its_name_cut_and_scrubbed(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    name = "x" * 60_000 + " Bearer eyJhbGciOi.eyJzdWIi.c2lnbmF0dXJl"
+
+    with caplog.at_level(logging.WARNING, logger="amigo_async.prompt_logs"):
+        entry = entry_from_file(name, b"text")
+
+    assert entry.file_name == name
+    assert len(caplog.text) < 1000 and "eyJ" not in caplog.text
