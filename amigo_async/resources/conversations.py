@@ -238,7 +238,12 @@ class ConversationsResource(Resource):
             "sort_by": check_sort_by("sort_by", sort_by, "get-conversations"),
         }
         return self._transport.paginate(
-            "get-conversations", GetConversationsResponse, params, limit=limit, max_items=max_items
+            "get-conversations",
+            GetConversationsResponse,
+            ConversationInstance,
+            params,
+            limit=limit,
+            max_items=max_items,
         )
 
     def list_messages(
@@ -270,6 +275,7 @@ class ConversationsResource(Resource):
         return self._transport.paginate(
             "get-conversation-messages",
             GetConversationMessagesResponse,
+            MessageInstance,
             params,
             path_params={"conversation_id": conversation_id},
             limit=limit,

@@ -196,7 +196,7 @@ class ToolsResource(Resource):
             "tag": tags,
         }
         return self._transport.paginate(
-            "get-tools", ToolList, params, limit=limit, max_items=max_items
+            "get-tools", ToolList, Tool, params, limit=limit, max_items=max_items
         )
 
     async def create(
@@ -300,6 +300,7 @@ class ToolsResource(Resource):
         return self._transport.paginate(
             "get-tool-versions",
             ToolVersionList,
+            ToolVersion,
             params,
             path_params={"tool_id": tool_id},
             limit=limit,
@@ -421,7 +422,12 @@ class ToolsResource(Resource):
             "sort_by": check_sort_by("sort_by", sort_by, "get-tool-invocations"),
         }
         return self._transport.paginate(
-            "get-tool-invocations", ToolInvocationList, params, limit=limit, max_items=max_items
+            "get-tool-invocations",
+            ToolInvocationList,
+            ToolInvocation,
+            params,
+            limit=limit,
+            max_items=max_items,
         )
 
     def scan_invocations(
