@@ -23,7 +23,7 @@ from .._spec import OPERATIONS
 
 if TYPE_CHECKING:
     from .._pagination import AsyncPager
-    from .._transport import Transport
+    from ._base import Transport
 
 __all__ = [
     "check_creators",

@@ -70,7 +70,7 @@ from ._base import Resource
 from ._listing import versions_pager
 
 if TYPE_CHECKING:
-    from .._transport import Transport
+    from ._base import Transport
 
 __all__ = [
     "API_KEY_DURATION",

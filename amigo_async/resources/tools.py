@@ -69,9 +69,9 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from .._paths import QueryValue
-    from .._transport import Transport
     from ..jobs.observer import ProgressObserver
     from ..jobs.scan import InvocationScan
+    from ._base import Transport
     from .tool_repo import ToolRepoResource
 
 __all__ = ["ToolsResource"]
