@@ -25,6 +25,7 @@ from ._transport import Transport
 from .events import EventDispatcher, EventHook
 
 if TYPE_CHECKING:
+    from .jobs.scan import ToolsWithScan
     from .resources.admin import AdminResource
     from .resources.conversations import ConversationsResource
     from .resources.dynamic_behavior_sets import DynamicBehaviorSetsResource
@@ -33,7 +34,6 @@ if TYPE_CHECKING:
     from .resources.roles import RolesResource
     from .resources.services import ServicesResource
     from .resources.simulations import SimulationsResource
-    from .resources.tools import ToolsResource
     from .resources.users import UsersResource
     from .resources.webhooks import WebhooksResource
 
@@ -79,7 +79,7 @@ class AmigoClient:
     """
 
     admin: AdminResource
-    tools: ToolsResource
+    tools: ToolsWithScan
     organization: OrganizationResource
     services: ServicesResource
     users: UsersResource
@@ -220,6 +220,7 @@ class AmigoClient:
         return limits
 
     def _attach_resources(self) -> None:
+        from .jobs.scan import ToolsWithScan
         from .resources.admin import AdminResource
         from .resources.conversations import ConversationsResource
         from .resources.dynamic_behavior_sets import DynamicBehaviorSetsResource
@@ -228,12 +229,11 @@ class AmigoClient:
         from .resources.roles import RolesResource
         from .resources.services import ServicesResource
         from .resources.simulations import SimulationsResource
-        from .resources.tools import ToolsResource
         from .resources.users import UsersResource
         from .resources.webhooks import WebhooksResource
 
         self.admin = AdminResource(self._transport)
-        self.tools = ToolsResource(self._transport)
+        self.tools = ToolsWithScan(self._transport)
         self.organization = OrganizationResource(self._transport, self.mongo_cluster)
         self.services = ServicesResource(self._transport)
         self.users = UsersResource(self._transport)

@@ -173,3 +173,15 @@ def _transport_members_used() -> set[str]:
 def test_the_protocol_lists_exactly_what_resources_use() -> None:
     declared = {name for name in vars(Transport) if not name.startswith("_")}
     assert _transport_members_used() == declared
+
+
+def test_resources_never_import_a_layer_above_them() -> None:
+    """Jobs use resources (the scan is `jobs.scan.ToolsWithScan`), never the reverse."""
+    upward: list[str] = []
+    for path in Path(inspect.getfile(resources_package)).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.level == 2:
+                top = (node.module or "").split(".")[0]
+                if top in ("jobs", "cli", "_client", "sync", "testing"):
+                    upward.append(f"{path.name}: {node.module}")
+    assert upward == []

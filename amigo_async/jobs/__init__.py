@@ -21,6 +21,7 @@ from .scan import (
     ScannedInvocation,
     ScanProgress,
     ScanQuery,
+    ToolsWithScan,
     plan_queries,
     scan_invocations,
 )
@@ -39,6 +40,7 @@ __all__ = [
     "ScanQuery",
     "ScannedInvocation",
     "ToolVersionStats",
+    "ToolsWithScan",
     "aggregate_invocations",
     "export_prompt_logs",
     "format_csv",

@@ -66,11 +66,7 @@ from ._listing import check_creators, check_sort_by, check_tags
 from ._streaming import DEFAULT_CHUNK_SIZE, download, stream_body
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
     from .._paths import QueryValue
-    from ..jobs.observer import ProgressObserver
-    from ..jobs.scan import InvocationScan
     from ._base import Transport
     from .tool_repo import ToolRepoResource
 
@@ -428,42 +424,6 @@ class ToolsResource(Resource):
             params,
             limit=limit,
             max_items=max_items,
-        )
-
-    def scan_invocations(
-        self,
-        tool_ids: Iterable[str],
-        *,
-        versions: Iterable[str] | None = None,
-        succeeded: bool | None = None,
-        source_type: str | None = None,
-        conversation_ids: Iterable[str] | None = None,
-        since: datetime | None = None,
-        concurrency: int | None = None,
-        limit: int | None = None,
-        observer: ProgressObserver | None = None,
-    ) -> InvocationScan:
-        """get-tool-invocations for many tools at once: ``async with`` / ``async for`` the scan.
-
-        One query per tool (or per `tool_ids[i]`/`versions[i]` pair), at most
-        `concurrency` at a time (default `amigo_async.jobs.scan.DEFAULT_CONCURRENCY`),
-        merged into one stream of `ScannedInvocation`s. Failed queries raise an
-        ``ExceptionGroup`` after every other invocation was delivered. See
-        `amigo_async.jobs.scan`.
-        """
-        from ..jobs.scan import scan_invocations
-
-        return scan_invocations(
-            self,
-            tool_ids,
-            versions=versions,
-            succeeded=succeeded,
-            source_type=source_type,
-            conversation_ids=conversation_ids,
-            since=since,
-            concurrency=concurrency,
-            limit=limit,
-            observer=observer,
         )
 
     async def search_invocations(
