@@ -78,6 +78,10 @@ class AmigoClient:
     ``AMIGO_ORGANIZATION_ID``, ``AMIGO_BASE_URL``) plus ``AMIGO_TOKEN``.
     """
 
+    organization_id: str
+    base_url: URL
+    mongo_cluster: str | None
+    stats: ClientStats
     admin: AdminResource
     tools: ToolsWithScan
     organization: OrganizationResource
@@ -120,7 +124,7 @@ class AmigoClient:
             raise ValueError("organization must be a bare identifier (no '/', no spaces)")
         if base_url is None and region is None:
             base_url = _env("AMIGO_BASE_URL")
-        self.base_url: URL = resolve_base_url(base_url, region)
+        self.base_url = resolve_base_url(base_url, region)
         if auth_scheme not in ("bearer", "basic"):
             raise ValueError(f"auth_scheme must be 'bearer' or 'basic', got {auth_scheme!r}")
         credentials = self._make_credentials(token, api_key, api_key_id, user_id, auth_scheme)

@@ -212,6 +212,8 @@ class InvocationScan:
     ``ExceptionGroup`` (see the module docstring) and are listed in `failures`.
     """
 
+    progress: ScanProgress
+
     def __init__(
         self,
         queries: Sequence[tuple[ScanQuery, AsyncPager[ToolInvocation]]],

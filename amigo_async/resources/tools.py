@@ -157,11 +157,13 @@ def _check_envvar_items(name: str, items: Iterable[Any], cls: type[T]) -> list[T
 class ToolsResource(Resource):
     """``client.tools``: the Tool endpoints; ``client.tools.repo`` the tool repository."""
 
+    repo: ToolRepoResource
+
     def __init__(self, transport: Transport) -> None:
         super().__init__(transport)
         from .tool_repo import ToolRepoResource  # tool_repo imports this module's helpers
 
-        self.repo: ToolRepoResource = ToolRepoResource(transport)
+        self.repo = ToolRepoResource(transport)
 
     # tools
 
