@@ -19,9 +19,10 @@ from ._checks import check_int
 from ._config import RetryPolicy, Timeouts, resolve_base_url
 from ._limits import InProcessBackend, RateLimit, RateLimitBackend
 from ._paths import check_segment
-from ._spec import OPERATIONS
+from ._spec import DOCUMENTED_RATE_LIMITS, OPERATIONS
 from ._stats import ClientStats
 from ._transport import Transport
+from ._version import __version__
 from .events import EventDispatcher, EventHook
 
 if TYPE_CHECKING:
@@ -39,7 +40,7 @@ if TYPE_CHECKING:
 
 __all__ = ["DEFAULT_MAX_BODY_BYTES", "AmigoClient", "ClientStats"]
 
-_USER_AGENT = "amigo_async/0.1.0"
+_USER_AGENT = f"amigo_async/{__version__}"
 DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024
 """The largest JSON answer read (decompressed); the documents' largest are far below."""
 
@@ -204,7 +205,7 @@ class AmigoClient:
 
     @staticmethod
     def _resolve_limits(overrides: Mapping[str, RateLimit | None] | None) -> dict[str, RateLimit]:
-        limits = {op.id: op.limit for op in OPERATIONS.values() if op.limit is not None}
+        limits = dict(DOCUMENTED_RATE_LIMITS)
         if overrides is None:
             return limits
         if not isinstance(overrides, Mapping):
@@ -294,7 +295,7 @@ class AmigoClient:
         """The limit this client paces `operation_id` to (None: no bucket)."""
         if operation_id not in OPERATIONS:
             raise ValueError(f"unknown operation id {operation_id!r}")
-        return self._transport.limits.get(operation_id)
+        return self._transport.rate_limit(operation_id)
 
     @property
     def credential_identity(self) -> str:

@@ -120,7 +120,6 @@ class Transport:
     ) -> None:
         self.organization = organization
         self.credentials = credentials
-        self.limits = limits
         self._pacing = Pacing(
             identity=credentials.identity,
             limits=limits,
@@ -305,6 +304,10 @@ class Transport:
         return AsyncPager(
             fetch, first_token=paging.first_token, operation_id=operation_id, max_items=max_items
         )
+
+    def rate_limit(self, operation_id: str) -> RateLimit | None:
+        """The limit `operation_id` is paced to (None: no bucket); the pacing holds them all."""
+        return self._pacing.limits.get(operation_id)
 
     def url(self, operation_id: str, path_params: Mapping[str, object] | None = None) -> str:
         """The absolute URL of an operation (for tools such as git that send on their own)."""
