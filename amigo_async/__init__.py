@@ -12,12 +12,11 @@ loads; and RedisBackend needs the optional redis extra only when used.
 
 from __future__ import annotations
 
-import ast
-import importlib
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # The one list of public names: type checkers read it, and so does `_sources`.
+from ._lazy import LazyNames
+
+if TYPE_CHECKING:  # The one list of public names: type checkers read it, and so does `_names`.
     from . import errors as errors
     from . import events as events
     from ._client import AmigoClient as AmigoClient
@@ -46,43 +45,8 @@ if TYPE_CHECKING:  # The one list of public names: type checkers read it, and so
     from .prompt_logs import PromptLogEntry as PromptLogEntry
     from .prompt_logs import PromptLogKind as PromptLogKind
 
-_found: dict[str, tuple[str, str | None]] = {}
+_names = LazyNames(__name__, __file__, globals())
 
-
-def _sources() -> dict[str, tuple[str, str | None]]:
-    """Public name -> (module, attribute; None for a module), read from the imports above.
-
-    Read from this file's own text on first use, so the names are written once
-    and the imports still run only when a name is asked for.
-    """
-    if not _found:
-        tree = ast.parse(Path(__file__).read_text("utf-8"))
-        block = next(node for node in tree.body if isinstance(node, ast.If))
-        for node in block.body:
-            assert isinstance(node, ast.ImportFrom)
-            for alias in node.names:
-                if node.module is None:  # `from . import errors`: a submodule
-                    _found[alias.asname or alias.name] = (f".{alias.name}", None)
-                else:
-                    module = "." * node.level + node.module
-                    _found[alias.asname or alias.name] = (module, alias.name)
-    return _found
-
-
-def __getattr__(name: str) -> object:
-    """Load a public name from its module on first use, then keep it here."""
-    if name == "__all__":
-        value: object = sorted(_sources())
-    else:
-        source = _sources().get(name)
-        if source is None:
-            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-        module_name, attribute = source
-        module = importlib.import_module(module_name, __name__)
-        value = module if attribute is None else getattr(module, attribute)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_sources()})
+if not TYPE_CHECKING:  # a type checker sees the names above, and an unknown one is an error
+    __getattr__ = _names.getattr
+    __dir__ = _names.dir

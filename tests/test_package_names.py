@@ -7,16 +7,21 @@ import importlib.metadata
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
+
+import pytest
 
 import amigo_async
+import amigo_async.jobs
 from amigo_async import DOCUMENTED_RATE_LIMITS, AmigoClient
 
 INIT = Path(amigo_async.__file__)
 
 
-def _type_checking_names() -> set[str]:
-    """The names the TYPE_CHECKING block of __init__.py imports: what mypy sees."""
-    tree = ast.parse(INIT.read_text("utf-8"))
+def _type_checking_names(package: ModuleType) -> set[str]:
+    """The names the TYPE_CHECKING block of a package's __init__.py imports: what mypy sees."""
+    assert package.__file__ is not None
+    tree = ast.parse(Path(package.__file__).read_text("utf-8"))
     block = next(node for node in tree.body if isinstance(node, ast.If))
     return {
         alias.asname or alias.name
@@ -26,17 +31,22 @@ def _type_checking_names() -> set[str]:
     }
 
 
-def test_every_public_name_loads_and_all_is_the_type_checkers_list() -> None:
-    assert sorted(amigo_async.__all__) == sorted(_type_checking_names())
-    for name in amigo_async.__all__:
-        assert getattr(amigo_async, name) is not None
-    assert "AmigoClient" in dir(amigo_async)
+@pytest.mark.parametrize("package", [amigo_async, amigo_async.jobs], ids=lambda p: p.__name__)
+def test_every_public_name_loads_and_all_is_the_type_checkers_list(package: ModuleType) -> None:
+    assert sorted(package.__all__) == sorted(_type_checking_names(package))
+    for name in package.__all__:
+        assert getattr(package, name) is not None
+    assert set(package.__all__) <= set(dir(package))
+    with pytest.raises(AttributeError):
+        _ = package.NoSuchName
 
 
 def test_import_stays_lazy_and_star_import_gives_every_name() -> None:
     program = (
         "import sys, amigo_async\n"
         "assert 'aiohttp' not in sys.modules, 'import amigo_async loaded aiohttp'\n"
+        "amigo_async.AmigoClient('acme', token='t')\n"
+        "assert 'amigo_async.jobs.export' not in sys.modules, 'a client loaded every job'\n"
         "namespace = {}\n"
         "exec('from amigo_async import *', namespace)\n"
         "assert 'RedisBackend' in namespace and 'AmigoClient' in namespace\n"
