@@ -1,7 +1,8 @@
 """The one request path: build -> permit -> authenticate -> send -> classify -> retry.
 
-Resources receive a `Transport` and call only `request_json`, `request_none`,
-`stream` and `paginate`; nothing else in the package sends a request. Retries
+Resources see it only through the `amigo_async.resources._base.Transport`
+protocol (the nine members they use); nothing else in the package sends a
+request. Retries
 draw on separate budgets, so one kind of trouble never uses up another's:
 
 - 429: the operation's bucket pauses for the server's hint (bounded by
