@@ -2,8 +2,8 @@
 
 Resources see it only through the `amigo_async.resources._base.Transport`
 protocol (the nine members they use); nothing else in the package sends a
-request. Retries
-draw on separate budgets, so one kind of trouble never uses up another's:
+request. Retries draw on separate budgets, so one kind of trouble never uses up
+another's:
 
 - 429: the operation's bucket pauses for the server's hint (bounded by
   `RetryPolicy.max_server_pause`) and the request waits for a new permit, at most
