@@ -9,6 +9,7 @@ also checked for staleness, like the generated models.
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import os
 import re
@@ -19,6 +20,8 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+
+import amigo_async
 
 ROOT = Path(__file__).resolve().parent.parent
 MYPY = Path(sys.executable).with_name("mypy")
@@ -205,3 +208,38 @@ def test_the_sync_surface_is_what_the_generator_writes() -> None:
     assert generator.TARGET.read_text("utf-8") == generator.generate(), (
         "stale; run: python scripts/generate_sync.py"
     )
+
+
+def _stub_members() -> dict[str, set[str]]:
+    """Class name -> the names the generated stub declares on it."""
+    tree = ast.parse((ROOT / "amigo_async" / "_sync_api.pyi").read_text("utf-8"))
+    members: dict[str, set[str]] = {}
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef):
+            members[node.name] = {
+                item.target.id if isinstance(item, ast.AnnAssign) else item.name
+                for item in node.body
+                if isinstance(item, ast.FunctionDef)
+                or (isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name))
+            }
+    return members
+
+
+def test_every_public_attribute_of_a_live_client_is_in_the_sync_surface() -> None:
+    """The generator reads class annotations: an attribute set only in __init__ would be missed."""
+    client = amigo_async.AmigoClient("acme", token="t")
+    stub = _stub_members()
+    objects = {
+        "AmigoClient": client,
+        **{type(value).__name__: value for value in vars(client).values()},
+    }
+    missing = [
+        f"{name}.{attribute}"
+        for name, value in objects.items()
+        if name in stub
+        for attribute in vars(value)
+        if not attribute.startswith("_") and attribute not in stub[name]
+    ]
+    assert missing == []
+    assert {"admin", "tools", "organization_id", "stats"} <= stub["AmigoClient"]
+    assert "repo" in stub["ToolsWithScan"]
