@@ -13,7 +13,9 @@ proxy makes it: a coroutine method blocks and returns its result, an
 object with async methods (a resource, a scan) its own blocking class. Data
 (models, lists, strings) keeps its type. Annotations are read as the source
 spells them and every name is imported from where its module got it, including
-names imported only under ``TYPE_CHECKING``.
+names imported only under ``TYPE_CHECKING``. An attribute is part of the surface
+when its class annotates it (tests/test_typed_surface.py checks that a live
+client holds no public attribute the surface lacks).
 """
 
 from __future__ import annotations
