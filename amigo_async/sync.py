@@ -33,6 +33,7 @@ pager as ``BlockingPager[Tool]``, a stream as ``BlockingEventStream[...]``.
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import inspect
 import threading
@@ -47,6 +48,7 @@ from anyio.from_thread import BlockingPortal, start_blocking_portal
 from ._client import AmigoClient as AsyncAmigoClient
 from ._pagination import AsyncPager, Page
 from .conversations import EventStream, Interaction
+from .errors import ClientClosedError
 
 if TYPE_CHECKING:
     from ._sync_api import AmigoClient as _TypedClient
@@ -62,6 +64,7 @@ T = TypeVar("T")
 E_co = TypeVar("E_co", covariant=True)
 
 _END = object()
+_CLOSED = "this amigo_async.sync.AmigoClient is closed"
 
 
 class _Loop:
@@ -83,10 +86,14 @@ class _Loop:
         """Call `func` on the loop, await what it returns there, block for the result."""
         portal = self._portal
         if portal is None:
-            raise RuntimeError("this amigo_async.sync.AmigoClient is closed")
+            raise ClientClosedError(_CLOSED)
         future = portal.start_task_soon(_invoke, func, args, kwargs)
         try:
             return future.result()
+        except concurrent.futures.CancelledError:
+            if self._portal is None:  # close() stopped the loop under this call
+                raise ClientClosedError(_CLOSED) from None
+            raise
         except BaseException:
             future.cancel()  # Ctrl-C in a notebook: stop the call, not only the wait
             raise
@@ -283,7 +290,8 @@ class AmigoClient(_TypedClient, _Closing, _Proxy):
 
     Starts one background thread with an event loop; ``close()`` or leaving
     ``with`` closes open iterators, the async client's connections and the
-    thread. Calls after that raise `RuntimeError`.
+    thread. Calls after that, and calls still in flight when it happens, raise
+    `amigo_async.errors.ClientClosedError` (a `RuntimeError` too).
     """
 
     if not TYPE_CHECKING:  # the type checker sees the async client's arguments (generated)

@@ -114,5 +114,5 @@ def test_a_pager_whose_item_class_is_not_what_its_pages_hold_is_refused() -> Non
     from amigo_async.models.tools import Tool, ToolList, ToolVersion
 
     check_page_class(ToolList, "tools", Tool)  # what client.tools.list() pairs
-    with pytest.raises(TypeError, match="ToolList.tools"):
+    with pytest.raises(TypeError, match=r"ToolList\.tools"):
         check_page_class(ToolList, "tools", ToolVersion)
