@@ -60,6 +60,8 @@ MAX_CONVERSATION_TAGS = 20  # create-conversation and modify-tags: `maxPropertie
 _TAG_VALUE_MAX = 100
 _CREATE_TAG_KEY = re.compile(r"^[\w\s_]+$")
 _INITIAL_MESSAGE_TYPES = ("user-message", "external-event")
+_SKIP = "skip"
+"""interact's third form: no user message, the agent goes on (recorded_message empty)."""
 _STARTER_COUNT = (1, 10)  # min_count / max_count: exclusiveMinimum 0, maximum 10
 
 AUDIO_FORMATS: Mapping[str, str] = {"mp3": "audio/mpeg", "pcm": "audio/pcm"}
@@ -129,20 +131,27 @@ class ConversationsResource(Resource):
     ) -> EventStream:
         """interact-with-conversation: send `text` or `audio` (exactly one); the events back.
 
-        `audio` is an mp3 file, or raw mono PCM (``audio_format="pcm"`` with
-        `pcm_frame_rate` 4000-44100 and `pcm_sample_width` 2 or 4). With
-        ``response_format="voice"`` the agent's pieces are base64 PCM16
-        (`Interaction.audio` after ``collect()``). `external_events` are
-        (timestamp, content) pairs inserted before the message, oldest first.
+        ``message_type="skip"`` sends no message at all (neither `text`, `audio` nor
+        `external_events`): the agent takes its next turn without one. `audio` is an
+        mp3 file, or raw mono PCM (``audio_format="pcm"`` with `pcm_frame_rate`
+        4000-44100 and `pcm_sample_width` 2 or 4). With ``response_format="voice"`` the
+        agent's pieces are base64 PCM16 (`Interaction.audio` after ``collect()``).
+        `external_events` are (timestamp, content) pairs inserted before the message,
+        oldest first.
         """
         check_object_id("conversation_id", conversation_id)
-        if (text is None) == (audio is None):
+        check_one_of("message_type", message_type, (*_INITIAL_MESSAGE_TYPES, _SKIP))
+        if message_type == _SKIP:
+            if text is not None or audio is not None or external_events:
+                raise ValueError("a skip sends no text=, audio= or external_events=")
+            text = ""  # the documented skip form: an empty recorded_message
+        elif (text is None) == (audio is None):
             raise ValueError("give exactly one of text= or audio=")
-        check_one_of("message_type", message_type, _INITIAL_MESSAGE_TYPES)
         history = _check_external_events("external_events", external_events)
         params = _stream_params(response_format, current_agent_action_type)
         if text is not None:
-            check_non_empty("text", text)
+            if message_type != _SKIP:
+                check_non_empty("text", text)
             params["request_format"] = "text"
         else:
             params["request_format"] = "voice"
