@@ -57,6 +57,10 @@ _VERSION_LISTS = frozenset(
 """Lists whose ``version`` query is a selector: ``3``, ``latest`` or a range."""
 
 
+_TOOL_REPO_LISTS = frozenset({"get-tool-repo-commits", "get-tool-repo-branches"})
+"""Paginated lists the snapshot does not describe: their `limit` cap is written here."""
+
+
 def prose_problems(
     operation_id: str,
     path: Mapping[str, object],
@@ -70,13 +74,29 @@ def prose_problems(
         _each(problems, "sort_by", query["sort_by"], _sort_field(paging.sort_fields))
     if operation_id in _FILTERED_LISTS:
         if query.get("tag") is not None:
-            _each(problems, "tag", query["tag"], _pattern(_TAG, "'key:value'"))
+            _each(problems, "tag", query["tag"], _pattern(_TAG, "match the tag syntax 'key:value'"))
         if query.get("creator") is not None:
-            _each(problems, "creator", query["creator"], _pattern(_CREATOR, "'org_id,user_id'"))
+            _each(problems, "creator", query["creator"], _pattern(_CREATOR, "be 'org_id,user_id'"))
+    if operation_id in _TOOL_REPO_LISTS and query.get("limit") is not None:
+        problems += _repo_limit(operation_id, query["limit"])
     if operation_id in _VERSION_LISTS and query.get("version") is not None:
-        rule = _pattern(VERSION_SELECTOR, "a version, 'latest' or a range such as '2-5'")
+        rule = _pattern(VERSION_SELECTOR, "be a version, 'latest' or a range such as '2-5'")
         _each(problems, "version", query["version"], rule)
     return problems
+
+
+def _repo_limit(operation_id: str, limit: object) -> list[Problem]:
+    """The tool repo lists, outside the snapshot: `limit` is 1 to the documented cap."""
+    paging = OPERATIONS[operation_id].paging
+    cap = 0 if paging is None else paging.cap
+    if not isinstance(limit, int) or isinstance(limit, bool):
+        return [
+            Problem(("query", "limit"), f"must be an int, not {type(limit).__name__}", "type_error")
+        ]
+    if not 1 <= limit <= cap:
+        bound = "at least 1" if limit < 1 else f"at most {cap}"
+        return [Problem(("query", "limit"), f"must be {bound}; got {limit}", "value_error")]
+    return []
 
 
 def _each(
@@ -109,6 +129,6 @@ def _pattern(pattern: re.Pattern[str], what: str) -> Callable[[object], str | No
     def rule(item: object) -> str | None:
         if isinstance(item, str) and pattern.fullmatch(item):
             return None
-        return f"must be {what}; got {short(item)}"
+        return f"must {what}; got {short(item)}"
 
     return rule

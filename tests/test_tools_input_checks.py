@@ -112,7 +112,7 @@ CASES: list[tuple[str, Call, type[Exception], str]] = [
         ValueError,
         r"^limit must be at most 20",
     ),
-    ("limit zero", lambda c: c.tools.list(limit=0), ValueError, r"^limit must be at least 1"),
+    ("limit zero", lambda c: c.tools.list(limit=0), ValueError, r"^limit must be more than 0"),
     (
         "negative max_items",
         lambda c: c.tools.list(max_items=-1),

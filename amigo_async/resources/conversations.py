@@ -48,7 +48,7 @@ from ..models.conversation import (
     RecommendResponsesForInteractionResponse,
 )
 from ._base import Resource
-from ._listing import check_sort_by, check_tags
+from ._listing import as_list
 
 if TYPE_CHECKING:
     from .._paths import QueryValue
@@ -243,8 +243,8 @@ class ConversationsResource(Resource):
             "user_id": unique_items(check_str_list("user_ids", user_ids)),
             "service_id": unique_items(check_object_ids("service_ids", service_ids)),
             "is_finished": is_finished,
-            "tag": check_tags("tags", tags),
-            "sort_by": check_sort_by("sort_by", sort_by, "get-conversations"),
+            "tag": as_list("tags", tags),
+            "sort_by": as_list("sort_by", sort_by),
         }
         return self._transport.paginate(
             "get-conversations", GetConversationsResponse, params, limit=limit, max_items=max_items
@@ -274,7 +274,7 @@ class ConversationsResource(Resource):
             "id": unique_items(check_object_ids("ids", ids)),
             "message_type": unique_items(types),
             "interaction_id": unique_items(check_object_ids("interaction_ids", interaction_ids)),
-            "sort_by": check_sort_by("sort_by", sort_by, "get-conversation-messages"),
+            "sort_by": as_list("sort_by", sort_by),
         }
         return self._transport.paginate(
             "get-conversation-messages",
@@ -467,15 +467,15 @@ def _check_external_events(
 
 def _check_create_tags(name: str, tags: Mapping[str, str | None]) -> dict[str, str | None]:
     """create-conversation tags: keys of word characters/spaces, values of 1-100 characters."""
-    return _check_tags(name, tags, _CREATE_TAG_KEY, None)
+    return _as_list(name, tags, _CREATE_TAG_KEY, None)
 
 
 def _check_update_tags(name: str, tags: Mapping[str, str | None]) -> dict[str, str | None]:
     """modify-tags updates: keys and values of word characters and spaces."""
-    return _check_tags(name, tags, TAG_TEXT_PATTERN, TAG_TEXT_PATTERN)
+    return _as_list(name, tags, TAG_TEXT_PATTERN, TAG_TEXT_PATTERN)
 
 
-def _check_tags(
+def _as_list(
     name: str,
     tags: Mapping[str, str | None],
     key_pattern: re.Pattern[str],

@@ -62,7 +62,7 @@ from ..models.tools import (
     ToolVersionList,
 )
 from ._base import Resource
-from ._listing import check_creators, check_sort_by, check_tags
+from ._listing import as_list
 from ._streaming import DEFAULT_CHUNK_SIZE, download, stream_body
 
 if TYPE_CHECKING:
@@ -187,8 +187,8 @@ class ToolsResource(Resource):
         """
         ids = unique_items(check_object_ids("ids", ids))
         check_optional_bool("deprecated", deprecated)
-        sort = check_sort_by("sort_by", sort_by, "get-tools")
-        tags = check_tags("tag", tag)
+        sort = as_list("sort_by", sort_by)
+        tags = as_list("tag", tag)
         params: dict[str, QueryValue] = {
             "id": ids,
             "deprecated": deprecated,
@@ -289,8 +289,8 @@ class ToolsResource(Resource):
         check_optional_bool("deprecated", deprecated)
         if versions is not None:
             check_non_empty("versions", versions)
-        sort = check_sort_by("sort_by", sort_by, "get-tool-versions")
-        creators = check_creators("creator", creator)
+        sort = as_list("sort_by", sort_by)
+        creators = as_list("creator", creator)
         params: dict[str, QueryValue] = {
             "deprecated": deprecated,
             "versions": versions,
@@ -418,7 +418,7 @@ class ToolsResource(Resource):
             **_invocation_filters(
                 invocation_source_type, conversation_id, simulation_unit_test_set_run_id, succeeded
             ),
-            "sort_by": check_sort_by("sort_by", sort_by, "get-tool-invocations"),
+            "sort_by": as_list("sort_by", sort_by),
         }
         return self._transport.paginate(
             "get-tool-invocations", ToolInvocationList, params, limit=limit, max_items=max_items
