@@ -79,10 +79,76 @@ def prose_problems(
             _each(problems, "creator", query["creator"], _pattern(_CREATOR, "be 'org_id,user_id'"))
     if operation_id in _TOOL_REPO_LISTS and query.get("limit") is not None:
         problems += _repo_limit(operation_id, query["limit"])
+    body_rule = _BODY_RULES.get(operation_id)
+    if body_rule is not None and isinstance(body, Mapping):
+        problems += body_rule(body)
     if operation_id in _VERSION_LISTS and query.get("version") is not None:
         rule = _pattern(VERSION_SELECTOR, "be a version, 'latest' or a range such as '2-5'")
         _each(problems, "version", query["version"], rule)
     return problems
+
+
+def _some_change(body: Mapping[str, object]) -> list[Problem]:
+    """modify-organization: a body that sets nothing changes nothing (None leaves a field)."""
+    if body:
+        return []
+    return [
+        Problem(("body",), "must set at least one field (None leaves it unchanged)", "value_error")
+    ]
+
+
+_ENTRY_STATES = ("new_user_initial_state", "returning_user_initial_state", "terminal_state")
+
+
+def _state_machine(body: Mapping[str, object]) -> list[Problem]:
+    """A state machine version: unique state names, entry and terminal states that name
+    one of its action states, a recall state with exactly one of its two sources."""
+    states = body.get("states")
+    if not isinstance(states, list):
+        return []
+    if not states:
+        return [Problem(("body", "states"), "must hold at least 1 state; got 0", "value_error")]
+    problems: list[Problem] = []
+    names: set[object] = set()
+    actions: set[object] = set()
+    for index, state in enumerate(states):
+        if not isinstance(state, Mapping):
+            continue
+        name = state.get("name")
+        if name in names:
+            problems.append(
+                Problem(
+                    ("body", "states", index, "name"), f"{short(name)} is used twice", "value_error"
+                )
+            )
+        names.add(name)
+        if state.get("type") == "action":
+            actions.add(name)
+        sources = (state.get("queries"), state.get("requested_information"))
+        if state.get("type") == "recall" and (sources[0] is None) == (sources[1] is None):
+            message = "must give exactly one of queries and requested_information"
+            problems.append(Problem(("body", "states", index), message, "value_error"))
+    for field in _ENTRY_STATES:
+        value = body.get(field)
+        if value not in actions:
+            message = f"must name one of this machine's action states; got {short(value)}"
+            problems.append(Problem(("body", field), message, "value_error"))
+    return problems
+
+
+def _named_role(body: Mapping[str, object]) -> list[Problem]:
+    """create-api-key: the key authenticates as a role, so its name cannot be blank."""
+    role = body.get("role_name")
+    if isinstance(role, str) and not role.strip():
+        return [Problem(("body", "role_name"), "must not be empty", "value_error")]
+    return []
+
+
+_BODY_RULES: dict[str, Callable[[Mapping[str, object]], list[Problem]]] = {
+    "create-api-key": _named_role,
+    "modify-organization": _some_change,
+    "create-service-hierarchical-state-machine-version": _state_machine,
+}
 
 
 def _repo_limit(operation_id: str, limit: object) -> list[Problem]:
