@@ -57,6 +57,14 @@ _VERSION_LISTS = frozenset(
 """Lists whose ``version`` query is a selector: ``3``, ``latest`` or a range."""
 
 
+_NOT_BLANK: dict[str, tuple[tuple[str, str], ...]] = {
+    "deprecate-tool-version": (("path", "versions"),),
+    "invoke-tool-version": (("path", "version"),),
+    "search-tool-invocations": (("query", "query"),),
+    "test-tool": (("body", "commit_branch"),),
+}
+"""Texts the documents describe as a version constraint, a branch or a search: never blank."""
+
 _TOOL_REPO_LISTS = frozenset({"get-tool-repo-commits", "get-tool-repo-branches"})
 """Paginated lists the snapshot does not describe: their `limit` cap is written here."""
 
@@ -79,6 +87,12 @@ def prose_problems(
             _each(problems, "creator", query["creator"], _pattern(_CREATOR, "be 'org_id,user_id'"))
     if operation_id in _TOOL_REPO_LISTS and query.get("limit") is not None:
         problems += _repo_limit(operation_id, query["limit"])
+    for where, name in _NOT_BLANK.get(operation_id, ()):
+        value = (path if where == "path" else query).get(name)
+        if where == "body" and isinstance(body, Mapping):
+            value = body.get(name)
+        if isinstance(value, str) and not value.strip():
+            problems.append(Problem((where, name), "must not be empty", "value_error"))
     body_rule = _BODY_RULES.get(operation_id)
     if body_rule is not None and isinstance(body, Mapping):
         problems += body_rule(body)

@@ -293,7 +293,6 @@ class ConversationsResource(Resource):
         Not needed after an interaction whose ``conversation_completed`` is True;
         call it again after a post-processing error to retry the analysis.
         """
-        check_object_id("conversation_id", conversation_id)
         await self._transport.request_none(
             "finish-conversation", path_params={"conversation_id": conversation_id}
         )
@@ -306,8 +305,6 @@ class ConversationsResource(Resource):
         `interaction_id` must be the latest completed interaction; `context`
         describes the user (the server has a default persona).
         """
-        check_object_id("conversation_id", conversation_id)
-        check_object_id("interaction_id", interaction_id)
         body = {} if context is None else {"context": check_non_empty("context", context)}
         answer = await self._transport.request_json(
             "recommend-responses-for-interaction",
@@ -321,8 +318,6 @@ class ConversationsResource(Resource):
         self, conversation_id: str, interaction_id: str
     ) -> GetInteractionInsightsResponse:
         """get-interaction-insights: the state, working memory and tool calls behind a reply."""
-        check_object_id("conversation_id", conversation_id)
-        check_object_id("interaction_id", interaction_id)
         return await self._transport.request_json(
             "get-interaction-insights",
             GetInteractionInsightsResponse,
@@ -337,8 +332,6 @@ class ConversationsResource(Resource):
         The snapshot leaves the answer's shape open, so it is returned as sent.
         `long_lived` asks for a URL valid 12 hours (keep it False when you can).
         """
-        check_object_id("conversation_id", conversation_id)
-        check_object_id("message_id", message_id)
         if not isinstance(long_lived, bool):
             raise TypeError("long_lived must be a bool")
         return await self._transport.request_json(
@@ -359,10 +352,7 @@ class ConversationsResource(Resource):
         service_version_set_name: str | None = None,
     ) -> builtins.list[Prompt]:
         """generate-conversation-starter: between `min_count` and `max_count` (1-10) prompts."""
-        check_object_id("service_id", service_id)
         facet_list = check_str_list("facets", facets, min_items=1) or []
-        for index, facet in enumerate(facet_list):
-            check_non_empty(f"facets[{index}]", facet)
         low, high = _STARTER_COUNT
         check_int("min_count", min_count, minimum=low, maximum=high)
         check_int("max_count", max_count, minimum=min_count, maximum=high)
@@ -395,13 +385,10 @@ class ConversationsResource(Resource):
 
         A conversation holds at most 20 tags (`BadRequestError` past that).
         """
-        check_object_id("conversation_id", conversation_id)
         body: dict[str, Any] = {}
         if updates is not None:
             body["updates"] = _check_update_tags("updates", updates)
         removed = unique_items(check_str_list("deletes", deletes))
-        for index, key in enumerate(removed or ()):
-            check_non_empty(f"deletes[{index}]", key)
         if removed is not None:
             body["deletes"] = removed
         if not body:
