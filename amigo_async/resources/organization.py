@@ -1,8 +1,8 @@
 """Organization endpoints: the organization, agents, state machines, API keys, user dimensions.
 
-Every method is keyed to one operationId (named first in its docstring) and checks
-its input before anything is sent, so a bad id, an over-cap limit or a misspelt
-state name never spends a rate-limit token. The four lists come back as
+Every method is keyed to one operationId (named first in its docstring); the
+transport's one validation pass judges what it sends before anything leaves, so a bad
+id, an over-cap limit or a misspelt state name never spends a rate-limit token. The four lists come back as
 `AsyncPager`s; their documented caps, defaults and first tokens are in the
 operations table (`amigo_async._spec`).
 """
