@@ -2,9 +2,9 @@
 
 Every method is keyed to one operationId (named first in its docstring); the
 transport's one validation pass judges what it sends before anything leaves, so a bad
-id, an over-cap limit or a misspelt state name never spends a rate-limit token. The four lists come back as
-`AsyncPager`s; their documented caps, defaults and first tokens are in the
-operations table (`amigo_async._spec`).
+id, an over-cap limit or a misspelt state name never spends a rate-limit token. The
+four lists come back as `AsyncPager`s; their documented caps, defaults and first
+tokens are in the operations table (`amigo_async._spec`).
 """
 
 from __future__ import annotations
