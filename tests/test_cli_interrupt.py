@@ -35,7 +35,7 @@ sys.exit(main(sys.argv[2:]))
 """
 
 COMMANDS = {
-    "demo": ["demo", "--fake"],
+    "models": ["models", "list", "--fake"],
     "export": ["prompt-logs", "export", "--fake", "--out", "{tmp}"],
     "scan": ["tools", "scan", "--fake"],
 }
@@ -66,3 +66,34 @@ def test_sigint_while_starting_exits_130_with_interrupted(
     assert result.returncode == 130, result.stderr
     assert result.stderr.strip().splitlines()[-1] == "interrupted"
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGINT") or os.name != "posix", reason="POSIX signals")
+def test_ctrl_c_at_the_prompt_leaves_at_once_and_finishes_the_conversation() -> None:
+    """The prompt waits on standard input (a pipe nobody writes to): Ctrl-C must not
+    wait for a line, and the conversation the chat started must not stay open."""
+    environment = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
+    chat = subprocess.Popen(
+        [sys.executable, "-m", "amigo_async.cli", "conversations", "chat", "--fake"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=environment,
+    )
+    try:
+        assert chat.stdout is not None and chat.stderr is not None
+        announced = chat.stderr.readline()
+        conversation_id = announced.split()[1].rstrip(";")
+        assert announced.startswith("(conversation "), announced
+        assert chat.stdout.readline().startswith("agent> Hello!")  # the agent's turn is over
+        chat.send_signal(signal.SIGINT)
+        status = chat.wait(timeout=15)  # before the fix: never, until a line arrives
+        err = chat.stderr.read()
+    finally:
+        chat.kill()
+        chat.wait()
+    assert status == 130, err
+    assert f"(conversation {conversation_id} finished)" in err
+    assert err.strip().splitlines()[-1] == "interrupted"
+    assert "Traceback" not in err
