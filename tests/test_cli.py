@@ -8,6 +8,7 @@ import asyncio
 import logging
 import os
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -146,3 +147,20 @@ async def test_runs_at_once_beyond_the_sign_in_limit_sign_in_once(
     assert fake.count("get-models") == RUNS
     (entry,) = (tmp_path / "cache").rglob("*.json")
     assert fake.api_key not in entry.read_text()
+
+
+def test_the_library_imports_no_command_no_fake_and_no_cache_paths() -> None:
+    program = (
+        "import sys, amigo_async\n"
+        "amigo_async.AmigoClient('acme', api_key='k', api_key_id='i', user_id='u')\n"
+        "print(sorted(m for m in ('argparse', 'amigo_async.cli', 'amigo_async.testing',"
+        " 'platformdirs') if m in sys.modules))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", program],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=60,
+    )
+    assert result.stdout.strip() == "[]", result.stderr
