@@ -48,6 +48,9 @@ _REFRESH_MARGIN_SECONDS = 60.0
 # long before signing in again, instead of signing in before every call.
 _EXPIRED_TOKEN_REUSE_SECONDS = 30.0
 
+# Far above any JWT the API issues (a few KB), far below what breaks a header or the cache.
+_MAX_TOKEN_CHARACTERS = 32 * 1024
+
 logger = logging.getLogger("amigo_async")
 
 
@@ -55,11 +58,11 @@ def usable_token(token: object) -> bool:
     """Whether `token` can travel in an Authorization header as it is.
 
     A server-issued or cached token is held to the rule a user's token is:
-    printable ASCII without spaces, and not empty (never ``"Bearer "``).
+    printable ASCII without spaces, not empty (never ``"Bearer "``), not huge.
     """
     return (
         isinstance(token, str)
-        and bool(token)
+        and 0 < len(token) <= _MAX_TOKEN_CHARACTERS
         and token.isascii()
         and token.isprintable()
         and not any(c.isspace() for c in token)

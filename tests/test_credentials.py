@@ -212,7 +212,9 @@ def test_token_cache_takes_a_flag_or_a_directory() -> None:
 # -- what a sign-in must answer ---------------------------------------------------------
 
 
-@pytest.mark.parametrize("id_token", ["", "a\r\nX-Evil: 1", "a\nb", "a\x00b", "a b", "é"])
+@pytest.mark.parametrize(
+    "id_token", ["", "a\r\nX-Evil: 1", "a\nb", "a\x00b", "a b", "é", "a" * 40_000]
+)
 async def test_an_unusable_id_token_is_an_invalid_response(id_token: str) -> None:
     async def handler(request: web.Request) -> web.Response:
         if request.path == SIGN_IN_PATH:
