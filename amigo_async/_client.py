@@ -302,9 +302,9 @@ class AmigoClient:
 
     def __repr__(self) -> str:
         credentials = self._transport.credentials
-        kind = "api-key" if isinstance(credentials, ApiKeyCredentials) else "token"
-        if isinstance(credentials, ApiKeyCredentials) and credentials.given_token:
-            kind = "token+api-key"
+        kind = "token"
+        if isinstance(credentials, ApiKeyCredentials):
+            kind = "token+api-key" if credentials.given_token else "api-key"
         return (
             f"AmigoClient(organization={self.organization_id!r}, base_url={str(self.base_url)!r}, "
             f"auth={kind}/{credentials.scheme})"

@@ -322,7 +322,7 @@ class Transport:
         if not usable_token(answer.id_token):
             raise errors.InvalidResponseError(
                 "sign-in answered an id_token that cannot be sent in a header "
-                "(empty, or holding spaces or control characters)",
+                "(empty, too long, or holding spaces or control characters)",
                 status=200,
                 operation_id=operation_id,
                 method=OPERATIONS[operation_id].method,
