@@ -22,6 +22,7 @@ import json
 import math
 import os
 import tempfile
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -35,6 +36,9 @@ except ImportError:  # pragma: no cover - Windows: last writer wins
 __all__ = ["CachedToken", "TokenCache", "default_cache_directory"]
 
 _LOCK_POLL_SECONDS = 0.02
+# Longer than a sign-in paced by its limit (5 a minute) takes; a holder that keeps the
+# lock longer is stuck, and waiting on it for ever would hang every later command.
+_LOCK_TIMEOUT_SECONDS = 90.0
 _MAX_ENTRY_BYTES = 64 * 1024  # a token is a few KB; anything larger is not ours
 
 
@@ -57,6 +61,7 @@ class TokenCache:
     """The cache file of one caller; `key_parts` name it (hashed, never written)."""
 
     path: Path
+    lock_timeout: float = _LOCK_TIMEOUT_SECONDS
 
     @classmethod
     def for_caller(cls, directory: Path, *key_parts: str) -> TokenCache:
@@ -108,7 +113,10 @@ class TokenCache:
             return
         try:
             # flock has no awaitable form; a thread blocked in it could not be cancelled
-            while not _try_lock(descriptor):  # noqa: ASYNC110
+            give_up = time.monotonic() + self.lock_timeout
+            while not _try_lock(descriptor):
+                if time.monotonic() >= give_up:
+                    break  # a holder stuck (stopped, hung): go on, the last writer wins
                 await asyncio.sleep(_LOCK_POLL_SECONDS)
             yield
         finally:

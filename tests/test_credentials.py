@@ -15,6 +15,7 @@ from aiohttp import web
 from hostile import SIGN_IN_PATH, json_response, serve
 
 from amigo_async import AmigoClient, RateLimit, errors
+from amigo_async._token_cache import TokenCache
 from amigo_async.testing import FakeAmigoServer
 
 
@@ -228,3 +229,19 @@ async def test_an_unusable_id_token_is_an_invalid_response(id_token: str) -> Non
                 await client.admin.get_models()
     assert caught.value.operation_id == "sign-in-with-api-key"
     assert [seen.path_qs for seen in server.requests] == [SIGN_IN_PATH]  # nothing else sent
+
+
+async def test_a_lock_held_too_long_is_given_up(tmp_path: Path) -> None:
+    import fcntl
+
+    cache = TokenCache(tmp_path / "entry.json", lock_timeout=0.2)
+    async with cache.exclusive():
+        started = time.monotonic()
+        async with TokenCache(cache.path, lock_timeout=0.2).exclusive():
+            waited = time.monotonic() - started
+    assert 0.2 <= waited < 5
+    descriptor = os.open(cache.path.with_suffix(".lock"), os.O_RDWR)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)  # released on every exit
+    finally:
+        os.close(descriptor)
