@@ -35,6 +35,7 @@ __all__ = ["add_commands"]
 _QUIT = ("/quit", "/exit", "/q")
 _FAKE_EVENT_DELAY = 0.04  # seconds between the fake agent's events: a visible stream
 _FINISH_ON_INTERRUPT_SECONDS = 10.0  # a second Ctrl-C leaves sooner
+_FINISH_RETRY_SECONDS = 0.5
 _READ_SIZE = 65536
 
 
@@ -132,6 +133,7 @@ class _Chat:
     def __init__(self, client: AmigoClient) -> None:
         self.conversations = client.conversations
         self.conversation_id: str | None = None
+        self.in_turn = False  # an agent turn is streaming (the server is busy with it)
 
     async def run(self, service_id: str, lines: _InputLines, prompt: bool) -> int:
         try:
@@ -180,22 +182,40 @@ class _Chat:
                 )
             printer.event(event)
 
+        self.in_turn = True
         interaction = await stream.collect(on_event=see)
+        self.in_turn = False
         return interaction.conversation_completed
 
     async def _finish_after_interrupt(self, conversation_id: str) -> None:
         print(f"\n(interrupted: finishing conversation {conversation_id})", file=sys.stderr)
+        problem = ""
         try:
             async with asyncio.timeout(_FINISH_ON_INTERRUPT_SECONDS):
-                await self.conversations.finish(conversation_id)
-        except (errors.AmigoError, TimeoutError) as error:
+                await self._finish_when_idle(conversation_id)
+        except errors.AmigoError as error:
+            problem = str(error)
+        except TimeoutError:
+            problem = f"still busy after {_FINISH_ON_INTERRUPT_SECONDS:g}s"
+        if problem:
             print(
-                f"error: conversation {conversation_id} is not finished ({error}); "
+                f"error: conversation {conversation_id} is not finished ({problem}); "
                 f"run: amigo-async conversations finish {conversation_id}",
                 file=sys.stderr,
             )
         else:
             print(f"(conversation {conversation_id} finished)", file=sys.stderr)
+
+    async def _finish_when_idle(self, conversation_id: str) -> None:
+        """Finish; a turn cut short keeps the server busy a moment (409): try again then."""
+        while True:
+            try:
+                await self.conversations.finish(conversation_id)
+                return
+            except errors.ConflictError:
+                if not self.in_turn:
+                    raise  # at the prompt a 409 means finished already: nothing to wait for
+            await asyncio.sleep(_FINISH_RETRY_SECONDS)
 
     async def _explain_conflict(self, service_id: str) -> None:
         """The server allows one unfinished conversation per user and service: name it."""
