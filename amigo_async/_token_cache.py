@@ -21,6 +21,7 @@ import hashlib
 import json
 import math
 import os
+import stat
 import tempfile
 import time
 from collections.abc import AsyncIterator
@@ -70,12 +71,8 @@ class TokenCache:
 
     def read(self) -> CachedToken | None:
         """The cached entry, or None when there is none or it cannot be trusted."""
-        try:
-            with self.path.open("rb") as file:
-                raw = file.read(_MAX_ENTRY_BYTES + 1)
-        except OSError:
-            return None
-        if len(raw) > _MAX_ENTRY_BYTES:
+        raw = _read_regular_file(self.path, _MAX_ENTRY_BYTES)
+        if raw is None:
             return None
         try:
             entry = json.loads(raw)
@@ -133,6 +130,22 @@ class TokenCache:
 
     def __repr__(self) -> str:
         return f"TokenCache({str(self.path)!r})"
+
+
+def _read_regular_file(path: Path, limit: int) -> bytes | None:
+    """At most `limit` bytes of a regular file; None for anything else (a FIFO would block)."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None
+    with os.fdopen(descriptor, "rb") as file:
+        try:
+            if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+                return None
+            raw = file.read(limit + 1)
+        except OSError:
+            return None
+    return raw if len(raw) <= limit else None
 
 
 def _is_time(value: object) -> bool:

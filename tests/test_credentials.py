@@ -130,6 +130,21 @@ async def test_a_corrupt_cache_entry_is_ignored_and_replaced(
     assert json.loads(entry.read_text())["id_token"]
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="POSIX FIFOs")
+async def test_a_cache_entry_that_is_not_a_file_is_ignored(
+    fake: FakeAmigoServer, tmp_path: Path
+) -> None:
+    async with _key_client(fake, token_cache=tmp_path) as client:
+        await client.admin.get_models()
+    entry = _cache_file(tmp_path)
+    entry.unlink()
+    os.mkfifo(entry)  # opening it for reading would wait for a writer for ever
+    async with _key_client(fake, token_cache=tmp_path) as client:
+        await client.admin.get_models()
+    assert fake.sign_ins == 2
+    assert json.loads(entry.read_text())["id_token"]  # replaced by a regular file
+
+
 async def test_an_expired_cache_entry_is_ignored(fake: FakeAmigoServer, tmp_path: Path) -> None:
     async with _key_client(fake, token_cache=tmp_path) as client:
         await client.admin.get_models()
@@ -231,6 +246,7 @@ async def test_an_unusable_id_token_is_an_invalid_response(id_token: str) -> Non
     assert [seen.path_qs for seen in server.requests] == [SIGN_IN_PATH]  # nothing else sent
 
 
+@pytest.mark.skipif(os.name != "posix", reason="fcntl locks")
 async def test_a_lock_held_too_long_is_given_up(tmp_path: Path) -> None:
     import fcntl
 
