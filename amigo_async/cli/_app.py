@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
 from collections.abc import Sequence
 
@@ -18,6 +17,7 @@ from .. import __version__
 from ..errors import AmigoError
 from . import conversations, export, models, scan
 from ._common import ENVIRONMENT_HELP, AddCommands, CommandParser, Handler, fill_global_defaults
+from ._logging import configure_logging
 
 __all__ = ["COMMAND_GROUPS", "run"]
 
@@ -50,9 +50,7 @@ def run(argv: Sequence[str] | None = None) -> int:
     """Parse `argv` and run the chosen command; errors a user can fix become status 1."""
     args = _parser().parse_args(argv)
     fill_global_defaults(args)
-    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    if args.verbose:  # the client's requests, not every library's debug chatter
-        logging.getLogger("amigo_async").setLevel(logging.DEBUG)
+    configure_logging(args.verbose, (args.token, args.api_key))
     handler: Handler = args.handler
     try:
         return asyncio.run(handler(args))
