@@ -27,7 +27,7 @@ from ._common import Subparsers, client_for
 
 if TYPE_CHECKING:
     from .._client import AmigoClient
-    from ..conversations import EventStream
+    from ..conversations import ConversationStreamEvent, EventStream
     from ..testing import FakeAmigoServer
 
 __all__ = ["add_commands"]
@@ -168,7 +168,7 @@ class _Chat:
         print(f"(the agent ended the conversation {conversation_id})", file=sys.stderr)
         return 0
 
-    async def _turn(self, stream: EventStream) -> bool:
+    async def _turn(self, stream: EventStream[ConversationStreamEvent]) -> bool:
         """Print one agent turn; whether the conversation is completed."""
         printer = _Printer(sys.stdout)
 

@@ -153,6 +153,7 @@ class ToolRepoResource(Resource):
         return self._transport.paginate(
             "get-tool-repo-commits",
             RepoCommitList,
+            RepoCommit,
             params,
             limit=limit,
             max_items=max_items,
@@ -173,6 +174,7 @@ class ToolRepoResource(Resource):
         return self._transport.paginate(
             "get-tool-repo-branches",
             RepoBranchList,
+            RepoBranch,
             {},
             limit=limit,
             max_items=max_items,
