@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import os
 import ssl
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from pathlib import Path
@@ -292,3 +294,30 @@ def test_no_proxy_matches_hosts_and_domains(
     monkeypatch.delenv("no_proxy", raising=False)
     network = resolve_network(URL("https://api.amigo.ai"), proxy=None, trust_env=True, ssl=None)
     assert (network.proxy is None) is bypassed
+
+
+async def test_the_command_line_honours_https_proxy_and_ssl_cert_file(
+    ca: trustme.CA, ca_path: Path, tmp_path: Path
+) -> None:
+    fake = FakeAmigoServer()
+    async with serve_tls(fake.make_app(), ca) as url, running(ConnectProxy()) as proxy:
+        environment = {
+            "PATH": os.environ.get("PATH", ""),
+            "HOME": str(tmp_path),
+            "HTTPS_PROXY": proxy.url,
+            "SSL_CERT_FILE": str(ca_path),
+            "AMIGO_TOKEN": fake.token,
+        }
+        command = [sys.executable, "-m", "amigo_async.cli", "models", "list"]
+        command += ["--organization", "acme", "--base-url", url]
+        process = await asyncio.create_subprocess_exec(
+            *command,
+            env=environment,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        out, err = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode == 0, err.decode()
+    assert b"models" in out
+    assert [head.split(b" ")[0] for head in proxy.heads] == [b"CONNECT"]
+    assert fake.token.encode() not in said_to_proxy(proxy)
