@@ -2,8 +2,8 @@
 
 One fake serves the whole module from a thread of its own (its start-up costs
 more than most blocks); each block runs as a script would, with its own
-``asyncio.run``, the ``AMIGO_*`` variables the fake prints and an empty working
-directory. Blocks that change the fake's data undo it (a conversation started
+``asyncio.run``, every ``AMIGO_*`` variable the fake prints (a token and an API
+key) and an empty working directory. Blocks that change the fake's data undo it (a conversation started
 is finished), as a reader's session would need. A block that needs a real account is marked by the
 line ``<!-- example: needs a real account -->`` (or another reason after
 ``example:``) just above its fence, and is skipped with that reason;
@@ -88,6 +88,9 @@ def fake_environment() -> Iterator[dict[str, str]]:
                 AMIGO_BASE_URL=fake.url,
                 AMIGO_ORGANIZATION_ID=fake.organization,
                 AMIGO_TOKEN=fake.token,
+                AMIGO_API_KEY=fake.api_key,
+                AMIGO_API_KEY_ID=fake.api_key_id,
+                AMIGO_USER_ID=fake.user_id,
             )
             stopping.append((asyncio.get_running_loop(), stop))
             started.set()
@@ -114,9 +117,8 @@ def test_example_runs_against_the_fake(
             pytest.skip(example.skip)
         for module in example.skip.split()[1:]:
             pytest.importorskip(module, reason=f"the example needs {module}")
-    for name in ("AMIGO_API_KEY", "AMIGO_API_KEY_ID", "AMIGO_USER_ID"):
-        monkeypatch.delenv(name, raising=False)
-    for name, value in fake_environment.items():
+    for name, value in fake_environment.items():  # all the fake prints, as a reader exports
         monkeypatch.setenv(name, value)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # a token cache stays here
     monkeypatch.chdir(tmp_path)
     _run(example)
