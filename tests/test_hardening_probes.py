@@ -7,6 +7,8 @@ are not numbers a comparison can use.
 
 from __future__ import annotations
 
+import asyncio
+import gzip
 import hashlib
 import hmac
 import json
@@ -88,3 +90,60 @@ def test_a_clock_that_is_not_a_number_never_lets_a_stale_delivery_through() -> N
     headers = _headers(BODY, "1000")  # signed in 1970
     with pytest.raises(ValueError, match="now"):
         verify_delivery(BODY, headers, SECRET, now=float("nan"))
+
+
+# -- conversation event streams ---------------------------------------------------------
+
+
+def _event_stream(*parts: bytes, encoding: str | None = None):
+    async def handler(request: web.Request) -> web.StreamResponse:
+        headers = {"Content-Type": "application/x-ndjson"}
+        if encoding:
+            headers["Content-Encoding"] = encoding
+        answer = web.StreamResponse(headers=headers)
+        await answer.prepare(request)
+        for part in parts:
+            await answer.write(part)
+        return answer
+
+    return handler
+
+
+async def test_a_conversation_id_from_the_server_is_scrubbed_and_cut_in_errors() -> None:
+    created = {"type": "conversation-created", "conversation_id": TOKEN + "x" * 100_000}
+    handler = _event_stream(json.dumps(created).encode() + b"\n")  # then the stream ends
+    async with (
+        serve(handler) as server,
+        AmigoClient(organization="acme", base_url=server.url, token=TOKEN) as client,
+    ):
+        with pytest.raises(errors.TruncatedStreamError) as caught:
+            async for _ in client.conversations.create("a" * 24, initial_message="hi"):
+                pass
+    said = everything_said(caught.value)
+    assert TOKEN not in said
+    assert len(str(caught.value)) < 1000
+
+
+async def test_an_unreadable_event_line_does_not_carry_the_line_in_its_context() -> None:
+    line = b'{"type": "new-message", "message": "' + TOKEN.encode() + b'"\n'
+    async with (
+        serve(_event_stream(line)) as server,
+        AmigoClient(organization="acme", base_url=server.url, token=TOKEN) as client,
+    ):
+        with pytest.raises(errors.InvalidResponseError) as caught:
+            async for _ in client.conversations.interact("b" * 24, text="hi"):
+                pass
+    assert TOKEN not in everything_said(caught.value)  # json's error keeps the line as `doc`
+
+
+async def test_a_gzip_of_blank_lines_is_read_in_bounded_time() -> None:
+    bomb = gzip.compress(b"\n" * (48 * 2**20), 1)  # 200 KB inflating to 48 MB
+    async with (
+        serve(_event_stream(bomb, encoding="gzip")) as server,
+        AmigoClient(organization="acme", base_url=server.url, token=TOKEN) as client,
+    ):
+        # Line by line, the blank lines took ~10 s; as runs of whitespace, well under 1 s.
+        async with asyncio.timeout(5):
+            with pytest.raises(errors.TruncatedStreamError):
+                async for _ in client.conversations.interact("b" * 24, text="hi"):
+                    pass
