@@ -13,13 +13,14 @@ import hashlib
 import hmac
 import json
 import time
+from pathlib import Path
 
 import aiohttp
 import pytest
 from aiohttp import web
 from hostile import everything_said, serve
 
-from amigo_async import AmigoClient, errors
+from amigo_async import AmigoClient, cli, errors
 from amigo_async.webhooks import (
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
@@ -147,3 +148,41 @@ async def test_a_gzip_of_blank_lines_is_read_in_bounded_time() -> None:
             with pytest.raises(errors.TruncatedStreamError):
                 async for _ in client.conversations.interact("b" * 24, text="hi"):
                     pass
+
+
+# -- the command line's --out ------------------------------------------------------------
+
+
+def _export(out: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    status = cli.main(["prompt-logs", "export", "--fake", "--prefix", "demo", "--out", out])
+    return status, capsys.readouterr().err
+
+
+def test_an_out_that_is_a_file_is_one_error_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    a_file = tmp_path / "file"
+    a_file.write_text("x")
+    status, err = _export(str(a_file), capsys)
+    assert status == 1
+    assert "error:" in err and "Traceback" not in err
+
+
+def test_an_out_under_a_file_is_one_error_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "file").write_text("x")
+    status, err = _export(str(tmp_path / "file" / "out"), capsys)
+    assert status == 1
+    assert "error:" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("out", ["", "  "])
+def test_an_empty_out_is_refused(
+    out: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    status, err = _export(out, capsys)
+    assert status == 1
+    assert "--out must name a directory" in err
+    assert list(tmp_path.iterdir()) == []  # nothing exported into the current directory
