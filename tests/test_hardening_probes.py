@@ -24,6 +24,8 @@ from amigo_async import AmigoClient, cli, errors
 from amigo_async.webhooks import (
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
+    WebhookPayloadError,
+    parse_event,
     verify_delivery,
     webhook_handler,
 )
@@ -186,3 +188,13 @@ def test_an_empty_out_is_refused(
     assert status == 1
     assert "--out must name a directory" in err
     assert list(tmp_path.iterdir()) == []  # nothing exported into the current directory
+
+
+@pytest.mark.parametrize("body", [b'{"type": "\\ud800"}', '{"type": "x", "a": "\\udc80"}'])
+def test_a_webhook_body_with_an_unpaired_surrogate_is_a_payload_error(body: bytes | str) -> None:
+    with pytest.raises(WebhookPayloadError):  # else a UnicodeError when the receiver prints it
+        parse_event(body)
+
+
+def test_a_webhook_body_with_an_escaped_surrogate_pair_is_read() -> None:
+    assert parse_event(b'{"type": "\\ud83d\\ude00"}').type == "\N{GRINNING FACE}"
