@@ -389,7 +389,10 @@ async def _read_bounded(request: web.Request, limit: int) -> bytes:
                 raise web.HTTPRequestEntityTooLarge(max_size=limit, actual_size=size)
             chunks.append(chunk)
     except web.RequestPayloadError:  # a body aiohttp cannot decode (bad gzip): a 400, not a 500
-        raise web.HTTPBadRequest(text="webhook body could not be decoded") from None
+        # aiohttp drops the connection after a broken body: say so, lest the sender reuse it.
+        raise web.HTTPBadRequest(
+            text="webhook body could not be decoded", headers={"Connection": "close"}
+        ) from None
     return b"".join(chunks)
 
 

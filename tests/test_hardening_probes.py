@@ -79,6 +79,7 @@ async def test_a_webhook_body_that_cannot_be_decoded_is_a_400_not_a_500(encoding
         sent = session.post(server.url + "/hook", data=b"not compressed", headers=headers)
         async with sent as answer:
             assert answer.status == 400  # a 500 makes the sender retry for ever
+            assert answer.headers.get("Connection") == "close"  # aiohttp drops it after
 
 
 def test_a_tolerance_too_large_for_a_float_is_a_value_error() -> None:
