@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import json
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
@@ -199,3 +200,27 @@ def test_a_webhook_body_with_an_unpaired_surrogate_is_a_payload_error(body: byte
 
 def test_a_webhook_body_with_an_escaped_surrogate_pair_is_read() -> None:
     assert parse_event(b'{"type": "\\ud83d\\ude00"}').type == "\N{GRINNING FACE}"
+
+
+@pytest.mark.parametrize("escape", [rb"\ud800", rb"\udfff", rb"\ud83d tail"])
+def test_an_event_with_an_unpaired_surrogate_is_an_invalid_response(escape: bytes) -> None:
+    """Issue 19 item 7: a str no encoder takes must not reach the user's code."""
+    from amigo_async.conversations import parse_events
+
+    line = b'{"type": "new-message", "message": "' + escape + b'"}\n'
+
+    async def chunks() -> AsyncIterator[bytes]:
+        yield line
+
+    async def read() -> None:
+        async for _event in parse_events(chunks()):
+            pass
+
+    with pytest.raises(errors.InvalidResponseError):
+        asyncio.run(read())
+
+
+def test_an_event_with_an_escaped_surrogate_pair_is_read() -> None:
+    from amigo_async._json import loads_untrusted
+
+    assert loads_untrusted(b'{"m": "\\ud83d\\ude00"}') == {"m": "\U0001f600"}
