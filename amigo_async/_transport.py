@@ -45,7 +45,6 @@ from ._hints import retry_after_seconds
 from ._limits import RateLimit, RateLimitBackend
 from ._pacing import Pacing
 from ._pagination import AsyncPager, Page, check_max_items, page_of
-from ._params import check_body, check_parameters
 from ._paths import QueryValue, encode_path_parameter, query_items
 from ._request import (
     AttemptFailure,
@@ -59,6 +58,7 @@ from ._request import (
 )
 from ._spec import OPERATIONS, Operation, TimeoutKind
 from ._stats import ClientStats
+from ._validation import ABSENT, check_request
 from .events import (
     EventDispatcher,
     RequestFinished,
@@ -353,12 +353,11 @@ class Transport:
         if fixed is None:
             fixed = self._fixed[operation_id, accept] = self._fixed_parts(operation_id, accept)
         operation, timeout, request_headers = fixed
-        check_parameters(operation_id, path_params, params)
+        if json_body is not None and attrs.has(type(json_body)):
+            json_body = unstructure(json_body)
+        check_request(operation_id, path_params, params, ABSENT if json_body is None else json_body)
         path = self._path(operation, path_params)
         body: bytes | FormFactory | None = form
-        if json_body is not None and attrs.has(type(json_body)):
-            check_body(json_body)
-            json_body = unstructure(json_body)
         if json_body is not None or headers:
             request_headers = dict(request_headers)  # the shared one is never changed
         if json_body is not None:
