@@ -40,6 +40,7 @@ __all__ = [
     "Refused",
     "Store",
     "body_of",
+    "drop_not_set",
     "endpoint",
     "fields_of",
     "listing",
@@ -87,8 +88,9 @@ _NOT_SET_FIELDS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _drop_not_set(data: dict[str, Any], paths: Iterable[str]) -> None:
-    for path in paths:
+def drop_not_set(operation_id: str, data: dict[str, Any]) -> None:
+    """Remove the `{}` ("leave unchanged") values of the operation's `_NotSet` fields."""
+    for path in _NOT_SET_FIELDS.get(operation_id, ()):
         *parents, name = path.split(".")
         node: Any = data
         for parent in parents:
@@ -102,7 +104,7 @@ def body_of(call: Call, cls: type[T]) -> T:
     data = call.json()
     if not isinstance(data, dict):
         raise Unprocessable(("body",), "value is not a valid dict")
-    _drop_not_set(data, _NOT_SET_FIELDS.get(call.operation.id, ()))
+    drop_not_set(call.operation.id, data)
     try:
         return structure(data, cls)
     except Exception:  # any kind means "does not fit"; the description says where

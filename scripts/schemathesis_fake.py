@@ -1,0 +1,135 @@
+"""Run schemathesis over the whole OpenAPI snapshot against the fake server; print the figures.
+
+    python scripts/schemathesis_fake.py [--max-examples N] [--seed S] [--snapshot PATH]
+
+Two runs, each with every phase and every check, rate limits off: one over every
+operation, one with delete-organization excluded (deleting the organization
+makes every later request of the run a 404, which hides what those operations
+would answer). Each run gets a fresh fake (`python -m amigo_async.testing`), so
+the second starts from the seeded data again. The exit status is 1 when a run
+reports a failure; the JUnit reports are left in `--report-dir`.
+
+The suite runs a small fixed-seed slice of this (tests/test_fake_schemathesis.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+SNAPSHOT = ROOT / "amigo_async" / "_generated" / "api.json"
+"""The snapshot without its prose, as the package holds it (what the fake validates with)."""
+
+
+ORGANIZATION = "acme"
+
+
+@contextmanager
+def fake_server(*extra: str) -> Iterator[tuple[str, str]]:
+    """A command-line fake on a free port, rate limits off: (base URL, token)."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "amigo_async.testing", "--port", "0", "--no-rate-limits", *extra],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        found: dict[str, str] = {}
+        for line in iter(process.stdout.readline, ""):
+            name, _, value = line.strip().partition("=")
+            found[name] = value
+            if "AMIGO_TOKEN" in found and "AMIGO_BASE_URL" in found:
+                break
+        yield found["AMIGO_BASE_URL"], found["AMIGO_TOKEN"]
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def config_text(token: str) -> str:
+    """schemathesis.toml: the organization fixed, the fake's token on every request."""
+    return (
+        f'headers = {{ Authorization = "Bearer {token}" }}\n'
+        "[parameters]\n"
+        f'"path.organization" = "{ORGANIZATION}"\n'
+    )
+
+
+def st_command(
+    snapshot: Path, url: str, config: Path, args: argparse.Namespace, report: Path, *extra: str
+) -> list[str]:
+    st = Path(sys.executable).with_name("st")
+    return [
+        str(st),
+        "--config-file",
+        str(config),
+        "run",
+        str(snapshot),
+        "--url",
+        url,
+        "--checks",
+        "all",
+        "--phases",
+        args.phases,
+        "--max-examples",
+        str(args.max_examples),
+        "--seed",
+        str(args.seed),
+        "--workers",
+        str(args.workers),
+        "--continue-on-failure",
+        "--report",
+        "junit",
+        "--report-junit-path",
+        str(report),
+        *extra,
+    ]
+
+
+def run(args: argparse.Namespace, name: str, *extra: str) -> int:
+    with fake_server() as (url, token), tempfile.TemporaryDirectory() as scratch:
+        config = Path(scratch) / "schemathesis.toml"
+        config.write_text(config_text(token))
+        report = Path(args.report_dir) / f"{name}.xml"
+        report.parent.mkdir(parents=True, exist_ok=True)
+        command = st_command(args.snapshot, url, config, args, report, *extra)
+        print(f"== {name}: {' '.join(command[3:5])} ...", flush=True)
+        environment = {**os.environ, "SCHEMATHESIS_HOOKS": ""}
+        return subprocess.run(command, env=environment, cwd=scratch, check=False).returncode
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--snapshot", type=Path, default=SNAPSHOT)
+    parser.add_argument("--max-examples", type=int, default=50)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--workers", default="2")
+    parser.add_argument("--phases", default="examples,coverage,fuzzing,stateful")
+    parser.add_argument("--report-dir", default="schemathesis-report")
+    parser.add_argument("--only", help="an operation id regex (a quick look at one area)")
+    args = parser.parse_args()
+    only = ["--include-operation-id-regex", args.only] if args.only else []
+    codes = [
+        run(args, "all-operations", *only),
+        run(
+            args,
+            "without-delete-organization",
+            "--exclude-operation-id",
+            "delete-organization",
+            *only,
+        ),
+    ]
+    return 1 if any(codes) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
