@@ -2,7 +2,10 @@
 
     python scripts/schemathesis_fake.py [--max-examples N] [--seed S] [--snapshot PATH]
 
-Two runs, each with every phase and every check, rate limits off: one over every
+The schema is the one the fake serves at ``/openapi.json``: the package's generated
+data (the snapshot without its prose), its security requirement read as the
+schemes' descriptions say (Bearer or Basic; ``X-ORG-ID`` optional). Two runs,
+each with every phase and every check, rate limits off: one over every
 operation, one with delete-organization excluded (deleting the organization
 makes every later request of the run a 404, which hides what those operations
 would answer). Each run gets a fresh fake (`python -m amigo_async.testing`), so
@@ -24,10 +27,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-SNAPSHOT = ROOT / "amigo_async" / "_generated" / "api.json"
-"""The snapshot without its prose, as the package holds it (what the fake validates with)."""
 
 
 ORGANIZATION = "acme"
@@ -65,7 +64,7 @@ def config_text(token: str) -> str:
 
 
 def st_command(
-    snapshot: Path, url: str, config: Path, args: argparse.Namespace, report: Path, *extra: str
+    url: str, config: Path, args: argparse.Namespace, report: Path, *extra: str
 ) -> list[str]:
     st = Path(sys.executable).with_name("st")
     return [
@@ -73,7 +72,7 @@ def st_command(
         "--config-file",
         str(config),
         "run",
-        str(snapshot),
+        args.snapshot or f"{url}/openapi.json",
         "--url",
         url,
         "--checks",
@@ -101,7 +100,7 @@ def run(args: argparse.Namespace, name: str, *extra: str) -> int:
         config.write_text(config_text(token))
         report = Path(args.report_dir) / f"{name}.xml"
         report.parent.mkdir(parents=True, exist_ok=True)
-        command = st_command(args.snapshot, url, config, args, report, *extra)
+        command = st_command(url, config, args, report, *extra)
         print(f"== {name}: {' '.join(command[3:5])} ...", flush=True)
         environment = {**os.environ, "SCHEMATHESIS_HOOKS": ""}
         return subprocess.run(command, env=environment, cwd=scratch, check=False).returncode
@@ -109,7 +108,9 @@ def run(args: argparse.Namespace, name: str, *extra: str) -> int:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--snapshot", type=Path, default=SNAPSHOT)
+    parser.add_argument(
+        "--snapshot", help="an OpenAPI file (default: the fake's own /openapi.json)"
+    )
     parser.add_argument("--max-examples", type=int, default=50)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--workers", default="2")

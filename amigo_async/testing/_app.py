@@ -183,8 +183,9 @@ def paginate(
     commit and branch lists). Returns (page, has_more, next token or None).
     """
     # minimum 0, as the snapshot allows: an empty page that repeats the token (clients refuse 0)
-    limit = call.query_int("limit", default_limit, minimum=0, maximum=max_limit)
-    token = call.query_int("continuation_token", first_token, minimum=first_token)
+    limit = call.query_int("limit", default_limit, minimum=1, maximum=max_limit)
+    # the snapshot bounds no token: one before the first reads from the start
+    token = max(call.query_int("continuation_token", first_token), first_token)
     start = token - first_token
     page = items[start : start + limit]
     has_more = start + limit < len(items)

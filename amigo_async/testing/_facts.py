@@ -14,7 +14,7 @@ from typing import Any
 
 import attrs
 
-__all__ = ["HeaderFacts", "header_facts"]
+__all__ = ["HeaderFacts", "header_facts", "openapi_document"]
 
 _DATA = Path(__file__).resolve().parent.parent / "_generated" / "api.json"
 
@@ -26,9 +26,43 @@ class HeaderFacts:
 
 
 @cache
-def _by_operation() -> dict[str, HeaderFacts]:
+def _data() -> dict[str, Any]:
     with _DATA.open(encoding="utf-8") as file:
         data: dict[str, Any] = json.load(file)
+    return data
+
+
+@cache
+def openapi_document() -> bytes:
+    """The snapshot as the fake serves it at ``/openapi.json`` (FastAPI's path), for tools
+    such as schemathesis: the generated data, its security read as the schemes' own
+    descriptions say. The snapshot lists Bearer, Basic and ``X-ORG-ID`` in one requirement,
+    which in OpenAPI means all three at once; the descriptions make them alternatives, with
+    ``X-ORG-ID`` an optional addition to Bearer."""
+    document = dict(_data())
+    document["security"] = [a for r in document.get("security", []) for a in _alternatives(r)]
+    document["paths"] = {
+        path: {method: _with_alternatives(operation) for method, operation in item.items()}
+        for path, item in document["paths"].items()
+    }
+    return json.dumps(document).encode()
+
+
+def _alternatives(requirement: dict[str, list[str]]) -> list[dict[str, list[str]]]:
+    schemes = [name for name in requirement if name != "Bearer-Authorization-Organization"]
+    return [{name: []} for name in schemes]
+
+
+def _with_alternatives(operation: dict[str, Any]) -> dict[str, Any]:
+    if "security" not in operation:
+        return operation
+    alternatives = [a for r in operation["security"] for a in _alternatives(r)]
+    return {**operation, "security": alternatives}
+
+
+@cache
+def _by_operation() -> dict[str, HeaderFacts]:
+    data = _data()
     default = data.get("security", [])
     facts: dict[str, HeaderFacts] = {}
     for item in data["paths"].values():

@@ -31,7 +31,7 @@ from .._spec import OPERATIONS, Operation
 from .._spec_rows import EXTRA_METHODS
 from . import _routes  # noqa: F401  (registers every handler)
 from ._app import HANDLERS, Call, Reply, Unprocessable, error_reply, json_reply
-from ._facts import header_facts
+from ._facts import header_facts, openapi_document
 from ._faults import Fault, FaultKind, FaultPlan
 from ._request_checks import refusal
 from ._seeds import Seeds
@@ -94,6 +94,11 @@ def _route_pattern(operation: Operation) -> str:
 def _route_order(operation: Operation) -> tuple[int, int]:
     # Literal segments first: POST /tool/test must not be taken for POST /tool/{tool_id}.
     return (len(operation.path_parameters), -len(operation.path))
+
+
+async def _openapi(request: web.Request) -> web.Response:
+    """The API description, where FastAPI serves it: for schemathesis and other tools."""
+    return web.Response(body=openapi_document(), content_type="application/json")
 
 
 class FakeAmigoServer:
@@ -173,6 +178,7 @@ class FakeAmigoServer:
             serve = self._endpoint(operation)
             for method in (operation.method, *EXTRA_METHODS.get(operation.id, ())):
                 resource.add_route(method, serve)
+        app.router.add_get("/openapi.json", _openapi)
         return app
 
     async def start(self) -> None:
