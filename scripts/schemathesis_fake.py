@@ -86,6 +86,8 @@ def st_command(
         "--workers",
         str(args.workers),
         "--continue-on-failure",
+        "--request-timeout",
+        "10",
         "--report",
         "junit",
         "--report-junit-path",

@@ -104,3 +104,31 @@ async def test_an_optional_query_value_is_read_by_its_type(fake: FakeAmigoServer
     status, text = await send_raw(fake, "GET", "/dynamic_behavior_set/?is_active=maybe")
     assert status == 422
     assert '"loc":["query","is_active"]' in text.replace(" ", "")
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/organization/api_key/", {"duration": "P9367Y5673M9999D", "name": "k"}),
+        (
+            "/role/temporary_permission_grant/",
+            {
+                "duration": "P9367Y5673M9999D",
+                "user_id": "USER",
+                "permission_grant": {"permission_name": "Tool:GetTool", "conditions": {}},
+                "tags": {},
+                "justification": "a long enough test",
+            },
+        ),
+        ("/organization/", {"favicon": "\u00fc\u00df"}),
+    ],
+)
+async def test_what_once_answered_500_is_a_422(
+    fake: FakeAmigoServer, path: str, body: dict[str, object]
+) -> None:
+    if body.get("user_id") == "USER":
+        body["user_id"] = next(iter(fake.state.users.users.records))
+    status, text = await send_raw(fake, "POST", path, json=body)
+    assert status == 422, text
+    assert text.startswith('{"detail":[{"loc":["body",')
+    assert '"duration"' in text or '"favicon"' in text

@@ -20,7 +20,7 @@ from ...models.user import (
     UpdateUserInfoRequest,
     UserInstance,
 )
-from .._app import Call, Reply, Unprocessable, error_reply, handler, json_reply
+from .._app import Call, Reply, error_reply, handler, json_reply
 from .._crud import Refused, body_of, endpoint, fields_of, listing, matching
 from .._data._common import PREFERENCE_DEFAULTS
 from .._samples import sample
@@ -83,9 +83,7 @@ async def get_users(call: Call) -> Reply:
 
 @endpoint("search-users")
 async def search_users(call: Call) -> Reply:
-    query = call.query("query")
-    if query is None:
-        raise Unprocessable(("query", "query"), "field required")
+    query = call.query("query") or ""
     needle = query.lower()
     items = [
         user
