@@ -19,12 +19,15 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import subprocess
 import sys
 import tempfile
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from xml.etree import ElementTree
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -96,6 +99,28 @@ def st_command(
     ]
 
 
+def summary(report: Path) -> str:
+    """Failures by schemathesis code (ST1xx: answers, ST2xx: accepted or refused input)."""
+    if not report.exists():
+        return "no report"
+    root = ElementTree.parse(report).getroot()
+    codes: Counter[str] = Counter()
+    operations: dict[str, set[str]] = {}
+    for case in root.iter("testcase"):
+        for failure in case.iter("failure"):
+            for line in (failure.text or "").splitlines():
+                match = re.match(r"- (ST\d+) (.*)", line.strip())
+                if match:
+                    code = f"{match[1]} {match[2]}"
+                    codes[code] += 1
+                    operations.setdefault(code, set()).add(case.get("name", "?"))
+    tested = root.get("tests", "?")
+    lines = [f"{tested} operations tested, {sum(codes.values())} failures"]
+    for code, count in codes.most_common():
+        lines.append(f"  {count:4d} {code}: {', '.join(sorted(operations[code]))}")
+    return "\n".join(lines)
+
+
 def run(args: argparse.Namespace, name: str, *extra: str) -> int:
     with fake_server() as (url, token), tempfile.TemporaryDirectory() as scratch:
         config = Path(scratch) / "schemathesis.toml"
@@ -105,7 +130,9 @@ def run(args: argparse.Namespace, name: str, *extra: str) -> int:
         command = st_command(url, config, args, report, *extra)
         print(f"== {name}: {' '.join(command[3:5])} ...", flush=True)
         environment = {**os.environ, "SCHEMATHESIS_HOOKS": ""}
-        return subprocess.run(command, env=environment, cwd=scratch, check=False).returncode
+        code = subprocess.run(command, env=environment, cwd=scratch, check=False).returncode
+        print(f"== {name}: {summary(report)}", flush=True)
+        return code
 
 
 def main() -> int:
