@@ -132,3 +132,16 @@ async def test_what_once_answered_500_is_a_422(
     assert status == 422, text
     assert text.startswith('{"detail":[{"loc":["body",')
     assert '"duration"' in text or '"favicon"' in text
+
+
+@pytest.mark.parametrize("body", [b"{", b"\xff", b"[" * 100_000 + b"]" * 100_000])
+async def test_a_body_that_is_not_json_is_a_422(fake: FakeAmigoServer, body: bytes) -> None:
+    url = f"{fake.url}/v1/{fake.organization}/admin/sql_query"
+    headers = {"Authorization": f"Bearer {fake.token}", "Content-Type": "application/json"}
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(url, data=body, headers=headers) as response,
+    ):
+        assert response.status == 422
+        detail = (await response.json())["detail"]
+    assert detail[0]["type"] == "json_invalid"

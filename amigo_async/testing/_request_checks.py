@@ -52,7 +52,7 @@ def _json_body(request: web.Request, body: bytes) -> Any:
         return ABSENT
     try:
         return json.loads(body)
-    except ValueError as error:
+    except (ValueError, RecursionError) as error:  # RecursionError: nesting too deep
         position = getattr(error, "pos", 0)
         return json_reply(
             {
