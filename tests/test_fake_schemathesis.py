@@ -62,7 +62,7 @@ async def _schemathesis(fake: FakeAmigoServer, workdir: Path, *options: str) -> 
 async def test_a_schemathesis_slice_finds_nothing_wrong(tmp_path: Path) -> None:
     async with FakeAmigoServer(enforce_rate_limits=False) as fake:
         code, output = await _schemathesis(
-            fake, tmp_path, "--phases", "fuzzing", "--max-examples", "4", "--checks", _CHECKS
+            fake, tmp_path, "--phases", "fuzzing", "--max-examples", "3", "--checks", _CHECKS
         )
     assert code == 0, output[-4000:]
     assert "10 selected" in output, output[:1500]
