@@ -145,3 +145,24 @@ async def test_a_body_that_is_not_json_is_a_422(fake: FakeAmigoServer, body: byt
         assert response.status == 422
         detail = (await response.json())["detail"]
     assert detail[0]["type"] == "json_invalid"
+
+
+async def test_a_whole_float_for_an_integer_body_field_is_accepted(
+    fake: FakeAmigoServer,
+) -> None:
+    """`retry_attempts: 3.0` passes the validation pass (lax mode) and the handler alike."""
+    body = {"url": "https://example.com/hook", "accepted_types": [], "retry_attempts": 3.0}
+    status, created = await answer(
+        fake, "create-webhook-destination", "/webhook_destination/", json_body=body
+    )
+    assert status == 201, created
+
+
+async def test_any_object_for_a_not_set_field_leaves_it_alone(fake: FakeAmigoServer) -> None:
+    user_id, user = next(iter(fake.state.users.users.records.items()))
+    before = user["preferences"]["preferred_language"]
+    status, text = await send_raw(
+        fake, "POST", f"/user/{user_id}", json={"preferred_language": {"x": 1}}
+    )
+    assert status == 204, text
+    assert user["preferences"]["preferred_language"] == before

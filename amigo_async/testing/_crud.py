@@ -89,13 +89,14 @@ _NOT_SET_FIELDS: dict[str, tuple[str, ...]] = {
 
 
 def drop_not_set(operation_id: str, data: dict[str, Any]) -> None:
-    """Remove the `{}` ("leave unchanged") values of the operation's `_NotSet` fields."""
+    """Remove the object values ("leave unchanged": `_NotSet` is any object, usually `{}`)
+    of the operation's `_NotSet` fields."""
     for path in _NOT_SET_FIELDS.get(operation_id, ()):
         *parents, name = path.split(".")
         node: Any = data
         for parent in parents:
             node = node.get(parent) if isinstance(node, dict) else None
-        if isinstance(node, dict) and node.get(name) == {}:
+        if isinstance(node, dict) and isinstance(node.get(name), dict):
             del node[name]
 
 
@@ -105,7 +106,19 @@ def body_of(call: Call, cls: type[T]) -> T:
     if not isinstance(data, dict):
         raise Unprocessable(("body",), "value is not a valid dict")
     drop_not_set(call.operation.id, data)
-    return structure(data, cls)  # the validation pass has checked it fits
+    return structure(_integral(data), cls)  # the validation pass has checked it fits
+
+
+def _integral(value: Any) -> Any:
+    """Whole floats as ints, as pydantic's lax mode reads 3.0 for an int field (cattrs does
+    not); a float field takes the int as well."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {key: _integral(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_integral(item) for item in value]
+    return value
 
 
 def fields_of(model: Any) -> dict[str, Any]:
