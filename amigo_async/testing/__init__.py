@@ -24,13 +24,19 @@ Where the fake departs from the schemas alone, a documented prose rule says so:
   whose initial or terminal state is not an action state, or whose transitions
   name unknown states or references; ``min_count`` above ``max_count``;
   ``tool_id`` and ``version`` lists of different lengths; Basic credentials on
-  create-organization (its ``security`` lists Bearer only).
+  create-organization (its ``security`` lists Bearer only); a value of a
+  ``StrippedNonemptyString`` type that is empty once stripped (the type's name is
+  the rule: a tag key ``"\r"`` fits its pattern but not the type).
 - The documented semantic refusals: unknown ids (404), duplicates and version
   mismatches (409), one unfinished conversation per user and service (409), a
   metric or state machine still in use, more than 3 active tool versions, the API
   key limit, more than 20 conversation tags (400).
 - Accepted although the schemas' security asks for it: no ``X-ORG-ID`` header
   (its scheme's description calls it optional; ``/openapi.json`` says so).
+- A URL two documented paths share (``.../state_machine/{state_machine_id}/`` and
+  ``.../{service_hierarchical_state_machine_id}/``; ``/metric/search/`` and
+  ``/metric/{metric_id}/``) is routed as FastAPI routes it: the first path whose
+  method fits, and a 405's ``Allow`` lists every method the URL takes.
 - Answers that are not JSON, as the descriptions say: prompt logs (a zip), the
   tool scaffold (a gzip tarball), the Git interface (Git's own content types),
   conversation events (NDJSON).
