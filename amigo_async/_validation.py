@@ -221,9 +221,6 @@ def _json_object(text: str) -> object:
 
 def _from_string(schema: Mapping[str, Any], value: object) -> object:
     """A query or path value as a server reads it: "3" is 3 for an integer, "true" True."""
-    typed = [m for m in schema.get("anyOf", ()) if m.get("type") not in (None, "null")]
-    if typed:  # `X | None`: read as X (a query value is never JSON null)
-        schema = typed[0]
     kind = schema.get("type")
     if kind == "array":
         items = schema.get("items", {})
