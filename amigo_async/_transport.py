@@ -39,7 +39,6 @@ from yarl import URL
 from . import errors
 from ._auth import ApiKeyCredentials, Credentials
 from ._body import BodyTooLargeError, StreamedBody, read_capped
-from ._checks import check_limit
 from ._config import RetryPolicy, Timeouts
 from ._hints import retry_after_seconds
 from ._limits import RateLimit, RateLimitBackend
@@ -271,7 +270,7 @@ class Transport:
         paging = OPERATIONS[operation_id].paging
         if paging is None:
             raise ValueError(f"{operation_id} is not a paginated list")
-        check_limit("limit", limit, paging.cap)
+        check_request(operation_id, path_params, {**params, "limit": limit})  # refused now
         check_max_items(max_items)
         page_size = limit if limit is not None else paging.cap
         if max_items is not None and max_items > 0:

@@ -206,7 +206,7 @@ def _check_parameters(
                 walker.add((place, name), "is required", "missing")
             continue
         if from_strings:
-            value = _from_string(walker.resolve(parameter.schema), value)
+            value = _from_string(walker.single(parameter.schema), value)
         if isinstance(value, str) and walker.kinds(parameter.schema) == {"object"}:
             value = _json_object(value)  # a documented object travels as JSON text
         walker.check(parameter.schema, value, (place, name))
@@ -419,6 +419,17 @@ class _Walker:
             if isinstance(const, str):
                 out[const] = member
         return out
+
+    def single(self, schema: Mapping[str, Any]) -> Mapping[str, Any]:
+        """The one schema a value takes: a nullable union's only real member, resolved."""
+        schema = self.resolve(schema)
+        members = schema.get("anyOf") or schema.get("oneOf") or ()
+        real = [
+            self.resolve(m)
+            for m in members
+            if m.get("$ref") != _NOT_SET and self.resolve(m).get("type") != "null"
+        ]
+        return real[0] if len(real) == 1 else schema
 
     def kinds(self, schema: Mapping[str, Any]) -> set[str]:
         """The non-null JSON kinds a schema (or its union's members) admits."""

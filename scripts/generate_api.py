@@ -47,6 +47,7 @@ OPERATION_ID_OVERRIDES = {
 }
 
 MODEL_AREAS = (
+    "admin",
     "conversation",
     "service",
     "user",
@@ -56,7 +57,14 @@ MODEL_AREAS = (
     "metric",
     "simulation",
 )
-"""Areas whose models are generated; admin, tool and organization models are hand-written."""
+"""Areas whose models are generated; tool and organization models are still hand-written."""
+
+CLASS_NAMES = {
+    # The names users import today, where the schema's own name says less.
+    "src__app__endpoints__admin__get_models__Response": "ModelsResponse",
+    "src__app__endpoints__admin__submit_sql_query__Response": "SqlQueryResult",
+    "Model": "LLMModel",
+}
 
 _NOT_SET = "_NotSet"  # the snapshot's "field left out" sentinel: the client leaves a None out
 _MODULE_PREFIXES = (
@@ -474,7 +482,8 @@ class ModelWriter:
             if not is_scalar_alias(self.schemas[name])
             and self.schemas[name].get("properties") != {}
         ]
-        self.names = class_names(self.modeled)
+        self.names = {**class_names(self.modeled), **CLASS_NAMES}
+        self.names = {name: self.names[name] for name in self.modeled}
         self.inline: dict[str, str] = {}  # unions written inside a property -> module
         self.context = ""  # the class and property being written, to name an inline union
         self.module_now = ""
@@ -521,7 +530,7 @@ class ModelWriter:
             return " | ".join(types + (["None"] if nullable else []))
         if "const" in schema:
             uses.add("Literal")
-            return f"Literal[{repr_str(schema['const'])}]"
+            return f"Literal[{_literal(schema['const'])}]"
         if "enum" in schema:
             return "str"
         kind = schema.get("type")
@@ -686,7 +695,7 @@ class ModelWriter:
             annotation = self.type_of(prop_schema, uses)
             default = ""
             if "const" in prop_schema and annotation.startswith("Literal["):
-                default = f" = {repr_str(prop_schema['const'])}"
+                default = f" = {_literal(prop_schema['const'])}"
             elif prop not in required:
                 if "None" not in annotation.split(" | "):
                     annotation += " | None"

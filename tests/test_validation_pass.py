@@ -65,6 +65,22 @@ def test_from_strings_reads_values_as_a_server_does() -> None:
     assert high.message() == "limit must be at most 100; got 500"
 
 
+def test_from_strings_reads_a_nullable_parameter_by_its_real_type() -> None:
+    query = {"version": "3"}
+    problems = request_problems(
+        "create-agent-version",
+        path={"agent_id": _ID},
+        query=query,
+        body={"initials": "A"},
+        from_strings=True,
+    )
+    assert [p for p in problems if p.loc[0] != "body"] == []
+    [wrong] = request_problems(
+        "create-agent-version", path={"agent_id": _ID}, query={"version": "0"}, from_strings=True
+    )[:1]
+    assert wrong.message() == "version must be more than 0; got 0"
+
+
 def test_an_int_is_never_a_bool_and_a_float_takes_an_int() -> None:
     [problem] = request_problems("get-users", path=None, query={"limit": True})
     assert problem.type == "type_error"
