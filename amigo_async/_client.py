@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Self
 
@@ -19,12 +20,15 @@ from ._checks import check_int
 from ._config import RetryPolicy, Timeouts, resolve_base_url
 from ._limits import InProcessBackend, RateLimit, RateLimitBackend
 from ._paths import check_segment
-from ._spec import OPERATIONS
+from ._spec import DOCUMENTED_RATE_LIMITS, OPERATIONS
 from ._stats import ClientStats
+from ._token_cache import TokenCache, default_cache_directory
 from ._transport import Transport
+from ._version import __version__
 from .events import EventDispatcher, EventHook
 
 if TYPE_CHECKING:
+    from .jobs.scan import ToolsWithScan
     from .resources.admin import AdminResource
     from .resources.conversations import ConversationsResource
     from .resources.dynamic_behavior_sets import DynamicBehaviorSetsResource
@@ -33,13 +37,12 @@ if TYPE_CHECKING:
     from .resources.roles import RolesResource
     from .resources.services import ServicesResource
     from .resources.simulations import SimulationsResource
-    from .resources.tools import ToolsResource
     from .resources.users import UsersResource
     from .resources.webhooks import WebhooksResource
 
 __all__ = ["DEFAULT_MAX_BODY_BYTES", "AmigoClient", "ClientStats"]
 
-_USER_AGENT = "amigo_async/0.1.0"
+_USER_AGENT = f"amigo_async/{__version__}"
 DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024
 """The largest JSON answer read (decompressed); the documents' largest are far below."""
 
@@ -75,11 +78,23 @@ class AmigoClient:
     aiohttp session and one rate-limit bucket per documented operation. Arguments
     left out are read from the same environment variables as the official SDK
     (``AMIGO_API_KEY``, ``AMIGO_API_KEY_ID``, ``AMIGO_USER_ID``,
-    ``AMIGO_ORGANIZATION_ID``, ``AMIGO_BASE_URL``) plus ``AMIGO_TOKEN``.
+    ``AMIGO_ORGANIZATION_ID``, ``AMIGO_BASE_URL``) plus ``AMIGO_TOKEN``; any
+    credential argument given means the credential environment variables are
+    not mixed in (except ``AMIGO_USER_ID`` and each half of a key pair).
+
+    Credentials: a token (a JWT) is used first while it is valid; an API key
+    signs in only when there is no valid token (none given, its ``exp`` passed,
+    or a 401). ``token_cache=True`` (or a directory) shares signed-in tokens
+    between processes through a 0600 file per caller under the user cache
+    directory, so a shell loop of short programs signs in once.
     """
 
+    organization_id: str
+    base_url: URL
+    mongo_cluster: str | None
+    stats: ClientStats
     admin: AdminResource
-    tools: ToolsResource
+    tools: ToolsWithScan
     organization: OrganizationResource
     services: ServicesResource
     users: UsersResource
@@ -98,6 +113,7 @@ class AmigoClient:
         api_key: str | None = None,
         api_key_id: str | None = None,
         user_id: str | None = None,
+        token_cache: bool | str | os.PathLike[str] = False,
         base_url: str | None = None,
         region: str | None = None,
         rate_limits: Mapping[str, RateLimit | None] | None = None,
@@ -120,10 +136,12 @@ class AmigoClient:
             raise ValueError("organization must be a bare identifier (no '/', no spaces)")
         if base_url is None and region is None:
             base_url = _env("AMIGO_BASE_URL")
-        self.base_url: URL = resolve_base_url(base_url, region)
+        self.base_url = resolve_base_url(base_url, region)
         if auth_scheme not in ("bearer", "basic"):
             raise ValueError(f"auth_scheme must be 'bearer' or 'basic', got {auth_scheme!r}")
-        credentials = self._make_credentials(token, api_key, api_key_id, user_id, auth_scheme)
+        credentials = self._make_credentials(
+            token, api_key, api_key_id, user_id, auth_scheme, token_cache
+        )
         self.mongo_cluster = _optional_text("mongo_cluster", mongo_cluster)
         fixed_headers = {}
         if org_id_header is not None:
@@ -165,42 +183,63 @@ class AmigoClient:
         api_key_id: str | None,
         user_id: str | None,
         scheme: AuthScheme,
+        token_cache: bool | str | os.PathLike[str],
     ) -> Credentials:
-        explicit_key = any(v is not None for v in (api_key, api_key_id))
-        if token is not None and explicit_key:
-            raise ValueError("give token= or api_key=/api_key_id=, not both")
+        """Arguments first, else the environment; a token and a key may come together.
+
+        With both, the token is used while it is valid and the key signs in only
+        when it is not (its ``exp`` passed, or a 401).
+        """
+        if token is None and api_key is None and api_key_id is None:
+            token = _env("AMIGO_TOKEN")
+            api_key, api_key_id = _env("AMIGO_API_KEY"), _env("AMIGO_API_KEY_ID")
+            if token is not None and (api_key is None or api_key_id is None):
+                api_key = api_key_id = None  # half a key beside a token: the token alone
+        elif api_key is not None or api_key_id is not None:
+            api_key = api_key if api_key is not None else _env("AMIGO_API_KEY")
+            api_key_id = api_key_id if api_key_id is not None else _env("AMIGO_API_KEY_ID")
         user_id = user_id if user_id is not None else _env("AMIGO_USER_ID")
-        if token is None and not explicit_key:
-            if _env("AMIGO_API_KEY") and _env("AMIGO_API_KEY_ID"):
-                api_key, api_key_id = _env("AMIGO_API_KEY"), _env("AMIGO_API_KEY_ID")
-            else:
-                token = _env("AMIGO_TOKEN")
         if token is not None:
             token = _check_text("token", token, secret=True)
+        if api_key is None and api_key_id is None:
+            if token is None:
+                raise ValueError(
+                    "no credentials: pass token= (a JWT) or api_key=, api_key_id= and user_id=, "
+                    "or set AMIGO_TOKEN or AMIGO_API_KEY, AMIGO_API_KEY_ID and AMIGO_USER_ID"
+                )
             user_id = (
                 _check_text("user_id", user_id)
                 if scheme == "basic"
                 else _optional_text("user_id", user_id)
             )
             return TokenCredentials(token, self.organization_id, scheme, user_id)
-        if api_key is None and api_key_id is None:
-            raise ValueError(
-                "no credentials: pass token= (a JWT) or api_key=, api_key_id= and user_id=, "
-                "or set AMIGO_TOKEN or AMIGO_API_KEY, AMIGO_API_KEY_ID and AMIGO_USER_ID"
-            )
-        api_key = api_key if api_key is not None else _env("AMIGO_API_KEY")
-        api_key_id = api_key_id if api_key_id is not None else _env("AMIGO_API_KEY_ID")
+        api_key = _check_text("api_key", api_key, secret=True)
+        api_key_id = _check_text("api_key_id", api_key_id)
+        user_id = _check_text("user_id", user_id)
+        cache = self._token_cache(token_cache, api_key_id, user_id, api_key)
         return ApiKeyCredentials(
-            _check_text("api_key", api_key, secret=True),
-            _check_text("api_key_id", api_key_id),
-            _check_text("user_id", user_id),
-            self.organization_id,
-            scheme,
+            api_key, api_key_id, user_id, self.organization_id, scheme, token=token, cache=cache
+        )
+
+    def _token_cache(
+        self, setting: bool | str | os.PathLike[str], *key_parts: str
+    ) -> TokenCache | None:
+        """`token_cache`: False, True (the user cache directory) or a directory."""
+        if setting is False:
+            return None
+        if setting is True:
+            directory = default_cache_directory()
+        elif isinstance(setting, str | os.PathLike) and os.fspath(setting):
+            directory = Path(setting)
+        else:
+            raise TypeError("token_cache must be True, False or a directory path")
+        return TokenCache.for_caller(
+            directory, str(self.base_url), self.organization_id, *key_parts
         )
 
     @staticmethod
     def _resolve_limits(overrides: Mapping[str, RateLimit | None] | None) -> dict[str, RateLimit]:
-        limits = {op.id: op.limit for op in OPERATIONS.values() if op.limit is not None}
+        limits = dict(DOCUMENTED_RATE_LIMITS)
         if overrides is None:
             return limits
         if not isinstance(overrides, Mapping):
@@ -220,6 +259,7 @@ class AmigoClient:
         return limits
 
     def _attach_resources(self) -> None:
+        from .jobs.scan import ToolsWithScan
         from .resources.admin import AdminResource
         from .resources.conversations import ConversationsResource
         from .resources.dynamic_behavior_sets import DynamicBehaviorSetsResource
@@ -228,12 +268,11 @@ class AmigoClient:
         from .resources.roles import RolesResource
         from .resources.services import ServicesResource
         from .resources.simulations import SimulationsResource
-        from .resources.tools import ToolsResource
         from .resources.users import UsersResource
         from .resources.webhooks import WebhooksResource
 
         self.admin = AdminResource(self._transport)
-        self.tools = ToolsResource(self._transport)
+        self.tools = ToolsWithScan(self._transport)
         self.organization = OrganizationResource(self._transport, self.mongo_cluster)
         self.services = ServicesResource(self._transport)
         self.users = UsersResource(self._transport)
@@ -268,7 +307,9 @@ class AmigoClient:
 
     def __repr__(self) -> str:
         credentials = self._transport.credentials
-        kind = "api-key" if isinstance(credentials, ApiKeyCredentials) else "token"
+        kind = "token"
+        if isinstance(credentials, ApiKeyCredentials):
+            kind = "token+api-key" if credentials.given_token else "api-key"
         return (
             f"AmigoClient(organization={self.organization_id!r}, base_url={str(self.base_url)!r}, "
             f"auth={kind}/{credentials.scheme})"
@@ -290,7 +331,7 @@ class AmigoClient:
         """The limit this client paces `operation_id` to (None: no bucket)."""
         if operation_id not in OPERATIONS:
             raise ValueError(f"unknown operation id {operation_id!r}")
-        return self._transport.limits.get(operation_id)
+        return self._transport.rate_limit(operation_id)
 
     @property
     def credential_identity(self) -> str:

@@ -10,15 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypeVar
 
 from .._checks import check_str_list
 
 if TYPE_CHECKING:
     from .._pagination import AsyncPager
-    from .._transport import Transport
+    from ._base import Transport
 
 __all__ = ["as_list", "timestamp", "version_selector", "versions_pager"]
+
+
+T = TypeVar("T")
 
 
 def as_list(name: str, values: Iterable[str] | None) -> list[str] | None:
@@ -40,13 +43,14 @@ def version_selector(value: int | str | None) -> str | None:
 def versions_pager(
     transport: Transport,
     operation_id: str,
-    page_class: type[Any],
+    page_class: type[object],
+    item: type[T],
     path_params: Mapping[str, str],
     version: int | str | None,
     sort_by: Iterable[str] | None,
     limit: int | None,
     max_items: int | None,
-) -> AsyncPager[Any]:
+) -> AsyncPager[T]:
     """A versions list (agents, state machines, behaviour sets, personas, scenarios)."""
     params = {
         "version": version_selector(version),
@@ -55,6 +59,7 @@ def versions_pager(
     return transport.paginate(
         operation_id,
         page_class,
+        item,
         params,
         path_params=path_params,
         limit=limit,
