@@ -122,12 +122,12 @@ async def test_adversarial_log_keys_never_write_outside_the_directory(
 async def test_names_equal_but_for_case_or_repeated_get_distinct_files(
     fake: FakeAmigoServer, client: AmigoClient, tmp_path: Path
 ) -> None:
-    files = (("c/Key-system", b"upper"), ("c/key-system", b"lower"), ("c/key-system", b"again"))
-    fake.state.prompt_logs.add(FakePromptLog("c", raw_files=files))
+    files = (("k/Key-system", b"upper"), ("k/key-system", b"lower"), ("k/key-system", b"again"))
+    fake.state.prompt_logs.add(FakePromptLog("k", raw_files=files))
 
-    await export(client, ["c"], tmp_path)
+    await export(client, ["k"], tmp_path)
 
-    directory = tmp_path / "logs" / "c"
+    directory = tmp_path / "logs" / "k"
     assert sorted(p.read_bytes() for p in directory.iterdir()) == [b"again", b"lower", b"upper"]
 
 

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import contextlib
 
+from ._seeds import announce
 from ._server import FakeAmigoServer
 
 
@@ -38,13 +39,7 @@ async def _serve(args: argparse.Namespace) -> None:
         host=args.host,
         port=args.port,
     ) as fake:
-        print(f"Fake Amigo API on {fake.url}  (organization {fake.organization})", flush=True)
-        print(f"  AMIGO_BASE_URL={fake.url}")
-        print(f"  AMIGO_ORGANIZATION_ID={fake.organization}")
-        print(f"  AMIGO_TOKEN={fake.token}")
-        print(f"  AMIGO_API_KEY={fake.api_key}")
-        print(f"  AMIGO_API_KEY_ID={fake.api_key_id}")
-        print(f"  AMIGO_USER_ID={fake.user_id}")
+        announce(fake)
         await asyncio.Event().wait()
 
 

@@ -16,7 +16,7 @@ from ._data.metric import MetricData
 from ._data.organization import OrganizationData
 from ._data.prompt_logs import PromptLogData
 from ._data.role import ROLE_NAMES, RoleData
-from ._data.service import ServiceData
+from ._data.service import CHAT_SERVICE_ID, ServiceData
 from ._data.simulation import SimulationData
 from ._data.tools import ToolData
 from ._data.user import UserData
@@ -57,7 +57,7 @@ class FakeState:
             users=users,
             roles=RoleData.seeded(area_rng(seed, "role"), organization, list(users.users.records)),
             webhooks=WebhookData.seeded(area_rng(seed, "webhook_destination")),
-            conversations=ConversationData.seeded(area_rng(seed, "conversations")),
+            conversations=ConversationData.seeded(area_rng(seed, "conversations"), CHAT_SERVICE_ID),
             dynamic_behavior_sets=DynamicBehaviorSetData.seeded(
                 area_rng(seed, "dynamic_behavior_set")
             ),

@@ -68,8 +68,7 @@ class ConversationData:
     clock: datetime = _BASE_TIME
 
     @classmethod
-    def seeded(cls, rng: random.Random) -> ConversationData:
-        service_id = object_id(rng)
+    def seeded(cls, rng: random.Random, service_id: str) -> ConversationData:
         data = cls(rng, service_id, {service_id})
         for index in range(SEEDED_CONVERSATIONS):
             conversation = data.start(object_id(rng), service_id, tags={"seeded": str(index)})

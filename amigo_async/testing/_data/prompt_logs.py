@@ -19,7 +19,14 @@ import attrs
 
 from ._common import object_id
 
-__all__ = ["DEMO_PREFIX", "FakePromptLog", "GeneratedText", "PromptLogData", "zip_stream"]
+__all__ = [
+    "DEMO_PREFIX",
+    "EXAMPLE_PREFIX",
+    "FakePromptLog",
+    "GeneratedText",
+    "PromptLogData",
+    "zip_stream",
+]
 
 _SOURCE_TEXT = (
     "the user asked about their order and the assistant checked the account before answering "
@@ -31,6 +38,7 @@ _WORDS = _SOURCE_TEXT.split()
 _CORPUS_BYTES = 256 * 1024
 _STEPS = ("engage-user", "select-next-action", "reflect")
 DEMO_PREFIX = "demo/"
+EXAMPLE_PREFIX = "conversation-42"  # the README's `stream_prompt_logs("conversation-42")`
 
 
 @functools.cache
@@ -147,17 +155,11 @@ class PromptLogData:
                         history = GeneratedText(
                             seed + "h", 600, 2, header=b"legacy tool output \xff\n"
                         )
-                    data.logs.append(
-                        FakePromptLog(
-                            key,
-                            system=GeneratedText(
-                                seed + "s",
-                                rng.randint(1500, 6000),
-                                header=f"You are the {step} step of a support agent.\n".encode(),
-                            ),
-                            history=history,
-                        )
-                    )
+                    data.logs.append(_log(key, seed, step, history, rng))
+        for step in _STEPS:
+            key = f"{EXAMPLE_PREFIX}/{object_id(rng)}/{step}"
+            history = GeneratedText(key + "h", rng.randint(800, 4000), rng.randint(2, 6))
+            data.logs.append(_log(key, key, step, history, rng))
         return data
 
     def add(self, log: FakePromptLog) -> None:
@@ -209,6 +211,14 @@ class PromptLogData:
     def archive(self, prefix: str) -> bytes:
         """The whole archive for `prefix` in memory (for tests and benchmarks)."""
         return b"".join(self.stream(prefix))
+
+
+def _log(
+    key: str, seed: str, step: str, history: GeneratedText, rng: random.Random
+) -> FakePromptLog:
+    header = f"You are the {step} step of a support agent.\n".encode()
+    system = GeneratedText(seed + "s", rng.randint(1500, 6000), header=header)
+    return FakePromptLog(key, system=system, history=history)
 
 
 # -- a streaming zip writer ------------------------------------------------------

@@ -20,8 +20,9 @@ from ...models.user import (
     UpdateUserInfoRequest,
     UserInstance,
 )
-from .._app import Call, Reply, Unprocessable, error_reply, handler, json_reply
+from .._app import Call, Reply, error_reply, handler, json_reply
 from .._crud import Refused, body_of, endpoint, fields_of, listing, matching
+from .._data._common import PREFERENCE_DEFAULTS
 from .._samples import sample
 
 _PREFERENCES = frozenset(attr.name for attr in PreferencesOutput.__attrs_attrs__)
@@ -52,7 +53,8 @@ async def create_invited_user(call: Call) -> Reply:
     body = body_of(call, CreateInvitedUserRequest)
     data.users.unique("email", body.email)
     call.state.roles.roles.get(body.role_name)
-    preferences = unstructure(body.user_preferences) if body.user_preferences else {}
+    sent = unstructure(body.user_preferences) if body.user_preferences else {}
+    preferences = {**PREFERENCE_DEFAULTS, **sent}
     record = sample(
         UserInstance,
         data.rng,
@@ -81,9 +83,7 @@ async def get_users(call: Call) -> Reply:
 
 @endpoint("search-users")
 async def search_users(call: Call) -> Reply:
-    query = call.query("query")
-    if query is None:
-        raise Unprocessable(("query", "query"), "field required")
+    query = call.query("query") or ""
     needle = query.lower()
     items = [
         user
