@@ -7,7 +7,6 @@ fake inside its functions).
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -17,7 +16,7 @@ if TYPE_CHECKING:
     from .._client import AmigoClient
     from ..testing import FakeAmigoServer
 
-__all__ = ["fake_client", "prepare_export_demo", "seed_scan_demo", "serve_fake"]
+__all__ = ["fake_client", "prepare_export_demo", "seed_scan_demo"]
 
 _DEMO_TOOLS = 6
 _DEMO_INVOCATIONS_PER_TOOL = 400  # 4 pages each: the demo stays within one minute's limit
@@ -35,16 +34,6 @@ async def fake_client(
             prepare(fake)
         async with fake.client(**client_options) as client:
             yield client
-
-
-async def serve_fake(**server_options: Any) -> None:
-    """``amigo-async fake``: serve until cancelled, after printing (flushed line by line) the
-    ``AMIGO_*`` variables and the seeded ids a user needs to try the fake."""
-    from ..testing import FakeAmigoServer, announce
-
-    async with FakeAmigoServer(**server_options) as fake:
-        announce(fake)
-        await asyncio.Event().wait()
 
 
 def prepare_export_demo(fake: FakeAmigoServer, prefixes: list[str]) -> None:

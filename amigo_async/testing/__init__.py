@@ -42,8 +42,22 @@ Where the fake departs from the schemas alone, a documented prose rule says so:
   conversation events (NDJSON).
 """
 
-from ._faults import Fault, FaultKind
-from ._seeds import Seeds, announce
-from ._server import FakeAmigoServer, RecordedRequest
+from typing import TYPE_CHECKING
 
-__all__ = ["FakeAmigoServer", "Fault", "FaultKind", "RecordedRequest", "Seeds", "announce"]
+from .._lazy import LazyNames
+
+if TYPE_CHECKING:  # The one list of public names: type checkers read it, and so does `_names`.
+    from ._faults import Fault as Fault
+    from ._faults import FaultKind as FaultKind
+    from ._seeds import Seeds as Seeds
+    from ._seeds import announce as announce
+    from ._server import FakeAmigoServer as FakeAmigoServer
+    from ._server import RecordedRequest as RecordedRequest
+
+# Lazy, so `amigo-async` can read the fake's command options without loading the fake.
+_names = LazyNames(__name__, __file__, globals())
+
+if not TYPE_CHECKING:
+    __getattr__ = _names.getattr
+    __dir__ = _names.dir
+    __all__ = sorted(_names.sources())
