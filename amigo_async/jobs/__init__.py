@@ -11,6 +11,7 @@ from .aggregate import (
     ToolVersionStats,
     aggregate_invocations,
 )
+from .dates import WINDOW_DAYS, date_prefixes
 from .export import ExportSummary, PrefixResult, export_prompt_logs, safe_file_name
 from .formats import format_csv, format_json, format_table
 from .observer import ProgressObserver
@@ -27,6 +28,7 @@ from .scan import (
 
 __all__ = [
     "DEFAULT_CONCURRENCY",
+    "WINDOW_DAYS",
     "ExceptionSummary",
     "ExportSummary",
     "GroupStats",
@@ -40,6 +42,7 @@ __all__ = [
     "ScannedInvocation",
     "ToolVersionStats",
     "aggregate_invocations",
+    "date_prefixes",
     "export_prompt_logs",
     "format_csv",
     "format_json",
