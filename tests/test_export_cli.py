@@ -24,12 +24,12 @@ def test_fake_export_shows_an_error_entry_and_a_retry_that_succeeds(
 
     out, err = capsys.readouterr()
     assert status == 0
-    assert "5 prefixes exported, 0 skipped (already done), 0 failed" in out
+    assert "5 prefixes exported, 0 empty, 0 skipped (already done), 0 failed" in out
     assert "1 error" in out and "2 attempts" in out
     assert "retrying (1/3)" in err
     records = [json.loads(line) for line in (tmp_path / "manifest.jsonl").read_text().splitlines()]
     assert len(records) == 5
-    assert sum(len(list((tmp_path / r["directory"]).iterdir())) for r in records) == sum(
+    assert sum(len(list((tmp_path / r["path"]).iterdir())) for r in records) == sum(
         r["entries"] for r in records
     )
 
@@ -55,17 +55,17 @@ def test_resume_skips_what_is_done_and_exits_zero(
 
     out, _ = capsys.readouterr()
     assert status == 0
-    assert "0 prefixes exported, 5 skipped (already done), 0 failed" in out
+    assert "0 prefixes exported, 0 empty, 5 skipped (already done), 0 failed" in out
 
 
-def test_a_failed_prefix_gives_a_nonzero_status_and_a_summary(
+def test_a_prefix_without_logs_is_reported_empty_and_exits_zero(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     status = run("--fake", "--out", str(tmp_path), "--prefix", "no-such-prefix")
 
     out, _ = capsys.readouterr()
-    assert status == 1
-    assert "1 failed" in out and "FAILED     no-such-prefix" in out and "--resume" in out
+    assert status == 0
+    assert "0 prefixes exported, 1 empty" in out and "empty      no-such-prefix" in out
 
 
 def test_prefix_is_required_against_a_real_server(
