@@ -39,6 +39,10 @@ class _ExportDisplay(TerminalProgress):
     def _figures(self) -> list[str]:
         return [*super()._figures(), *([f"{self.empty} empty"] if self.empty else [])]
 
+    def close(self) -> None:
+        if self.done or self.active:  # an export refused before its first prefix says only why
+            super().close()
+
 
 def _summary(summary: ExportSummary) -> str:
     lines = []

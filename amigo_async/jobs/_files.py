@@ -35,7 +35,8 @@ __all__ = [
 
 logger = logging.getLogger("amigo_async.export")
 
-MANIFEST_NAME = "manifest.jsonl"
+MANIFEST_NAME = "_manifest.jsonl"
+"""Leading underscore: readers of a directory of Parquet files (pyarrow, pandas) skip it."""
 _STAGING = ".staging"  # a safe name never starts with a dot
 _SAFE_CHARACTERS = frozenset(string.ascii_letters + string.digits + "-_.")
 _MAX_NAME = 160  # leaves room for the temporary name's prefix and suffix within 255 bytes

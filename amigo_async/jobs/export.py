@@ -2,7 +2,7 @@
 
 Layout of the output directory, by format::
 
-    DIR/manifest.jsonl                    one JSON line per finished prefix
+    DIR/_manifest.jsonl                   one JSON line per finished prefix
     DIR/<prefix>/<log key>.<kind>.json    files: one JSON document per entry
     DIR/<prefix>.jsonl                    jsonl: the same documents, one per line
     DIR/<prefix>.parquet                  parquet: one row per message
