@@ -127,8 +127,7 @@ def test_a_week_to_parquet_against_the_fake_reports_its_empty_days(
     assert "5 prefixes exported, 2 empty, 0 skipped (already done), 0 failed" in out
     assert f"empty      {days_ago(4)}" in out
     statuses = sorted(
-        json.loads(line)["status"]
-        for line in (tmp_path / MANIFEST_NAME).read_text().splitlines()
+        json.loads(line)["status"] for line in (tmp_path / MANIFEST_NAME).read_text().splitlines()
     )
     assert statuses == ["completed"] * 5 + ["empty"] * 2
     table = pq.read_table(tmp_path)  # every day's file, as an analyst would read them

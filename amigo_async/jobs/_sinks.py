@@ -42,7 +42,7 @@ __all__ = ["FORMATS", "ExportFormat", "Sink", "open_sink", "output_path", "requi
 ExportFormat = Literal["files", "jsonl", "parquet"]
 FORMATS: tuple[ExportFormat, ...] = ("files", "jsonl", "parquet")
 
-_ROW_GROUP_BYTES = 4 * 1024 * 1024  # text buffered before a Parquet row group is written
+_ROW_GROUP_BYTES = 1024 * 1024  # text buffered before a Parquet row group is written
 _ROW_GROUP_ROWS = 50_000
 
 

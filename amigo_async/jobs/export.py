@@ -29,10 +29,11 @@ import contextlib
 import logging
 import os
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import attrs
 
@@ -67,6 +68,7 @@ _RETRIED = (errors.TruncatedStreamError, errors.TransportError)
 _DONE = ("completed", "empty")
 """Manifest statuses that `resume` skips."""
 
+_T = TypeVar("_T")
 Status = Literal["completed", "empty", "skipped", "failed"]
 
 
@@ -130,6 +132,9 @@ class _Job:
     retry_delay: float
     max_entry_size: int
     exported_at: datetime
+    writer: ThreadPoolExecutor
+    """The one thread that writes the output: a library like pyarrow keeps buffers per
+    thread, so one thread keeps memory bounded whatever the concurrency."""
 
     async def run(self, prefix: str) -> PrefixResult:
         """Export one prefix, retrying what another attempt may cure; never raises an API error."""
@@ -169,14 +174,14 @@ class _Job:
         try:
             async for entry in entries:
                 if sink is None:
-                    sink = await asyncio.to_thread(self._open, prefix)
+                    sink = await self._off_loop(self._open, prefix)
                 # Small entries are written in place: a thread hand-off would cost more.
                 if entry.size > _THREAD_WRITE_BYTES:
-                    await asyncio.to_thread(sink.add, entry)
+                    await self._off_loop(sink.add, entry)
                 else:
                     sink.add(entry)
                 if sink.flush_due:
-                    await asyncio.to_thread(sink.flush)
+                    await self._off_loop(sink.flush)
                 kinds[entry.kind.value] += 1
                 size += entry.size
                 invalid += entry.invalid_utf8
@@ -191,8 +196,8 @@ class _Job:
                 self.observer.advanced(prefix, -sum(kinds.values()), -size)
             raise
         if sink is None:  # a complete archive without entries
-            sink = await asyncio.to_thread(self._open, prefix)
-        await asyncio.to_thread(sink.commit)
+            sink = await self._off_loop(self._open, prefix)
+        await self._off_loop(sink.commit)
         return PrefixResult(
             prefix,
             "completed",
@@ -203,6 +208,9 @@ class _Job:
             invalid_utf8=invalid,
             attempts=attempt,
         )
+
+    async def _off_loop(self, function: Callable[..., _T], *args: Any) -> _T:
+        return await asyncio.get_running_loop().run_in_executor(self.writer, function, *args)
 
     def _open(self, prefix: str) -> Sink:
         return open_sink(self.format, self.out_dir, prefix, self.exported_at)
@@ -341,6 +349,7 @@ async def export_prompt_logs(
         retry_delay=retry_delay,
         max_entry_size=max_entry_size,
         exported_at=datetime.now(UTC).replace(microsecond=0),
+        writer=ThreadPoolExecutor(1, thread_name_prefix="amigo-export-writer"),
     )
     slots = asyncio.Semaphore(concurrency)
     results: dict[str, PrefixResult] = {}
@@ -349,15 +358,16 @@ async def export_prompt_logs(
         async with slots:
             results[prefix] = await job.run(prefix)
 
-    async with asyncio.TaskGroup() as group:
-        for prefix in unique:
-            record = records.get(prefix)
-            if record is not None and _done_before(record, format):
-                results[prefix] = _skipped(record)
-                if observer is not None:
-                    observer.finished(prefix, ok=True, detail="already in the manifest")
-            else:
-                group.create_task(one(prefix))
+    with job.writer:
+        async with asyncio.TaskGroup() as group:
+            for prefix in unique:
+                record = records.get(prefix)
+                if record is not None and _done_before(record, format):
+                    results[prefix] = _skipped(record)
+                    if observer is not None:
+                        observer.finished(prefix, ok=True, detail="already in the manifest")
+                else:
+                    group.create_task(one(prefix))
     return ExportSummary(root, tuple(results[prefix] for prefix in unique), format)
 
 
