@@ -3,6 +3,7 @@ files until its directory has spoken."""
 
 from __future__ import annotations
 
+import inspect
 import json
 import sys
 from collections.abc import AsyncGenerator
@@ -276,3 +277,25 @@ async def test_a_retry_that_completes_replaces_what_the_cut_attempt_kept(
     [result] = summary.results
     assert (result.status, result.attempts, result.disproved) == ("completed", 2, 1)
     assert len(list((tmp_path / result.path).iterdir())) == len(entries)
+
+
+@pytest.mark.skipif(
+    "disproved" not in inspect.signature(errors.TruncatedStreamError).parameters,
+    reason="the zip reader does not name disproved entries yet",
+)
+async def test_an_entry_under_a_forged_local_name_is_not_left_on_disk(
+    fake: FakeAmigoServer, client: AmigoClient, tmp_path: Path
+) -> None:
+    data = fake.state.prompt_logs
+    data.add(FakePromptLog("e/1", system=b"kept", history=b"history of e/1"))
+    data.add(FakePromptLog("e/2", system=b"kept too"))
+    archive = bytearray(data.archive("e/"))
+    local_name = archive.index(b"e/1-history")  # the local header's copy; the directory's is later
+    archive[local_name + 2] = ord("9")  # the name is covered by no checksum
+    data.pin("e/", bytes(archive))
+
+    summary = await export(client, ["e/"], tmp_path, max_attempts=1)
+
+    [result] = summary.results
+    assert (result.status, result.disproved) == ("failed", 1)
+    assert names_in(tmp_path / result.path) == ["e%2F1.system.json", "e%2F2.system.json"]
