@@ -29,7 +29,7 @@ import contextlib
 import logging
 import os
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -189,9 +189,8 @@ class _Job:
                     self.observer.advanced(prefix, 1, entry.size)
         except BaseException as error:
             await entries.aclose()
-            if sink is not None:
-                with contextlib.suppress(OSError):  # the error that ended the attempt matters
-                    sink.abandon(getattr(error, "disproved", ()))
+            if sink is not None:  # after any write still running, even when cancelled
+                self.writer.submit(_abandon, sink, getattr(error, "disproved", ()))
             if self.observer is not None:  # the display counts only what a prefix keeps
                 self.observer.advanced(prefix, -sum(kinds.values()), -size)
             raise
@@ -238,6 +237,11 @@ class _Job:
             self.observer.finished(result.prefix, ok=False, detail=result.error or "")
         else:
             self.observer.finished(result.prefix, ok=True, detail=f"{result.entries} entries")
+
+
+def _abandon(sink: Sink, disproved: Collection[str]) -> None:
+    with contextlib.suppress(OSError):  # the error that ended the attempt is the one to report
+        sink.abandon(disproved)
 
 
 def _explain(error: BaseException) -> str:
