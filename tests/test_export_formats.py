@@ -182,6 +182,7 @@ def test_date_prefixes_gives_one_prefix_per_day_both_ends_included() -> None:
     [
         (date(2026, 11, 6), None, "more than 30 days ago"),
         (date(2026, 12, 1), date(2026, 12, 8), "after today"),
+        (date(2026, 12, 8), None, "since=2026-12-08 is after today"),
         (date(2026, 12, 3), date(2026, 12, 2), "before since"),
     ],
 )

@@ -45,8 +45,9 @@ def date_prefixes(
             f"since={since.isoformat()} is more than {WINDOW_DAYS} days ago: prompt logs are "
             f"kept for {WINDOW_DAYS} days, so the earliest day is {oldest.isoformat()}"
         )
-    if until > today:
-        raise ValueError(f"until={until.isoformat()} is after today ({today.isoformat()}, UTC)")
+    for name, value in (("since", since), ("until", until)):
+        if value > today:
+            raise ValueError(f"{name}={value.isoformat()} is after today ({today}, UTC)")
     if until < since:
         raise ValueError(f"until={until.isoformat()} is before since={since.isoformat()}")
     days = (until - since).days + 1
