@@ -69,7 +69,7 @@ class StreamedBody:
                 yield chunk
         except (aiohttp.ClientError, TimeoutError) as exc:
             failure = type(exc).__name__
-        expected = self.content_length
+        expected = self._decoded_length()
         if failure is None and (expected is None or self.bytes_received == expected):
             return
         reason = failure or f"{expected} bytes announced"
@@ -78,6 +78,16 @@ class StreamedBody:
             f"the connection ended after {self.bytes_received} bytes of the body ({reason})",
             bytes_received=self.bytes_received,
         )
+
+    def _decoded_length(self) -> int | None:
+        """The length the received bytes must reach, when one is known.
+
+        With a `Content-Encoding` the announced length counts the encoded bytes,
+        not the decoded ones counted here; aiohttp then checks the encoded length
+        itself and reports a short body as a payload error.
+        """
+        encoding = self._response.headers.get("Content-Encoding", "").strip().lower()
+        return None if encoding not in ("", "identity") else self.content_length
 
     def error(self, cls: type[errors.AmigoError], message: str, **extra: Any) -> errors.AmigoError:
         """An error about this body, carrying the request's context."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ipaddress
 import math
-import socket
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
@@ -45,14 +44,18 @@ def _seconds(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
 class Timeouts:
     """Seconds allowed per kind of operation.
 
-    `total` bounds a whole ordinary call, retries and backoff included (time spent
-    waiting for the client's own rate limiter is bounded separately, by the limits
-    and `RetryPolicy.max_server_pause`); `long_total` does the same for the
-    operations that take minutes (publishing a tool version takes 1-5 minutes per
-    the docs). For a streamed body `total` bounds the wait for the answer's
-    headers; the body itself may take as long as it needs but fails after
-    `stream_idle` seconds of silence on the socket. `connect` bounds opening one
-    socket (waiting for a pooled connection counts against `total`).
+    `total` bounds a whole ordinary call, retries and backoff included. Time spent
+    waiting for the client's own rate limiter (its pacing, and pauses after a 429)
+    and for an API-key sign-in does not count: the limits and
+    `RetryPolicy.max_server_pause` bound those waits, and the sign-in is a call
+    with a `total` of its own. A call that still runs out of time raises
+    `TransportError` saying what it waited for, never a bare `TimeoutError`.
+    `long_total` does the same for the operations that take minutes (publishing
+    a tool version takes 1-5 minutes per the docs). For a streamed body `total`
+    bounds the wait for the answer's headers; the body itself may take as long
+    as it needs but fails after `stream_idle` seconds of silence on the socket.
+    `connect` bounds opening one socket (waiting for a pooled connection counts
+    against `total`).
     """
 
     connect: float | None = attrs.field(default=15.0, validator=_seconds)
@@ -111,23 +114,18 @@ _FORBIDDEN_URL_CHARS = frozenset("\r\n\x00\t ")
 
 
 def _is_loopback(host: str) -> bool:
-    """A literal loopback address, or a name whose every address is loopback.
+    """A literal loopback address, or the name ``localhost`` itself.
 
-    A name is resolved rather than trusted by its spelling: `x.localhost` counts
-    only when it really resolves to loopback on this machine.
+    No other name is resolved to decide: aiohttp resolves it again when it
+    connects, and a name that answered 127.0.0.1 here could answer another
+    address there and receive a credential over plain HTTP.
     """
+    if host.lower().rstrip(".") == "localhost":
+        return True
     try:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
-        pass
-    try:
-        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
-    except (OSError, UnicodeError):
         return False
-    addresses = {info[4][0] for info in infos}
-    return bool(addresses) and all(
-        ipaddress.ip_address(str(address).split("%")[0]).is_loopback for address in addresses
-    )
 
 
 def resolve_base_url(base_url: str | None, region: str | None) -> URL:

@@ -2,29 +2,40 @@
 
 Every value here comes from the network, so each parser refuses what is not a
 plain finite number instead of trusting it; the request path decides what a
-hint may impose (see `RetryPolicy.max_server_pause`).
+hint may impose (see `RetryPolicy.max_server_pause`). Numbers are read as ASCII
+only: Python's `int` and `float` also take ``1_0``, ``٣`` or `` 7 ``, which no
+server means, and `str.isdigit` takes ``²``, which `int` then refuses.
 """
 
 from __future__ import annotations
 
 import math
+import re
 import time
 from collections.abc import Mapping
 from email.utils import parsedate_to_datetime
 
-__all__ = ["request_id", "reset_seconds", "retry_after_seconds"]
+__all__ = ["count", "request_id", "reset_seconds", "retry_after_seconds"]
 
 _REQUEST_ID_HEADERS = ("x-request-id", "x-amzn-requestid", "request-id", "x-correlation-id")
 _MAX_HEADER_CHARS = 64  # a number or an HTTP date; anything longer is not a hint
+_MAX_COUNT_DIGITS = 11
+_COUNT = re.compile(rf"[0-9]{{1,{_MAX_COUNT_DIGITS}}}")
+# A decimal number, or a spelling of infinity/NaN (an absurd hint the caller refuses).
+_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?|[+-]?(?i:inf|infinity|nan)")
+
+
+def count(value: str | None) -> int | None:
+    """A count header (X-RateLimit-Limit, -Remaining): ASCII digits, or None."""
+    if value is None or not _COUNT.fullmatch(value):
+        return None
+    return int(value)
 
 
 def _number(value: str | None) -> float | None:
-    if not value or len(value) > _MAX_HEADER_CHARS:
+    if not value or len(value) > _MAX_HEADER_CHARS or not _NUMBER.fullmatch(value):
         return None
-    try:
-        number = float(value)
-    except ValueError:
-        return None
+    number = float(value)
     return number if math.isfinite(number) else math.inf
 
 
@@ -38,7 +49,7 @@ def retry_after_seconds(headers: Mapping[str, str], *, or_reset: bool = True) ->
         number = _number(value)
         if number is not None:
             return max(0.0, number)
-        if len(value) <= _MAX_HEADER_CHARS:
+        if len(value) <= _MAX_HEADER_CHARS and value.isascii():
             try:
                 when = parsedate_to_datetime(value)
             except (TypeError, ValueError, IndexError, OverflowError):

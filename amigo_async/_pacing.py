@@ -13,17 +13,16 @@ import time
 from collections.abc import Mapping
 
 from ._config import RetryPolicy
-from ._hints import reset_seconds, retry_after_seconds
+from ._hints import count, reset_seconds, retry_after_seconds
 from ._limits import Permit, RateLimit, RateLimitBackend
 from ._spec import Operation
 from ._stats import ClientStats
+from .errors import RateLimitBackendError
 from .events import EventDispatcher, LimiterWaited, RateLimited
 
 __all__ = ["Pacing"]
 
 logger = logging.getLogger("amigo_async")
-
-_MAX_COUNT_DIGITS = 12
 
 
 class Pacing:
@@ -98,18 +97,33 @@ class Pacing:
             self._events.emit(RateLimited(operation.id, seconds))
 
     async def learn(self, operation: Operation, headers: Mapping[str, str], sent_at: float) -> None:
-        """Follow X-RateLimit-* when a server sends them: a lower limit, fewer sends left."""
+        """Follow X-RateLimit-* when a server sends them: a lower limit, fewer sends left.
+
+        The answer they came with is good whatever happens here: a shared store that
+        fails to record them is logged, never raised, so it cannot cost that answer
+        (a POST would otherwise be sent again).
+        """
+        try:
+            await self._learn(operation, headers, sent_at)
+        except RateLimitBackendError as failure:
+            logger.warning(
+                "%s: the server's rate-limit headers were not recorded (%s)", operation.id, failure
+            )
+
+    async def _learn(
+        self, operation: Operation, headers: Mapping[str, str], sent_at: float
+    ) -> None:
         limit = self.limits.get(operation.id)
         key = self.key(operation)
-        announced = headers.get("X-RateLimit-Limit", "")
-        if limit is not None and announced.isdigit() and len(announced) < _MAX_COUNT_DIGITS:
-            await self._backend.learn_limit(key, limit, int(announced))
-        remaining = headers.get("X-RateLimit-Remaining", "")
-        if not remaining.isdigit() or len(remaining) >= _MAX_COUNT_DIGITS:
+        announced = count(headers.get("X-RateLimit-Limit"))
+        if limit is not None and announced is not None:
+            await self._backend.learn_limit(key, limit, announced)
+        remaining = count(headers.get("X-RateLimit-Remaining"))
+        if remaining is None:
             return
         if limit is not None:
-            await self._backend.learn_remaining(key, limit, int(remaining), as_of=sent_at)
-        elif remaining == "0":
+            await self._backend.learn_remaining(key, limit, remaining, as_of=sent_at)
+        elif remaining == 0:
             reset = reset_seconds(headers)
             if reset and reset <= self.cap(operation):
                 await self._backend.pause(key, None, reset)

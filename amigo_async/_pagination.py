@@ -78,6 +78,22 @@ def check_max_items(max_items: int | None) -> int | None:
     return max_items
 
 
+def _prefetch(fetching: Awaitable[Page[T]]) -> asyncio.Task[Page[T]]:
+    """A page fetched ahead of the caller, which may abandon the pager before awaiting it.
+
+    Its failure is marked as seen at once: the pager re-raises it when it awaits the
+    task, and an abandoned pager leaves no "Task exception was never retrieved".
+    """
+    task = asyncio.ensure_future(fetching)
+    task.add_done_callback(_mark_seen)
+    return task
+
+
+def _mark_seen(task: asyncio.Task[Any]) -> None:
+    if not task.cancelled():
+        task.exception()
+
+
 class AsyncPager(Generic[T]):
     """``async for item in pager`` walks every item; ``pager.pages()`` walks whole pages."""
 
@@ -147,7 +163,7 @@ class AsyncPager(Generic[T]):
                     )
                 seen.add(token)
                 if self._prefetch:
-                    pending = asyncio.ensure_future(self._fetch(token))
+                    pending = _prefetch(self._fetch(token))
                     yield page
                 else:
                     yield page

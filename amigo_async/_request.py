@@ -31,12 +31,14 @@ __all__ = [
     "describe_failure",
     "error_context",
     "redirect_error",
+    "server_text",
 ]
 
 FormFactory = Callable[[], aiohttp.FormData]
 """Builds a multipart body afresh for each attempt (a FormData is consumed by sending)."""
 
 _EXCERPT_SOURCE_BYTES = 4096
+_HEADER_TEXT_CHARS = 100  # a reason phrase, a request id: short by nature, cut like one
 
 
 @attrs.define
@@ -74,9 +76,23 @@ class CallBudget:
     rate_limited: int = 0
     signed_in_again: bool = False
     sent: int = 0
+    _waits: dict[str, float] | None = None  # made on the first wait: most calls have none
 
     def remaining(self) -> float:
         return self.deadline - time.monotonic()
+
+    def waited(self, seconds: float, what: str) -> None:
+        """Time spent `what` (for the limiter, to sign in): not charged to the deadline."""
+        if seconds > 0:
+            self.deadline += seconds
+            waits = self._waits = self._waits or {}
+            waits[what] = waits.get(what, 0.0) + seconds
+
+    def waits(self) -> str:
+        """What the call waited for, for an error that says where the time went."""
+        waits = self._waits or {}
+        spent = ", ".join(f"{seconds:.1f}s {what}" for what, seconds in waits.items())
+        return f"after waiting {spent}" if spent else "no wait for the limiter or a sign-in"
 
 
 @attrs.frozen
@@ -94,8 +110,21 @@ def describe_failure(exc: BaseException) -> str:
     return f"{type(exc).__name__} ({text})" if text else type(exc).__name__
 
 
+def server_text(text: str | None, secrets: Iterable[str]) -> str | None:
+    """A short text the server chose (a reason phrase, a header value), scrubbed and cut.
+
+    A proxy may echo a request's headers into any of them, credentials included;
+    bytes that were not UTF-8 (kept as lone surrogates by the header parser)
+    become ``?``, so the text can be written anywhere.
+    """
+    if not text:
+        return None
+    text = text[: _HEADER_TEXT_CHARS * 8].encode("utf-8", "replace").decode()
+    return errors.sanitize(text, secrets, limit=_HEADER_TEXT_CHARS) or None
+
+
 def error_context(
-    request: PreparedRequest, response: aiohttp.ClientResponse
+    request: PreparedRequest, response: aiohttp.ClientResponse, secrets: Iterable[str]
 ) -> errors.ErrorContext:
     """Where an answer came from, for the errors a body parser raises later."""
     return errors.ErrorContext(
@@ -103,7 +132,7 @@ def error_context(
         method=request.operation.method,
         path=request.path,
         status=response.status,
-        request_id=request_id(response.headers),
+        request_id=server_text(request_id(response.headers), secrets),
     )
 
 
@@ -128,13 +157,15 @@ def build_error(
         operation_id=request.operation.id,
         method=request.operation.method,
         path=request.path,
-        request_id=None if response is None else request_id(response.headers),
+        request_id=None if response is None else server_text(request_id(response.headers), secrets),
         body_excerpt=excerpt or None,
         **extra,
     )
 
 
-def redirect_error(request: PreparedRequest, response: aiohttp.ClientResponse) -> errors.AmigoError:
+def redirect_error(
+    request: PreparedRequest, response: aiohttp.ClientResponse, secrets: Iterable[str]
+) -> errors.AmigoError:
     """A redirect, named by its status and the target's origin (never its path or query)."""
     location = response.headers.get("Location", "")[:2048]
     try:
@@ -142,12 +173,13 @@ def redirect_error(request: PreparedRequest, response: aiohttp.ClientResponse) -
         origin = str(target.origin()) if target.is_absolute() else "the same origin"
     except (ValueError, TypeError):
         origin = "an unreadable location"
+    origin = server_text(origin, secrets) or "an unreadable location"
     return build_error(
         errors.RedirectError,
         f"the server redirected to {origin}; redirects are never followed",
         request,
         response,
         b"",
-        (),
+        secrets,
         location=origin,
     )

@@ -56,6 +56,7 @@ from ._request import (
     describe_failure,
     error_context,
     redirect_error,
+    server_text,
 )
 from ._spec import OPERATIONS, Operation, TimeoutKind
 from ._stats import ClientStats
@@ -83,6 +84,12 @@ _RETRYABLE_STATUSES = frozenset({502, 503, 504})
 # timer object of its own on every call for the microseconds spent before it.
 _TIMER_SLACK = 0.01
 _TRANSPORT_FAILURES = (aiohttp.ClientError, TimeoutError)
+_CLOSED = "the client was closed while this call was in flight"
+
+
+def _ended_by(exc: BaseException) -> str:
+    """What `RequestFinished.error` says for an attempt ended by an exception."""
+    return "cancelled" if isinstance(exc, asyncio.CancelledError) else type(exc).__name__
 
 
 @attrs.frozen
@@ -156,7 +163,7 @@ class Transport:
 
     def open(self) -> aiohttp.ClientSession:
         if self._closed:
-            raise RuntimeError("this AmigoClient is closed; create a new one")
+            raise errors.ClientClosedError("this AmigoClient is closed; create a new one")
         if self._session is None:
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self._max_connections, ttl_dns_cache=300),
@@ -240,7 +247,7 @@ class Transport:
             operation_id, path_params, params, json_body, form, headers, accept, False
         )
         response, _ = await self._send(request, read_body=False)
-        body = StreamedBody(response, error_context(request, response))
+        body = StreamedBody(response, error_context(request, response, self.credentials.secrets))
         try:
             yield body
         finally:
@@ -428,15 +435,13 @@ class Transport:
         permit = self._pacing.ready(request.operation)
         if permit is None:
             permit, waited = await self._pacing.permit(request.operation)
-            budget.deadline += waited  # limiter waits are bounded on their own
+            budget.waited(waited, "for the rate limiter")  # bounded by the limits instead
         token: str | None = None
         authorization: str | None = None
         try:
             if request.operation.authenticated:
                 ready = self.credentials.ready_authorization(request.bearer_only)
-                token, authorization = ready or await self.credentials.authorization(
-                    self.sign_in, bearer=request.bearer_only
-                )
+                token, authorization = ready or await self._signed_in(request, budget)
             timeout = self._attempt_timeout(request, budget)
         except BaseException:
             permit.unused()
@@ -470,6 +475,13 @@ class Transport:
             failure = AttemptFailure(
                 describe_failure(exc), isinstance(exc, aiohttp.ClientConnectorError)
             )
+        except BaseException as exc:  # cancelled, say: the attempt still ends for observers
+            if not (self._closed and isinstance(exc, RuntimeError)):
+                if observed:
+                    ended = AttemptFailure(_ended_by(exc), False)
+                    self._emit_finish(request, key, budget, started, None, ended)
+                raise
+            failure = AttemptFailure(_CLOSED, False)  # aiohttp's "Session is closed": ours
         finally:
             permit.sent()
         if observed:
@@ -479,16 +491,25 @@ class Transport:
         assert response is not None
         self.stats.count(response.status)
         if logger.isEnabledFor(logging.DEBUG):
-            logger.debug(
-                "%s %s -> %d in %.3fs",
+            logger.debug(  # header names only: their values hold the credentials
+                "%s %s -> %d in %.3fs (headers sent: %s)",
                 request.operation.method,
                 request.path,
                 response.status,
                 time.monotonic() - started,
+                ", ".join(headers),
             )
         if "X-RateLimit-Remaining" in response.headers or "X-RateLimit-Limit" in response.headers:
             await self._pacing.learn(request.operation, response.headers, started)
         return token, response
+
+    async def _signed_in(self, request: PreparedRequest, budget: CallBudget) -> tuple[str, str]:
+        """The token and Authorization header once none is ready. The sign-in, bounded by
+        its own call, is not charged to this call's `Timeouts.total` (as a limiter wait)."""
+        started = time.monotonic()
+        ready = await self.credentials.authorization(self.sign_in, bearer=request.bearer_only)
+        budget.waited(time.monotonic() - started, "to sign in")
+        return ready
 
     def _attempt_timeout(
         self, request: PreparedRequest, budget: CallBudget
@@ -500,7 +521,11 @@ class Transport:
         """
         remaining = budget.remaining()
         if remaining <= 0:
-            raise TimeoutError
+            raise self._error(
+                errors.TransportError,
+                f"Timeouts.total ran out before an attempt could be sent ({budget.waits()})",
+                request,
+            )
         kind = request.timeout
         if kind.total is None or remaining >= kind.total - _TIMER_SLACK:
             return kind  # a stream, or an attempt with (all but a few ms of) the whole budget
@@ -563,6 +588,8 @@ class Transport:
         response: aiohttp.ClientResponse | None,
     ) -> None:
         """Back off before another try, or raise: a failure is retried only when it is safe."""
+        if self._closed:
+            raise self._error(errors.ClientClosedError, _CLOSED, request, response)
         budget.attempts += 1
         safe = request.operation.idempotent or failure.never_sent
         delay = self._backoff(budget.attempts)
@@ -605,9 +632,10 @@ class Transport:
             if budget.attempts < self.retry.max_attempts and delay < budget.remaining():
                 await self._pause_before_retry(request, budget, str(status), delay)
                 return
+        secrets = self.credentials.secrets
         if 300 <= status < 400:
-            raise redirect_error(request, response)
-        message = response.reason or "request failed"
+            raise redirect_error(request, response, secrets)
+        message = server_text(response.reason, secrets) or "request failed"
         raise self._error(errors.error_for_status(status), message, request, response, body)
 
     async def _after_rate_limited(

@@ -16,6 +16,8 @@
     │   │   └── RedirectError               a redirect: never followed (credentials stay home)
     │   └── ConversationEventError      an `error` event inside a 200 NDJSON stream
     ├── TransportError              no usable answer: connection refused or reset, timeout
+    ├── ClientClosedError           the client was closed before or during the call
+    │                               (also a RuntimeError)
     ├── InvalidResponseError        an answer we cannot read (not JSON, wrong shape, too big)
     ├── PaginationError             a server repeated a continuation token, or pages stayed empty
     ├── RateLimitBackendError       the shared rate-limit store (Redis) failed or timed out
@@ -27,6 +29,11 @@
 
 Bad input (a malformed id, a zero limit, an unknown region) raises `ValueError`
 or `TypeError` before any request is sent; those are not `AmigoError`s.
+
+Every text a server chooses (a body, a reason phrase, a request id, a redirect's
+origin, an error event's description) passes through `sanitize` before it is
+stored on an error: known credentials and anything shaped like one removed, cut
+to a few hundred characters.
 """
 
 from __future__ import annotations
@@ -34,6 +41,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 import attrs
 
@@ -42,6 +50,7 @@ __all__ = [
     "AmigoError",
     "AuthenticationError",
     "BadRequestError",
+    "ClientClosedError",
     "ConflictError",
     "ConversationEventError",
     "ErrorContext",
@@ -82,8 +91,8 @@ def sanitize(text: str, secrets: Iterable[str] = (), *, limit: int = _EXCERPT_CH
     """
     text = text[: limit * 4 + 512]
     for secret in secrets:
-        if secret:
-            text = text.replace(secret, "[redacted]")
+        for form in _echoed_forms(secret):
+            text = text.replace(form, "[redacted]")
     text = _JWT.sub("[redacted-jwt]", text)
     text = _AUTH_VALUE.sub(lambda m: f"{m.group(1)} [redacted]", text)
     text = _SECRET_FIELD.sub(lambda m: f"{m.group(1)}[redacted]", text)
@@ -91,6 +100,17 @@ def sanitize(text: str, secrets: Iterable[str] = (), *, limit: int = _EXCERPT_CH
     if len(text) > limit:
         text = text[:limit] + "…"
     return text
+
+
+def _echoed_forms(secret: str) -> list[str]:
+    """The ways a proxy or a server echoes a credential: as is, URL-encoded (a Basic
+    base64 holds ``+``, ``/`` and ``=``), and JSON-escaped (``/`` as ``\\/``)."""
+    if not secret:
+        return []
+    encoded = quote(secret, safe="")
+    lower = re.sub("%[0-9A-F]{2}", lambda m: m.group().lower(), encoded)
+    forms = {secret, encoded, lower, quote_plus(secret), secret.replace("/", "\\/")}
+    return sorted(forms, key=len, reverse=True)
 
 
 @attrs.frozen
@@ -235,6 +255,11 @@ class ConversationEventError(APIStatusError):
 
 class TransportError(AmigoError):
     """No usable answer: connection refused or reset, DNS failure, timeout."""
+
+
+class ClientClosedError(AmigoError, RuntimeError):
+    """The client was closed: a call made after ``aclose()``/``close()``, or one still
+    in flight when it happened. A `RuntimeError` too, as using a closed client is."""
 
 
 class RateLimitBackendError(AmigoError):

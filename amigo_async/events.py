@@ -4,10 +4,15 @@ Pass callables as ``AmigoClient(event_hooks=[...])``; each receives every event
 below, synchronously, on the event loop. Events carry the operation id and
 timings, never a token, key or header value, so a hook may log them as they are.
 A hook that raises is logged and ignored: observing must not break a call.
+
+A hook is a plain function: an ``async def`` hook is refused with `TypeError`
+when the client is built, because awaiting it would make every request wait on
+its observer (a hook that needs I/O should hand the event to a queue).
 """
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import Callable, Iterable
 
@@ -40,7 +45,11 @@ class RequestStarted:
 
 @attrs.frozen
 class RequestFinished:
-    """The attempt got its answer's status (or failed: `error` names the kind of failure)."""
+    """The attempt got its answer's status, or ended without one: `error` names the kind
+    of failure (``"cancelled"`` for a call cancelled while it waited for the answer).
+
+    Every `RequestStarted` is followed by exactly one `RequestFinished`, however the
+    attempt ends."""
 
     key: int
     operation_id: str
@@ -98,6 +107,11 @@ class EventDispatcher:
         for hook in self._hooks:
             if not callable(hook):
                 raise TypeError("event_hooks must be callables taking one event")
+            if _is_async(hook):
+                raise TypeError(
+                    f"event hook {hook!r} is an async function; hooks are called "
+                    "synchronously and never awaited: pass a plain function"
+                )
 
     def __bool__(self) -> bool:
         return bool(self._hooks)
@@ -105,6 +119,16 @@ class EventDispatcher:
     def emit(self, event: Event) -> None:
         for hook in self._hooks:
             try:
-                hook(event)
+                outcome = hook(event)
             except Exception:  # a broken observer must not break the call it observes
                 logger.exception("an amigo_async event hook raised; ignoring it")
+                continue
+            if inspect.iscoroutine(outcome):  # a sync callable returning a coroutine
+                outcome.close()
+                logger.error("an amigo_async event hook returned a coroutine; it is not awaited")
+
+
+def _is_async(hook: EventHook) -> bool:
+    """An ``async def`` function, or an object whose ``__call__`` is one."""
+    call = type(hook).__call__ if not inspect.isroutine(hook) else None
+    return inspect.iscoroutinefunction(hook) or inspect.iscoroutinefunction(call)

@@ -28,6 +28,7 @@ are `Any` for the type checker: Python cannot spell "this class, made blocking".
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import inspect
 import threading
@@ -40,10 +41,12 @@ from typing import Any, Self
 from anyio.from_thread import BlockingPortal, start_blocking_portal
 
 from ._client import AmigoClient as AsyncAmigoClient
+from .errors import ClientClosedError
 
 __all__ = ["AmigoClient", "BlockingIterator"]
 
 _END = object()
+_CLOSED = "this amigo_async.sync.AmigoClient is closed"
 
 
 class _Loop:
@@ -65,10 +68,14 @@ class _Loop:
         """Call `func` on the loop, await what it returns there, block for the result."""
         portal = self._portal
         if portal is None:
-            raise RuntimeError("this amigo_async.sync.AmigoClient is closed")
+            raise ClientClosedError(_CLOSED)
         future = portal.start_task_soon(_invoke, func, args, kwargs)
         try:
             return future.result()
+        except concurrent.futures.CancelledError:
+            if self._portal is None:  # close() stopped the loop under this call
+                raise ClientClosedError(_CLOSED) from None
+            raise
         except BaseException:
             future.cancel()  # Ctrl-C in a notebook: stop the call, not only the wait
             raise
@@ -219,7 +226,8 @@ class AmigoClient(_Closing, _Proxy):
 
     Starts one background thread with an event loop; ``close()`` or leaving
     ``with`` closes open iterators, the async client's connections and the
-    thread. Calls after that raise `RuntimeError`.
+    thread. Calls after that, and calls still in flight when it happens, raise
+    `amigo_async.errors.ClientClosedError` (a `RuntimeError` too).
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -32,6 +32,7 @@ import hashlib
 import hmac
 import inspect
 import json
+import math
 import re
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
@@ -184,9 +185,12 @@ def _secret_list(secrets: Secrets) -> list[bytes]:
 
 
 def _tolerance_seconds(tolerance: timedelta | float) -> float:
+    """A finite, non-negative number of seconds: `nan` would disable replay protection."""
     seconds = tolerance.total_seconds() if isinstance(tolerance, timedelta) else tolerance
-    if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0:
-        raise ValueError("tolerance must be a non-negative timedelta or number of seconds")
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float):
+        raise TypeError("tolerance must be a timedelta or a number of seconds")
+    if not math.isfinite(seconds) or seconds < 0:
+        raise ValueError("tolerance must be a finite, non-negative timedelta or number of seconds")
     return float(seconds)
 
 
@@ -232,7 +236,9 @@ def verify_signature(
 
     Passes when any signature in the header matches any secret. Every pair is
     compared in constant time, and all pairs are compared, so timing reveals
-    neither which secret nor which signature matched.
+    neither which secret nor which signature matched. `tolerance` must be finite
+    and non-negative (`ValueError`): ``nan`` or ``inf`` would disable replay
+    protection. Any problem with the timestamp is a `WebhookVerificationError`.
     """
     keys = _secret_list(secrets)
     limit = _tolerance_seconds(tolerance)
@@ -244,7 +250,7 @@ def verify_signature(
             f"{TIMESTAMP_HEADER} must be milliseconds since the epoch", reason="malformed-header"
         )
     candidates = _signatures(signature)
-    raw = body.encode() if isinstance(body, str) else body
+    raw = _body_bytes(body)
     message = b"v1:" + timestamp.encode() + b":" + raw
     matched = False
     for key in keys:
@@ -256,7 +262,26 @@ def verify_signature(
             "no signature matches any of the given secrets", reason="bad-signature"
         )
     _check_age(int(timestamp), limit, now)
-    return datetime.fromtimestamp(int(timestamp) / 1000, UTC)
+    return _signing_time(int(timestamp))
+
+
+def _signing_time(timestamp_ms: int) -> datetime:
+    """The timestamp as a datetime; one no calendar holds is a malformed header."""
+    try:
+        return datetime.fromtimestamp(timestamp_ms / 1000, UTC)
+    except (ValueError, OverflowError, OSError):
+        raise WebhookVerificationError(
+            f"{TIMESTAMP_HEADER} is not a representable time", reason="malformed-header"
+        ) from None
+
+
+def _body_bytes(body: bytes | str) -> bytes:
+    if not isinstance(body, str):
+        return body
+    try:
+        return body.encode()
+    except UnicodeEncodeError:  # lone surrogates: no sender signed these as UTF-8
+        raise WebhookPayloadError("webhook body is not valid UTF-8 text") from None
 
 
 # -- parsing -----------------------------------------------------------------------
@@ -272,11 +297,18 @@ _EVENT_CLASSES: dict[str, type[WebhookEvent]] = {
 
 
 def parse_event(body: bytes | str) -> WebhookEvent:
-    """The typed event in a (verified) body; unknown types become `UnknownWebhookEvent`."""
+    """The typed event in a (verified) body; unknown types become `UnknownWebhookEvent`.
+
+    A body the parser cannot take (not JSON, not UTF-8, nested too deep for it)
+    is a `WebhookPayloadError`, so a receiver answers 400 and the sender stops.
+    """
+    failed = False
     try:
         data = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise WebhookPayloadError("webhook body is not JSON") from exc
+    except (ValueError, RecursionError, MemoryError):  # UnicodeError is a ValueError
+        failed = True
+    if failed:
+        raise WebhookPayloadError("webhook body is not JSON this receiver can read")
     if not isinstance(data, dict) or not isinstance(data.get("type"), str):
         raise WebhookPayloadError('webhook body must be a JSON object with a string "type"')
     cls = _EVENT_CLASSES.get(data["type"])

@@ -1,7 +1,7 @@
 """Issue 13, security items: what a hostile server or hostile input must never achieve.
 
 Redirects are never followed and carry no credential anywhere; dot segments never
-reach a URL; `*.localhost` is loopback only when it resolves there; no error chain
+reach a URL; plain http only to a literal loopback address or `localhost`; no error chain
 carries an aiohttp exception or a secret; configuration with line separators is
 refused at construction.
 """
@@ -185,15 +185,26 @@ def test_a_dot_localhost_name_is_refused_unless_it_resolves_to_loopback(
         resolve_base_url("http://attacker.localhost", None)
 
 
-def test_a_dot_localhost_name_resolving_to_loopback_is_accepted(
-    monkeypatch: pytest.MonkeyPatch,
+@pytest.mark.parametrize("host", ["dev.localhost", "localhost.attacker.example", "my-box"])
+def test_a_name_resolving_to_loopback_is_refused_all_the_same(
+    monkeypatch: pytest.MonkeyPatch, host: str
 ) -> None:
+    """Issue 19 item 4: aiohttp resolves the name again at connect time, and may get
+    another address; only literal loopback addresses and `localhost` are trusted."""
     _resolving_to(monkeypatch, "127.0.0.1", "::1")
-    assert resolve_base_url("http://dev.localhost:8080", None).host == "dev.localhost"
+    with pytest.raises(ValueError, match="http"):
+        resolve_base_url(f"http://{host}:8080", None)
 
 
 @pytest.mark.parametrize(
-    "url", ["http://127.0.0.1:8080", "http://127.8.9.10", "http://[::1]:9000", "http://localhost"]
+    "url",
+    [
+        "http://127.0.0.1:8080",
+        "http://127.8.9.10",
+        "http://[::1]:9000",
+        "http://localhost",
+        "http://LocalHost.:8080",
+    ],
 )
 def test_literal_loopback_and_localhost_are_accepted(url: str) -> None:
     assert resolve_base_url(url, None).scheme == "http"

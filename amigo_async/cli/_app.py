@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
 from collections.abc import Sequence
 
 from ..errors import AmigoError
 from . import conversations, demo, export, scan
 from ._common import AddCommands, Handler
+from ._logging import configure_logging
 
 __all__ = ["COMMAND_GROUPS", "run"]
 
@@ -42,10 +42,7 @@ def _parser() -> argparse.ArgumentParser:
 def run(argv: Sequence[str] | None = None) -> int:
     """Parse `argv` and run the chosen command; errors a user can fix become status 1."""
     args = _parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    configure_logging(args.verbose)
     handler: Handler = args.handler
     try:
         return asyncio.run(handler(args))

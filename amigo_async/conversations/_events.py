@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterable, AsyncIterator
+from collections.abc import AsyncIterable, AsyncIterator, Iterable
 from typing import Any, TypeAlias
 
 from .. import errors
@@ -60,9 +60,10 @@ class EventDecoder:
     def decode(self, line: bytes) -> Any:
         try:  # a str skips json's encoding detection, a tenth of the time per event
             data = json.loads(line.decode())
-        except ValueError:
+        except (ValueError, RecursionError, MemoryError):  # UnicodeError is a ValueError
             raise errors.InvalidResponseError(
-                f"an event line is not JSON ({len(line)} bytes)", operation_id=self._operation_id
+                f"an event line is not JSON the client can read ({len(line)} bytes)",
+                operation_id=self._operation_id,
             ) from None
         if type(data) is dict and data.get("type") == "new-message":
             # Required by the schema, yet its description says some audio events leave it out.
@@ -76,10 +77,11 @@ class EventDecoder:
 class _Completeness:
     """Watches the events go by; knows whether the interaction is complete."""
 
-    def __init__(self, conversation_id: str | None) -> None:
+    def __init__(self, conversation_id: str | None, secrets: Iterable[str] = ()) -> None:
         self.conversation_id = conversation_id
         self.complete = False
         self.events = 0
+        self._secrets = tuple(secrets)
 
     def see(self, event: Any) -> None:
         if isinstance(event, ErrorEvent):
@@ -91,10 +93,12 @@ class _Completeness:
         self.events += 1
 
     def _error(self, event: ErrorEvent) -> None:
+        # The server's text may echo a credential and be of any length: scrubbed and
+        # cut like a body excerpt before it reaches an exception or a log record.
+        description = errors.sanitize(str(event.error_description), self._secrets)
         if not self.complete:
             raise errors.ConversationEventError(
-                f"the server reported an error before the interaction completed: "
-                f"{event.error_description}",
+                f"the server reported an error before the interaction completed: {description}",
                 status=event.http_error_code,
                 conversation_id=self.conversation_id,
             )
@@ -103,7 +107,7 @@ class _Completeness:
             "call finish() to retry it",
             self.conversation_id,
             event.http_error_code,
-            event.error_description,
+            description,
         )
 
     def truncated(self, reason: str, bytes_received: int) -> errors.TruncatedStreamError:
@@ -122,6 +126,7 @@ async def parse_events(
     conversation_id: str | None = None,
     operation_id: str | None = None,
     max_line_bytes: int = MAX_LINE_BYTES,
+    secrets: Iterable[str] = (),
 ) -> AsyncIterator[Any]:
     """Each event as soon as its line is whole; raises when the stream is not complete.
 
@@ -129,9 +134,10 @@ async def parse_events(
     `ConversationEventError` (an error event before interaction-complete),
     `TruncatedStreamError` (the bytes ended before interaction-complete, or inside
     a line), `InvalidResponseError` (a line that is not an event, or too long).
+    `secrets` are removed from an error event's description wherever it is shown.
     """
     decode = EventDecoder(union, operation_id).decode
-    rule = _Completeness(conversation_id)
+    rule = _Completeness(conversation_id, secrets)
     see = rule.see
     splitter = LineSplitter(max_line_bytes)
     size = 0

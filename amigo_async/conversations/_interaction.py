@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import warnings
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from types import TracebackType
 from typing import Any, Self
@@ -130,7 +131,10 @@ class EventStream:
 
     ``async for event in stream`` yields them as they arrive; ``await
     stream.collect()`` reads them all into an `Interaction`. The request is sent
-    when iteration starts; leaving early (``break``) closes the connection.
+    when iteration starts; leaving early (``break``) closes the connection. A
+    stream dropped without being iterated sent nothing: it warns with a
+    `RuntimeWarning` naming `operation`, as Python does for a coroutine never
+    awaited.
     """
 
     def __init__(
@@ -139,16 +143,28 @@ class EventStream:
         *,
         voice: bool,
         conversation_id: str | None = None,
+        operation: str = "a conversation event stream",
     ) -> None:
         self._events = events
         self._voice = voice
         self._conversation_id = conversation_id
+        self._operation = operation
         self._started = False
+        self._used = False  # iterated or closed: either way nothing is left unsaid
+
+    def __del__(self) -> None:
+        if not getattr(self, "_used", True):
+            warnings.warn(
+                f"{self._operation} was never iterated: nothing was sent "
+                "(iterate the stream, or await its collect())",
+                RuntimeWarning,
+                stacklevel=2,
+            )
 
     def __aiter__(self) -> AsyncIterator[Any]:
         if self._started:
             raise RuntimeError("an event stream can be iterated only once")
-        self._started = True
+        self._started = self._used = True
         return self._events
 
     async def collect(self, on_event: Callable[[Any], None] | None = None) -> Interaction:
@@ -164,7 +180,11 @@ class EventStream:
             await self.aclose()
 
     async def aclose(self) -> None:
-        """Stop reading and release the connection (safe to call more than once)."""
+        """Stop reading and release the connection (safe to call more than once).
+
+        Closing a stream never iterated sends nothing, on purpose: it does not warn.
+        """
+        self._used = True
         await self._events.aclose()
 
     async def __aenter__(self) -> Self:

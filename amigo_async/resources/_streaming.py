@@ -18,6 +18,42 @@ if TYPE_CHECKING:
 
 __all__ = ["DEFAULT_CHUNK_SIZE", "download", "stream_body"]
 
+_INFLATE_STEP = 1024 * 1024  # the most one decompress call may produce
+_MAX_RATIO = 100  # a source archive inflates far less; a bomb far more
+_RATIO_FLOOR = 16 * 1024 * 1024  # below this much output the ratio is not judged
+
+
+class _GzipCheck:
+    """Runs a gzip body through a decoder to prove it whole, in bounded memory and time.
+
+    The output is dropped. Each decompress call produces at most `_INFLATE_STEP`
+    bytes, and a body that inflates more than `_MAX_RATIO` to 1 is refused, so a
+    small hostile body cannot cost gigabytes of work.
+    """
+
+    def __init__(self) -> None:
+        self._decoder = zlib.decompressobj(wbits=31)
+        self._compressed = 0
+        self._inflated = 0
+
+    @property
+    def ended(self) -> bool:
+        return self._decoder.eof
+
+    def feed(self, chunk: bytes) -> str | None:
+        """None while the body is sound; otherwise what is wrong with it."""
+        self._compressed += len(chunk)
+        data = chunk
+        while data and not self._decoder.eof:
+            try:
+                self._inflated += len(self._decoder.decompress(data, _INFLATE_STEP))
+            except zlib.error:
+                return "the gzip body is corrupt"
+            if self._inflated > _RATIO_FLOOR and self._inflated > _MAX_RATIO * self._compressed:
+                return f"the gzip body inflates more than {_MAX_RATIO} to 1; refusing it"
+            data = self._decoder.unconsumed_tail
+        return None
+
 
 async def stream_body(
     transport: Transport,
@@ -33,23 +69,20 @@ async def stream_body(
 
     With `gzip`, the bytes are also run through a gzip decoder as they pass, so a
     body that ends before the end of its gzip stream raises `TruncatedStreamError`
-    instead of leaving a silently short archive behind.
+    instead of leaving a silently short archive behind; a corrupt body, or one
+    inflating more than 100 to 1, raises `InvalidResponseError`.
     """
-    decoder = zlib.decompressobj(wbits=31) if gzip else None
+    check = _GzipCheck() if gzip else None
     async with transport.stream(
         operation_id, accept=accept, path_params=path_params, params=params
     ) as body:
         async for chunk in body.chunks(chunk_size):
-            if decoder is not None and not decoder.eof:
-                corrupt = False
-                try:
-                    decoder.decompress(chunk, 0)  # check only; the output is dropped
-                except zlib.error:
-                    corrupt = True
-                if corrupt:
-                    raise body.error(errors.InvalidResponseError, "the gzip body is corrupt")
+            if check is not None and not check.ended:
+                problem = check.feed(chunk)
+                if problem is not None:
+                    raise body.error(errors.InvalidResponseError, problem)
             yield chunk
-        if decoder is not None and not decoder.eof:
+        if check is not None and not check.ended:
             raise body.error(
                 errors.TruncatedStreamError,
                 "the gzip body ended before its end marker",

@@ -92,6 +92,10 @@ class ConversationsResource(Resource):
         or `BadRequestError` otherwise). Without `initial_message` the agent speaks
         first. `current_agent_action_type` is a regex filtering the action events
         (``"^$"`` for none).
+
+        Nothing is sent until the stream is iterated (or collected): a stream
+        dropped unread sends nothing and warns with a `RuntimeWarning`, like a
+        coroutine never awaited.
         """
         check_object_id("service_id", service_id)
         body: dict[str, Any] = {"service_id": service_id}
@@ -111,7 +115,9 @@ class ConversationsResource(Resource):
             body["tags"] = _check_create_tags("tags", tags)
         params = _stream_params(response_format, current_agent_action_type)
         events = self._events("create-conversation", CREATE_EVENTS, params=params, json_body=body)
-        return EventStream(events, voice=response_format == "voice")
+        return EventStream(
+            events, voice=response_format == "voice", operation="conversations.create(...)"
+        )
 
     def interact(
         self,
@@ -134,6 +140,9 @@ class ConversationsResource(Resource):
         ``response_format="voice"`` the agent's pieces are base64 PCM16
         (`Interaction.audio` after ``collect()``). `external_events` are
         (timestamp, content) pairs inserted before the message, oldest first.
+
+        Nothing is sent until the stream is iterated (or collected): a stream
+        dropped unread sends nothing and warns with a `RuntimeWarning`.
         """
         check_object_id("conversation_id", conversation_id)
         if (text is None) == (audio is None):
@@ -175,7 +184,10 @@ class ConversationsResource(Resource):
             conversation_id=conversation_id,
         )
         return EventStream(
-            events, voice=response_format == "voice", conversation_id=conversation_id
+            events,
+            voice=response_format == "voice",
+            conversation_id=conversation_id,
+            operation="conversations.interact(...)",
         )
 
     async def _events(
@@ -203,6 +215,7 @@ class ConversationsResource(Resource):
                     union,
                     conversation_id=conversation_id,
                     operation_id=operation_id,
+                    secrets=self._transport.credentials.secrets,
                 ):
                     yield event
             except errors.AmigoError as error:

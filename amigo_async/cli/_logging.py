@@ -1,0 +1,38 @@
+"""What ``amigo-async -v`` logs: every record scrubbed of credentials before it is shown.
+
+The library's own records name headers, never their values; records from other
+libraries, at DEBUG, are not ours to vouch for, so the command's handler removes
+the credentials it knows (from the environment) and anything shaped like one.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from ..errors import sanitize
+
+__all__ = ["configure_logging"]
+
+_SECRET_VARIABLES = ("AMIGO_TOKEN", "AMIGO_API_KEY")
+_MAX_RECORD_CHARS = 4000
+
+
+class _ScrubCredentials(logging.Filter):
+    def __init__(self, secrets: tuple[str, ...]) -> None:
+        super().__init__()
+        self._secrets = secrets
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = sanitize(record.getMessage(), self._secrets, limit=_MAX_RECORD_CHARS)
+        record.args = None
+        return True
+
+
+def configure_logging(verbose: bool) -> None:
+    """Log to stderr: DEBUG with `verbose` (each request, with its header names), else WARNING."""
+    secrets = tuple(value for name in _SECRET_VARIABLES if (value := os.environ.get(name)))
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(_ScrubCredentials(secrets))
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, handlers=[handler])
