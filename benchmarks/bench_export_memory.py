@@ -7,8 +7,8 @@ A fake server runs in its own process and serves `--days` date prefixes of 1,000
 logs each (the documented cap for one prefix), whose system and history files
 (8 messages each) are sized to reach the requested total of uncompressed text;
 contents repeat every few logs so the server compresses each distinct file once.
-Each format is measured in a fresh client process exporting every day at the
-default concurrency (4 prefixes at once), which reports its own peak resident set
+Each format is measured in a fresh client process exporting every day
+(`--concurrency` prefixes at once, 4 by default), which reports its own peak resident set
 size (``resource.getrusage(RUSAGE_SELF).ru_maxrss``, pyarrow's import included
 for parquet). The requirement: 1 GB of logs under 100 MB, in every format.
 """
@@ -46,7 +46,9 @@ async def _serve(total_bytes: int, days: int) -> None:
         await asyncio.Event().wait()
 
 
-async def _measure(export_format: str, days: int, url: str, token: str) -> dict[str, float]:
+async def _measure(
+    export_format: str, days: int, concurrency: int, url: str, token: str
+) -> dict[str, float]:
     from amigo_async import AmigoClient, export_prompt_logs
 
     async with AmigoClient("acme", token=token, base_url=url, rate_limits=UNLIMITED) as client:
@@ -75,6 +77,7 @@ def main() -> None:
     parser.add_argument("--gigabytes", type=float, default=1.0)
     parser.add_argument("--days", type=int, default=4)
     parser.add_argument("--formats", default="files,jsonl,parquet")
+    parser.add_argument("--concurrency", type=int, default=4, help="prefixes at once (4)")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument(
         "--child", nargs=3, metavar=("FORMAT", "URL", "TOKEN"), help=argparse.SUPPRESS
@@ -84,7 +87,8 @@ def main() -> None:
         asyncio.run(_serve(int(args.gigabytes * 1e9), args.days))
         return
     if args.child:
-        print(json.dumps(asyncio.run(_measure(args.child[0], args.days, *args.child[1:]))))
+        figures = _measure(args.child[0], args.days, args.concurrency, *args.child[1:])
+        print(json.dumps(asyncio.run(figures)))
         return
     server = subprocess.Popen(
         [
