@@ -283,7 +283,9 @@ class TruncatedStreamError(AmigoError):
     consistent zip, or a conversation event stream before `interaction-complete`.
 
     Raised only after every entry (or event) that arrived whole was delivered;
-    `entries_delivered` counts them.
+    `entries_delivered` counts them. `disproved` holds the `file_name`s of delivered
+    prompt-log entries that the archive's central directory contradicts (a damaged
+    local header can deliver a file under a wrong name): drop them. Empty when none.
     """
 
     def __init__(
@@ -293,18 +295,25 @@ class TruncatedStreamError(AmigoError):
         entries_delivered: int = 0,
         bytes_received: int = 0,
         last_log_key: str | None = None,
+        disproved: tuple[str, ...] = (),
         **kwargs: Any,
     ) -> None:
         super().__init__(message, **kwargs)
         self.entries_delivered = entries_delivered
         self.bytes_received = bytes_received
         self.last_log_key = last_log_key
+        self.disproved = disproved
 
     def __str__(self) -> str:
         key = "" if self.last_log_key is None else f", last complete log key: {self.last_log_key}"
+        disproved = (
+            f", delivered entries the central directory disproves: {len(self.disproved)}"
+            if self.disproved
+            else ""
+        )
         return (
             f"{super().__str__()} [entries delivered: {self.entries_delivered}, "
-            f"bytes received: {self.bytes_received}{key}]"
+            f"bytes received: {self.bytes_received}{key}{disproved}]"
         )
 
 

@@ -157,15 +157,16 @@ def test_an_lzma_member_from_zipfile_is_unsupported_after_the_entries_before_it(
     assert [entry.file_name for entry in delivered] == ["a-system"]
 
 
-def test_a_stored_member_with_a_data_descriptor_and_no_size_is_unsupported() -> None:
+def test_a_stored_member_whose_data_descriptor_never_comes_is_an_incomplete_archive() -> None:
     data = bytearray(written_by_zipfile(zipfile.ZIP_STORED))
     struct.pack_into("<H", data, 6, 0x0008)  # sizes "in a data descriptor"
     struct.pack_into("<III", data, 14, 0, 0, 0)
 
-    _, error = collect([bytes(data)])
+    delivered, error = collect([bytes(data)])
 
-    assert isinstance(error, errors.InvalidResponseError)
-    assert "'k1-system'" in str(error) and "stored file with a data descriptor" in str(error)
+    assert isinstance(error, errors.TruncatedStreamError)
+    assert "the bytes end inside 'k1-system'" in str(error)
+    assert delivered == []
 
 
 async def test_an_html_page_is_an_invalid_response_not_a_truncation(

@@ -9,14 +9,21 @@ ends, and the bytes are not a valid zip. The steps, each testable without HTTP:
   data descriptor), with caps per file, per archive and on the compression ratio;
 * `_entry`: each member -> a `PromptLogEntry` (`_messages` splits a history);
 * `_directory`: at the end, the end records and the central directory must end the
-  bytes and list exactly the names, sizes, CRC-32s and offsets that arrived;
+  bytes and list exactly the names, sizes, CRC-32s and offsets that arrived (in
+  any order), and name the delivered members they contradict;
 * `_pipeline`: `iter_entries` and `stream_entries` drive the steps.
 
 An entry is delivered once it is whole: all its bytes decompressed and matching
 the CRC-32 and sizes after them (or in its local header). Whatever goes wrong,
 the error comes after every whole entry was delivered: `TruncatedStreamError`
 for a cut or inconsistent archive, `InvalidResponseError` for what retrying cannot
-fix (not a zip, an unsupported feature, a cap passed).
+fix (not a zip, an unsupported feature, a cap passed); nothing else, whatever the
+bytes. A local header's name is not covered by its CRC-32, so a damaged one
+delivers a file under a wrong name before the directory can tell:
+`TruncatedStreamError.disproved` then names those entries.
+
+A name without the UTF-8 flag is read as UTF-8 when it is valid UTF-8, else as
+cp437 (the format's default): writers that omit the flag mostly mean UTF-8.
 """
 
 from ._entry import PromptLogEntry, PromptLogKind, entry_from_file

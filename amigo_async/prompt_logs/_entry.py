@@ -8,6 +8,7 @@ import logging
 
 import attrs
 
+from ._damage import shown
 from ._messages import split_messages
 
 logger = logging.getLogger("amigo_async.prompt_logs")
@@ -72,7 +73,9 @@ def entry_from_file(file_name: str, data: bytes) -> PromptLogEntry:
     """Turn one archive member into an entry; never raises for odd names or bytes."""
     kind, log_key = kind_of(file_name)
     if kind is PromptLogKind.UNKNOWN:
-        logger.warning("unexpected file %r in a prompt-log archive; kept as 'unknown'", file_name)
+        logger.warning(
+            "unexpected file %s in a prompt-log archive; kept as 'unknown'", shown(file_name)
+        )
     return PromptLogEntry(log_key, kind, data, file_name)
 
 

@@ -3,6 +3,9 @@
 Each `feed` hands every piece of output to `accept` as soon as it exists (so the
 caller's caps stop a zip bomb after at most `_PIECE` bytes more) and returns how
 many input bytes belong to the member; `done` says its compressed data ended.
+Input goes to a decompressor in slices of at most `_SLICE` bytes: at a member's
+end zlib copies the rest of its input into `unused_data`, so a whole archive fed
+at once would otherwise be copied once per member.
 """
 
 from __future__ import annotations
@@ -12,14 +15,13 @@ import zlib
 from collections.abc import Callable
 from typing import Protocol
 
-from stream_inflate import (  # type: ignore[import-untyped]
-    StreamInflateError,
-    stream_inflate64,
-)
+from stream_inflate import stream_inflate64  # type: ignore[import-untyped]
 
+from .. import errors
 from ._damage import Damaged
 
 _PIECE = 1024 * 1024  # most output one call may make before the caps are checked
+_SLICE = 64 * 1024  # most input one call is given
 
 Accept = Callable[[bytes], None]
 
@@ -49,15 +51,26 @@ class _Deflate:
         self.done = False
 
     def feed(self, piece: memoryview, accept: Accept) -> int:
-        inflater = self._inflater
+        used = 0
         try:
-            accept(inflater.decompress(piece, _PIECE))
-            while inflater.unconsumed_tail and not inflater.eof:  # only past _PIECE of output
-                accept(inflater.decompress(inflater.unconsumed_tail, _PIECE))
+            while used < len(piece) and not self._inflater.eof:
+                part = piece[used : used + _SLICE]
+                self._drain(part, accept)
+                used += len(part) - len(self._inflater.unused_data)  # unused only at the end
         except zlib.error as error:
             raise Damaged(f"invalid deflate data ({error})") from None
-        self.done = inflater.eof
-        return len(piece) - len(inflater.unused_data) if self.done else len(piece)
+        self.done = self._inflater.eof
+        return used
+
+    def _drain(self, part: memoryview, accept: Accept) -> None:
+        """Inflate `part` wholly. A full `_PIECE` of output may leave more output
+        pending inside zlib even with no input left: ask again until it is short."""
+        inflater = self._inflater
+        output = inflater.decompress(part, _PIECE)
+        accept(output)
+        while (len(output) == _PIECE or inflater.unconsumed_tail) and not inflater.eof:
+            output = inflater.decompress(inflater.unconsumed_tail, _PIECE)
+            accept(output)
 
 
 class _Bzip2:
@@ -83,13 +96,19 @@ class _Deflate64:
         self.done = False
 
     def feed(self, piece: memoryview, accept: Accept) -> int:
+        used = 0
         try:
-            for output in self._chunks((bytes(piece),)):
-                accept(output)
-        except StreamInflateError as error:
+            while used < len(piece) and not self.done:
+                part = bytes(piece[used : used + _SLICE])
+                for output in self._chunks((part,)):
+                    accept(output)
+                self.done = self._is_done()
+                used += len(part) - (self._unconsumed() if self.done else 0)
+        except errors.AmigoError:  # a cap passed in `accept`
+            raise
+        except Exception as error:  # stream_inflate raises IndexError, TypeError... on bad input
             raise Damaged(f"invalid deflate64 data ({type(error).__name__})") from None
-        self.done = self._is_done()
-        return len(piece) - self._unconsumed() if self.done else len(piece)
+        return used
 
 
 METHOD_NAMES = {

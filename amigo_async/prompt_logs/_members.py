@@ -10,6 +10,12 @@ Each member's data is decompressed once, its CRC-32 computed once, and both
 checked against the local header or the data descriptor. A member whose data
 descriptor arrived whole is delivered at once, even before the bytes that tell
 its 16- from its 24-byte layout (a cut there is still reported, afterwards).
+
+A stored member with a data descriptor and no size in its local header (what
+Info-ZIP, bsdtar and zipfile write to a pipe) has no length to read: its end is
+the first descriptor signature whose CRC-32 and sizes match the bytes before it
+and which the next record's signature follows, as libarchive finds it. The scan
+is bounded by `max_entry_size` like any member.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 from .. import errors
-from ._damage import Damaged
+from ._damage import Damaged, shown
 from ._inflate import METHOD_NAMES, Inflater, inflater
 from ._limits import MAX_DIRECTORY_SIZE, RATIO_FLOOR, Limits
 
@@ -37,6 +43,7 @@ _LAYOUTS = (
     (_DESCRIPTOR, struct.Struct("<III"), 16),
     (b"", struct.Struct("<III"), 12),
 )
+_SIGNED32 = struct.Struct("<4sIII")
 _DESCRIPTOR_LOOKAHEAD = 28  # the longest layout and the next record's signature
 _UNSUPPORTED_FLAGS = {
     0x0040: "strong encryption (flag bit 6)",
@@ -44,6 +51,7 @@ _UNSUPPORTED_FLAGS = {
     0x0020: "compressed patched data (flag bit 5)",
     0x2000: "masked local headers (flag bit 13)",
 }
+_ANY_UNSUPPORTED = 0x0001 | sum(_UNSUPPORTED_FLAGS)
 
 Step = Callable[[bytes, int], "int | None"]
 
@@ -130,8 +138,9 @@ class MemberReader:
         if self._base + at == 0 and not any(
             known.startswith(signature) for known in (LOCAL_SIGNATURE, *DIRECTORY_SIGNATURES)
         ):
+            start = errors.sanitize(repr(data[:16]))
             raise errors.InvalidResponseError(
-                f"the prompt-log body is not a zip archive (it starts with {data[:16]!r})"
+                f"the prompt-log body is not a zip archive (it starts with {start})"
             )
         if len(signature) < 4:
             return None
@@ -160,7 +169,7 @@ class MemberReader:
         self._current = _Current(raw_name, name, self._base + at, expected)
         self._inflater, self._parts = reader, []
         self._crc = self._size = self._compressed = 0
-        self._step = self._data
+        self._step = self._data if reader is not None else self._stored_until_descriptor
         return end
 
     def _data(self, data: bytes, at: int) -> int | None:
@@ -184,12 +193,55 @@ class MemberReader:
             self._member, self._step = member, self._descriptor
             return at
         if current.expected != (self._crc, self._compressed, self._size):
-            raise Damaged(f"{current.name!r} does not match its local header (CRC-32 or size)")
+            raise Damaged(f"{shown(current.name)} does not match its local header (CRC-32 or size)")
         self._deliver(member)
         self._step = self._signature
         return at
 
+    def _stored_until_descriptor(self, data: bytes, at: int) -> int | None:
+        found = data.find(_DESCRIPTOR, at)
+        stop = max(at, len(data) - 3) if found < 0 else found  # 3 bytes may start one
+        if stop > at:
+            self._store(data[at:stop])
+            return stop
+        if found < 0 or len(data) - found < _DESCRIPTOR_LOOKAHEAD:
+            return None
+        after = self._stored_end(data, found)
+        if after is None:
+            self._store(data[found : found + 1])  # a signature inside the data
+            return found + 1
+        assert self._current is not None
+        current, content = self._current, b"".join(self._parts)
+        self._parts, self._step = [], self._signature
+        self._deliver(Member(current.raw_name, current.name, content, self._crc, current.offset))
+        return after
+
+    def _stored_end(self, data: bytes, at: int) -> int | None:
+        """Past the descriptor at `at` if it describes the bytes before it and the
+        next record follows it; else None (the signature is part of the data)."""
+        wanted = (self._crc, self._size, self._size)
+        for signature, layout, length in _LAYOUTS[::2]:  # the two with a signature
+            after = at + length
+            if (
+                _fields(data, at, signature, layout) == wanted
+                and data[after : after + 4] in _AFTER_DESCRIPTOR
+            ):
+                return after
+        return None
+
     def _descriptor(self, data: bytes, at: int) -> int | None:
+        after = at + 16  # the server's own layout first: signed, 32-bit sizes
+        if data[after : after + 4] in _AFTER_DESCRIPTOR and _SIGNED32.unpack_from(data, at) == (
+            _DESCRIPTOR,
+            self._crc,
+            self._compressed,
+            self._size,
+        ):
+            if self._member is not None:
+                self._deliver(self._member)
+                self._member = None
+            self._step = self._signature
+            return after
         available = len(data) - at
         wanted = (self._crc, self._compressed, self._size)
         member = self._member
@@ -212,10 +264,15 @@ class MemberReader:
         assert self._current is not None
         name = self._current.name
         if member is not None:
-            raise Damaged(f"{name!r} does not match its data descriptor (CRC-32 or size)")
-        raise Damaged(f"unexpected bytes after the data descriptor of {name!r}")
+            raise Damaged(f"{shown(name)} does not match its data descriptor (CRC-32 or size)")
+        raise Damaged(f"unexpected bytes after the data descriptor of {shown(name)}")
 
     # -- helpers
+
+    def _store(self, piece: bytes) -> None:
+        self._compressed += len(piece)
+        self._compressed_total += len(piece)
+        self._accept(piece)
 
     def _accept(self, piece: bytes) -> None:
         if not piece:
@@ -228,13 +285,13 @@ class MemberReader:
         if total > limits.max_total_size:
             raise errors.InvalidResponseError(
                 f"prompt-log archive decompresses to more than max_total_size "
-                f"({limits.max_total_size:,} bytes); stopped in {self._current.name!r}"
+                f"({limits.max_total_size:,} bytes); stopped in {shown(self._current.name)}"
             )
         if total > RATIO_FLOOR and total > limits.max_ratio * self._compressed_total:
             raise errors.InvalidResponseError(
                 f"prompt-log archive decompresses more than {limits.max_ratio} to 1 "
                 f"({total:,} bytes from {self._compressed_total:,}), a zip bomb; "
-                f"stopped in {self._current.name!r} (raise max_ratio if it is genuine)"
+                f"stopped in {shown(self._current.name)} (raise max_ratio if it is genuine)"
             )
         self._size, self._total = size, total
         self._crc = zlib.crc32(piece, self._crc)
@@ -255,11 +312,16 @@ class MemberReader:
             )
 
     def _where(self) -> str:
-        if self._step == self._data and self._current is not None:
-            return repr(self._current.name)
+        scanning = self._step == self._stored_until_descriptor
+        if (self._step == self._data or scanning) and self._current is not None:
+            return shown(self._current.name)
         if self._step == self._descriptor and self._current is not None:
-            return f"the data descriptor of {self._current.name!r}"
-        return "the first file" if self.last_name is None else f"the file after {self.last_name!r}"
+            return f"the data descriptor of {shown(self._current.name)}"
+        return (
+            "the first file"
+            if self.last_name is None
+            else f"the file after {shown(self.last_name)}"
+        )
 
 
 def _fields(data: bytes, at: int, signature: bytes, layout: struct.Struct) -> tuple[int, ...]:
@@ -293,21 +355,22 @@ def _zip64_local_sizes(
 
 def _inflater_for(
     name: str, flags: int, method: int, compressed: int, has_descriptor: bool
-) -> Inflater:
+) -> Inflater | None:
+    """The member's decompressor; None for a stored member whose end must be scanned for."""
     reason = _unsupported(flags, method)
+    if reason is None and method == 0 and has_descriptor and compressed == 0:
+        return None
     reader = None if reason else inflater(method, compressed)
-    if reader is None or (method == 0 and has_descriptor and compressed == 0):
-        reason = reason or (
-            "a stored file with a data descriptor and no size in its local header"
-            " (its end cannot be found while streaming)"
-        )
+    if reader is None:
         raise errors.InvalidResponseError(
-            f"prompt-log archive file {name!r} uses an unsupported zip feature: {reason}"
+            f"prompt-log archive file {shown(name)} uses an unsupported zip feature: {reason}"
         )
     return reader
 
 
 def _unsupported(flags: int, method: int) -> str | None:
+    if not flags & _ANY_UNSUPPORTED and method in (0, 8, 9, 12):
+        return None
     for flag, reason in _UNSUPPORTED_FLAGS.items():
         if flags & flag:
             return reason
@@ -320,6 +383,6 @@ def _unsupported(flags: int, method: int) -> str | None:
 
 def _too_large(name: str, limit: int) -> errors.InvalidResponseError:
     return errors.InvalidResponseError(
-        f"prompt-log file {name!r} is larger than max_entry_size ({limit:,} bytes); "
+        f"prompt-log file {shown(name)} is larger than max_entry_size ({limit:,} bytes); "
         "stopped reading it (raise max_entry_size if the file is genuine)"
     )

@@ -8,11 +8,12 @@ paths accept exactly the same archives.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
 
 from .. import errors
 from ._damage import Damaged
-from ._directory import Arrived, check_directory
+from ._directory import Arrived, Steps, check_directory
 from ._entry import PromptLogEntry, entry_from_file, kind_of
 from ._limits import DEFAULT_MAX_ENTRY_SIZE, DEFAULT_MAX_RATIO, DEFAULT_MAX_TOTAL_SIZE, Limits
 from ._members import MemberReader
@@ -25,6 +26,7 @@ class _Pipeline:
     def __init__(self, limits: Limits) -> None:
         self._reader = MemberReader(limits)
         self._arrived: list[Arrived] = []
+        self._names: list[str] = []  # the delivered entries' file names, in order
         self._failure: errors.AmigoError | None = None
 
     def push(self, chunk: bytes) -> list[PromptLogEntry]:
@@ -40,6 +42,7 @@ class _Pipeline:
         entries = []
         for member in reader.ready:
             self._arrived.append((member.raw_name, member.crc, len(member.data), member.offset))
+            self._names.append(member.name)
             entries.append(entry_from_file(member.name, member.data))
         reader.ready.clear()
         return entries
@@ -51,20 +54,25 @@ class _Pipeline:
     def source_failed(self, failure: errors.AmigoError) -> errors.TruncatedStreamError:
         return self._truncated(f"the download stopped: {failure}")
 
-    def finish(self) -> None:
-        """At the end of the bytes: raise unless the archive is complete and consistent."""
+    def finish(self) -> Steps:
+        """At the end of the bytes: raise unless the archive is complete and consistent.
+        A generator: it pauses now and then while it reads a large directory."""
         try:
-            check_directory(*self._reader.end()[::-1], self._arrived)
+            yield from check_directory(*self._reader.end()[::-1], self._arrived)
         except Damaged as damaged:
-            raise self._truncated(str(damaged)) from None
+            disproved = tuple(self._names[index] for index in damaged.disproved)
+            raise self._truncated(str(damaged), disproved) from None
 
-    def _truncated(self, reason: str) -> errors.TruncatedStreamError:
+    def _truncated(
+        self, reason: str, disproved: tuple[str, ...] = ()
+    ) -> errors.TruncatedStreamError:
         name = self._reader.last_name
         return errors.TruncatedStreamError(
             f"prompt-log archive incomplete: {reason}",
             entries_delivered=self._reader.delivered,
             bytes_received=self._reader.received,
-            last_log_key=None if name is None else kind_of(name)[1],
+            last_log_key=None if name is None else errors.sanitize(kind_of(name)[1]),
+            disproved=disproved,
         )
 
 
@@ -78,7 +86,8 @@ def iter_entries(
     """Entries of a prompt-log zip, each as soon as it is whole, then the completeness check.
 
     Raises `TruncatedStreamError` (after yielding every whole entry) when the bytes
-    are not a complete, consistent zip or the source failed with an `AmigoError`,
+    are not a complete, consistent zip or the source failed with an `AmigoError`;
+    its `disproved` names the yielded entries the central directory contradicts,
     and `InvalidResponseError` (also after every whole entry) when the body is not a
     zip, a file is over `max_entry_size`, the archive decompresses to more than
     `max_total_size` or more than `max_ratio` to 1, or a file uses a zip feature
@@ -96,7 +105,8 @@ def iter_entries(
         if chunk:
             yield from pipeline.push(chunk)
             pipeline.raise_failure()
-    pipeline.finish()
+    for _ in pipeline.finish():
+        pass
 
 
 async def stream_entries(
@@ -128,7 +138,8 @@ async def stream_entries(
                 for entry in pipeline.push(chunk):
                     yield entry
                 pipeline.raise_failure()
-        pipeline.finish()
+        for _ in pipeline.finish():
+            await asyncio.sleep(0)  # a large directory is checked in pieces
     finally:
         close = getattr(source, "aclose", None)
         if close is not None:
