@@ -12,96 +12,41 @@ loads; and RedisBackend needs the optional redis extra only when used.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from . import errors, events
-    from ._client import AmigoClient, ClientStats
-    from ._config import REGIONS, RetryPolicy, Timeouts
-    from ._limits import InProcessBackend, Permit, RateLimit, RateLimitBackend, TokenBucket
-    from ._pagination import AsyncPager, Page
-    from ._redis import LocalFallback, RedisBackend
-    from ._spec import DOCUMENTED_RATE_LIMITS, OPERATIONS, Operation
-    from .jobs.export import ExportSummary, PrefixResult, export_prompt_logs
-    from .jobs.observer import ProgressObserver
-    from .models import NULL
-    from .prompt_logs import PromptLogEntry, PromptLogKind
+from ._lazy import LazyNames
 
-__version__ = "0.1.0"
+if TYPE_CHECKING:  # The one list of public names: type checkers read it, and so does `_names`.
+    from . import errors as errors
+    from . import events as events
+    from ._client import AmigoClient as AmigoClient
+    from ._client import ClientStats as ClientStats
+    from ._config import REGIONS as REGIONS
+    from ._config import RetryPolicy as RetryPolicy
+    from ._config import Timeouts as Timeouts
+    from ._limits import InProcessBackend as InProcessBackend
+    from ._limits import Permit as Permit
+    from ._limits import RateLimit as RateLimit
+    from ._limits import RateLimitBackend as RateLimitBackend
+    from ._limits import TokenBucket as TokenBucket
+    from ._pagination import AsyncPager as AsyncPager
+    from ._pagination import Page as Page
+    from ._redis import LocalFallback as LocalFallback
+    from ._redis import RedisBackend as RedisBackend
+    from ._spec import DOCUMENTED_RATE_LIMITS as DOCUMENTED_RATE_LIMITS
+    from ._spec import OPERATIONS as OPERATIONS
+    from ._spec import Operation as Operation
+    from ._version import __version__ as __version__
+    from .jobs.export import ExportSummary as ExportSummary
+    from .jobs.export import PrefixResult as PrefixResult
+    from .jobs.export import export_prompt_logs as export_prompt_logs
+    from .jobs.observer import ProgressObserver as ProgressObserver
+    from .models import NULL as NULL
+    from .prompt_logs import PromptLogEntry as PromptLogEntry
+    from .prompt_logs import PromptLogKind as PromptLogKind
 
-_SOURCES = {
-    "errors": ".errors",
-    "events": ".events",
-    "AmigoClient": "._client",
-    "ClientStats": "._client",
-    "REGIONS": "._config",
-    "RetryPolicy": "._config",
-    "Timeouts": "._config",
-    "InProcessBackend": "._limits",
-    "NULL": ".models",
-    "Permit": "._limits",
-    "RateLimit": "._limits",
-    "RateLimitBackend": "._limits",
-    "TokenBucket": "._limits",
-    "DOCUMENTED_RATE_LIMITS": "._spec",
-    "OPERATIONS": "._spec",
-    "Operation": "._spec",
-    "AsyncPager": "._pagination",
-    "Page": "._pagination",
-    "LocalFallback": "._redis",
-    "RedisBackend": "._redis",
-    "ExportSummary": ".jobs.export",
-    "PrefixResult": ".jobs.export",
-    "export_prompt_logs": ".jobs.export",
-    "ProgressObserver": ".jobs.observer",
-    "PromptLogEntry": ".prompt_logs",
-    "PromptLogKind": ".prompt_logs",
-}
-"""Where each public name lives (a module's own name for a module)."""
+_names = LazyNames(__name__, __file__, globals())
 
-
-def __getattr__(name: str) -> object:
-    """Load a public name from its module on first use, then keep it here."""
-    source = _SOURCES.get(name)
-    if source is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    module = importlib.import_module(source, __name__)
-    value = module if source == f".{name}" else getattr(module, name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
-
-
-__all__ = [
-    "DOCUMENTED_RATE_LIMITS",
-    "NULL",
-    "OPERATIONS",
-    "REGIONS",
-    "AmigoClient",
-    "AsyncPager",
-    "ClientStats",
-    "ExportSummary",
-    "InProcessBackend",
-    "LocalFallback",
-    "Operation",
-    "Page",
-    "Permit",
-    "PrefixResult",
-    "ProgressObserver",
-    "PromptLogEntry",
-    "PromptLogKind",
-    "RateLimit",
-    "RateLimitBackend",
-    "RedisBackend",
-    "RetryPolicy",
-    "Timeouts",
-    "TokenBucket",
-    "__version__",
-    "errors",
-    "events",
-    "export_prompt_logs",
-]
+if not TYPE_CHECKING:  # a type checker sees the names above, and an unknown one is an error
+    __getattr__ = _names.getattr
+    __dir__ = _names.dir

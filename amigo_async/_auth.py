@@ -169,7 +169,6 @@ class ApiKeyCredentials(Credentials):
     _after_refusal: bool = attrs.field(default=False, init=False)
     _current_after_refusal: bool = attrs.field(default=False, init=False)
     _warned_expired: bool = attrs.field(default=False, init=False)
-    sign_ins: int = attrs.field(default=0, init=False)
 
     @property
     def identity(self) -> str:
@@ -218,7 +217,6 @@ class ApiKeyCredentials(Credentials):
             if token is not None:
                 return token
             token, expires_at = await sign_in()
-            self.sign_ins += 1
             self._remember(token, expires_at.timestamp())
             return token
 

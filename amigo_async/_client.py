@@ -19,12 +19,14 @@ from ._checks import check_int
 from ._config import RetryPolicy, Timeouts, resolve_base_url
 from ._limits import InProcessBackend, RateLimit, RateLimitBackend
 from ._paths import check_segment
-from ._spec import OPERATIONS
+from ._spec import DOCUMENTED_RATE_LIMITS, OPERATIONS
 from ._stats import ClientStats
 from ._transport import Transport
+from ._version import __version__
 from .events import EventDispatcher, EventHook
 
 if TYPE_CHECKING:
+    from .jobs.scan import ToolsWithScan
     from .resources.admin import AdminResource
     from .resources.conversations import ConversationsResource
     from .resources.dynamic_behavior_sets import DynamicBehaviorSetsResource
@@ -33,13 +35,12 @@ if TYPE_CHECKING:
     from .resources.roles import RolesResource
     from .resources.services import ServicesResource
     from .resources.simulations import SimulationsResource
-    from .resources.tools import ToolsResource
     from .resources.users import UsersResource
     from .resources.webhooks import WebhooksResource
 
 __all__ = ["DEFAULT_MAX_BODY_BYTES", "AmigoClient", "ClientStats"]
 
-_USER_AGENT = "amigo_async/0.1.0"
+_USER_AGENT = f"amigo_async/{__version__}"
 DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024
 """The largest JSON answer read (decompressed); the documents' largest are far below."""
 
@@ -78,8 +79,12 @@ class AmigoClient:
     ``AMIGO_ORGANIZATION_ID``, ``AMIGO_BASE_URL``) plus ``AMIGO_TOKEN``.
     """
 
+    organization_id: str
+    base_url: URL
+    mongo_cluster: str | None
+    stats: ClientStats
     admin: AdminResource
-    tools: ToolsResource
+    tools: ToolsWithScan
     organization: OrganizationResource
     services: ServicesResource
     users: UsersResource
@@ -120,7 +125,7 @@ class AmigoClient:
             raise ValueError("organization must be a bare identifier (no '/', no spaces)")
         if base_url is None and region is None:
             base_url = _env("AMIGO_BASE_URL")
-        self.base_url: URL = resolve_base_url(base_url, region)
+        self.base_url = resolve_base_url(base_url, region)
         if auth_scheme not in ("bearer", "basic"):
             raise ValueError(f"auth_scheme must be 'bearer' or 'basic', got {auth_scheme!r}")
         credentials = self._make_credentials(token, api_key, api_key_id, user_id, auth_scheme)
@@ -200,7 +205,7 @@ class AmigoClient:
 
     @staticmethod
     def _resolve_limits(overrides: Mapping[str, RateLimit | None] | None) -> dict[str, RateLimit]:
-        limits = {op.id: op.limit for op in OPERATIONS.values() if op.limit is not None}
+        limits = dict(DOCUMENTED_RATE_LIMITS)
         if overrides is None:
             return limits
         if not isinstance(overrides, Mapping):
@@ -220,6 +225,7 @@ class AmigoClient:
         return limits
 
     def _attach_resources(self) -> None:
+        from .jobs.scan import ToolsWithScan
         from .resources.admin import AdminResource
         from .resources.conversations import ConversationsResource
         from .resources.dynamic_behavior_sets import DynamicBehaviorSetsResource
@@ -228,12 +234,11 @@ class AmigoClient:
         from .resources.roles import RolesResource
         from .resources.services import ServicesResource
         from .resources.simulations import SimulationsResource
-        from .resources.tools import ToolsResource
         from .resources.users import UsersResource
         from .resources.webhooks import WebhooksResource
 
         self.admin = AdminResource(self._transport)
-        self.tools = ToolsResource(self._transport)
+        self.tools = ToolsWithScan(self._transport)
         self.organization = OrganizationResource(self._transport, self.mongo_cluster)
         self.services = ServicesResource(self._transport)
         self.users = UsersResource(self._transport)
@@ -290,7 +295,7 @@ class AmigoClient:
         """The limit this client paces `operation_id` to (None: no bucket)."""
         if operation_id not in OPERATIONS:
             raise ValueError(f"unknown operation id {operation_id!r}")
-        return self._transport.limits.get(operation_id)
+        return self._transport.rate_limit(operation_id)
 
     @property
     def credential_identity(self) -> str:

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import typing
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeAlias, TypeVar
 
 import attrs
 
@@ -24,13 +25,23 @@ from .errors import InvalidResponseError, PaginationError
 if TYPE_CHECKING:
     from ._spec import Paging
 
-__all__ = ["DEFAULT_MAX_EMPTY_PAGES", "AsyncPager", "Page", "page_of"]
+__all__ = [
+    "DEFAULT_MAX_EMPTY_PAGES",
+    "AsyncPager",
+    "Page",
+    "PageToken",
+    "check_page_class",
+    "page_of",
+]
 
 DEFAULT_MAX_EMPTY_PAGES = 10
 """Empty pages in a row that still claim `has_more` before the pager gives up: a
 server that answers like that forever would otherwise be paged forever."""
 
 T = TypeVar("T")
+
+PageToken: TypeAlias = str | int | float
+"""A continuation token: whatever the server sends, sent back as a query value."""
 
 
 @attrs.frozen
@@ -39,7 +50,7 @@ class Page(Generic[T]):
 
     items: Sequence[T]
     has_more: bool
-    next_token: Any = None
+    next_token: PageToken | None = None
     extra: Mapping[str, Any] = attrs.field(factory=dict)  # e.g. filter_values on a first page
 
     @property
@@ -47,7 +58,27 @@ class Page(Generic[T]):
         return not self.has_more or self.next_token is None
 
 
-PageFetcher = Callable[[Any], Awaitable[Page[T]]]
+PageFetcher = Callable[[PageToken], Awaitable[Page[T]]]
+
+_CHECKED_PAGE_CLASSES: set[tuple[type[object], str, type[object]]] = set()
+
+
+def check_page_class(page: type[object], items_field: str, item: type[object]) -> None:
+    """Refuse a pager whose declared item class is not what its page class holds.
+
+    The item class is what the type checker sees (``AsyncPager[item]``); the items
+    are whatever the page class structures. This ties the two together, once per
+    list, so a wrong pairing fails at the first call instead of typing items wrongly.
+    """
+    key = (page, items_field, item)
+    if key in _CHECKED_PAGE_CLASSES:
+        return
+    declared = typing.get_type_hints(page).get(items_field)
+    if typing.get_origin(declared) not in (list, Sequence) or typing.get_args(declared) != (item,):
+        raise TypeError(
+            f"{page.__name__}.{items_field} is {declared!r}, not a list of {item.__name__}"
+        )
+    _CHECKED_PAGE_CLASSES.add(key)
 
 
 def page_of(answer: Any, paging: Paging, operation_id: str) -> Page[Any]:
@@ -101,7 +132,7 @@ class AsyncPager(Generic[T]):
         self,
         fetch: PageFetcher[T],
         *,
-        first_token: Any,
+        first_token: PageToken,
         operation_id: str,
         max_items: int | None = None,
         prefetch: bool = True,
@@ -131,7 +162,7 @@ class AsyncPager(Generic[T]):
     async def pages(self) -> AsyncIterator[Page[T]]:
         if self._max_items == 0:
             return
-        seen: set[Any] = {self._first_token}
+        seen: set[PageToken | None] = {self._first_token}
         fetched_items = 0
         empty_in_a_row = 0
         pending: asyncio.Task[Page[T]] | None = asyncio.ensure_future(
@@ -142,13 +173,11 @@ class AsyncPager(Generic[T]):
                 page = await pending
                 pending = None
                 fetched_items += len(page.items)
-                more = not page.is_last and (
-                    self._max_items is None or fetched_items < self._max_items
-                )
-                if not more:
+                token = page.next_token
+                enough = self._max_items is not None and fetched_items >= self._max_items
+                if token is None or not page.has_more or enough:
                     yield page
                     return
-                token = page.next_token
                 empty_in_a_row = 0 if page.items else empty_in_a_row + 1
                 if empty_in_a_row >= DEFAULT_MAX_EMPTY_PAGES:
                     raise PaginationError(

@@ -10,7 +10,7 @@ along on ``__context__`` either.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import aiohttp
@@ -20,13 +20,16 @@ from yarl import URL
 
 from . import errors
 from ._hints import request_id
+from ._paths import QueryValue
 from ._spec import Operation
 
 __all__ = [
+    "JSON_ACCEPT",
     "AttemptFailure",
     "CallBudget",
     "FormFactory",
     "PreparedRequest",
+    "RequestOptions",
     "build_error",
     "describe_failure",
     "error_context",
@@ -37,8 +40,34 @@ __all__ = [
 FormFactory = Callable[[], aiohttp.FormData]
 """Builds a multipart body afresh for each attempt (a FormData is consumed by sending)."""
 
+JSON_ACCEPT = "application/json"
+
 _EXCERPT_SOURCE_BYTES = 4096
 _HEADER_TEXT_CHARS = 100  # a reason phrase, a request id: short by nature, cut like one
+
+
+@attrs.frozen(kw_only=True)
+class RequestOptions:
+    """What one call adds to its operation: parameters, a body, headers, what it accepts.
+
+    The defaults describe a call with nothing of its own (get-organization), the
+    kind the transport prepares once and reuses.
+    """
+
+    path_params: Mapping[str, object] | None = None
+    params: Mapping[str, QueryValue] | None = None
+    json_body: object = None  # a generated request model, or plain JSON values
+    form: FormFactory | None = None
+    headers: Mapping[str, str] | None = None
+    accept: str = JSON_ACCEPT
+    bearer_only: bool = False
+
+    @property
+    def parameterless(self) -> bool:
+        """Nothing of the call's own: the same request as the last such call."""
+        return not (self.path_params or self.params or self.form or self.headers) and (
+            self.json_body is None
+        )
 
 
 @attrs.define

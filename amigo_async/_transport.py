@@ -1,8 +1,9 @@
 """The one request path: build -> permit -> authenticate -> send -> classify -> retry.
 
-Resources receive a `Transport` and call only `request_json`, `request_none`,
-`stream` and `paginate`; nothing else in the package sends a request. Retries
-draw on separate budgets, so one kind of trouble never uses up another's:
+Resources see it only through the `amigo_async.resources._base.Transport`
+protocol (the nine members they use); nothing else in the package sends a
+request. Retries draw on separate budgets, so one kind of trouble never uses up
+another's:
 
 - 429: the operation's bucket pauses for the server's hint (bounded by
   `RetryPolicy.max_server_pause`) and the request waits for a new permit, at most
@@ -44,14 +45,23 @@ from ._config import RetryPolicy, Timeouts
 from ._hints import retry_after_seconds
 from ._limits import RateLimit, RateLimitBackend
 from ._pacing import Pacing
-from ._pagination import AsyncPager, Page, check_max_items, page_of
+from ._pagination import (
+    AsyncPager,
+    Page,
+    PageToken,
+    check_max_items,
+    check_page_class,
+    page_of,
+)
 from ._params import check_body, check_parameters
 from ._paths import QueryValue, encode_path_parameter, query_items
 from ._request import (
+    JSON_ACCEPT,
     AttemptFailure,
     CallBudget,
     FormFactory,
     PreparedRequest,
+    RequestOptions,
     build_error,
     describe_failure,
     error_context,
@@ -75,8 +85,6 @@ T = TypeVar("T")
 
 logger = logging.getLogger("amigo_async")
 
-JSON_ACCEPT = "application/json"
-
 _ERROR_BODY_BYTES = 16_384
 _URL_CACHE_SIZE = 512
 _RETRYABLE_STATUSES = frozenset({502, 503, 504})
@@ -84,6 +92,9 @@ _RETRYABLE_STATUSES = frozenset({502, 503, 504})
 # timer object of its own on every call for the microseconds spent before it.
 _TIMER_SLACK = 0.01
 _TRANSPORT_FAILURES = (aiohttp.ClientError, TimeoutError)
+# A call with nothing of its own (get-organization) shares one options value:
+# building a frozen value costs more than the rest of such a call's preparation.
+_PLAIN = RequestOptions()
 _CLOSED = "the client was closed while this call was in flight"
 
 
@@ -120,7 +131,6 @@ class Transport:
     ) -> None:
         self.organization = organization
         self.credentials = credentials
-        self.limits = limits
         self._pacing = Pacing(
             identity=credentials.identity,
             limits=limits,
@@ -193,9 +203,17 @@ class Transport:
         bearer_only: bool = False,
     ) -> T:
         """Send, read the JSON answer (bounded by `max_body_bytes`) and structure it as `into`."""
-        request = self.build(
-            operation_id, path_params, params, json_body, form, headers, JSON_ACCEPT, bearer_only
-        )
+        options = _PLAIN
+        if path_params or params or json_body is not None or form or headers or bearer_only:
+            options = RequestOptions(
+                path_params=path_params,
+                params=params,
+                json_body=json_body,
+                form=form,
+                headers=headers,
+                bearer_only=bearer_only,
+            )
+        request = self.build(operation_id, options)
         return structure_response(await self._json_answer(request), into, operation_id)
 
     async def request_optional_json(
@@ -208,10 +226,8 @@ class Transport:
         json_body: Any = None,
     ) -> T | None:
         """`request_json` for an operation whose answer may be empty or `null` (a dry run)."""
-        request = self.build(
-            operation_id, path_params, params, json_body, None, None, JSON_ACCEPT, False
-        )
-        value = await self._json_answer(request)
+        options = RequestOptions(path_params=path_params, params=params, json_body=json_body)
+        value = await self._json_answer(self.build(operation_id, options))
         return None if value is None else structure_response(value, into, operation_id)
 
     async def request_none(
@@ -225,10 +241,14 @@ class Transport:
         bearer_only: bool = False,
     ) -> None:
         """Send an operation whose answer carries nothing the caller needs (204, `null`)."""
-        request = self.build(
-            operation_id, path_params, params, json_body, None, headers, JSON_ACCEPT, bearer_only
+        options = RequestOptions(
+            path_params=path_params,
+            params=params,
+            json_body=json_body,
+            headers=headers,
+            bearer_only=bearer_only,
         )
-        await self._send(request, read_body=True)
+        await self._send(self.build(operation_id, options), read_body=True)
 
     @asynccontextmanager
     async def stream(
@@ -243,9 +263,15 @@ class Transport:
         headers: Mapping[str, str] | None = None,
     ) -> AsyncIterator[StreamedBody]:
         """A 2xx answer whose body the caller reads as it arrives; released on every exit."""
-        request = self.build(
-            operation_id, path_params, params, json_body, form, headers, accept, False
+        options = RequestOptions(
+            path_params=path_params,
+            params=params,
+            json_body=json_body,
+            form=form,
+            headers=headers,
+            accept=accept,
         )
+        request = self.build(operation_id, options)
         response, _ = await self._send(request, read_body=False)
         body = StreamedBody(response, error_context(request, response, self.credentials.secrets))
         try:
@@ -256,28 +282,30 @@ class Transport:
     def paginate(
         self,
         operation_id: str,
-        into: type[Any],
+        into: type[object],
+        item: type[T],
         params: Mapping[str, QueryValue],
         *,
         path_params: Mapping[str, object] | None = None,
         limit: int | None = None,
         max_items: int | None = None,
-    ) -> AsyncPager[Any]:
-        """An `AsyncPager` over a continuation-token list; pages as large as the cap allows.
+    ) -> AsyncPager[T]:
+        """An `AsyncPager` of `item` over a continuation-token list, in pages as large as allowed.
 
         `into` is the class of one whole page's answer; the operations table says
-        which of its fields hold the items and the next token.
+        which of its fields hold the items (a ``list[item]``) and the next token.
         """
         paging = OPERATIONS[operation_id].paging
         if paging is None:
             raise ValueError(f"{operation_id} is not a paginated list")
+        check_page_class(into, paging.items_field, item)
         check_limit("limit", limit, paging.cap)
         check_max_items(max_items)
         page_size = limit if limit is not None else paging.cap
         if max_items is not None and max_items > 0:
             page_size = min(page_size, max_items)
 
-        async def fetch(token: Any) -> Page[Any]:
+        async def fetch(token: PageToken) -> Page[T]:
             answer = await self.request_json(
                 operation_id,
                 into,
@@ -289,6 +317,10 @@ class Transport:
         return AsyncPager(
             fetch, first_token=paging.first_token, operation_id=operation_id, max_items=max_items
         )
+
+    def rate_limit(self, operation_id: str) -> RateLimit | None:
+        """The limit `operation_id` is paced to (None: no bucket); the pacing holds them all."""
+        return self._pacing.limits.get(operation_id)
 
     def url(self, operation_id: str, path_params: Mapping[str, object] | None = None) -> str:
         """The absolute URL of an operation (for tools such as git that send on their own)."""
@@ -340,18 +372,10 @@ class Transport:
             url = self._urls[path] = URL(self._origin + path, encoded=True)
         return url
 
-    def build(
-        self,
-        operation_id: str,
-        path_params: Mapping[str, object] | None,
-        params: Mapping[str, QueryValue] | None,
-        json_body: Any,
-        form: FormFactory | None,
-        headers: Mapping[str, str] | None,
-        accept: str,
-        bearer_only: bool,
-    ) -> PreparedRequest:
-        parameterless = not (path_params or params or form or headers) and json_body is None
+    def build(self, operation_id: str, options: RequestOptions) -> PreparedRequest:
+        """The request a call describes, checked and encoded, ready to send (and resend)."""
+        accept, bearer_only = options.accept, options.bearer_only
+        parameterless = options.parameterless
         if parameterless:  # nothing of the call's own: the same request as last time
             cached = self._parameterless.get((operation_id, accept, bearer_only))
             if cached is not None:
@@ -360,12 +384,14 @@ class Transport:
         if fixed is None:
             fixed = self._fixed[operation_id, accept] = self._fixed_parts(operation_id, accept)
         operation, timeout, request_headers = fixed
+        path_params, params, json_body = options.path_params, options.params, options.json_body
         check_parameters(operation_id, path_params, params)
         path = self._path(operation, path_params)
-        body: bytes | FormFactory | None = form
+        body: bytes | FormFactory | None = options.form
         if json_body is not None and attrs.has(type(json_body)):
             check_body(json_body)
             json_body = unstructure(json_body)
+        headers = options.headers
         if json_body is not None or headers:
             request_headers = dict(request_headers)  # the shared one is never changed
         if json_body is not None:

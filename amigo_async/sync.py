@@ -17,13 +17,18 @@ the sync one offers too, by these rules:
 - an async iterator (a stream, a generator) comes back as a plain iterator that
   pulls one item per step; ``close()`` (or ``with``) closes the async one and
   releases its connection, and so does dropping it, e.g. by ``break``;
-- an async iterable such as `AsyncPager` comes back as a proxy that is both
-  iterable and still offers its methods (``pager.pages()``, ``pager.to_list()``);
+- an `AsyncPager` comes back as a `BlockingPager` (iterable, with ``pages()``
+  and ``to_list()``), a conversation `EventStream` as a `BlockingEventStream`
+  (iterable, with ``collect()``), any other async iterable as a proxy that is
+  both iterable and still offers its methods;
 - an object with async methods (``client.admin``, ``client.tools.repo``) comes
   back proxied; anything else (models, lists, strings) is returned as it is.
 
-Errors are the same classes as in the async client. Attribute and result types
-are `Any` for the type checker: Python cannot spell "this class, made blocking".
+Errors are the same classes as in the async client. Python cannot spell "this
+class, made blocking", so the type checker sees the generated stub
+`amigo_async._sync_api` (``python scripts/generate_sync.py`` writes it from the
+async classes' signatures): every method with its real arguments and result, a
+pager as ``BlockingPager[Tool]``, a stream as ``BlockingEventStream[...]``.
 """
 
 from __future__ import annotations
@@ -34,16 +39,29 @@ import inspect
 import threading
 import warnings
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractContextManager
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar, cast
 
 from anyio.from_thread import BlockingPortal, start_blocking_portal
 
 from ._client import AmigoClient as AsyncAmigoClient
+from ._pagination import AsyncPager, Page
+from .conversations import EventStream, Interaction
 from .errors import ClientClosedError
 
-__all__ = ["AmigoClient", "BlockingIterator"]
+if TYPE_CHECKING:
+    from ._sync_api import AmigoClient as _TypedClient
+else:
+
+    class _TypedClient:
+        """The generated typed surface exists for the type checker only."""
+
+
+__all__ = ["AmigoClient", "BlockingEventStream", "BlockingIterator", "BlockingPager"]
+
+T = TypeVar("T")
+E_co = TypeVar("E_co", covariant=True)
 
 _END = object()
 _CLOSED = "this amigo_async.sync.AmigoClient is closed"
@@ -58,7 +76,7 @@ class _Loop:
         )
         self._portal: BlockingPortal | None = self._manager.__enter__()
         self._lock = threading.Lock()
-        self.iterators: weakref.WeakSet[BlockingIterator] = weakref.WeakSet()
+        self.iterators: weakref.WeakSet[BlockingIterator[Any]] = weakref.WeakSet()
 
     @property
     def closed(self) -> bool:
@@ -125,6 +143,10 @@ def _has_async_methods(cls: type) -> bool:
 
 def _blocking(loop: _Loop, value: Any) -> Any:
     """`value` as a blocking caller sees it (see the module docstring for the rules)."""
+    if isinstance(value, AsyncPager):
+        return BlockingPager(loop, value)
+    if isinstance(value, EventStream):
+        return BlockingEventStream(loop, value)
     if hasattr(value, "__anext__"):
         return BlockingIterator(loop, value)
     if hasattr(value, "__aiter__"):
@@ -158,10 +180,13 @@ class _Proxy:
         self._loop = loop
         self._target = target
 
-    def __getattr__(self, name: str) -> Any:
+    def _forward(self, name: str) -> Any:
         if name.startswith("_"):  # private state stays private (and no recursion in __init__)
             raise AttributeError(name)
         return _blocking(self._loop, getattr(self._target, name))
+
+    if not TYPE_CHECKING:  # the type checker sees the generated surface, not "any name"
+        __getattr__ = _forward
 
     def __dir__(self) -> list[str]:
         return sorted(set(dir(self._target)) | set(super().__dir__()))
@@ -171,7 +196,7 @@ class _Proxy:
 
 
 class _IterableProxy(_Proxy):
-    def __iter__(self) -> BlockingIterator:
+    def __iter__(self) -> BlockingIterator[Any]:
         return BlockingIterator(self._loop, self._loop.run(self._target.__aiter__))
 
 
@@ -188,26 +213,26 @@ class _Closing:
         self.close()
 
 
-class BlockingIterator(_Closing, Iterator[Any]):
+class BlockingIterator(_Closing, Iterator[T]):
     """A plain iterator over an async one; pulls one item per ``next()`` on the loop.
 
     ``close()`` or leaving ``with`` closes the async iterator at once (releasing a
     streamed connection); dropping it (``break``) schedules the same close.
     """
 
-    def __init__(self, loop: _Loop, iterator: Any) -> None:
+    def __init__(self, loop: _Loop, iterator: AsyncIterator[T]) -> None:
         self._loop = loop
-        self._iterator: Any = iterator
+        self._iterator: AsyncIterator[T] | None = iterator
         loop.iterators.add(self)
 
-    def __next__(self) -> Any:
+    def __next__(self) -> T:
         if self._iterator is None:
             raise StopIteration
         item = self._loop.run(_next, self._iterator)
         if item is _END:
             self._iterator = None
             raise StopIteration
-        return item
+        return cast(T, item)
 
     def close(self) -> None:
         iterator, self._iterator = self._iterator, None
@@ -221,7 +246,46 @@ class BlockingIterator(_Closing, Iterator[Any]):
             self._loop.schedule(aclose)
 
 
-class AmigoClient(_Closing, _Proxy):
+class BlockingPager(_IterableProxy, Generic[T]):
+    """An `AsyncPager` made blocking: ``for item in pager``, ``pager.pages()``, ``to_list()``."""
+
+    _target: AsyncPager[T]
+
+    def __iter__(self) -> BlockingIterator[T]:
+        return BlockingIterator(self._loop, self._loop.run(self._target.__aiter__))
+
+    def pages(self) -> BlockingIterator[Page[T]]:
+        """Whole pages (``page.items``, ``page.extra``) as they arrive."""
+        return BlockingIterator(self._loop, self._loop.run(self._target.pages))
+
+    def to_list(self) -> list[T]:
+        """Every item of every page."""
+        return cast("list[T]", self._loop.run(self._target.to_list))
+
+
+class BlockingEventStream(_IterableProxy, _Closing, Generic[E_co]):
+    """A conversation `EventStream` made blocking: ``for event in stream``, ``collect()``.
+
+    Each event is an `E_co`, the operation's generated event union, so
+    ``match``/``isinstance`` narrow it as in the async client.
+    """
+
+    _target: EventStream[E_co]
+
+    def __iter__(self) -> BlockingIterator[E_co]:
+        return BlockingIterator(self._loop, self._loop.run(self._target.__aiter__))
+
+    def collect(self, on_event: Callable[[E_co], None] | None = None) -> Interaction:
+        """Every event read; the `Interaction` they make (`on_event` runs on the loop thread)."""
+        return cast(Interaction, self._loop.run(self._target.collect, on_event))
+
+    def close(self) -> None:
+        """Stop reading and release the connection (safe to call more than once)."""
+        if not self._loop.closed:
+            self._loop.run(self._target.aclose)
+
+
+class AmigoClient(_TypedClient, _Closing, _Proxy):
     """Blocking twin of `amigo_async.AmigoClient`: same arguments, same methods.
 
     Starts one background thread with an event loop; ``close()`` or leaving
@@ -230,7 +294,12 @@ class AmigoClient(_Closing, _Proxy):
     `amigo_async.errors.ClientClosedError` (a `RuntimeError` too).
     """
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    if not TYPE_CHECKING:  # the type checker sees the async client's arguments (generated)
+
+        def __init__(self, *args, **kwargs) -> None:
+            self._start(args, kwargs)
+
+    def _start(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         loop = _Loop()
         try:
             client = loop.run(AsyncAmigoClient, *args, **kwargs)
@@ -238,7 +307,7 @@ class AmigoClient(_Closing, _Proxy):
         except BaseException:
             loop.stop()
             raise
-        super().__init__(loop, client)
+        _Proxy.__init__(self, loop, client)
 
     def close(self) -> None:
         """Close every open iterator, the async client, then stop the loop thread."""

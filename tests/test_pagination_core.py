@@ -107,3 +107,12 @@ async def test_breaking_out_cancels_the_prefetch() -> None:
         break
     await pager.aclose()  # type: ignore[attr-defined]
     assert pages.in_flight == 0
+
+
+def test_a_pager_whose_item_class_is_not_what_its_pages_hold_is_refused() -> None:
+    from amigo_async._pagination import check_page_class
+    from amigo_async.models.tools import Tool, ToolList, ToolVersion
+
+    check_page_class(ToolList, "tools", Tool)  # what client.tools.list() pairs
+    with pytest.raises(TypeError, match=r"ToolList\.tools"):
+        check_page_class(ToolList, "tools", ToolVersion)

@@ -23,7 +23,7 @@ from ._common import Subparsers, add_client_options, client_for
 
 if TYPE_CHECKING:
     from .._client import AmigoClient
-    from ..conversations import EventStream
+    from ..conversations import ConversationStreamEvent, EventStream
     from ..testing import FakeAmigoServer
 
 __all__ = ["add_commands"]
@@ -68,7 +68,7 @@ class _Printer:
             self.status_shown = False
 
 
-async def _turn(stream: EventStream) -> tuple[str | None, bool]:
+async def _turn(stream: EventStream[ConversationStreamEvent]) -> tuple[str | None, bool]:
     """Print one agent turn; (conversation id if announced, conversation completed)."""
     printer = _Printer(sys.stdout)
     conversation_id = None

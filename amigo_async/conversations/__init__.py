@@ -13,6 +13,7 @@ from ._events import (
     INTERACT_EVENTS,
     ConversationStreamEvent,
     EventDecoder,
+    EventKinds,
     parse_events,
 )
 from ._interaction import EventStream, Interaction, collect_interaction
@@ -24,6 +25,7 @@ __all__ = [
     "MAX_LINE_BYTES",
     "ConversationStreamEvent",
     "EventDecoder",
+    "EventKinds",
     "EventStream",
     "Interaction",
     "LineSplitter",

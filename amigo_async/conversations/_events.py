@@ -17,7 +17,9 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import AsyncIterable, AsyncIterator, Iterable
-from typing import Any, TypeAlias
+from typing import Any, Generic, TypeAlias, TypeVar, overload
+
+import attrs
 
 from .. import errors
 from ..models._converter import converter, structure_response
@@ -35,29 +37,46 @@ __all__ = [
     "INTERACT_EVENTS",
     "ConversationStreamEvent",
     "EventDecoder",
+    "EventKinds",
     "parse_events",
 ]
 
 _log = logging.getLogger("amigo_async.conversations")
 
-CREATE_EVENTS: Any = CreateConversationResponse
+E = TypeVar("E")
+
+
+@attrs.frozen
+class EventKinds(Generic[E]):
+    """The events one operation streams: a generated union, tagged by ``type``.
+
+    A union is a value at run time but not a ``type[...]`` to the type checker;
+    this carries it with its static type `E`, so a stream of it yields `E`.
+    """
+
+    union: object
+
+
+CREATE_EVENTS: EventKinds[CreateConversationResponse] = EventKinds(CreateConversationResponse)
 """The events of create-conversation (the union the snapshot documents)."""
-INTERACT_EVENTS: Any = InteractWithConversationResponse
+INTERACT_EVENTS: EventKinds[InteractWithConversationResponse] = EventKinds(
+    InteractWithConversationResponse
+)
 """The events of interact-with-conversation."""
 
 ConversationStreamEvent: TypeAlias = CreateConversationResponse | InteractWithConversationResponse
 """Any event either stream yields."""
 
 
-class EventDecoder:
-    """One line of JSON -> one event of `union`; the structure hook is looked up once."""
+class EventDecoder(Generic[E]):
+    """One line of JSON -> one event of `kinds`; the structure hook is looked up once."""
 
-    def __init__(self, union: Any, operation_id: str | None = None) -> None:
-        self._union = union
+    def __init__(self, kinds: EventKinds[E], operation_id: str | None = None) -> None:
+        self._union: Any = kinds.union
         self._operation_id = operation_id or "conversation event stream"
-        self._hook = converter.get_structure_hook(union)
+        self._hook = converter.get_structure_hook(self._union)
 
-    def decode(self, line: bytes) -> Any:
+    def decode(self, line: bytes) -> E:
         try:  # a str skips json's encoding detection, a tenth of the time per event
             data = json.loads(line.decode())
         except (ValueError, RecursionError, MemoryError):  # UnicodeError is a ValueError
@@ -69,9 +88,10 @@ class EventDecoder:
             # Required by the schema, yet its description says some audio events leave it out.
             data.setdefault("transcript_alignment", None)
         try:
-            return self._hook(data, self._union)
+            event: E = self._hook(data, self._union)
         except Exception:  # structured again below, for an error naming the fields
-            return structure_response(data, self._union, self._operation_id)
+            event = structure_response(data, self._union, self._operation_id)
+        return event
 
 
 class _Completeness:
@@ -83,7 +103,7 @@ class _Completeness:
         self.events = 0
         self._secrets = tuple(secrets)
 
-    def see(self, event: Any) -> None:
+    def see(self, event: object) -> None:
         if isinstance(event, ErrorEvent):
             self._error(event)
         elif isinstance(event, InteractionCompleteEvent):
@@ -119,24 +139,48 @@ class _Completeness:
         )
 
 
+@overload
+def parse_events(
+    chunks: AsyncIterable[bytes],
+    *,
+    conversation_id: str | None = None,
+    operation_id: str | None = None,
+    max_line_bytes: int = MAX_LINE_BYTES,
+    secrets: Iterable[str] = (),
+) -> AsyncIterator[InteractWithConversationResponse]: ...
+
+
+@overload
+def parse_events(
+    chunks: AsyncIterable[bytes],
+    kinds: EventKinds[E],
+    *,
+    conversation_id: str | None = None,
+    operation_id: str | None = None,
+    max_line_bytes: int = MAX_LINE_BYTES,
+    secrets: Iterable[str] = (),
+) -> AsyncIterator[E]: ...
+
+
 async def parse_events(
     chunks: AsyncIterable[bytes],
-    union: Any = INTERACT_EVENTS,
+    kinds: EventKinds[Any] = INTERACT_EVENTS,
     *,
     conversation_id: str | None = None,
     operation_id: str | None = None,
     max_line_bytes: int = MAX_LINE_BYTES,
     secrets: Iterable[str] = (),
 ) -> AsyncIterator[Any]:
-    """Each event as soon as its line is whole; raises when the stream is not complete.
+    """Each event of `kinds` (interact's by default) as soon as its line is whole.
 
-    Every complete event before a failure is yielded first. Failures:
+    Raises when the stream is not complete; every complete event before a failure
+    is yielded first. Failures:
     `ConversationEventError` (an error event before interaction-complete),
     `TruncatedStreamError` (the bytes ended before interaction-complete, or inside
     a line), `InvalidResponseError` (a line that is not an event, or too long).
     `secrets` are removed from an error event's description wherever it is shown.
     """
-    decode = EventDecoder(union, operation_id).decode
+    decode = EventDecoder(kinds, operation_id).decode
     rule = _Completeness(conversation_id, secrets)
     see = rule.see
     splitter = LineSplitter(max_line_bytes)

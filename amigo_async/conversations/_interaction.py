@@ -11,7 +11,7 @@ import binascii
 import warnings
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from types import TracebackType
-from typing import Any, Self
+from typing import Generic, Self, TypeVar
 
 import attrs
 
@@ -27,6 +27,9 @@ from ..models.conversation import (
 )
 
 __all__ = ["EventStream", "Interaction", "collect_interaction"]
+
+E = TypeVar("E")
+E_co = TypeVar("E_co", covariant=True)
 
 
 @attrs.frozen(kw_only=True)
@@ -57,7 +60,7 @@ class _Collector:
     pieces: list[str] = attrs.field(factory=list)
     events: int = 0
 
-    def add(self, event: Any) -> None:
+    def add(self, event: object) -> None:
         self.events += 1
         if isinstance(event, NewMessageEvent):
             self.pieces.append(event.message)
@@ -106,11 +109,11 @@ def _decode_audio(pieces: list[str]) -> bytes:
 
 
 async def collect_interaction(
-    events: AsyncIterator[Any],
+    events: AsyncIterator[E],
     *,
     voice: bool = False,
     conversation_id: str | None = None,
-    on_event: Callable[[Any], None] | None = None,
+    on_event: Callable[[E], None] | None = None,
 ) -> Interaction:
     """Read `events` to their end and return the interaction they describe.
 
@@ -126,8 +129,13 @@ async def collect_interaction(
     return collector.result()
 
 
-class EventStream:
+class EventStream(Generic[E_co]):
     """The events of one create or interact call, iterated once.
+
+    Each event is an `E_co`: the operation's generated event union
+    (``CreateConversationResponse``, ``InteractWithConversationResponse``), so
+    ``match event: case NewMessageEvent():`` narrows in the caller's code; an
+    event type this client does not know arrives as the union's ``Unknown...`` variant.
 
     ``async for event in stream`` yields them as they arrive; ``await
     stream.collect()`` reads them all into an `Interaction`. The request is sent
@@ -139,7 +147,7 @@ class EventStream:
 
     def __init__(
         self,
-        events: AsyncGenerator[Any, None],
+        events: AsyncGenerator[E_co, None],
         *,
         voice: bool,
         conversation_id: str | None = None,
@@ -161,13 +169,13 @@ class EventStream:
                 stacklevel=2,
             )
 
-    def __aiter__(self) -> AsyncIterator[Any]:
+    def __aiter__(self) -> AsyncIterator[E_co]:
         if self._started:
             raise RuntimeError("an event stream can be iterated only once")
         self._started = self._used = True
         return self._events
 
-    async def collect(self, on_event: Callable[[Any], None] | None = None) -> Interaction:
+    async def collect(self, on_event: Callable[[E_co], None] | None = None) -> Interaction:
         """Every event read; the `Interaction` they make (see `collect_interaction`)."""
         try:
             return await collect_interaction(

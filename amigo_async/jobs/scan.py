@@ -1,6 +1,7 @@
 """The tool-invocation scanner: many queries at once, one merged stream, one summary.
 
-`scan_invocations` (``client.tools.scan_invocations``) runs one paginated
+`scan_invocations` (``client.tools.scan_invocations``, a method of `ToolsWithScan`,
+the tools resource this layer adds the scan to) runs one paginated
 get-tool-invocations query per tool, or per tool/version pair, with at most
 `concurrency` queries at a time. Every request still goes through the client's
 one request path, so they all share the single get-tool-invocations rate-limit
@@ -33,7 +34,7 @@ from collections import Counter, deque
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable, Sequence
 from datetime import datetime
 from types import TracebackType
-from typing import TYPE_CHECKING, Self, cast
+from typing import Self, cast
 
 import attrs
 
@@ -48,10 +49,8 @@ from .._checks import (
 )
 from .._pagination import AsyncPager, Page
 from ..models.tools import INVOCATION_SOURCE_TYPES, ToolInvocation
+from ..resources.tools import ToolsResource
 from .observer import ProgressObserver
-
-if TYPE_CHECKING:
-    from ..resources.tools import ToolsResource
 
 __all__ = [
     "DEFAULT_CONCURRENCY",
@@ -60,6 +59,7 @@ __all__ = [
     "ScanProgress",
     "ScanQuery",
     "ScannedInvocation",
+    "ToolsWithScan",
     "plan_queries",
     "scan_invocations",
 ]
@@ -212,6 +212,8 @@ class InvocationScan:
     ``ExceptionGroup`` (see the module docstring) and are listed in `failures`.
     """
 
+    progress: ScanProgress
+
     def __init__(
         self,
         queries: Sequence[tuple[ScanQuery, AsyncPager[ToolInvocation]]],
@@ -360,3 +362,45 @@ class InvocationScan:
             if created is not None and created < since:
                 return items[:position], True
         return items, False
+
+
+class ToolsWithScan(ToolsResource):
+    """``client.tools``: the Tool endpoints, plus the scan built on them.
+
+    The scan lives in this layer (jobs use resources; a resource never imports a
+    job); the client hands out this class so ``client.tools.scan_invocations``
+    reads like the endpoints beside it.
+    """
+
+    def scan_invocations(
+        self,
+        tool_ids: Iterable[str],
+        *,
+        versions: Iterable[str] | None = None,
+        succeeded: bool | None = None,
+        source_type: str | None = None,
+        conversation_ids: Iterable[str] | None = None,
+        since: datetime | None = None,
+        concurrency: int | None = None,
+        limit: int | None = None,
+        observer: ProgressObserver | None = None,
+    ) -> InvocationScan:
+        """get-tool-invocations for many tools at once: ``async with`` / ``async for`` the scan.
+
+        One query per tool (or per `tool_ids[i]`/`versions[i]` pair), at most
+        `concurrency` at a time (default `DEFAULT_CONCURRENCY`), merged into one
+        stream of `ScannedInvocation`s. Failed queries raise an ``ExceptionGroup``
+        after every other invocation was delivered (see the module docstring).
+        """
+        return scan_invocations(
+            self,
+            tool_ids,
+            versions=versions,
+            succeeded=succeeded,
+            source_type=source_type,
+            conversation_ids=conversation_ids,
+            since=since,
+            concurrency=concurrency,
+            limit=limit,
+            observer=observer,
+        )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypeVar
 
 from .._checks import (
     check_aware_datetime,
@@ -23,7 +23,7 @@ from .._spec import OPERATIONS
 
 if TYPE_CHECKING:
     from .._pagination import AsyncPager
-    from .._transport import Transport
+    from ._base import Transport
 
 __all__ = [
     "check_creators",
@@ -33,6 +33,8 @@ __all__ = [
     "versions_pager",
 ]
 
+
+T = TypeVar("T")
 
 _CREATOR = re.compile(r"^[^,\s]+,[^,\s]+$")
 
@@ -74,13 +76,14 @@ def check_timestamp(name: str, value: datetime | None) -> str | None:
 def versions_pager(
     transport: Transport,
     operation_id: str,
-    page_class: type[Any],
+    page_class: type[object],
+    item: type[T],
     path_params: Mapping[str, str],
     version: int | str | None,
     sort_by: Iterable[str] | None,
     limit: int | None,
     max_items: int | None,
-) -> AsyncPager[Any]:
+) -> AsyncPager[T]:
     """A versions list (agents, state machines, behaviour sets, personas, scenarios)."""
     params = {
         "version": check_version_selector("version", version),
@@ -89,6 +92,7 @@ def versions_pager(
     return transport.paginate(
         operation_id,
         page_class,
+        item,
         params,
         path_params=path_params,
         limit=limit,

@@ -14,7 +14,7 @@ from .._body import DEFAULT_CHUNK_SIZE
 
 if TYPE_CHECKING:
     from .._paths import QueryValue
-    from .._transport import Transport
+    from ._base import Transport
 
 __all__ = ["DEFAULT_CHUNK_SIZE", "download", "stream_body"]
 

@@ -15,7 +15,7 @@ import json
 import re
 from collections.abc import AsyncGenerator, Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import aiohttp
 
@@ -34,15 +34,23 @@ from .._checks import (
     unique_items,
 )
 from .._pagination import AsyncPager
-from ..conversations import CREATE_EVENTS, INTERACT_EVENTS, EventStream, parse_events
+from ..conversations import (
+    CREATE_EVENTS,
+    INTERACT_EVENTS,
+    EventKinds,
+    EventStream,
+    parse_events,
+)
 from ..models.conversation import (
     FORMAT_VALUES,
     MESSAGE_TYPE_VALUES,
     ConversationInstance,
+    CreateConversationResponse,
     GenerateConversationStarterResponse,
     GetConversationMessagesResponse,
     GetConversationsResponse,
     GetInteractionInsightsResponse,
+    InteractWithConversationResponse,
     MessageInstance,
     Prompt,
     RecommendResponsesForInteractionResponse,
@@ -52,6 +60,7 @@ from ._listing import check_sort_by, check_tags
 
 if TYPE_CHECKING:
     from .._paths import QueryValue
+    from .._request import FormFactory
 
 __all__ = ["AUDIO_FORMATS", "MAX_CONVERSATION_TAGS", "NDJSON", "ConversationsResource"]
 
@@ -69,6 +78,8 @@ _PCM_SAMPLE_WIDTHS = (2, 4)
 
 Format = Literal["text", "voice"]
 
+E = TypeVar("E")
+
 
 class ConversationsResource(Resource):
     """``client.conversations``: the ten conversation operations."""
@@ -85,7 +96,7 @@ class ConversationsResource(Resource):
         tags: Mapping[str, str | None] | None = None,
         response_format: Format = "text",
         current_agent_action_type: str | None = None,
-    ) -> EventStream:
+    ) -> EventStream[CreateConversationResponse]:
         """create-conversation: start a conversation; its events as they arrive.
 
         The user may have one unfinished conversation per service (`ConflictError`
@@ -132,7 +143,7 @@ class ConversationsResource(Resource):
         external_events: Sequence[tuple[datetime, str]] = (),
         response_format: Format = "text",
         current_agent_action_type: str | None = None,
-    ) -> EventStream:
+    ) -> EventStream[InteractWithConversationResponse]:
         """interact-with-conversation: send `text` or `audio` (exactly one); the events back.
 
         `audio` is an mp3 file, or raw mono PCM (``audio_format="pcm"`` with
@@ -193,13 +204,13 @@ class ConversationsResource(Resource):
     async def _events(
         self,
         operation_id: str,
-        union: Any,
+        kinds: EventKinds[E],
         *,
         params: Mapping[str, QueryValue],
-        json_body: Any = None,
-        form: Any = None,
+        json_body: object = None,
+        form: FormFactory | None = None,
         conversation_id: str | None = None,
-    ) -> AsyncGenerator[Any, None]:
+    ) -> AsyncGenerator[E, None]:
         path_params = {"conversation_id": conversation_id} if conversation_id else None
         async with self._transport.stream(
             operation_id,
@@ -212,7 +223,7 @@ class ConversationsResource(Resource):
             try:
                 async for event in parse_events(
                     body.chunks(),
-                    union,
+                    kinds,
                     conversation_id=conversation_id,
                     operation_id=operation_id,
                     secrets=self._transport.credentials.secrets,
@@ -251,7 +262,12 @@ class ConversationsResource(Resource):
             "sort_by": check_sort_by("sort_by", sort_by, "get-conversations"),
         }
         return self._transport.paginate(
-            "get-conversations", GetConversationsResponse, params, limit=limit, max_items=max_items
+            "get-conversations",
+            GetConversationsResponse,
+            ConversationInstance,
+            params,
+            limit=limit,
+            max_items=max_items,
         )
 
     def list_messages(
@@ -283,6 +299,7 @@ class ConversationsResource(Resource):
         return self._transport.paginate(
             "get-conversation-messages",
             GetConversationMessagesResponse,
+            MessageInstance,
             params,
             path_params={"conversation_id": conversation_id},
             limit=limit,

@@ -68,6 +68,7 @@ class DynamicBehaviorSetsResource(Resource):
         return self._transport.paginate(
             "get-dynamic-behavior-sets",
             GetDynamicBehaviorSetsResponse,
+            DynamicBehaviorSetInstance,
             params,
             limit=limit,
             max_items=max_items,
@@ -142,6 +143,7 @@ class DynamicBehaviorSetsResource(Resource):
             self._transport,
             "get-dynamic-behavior-set-versions",
             GetDynamicBehaviorSetVersionsResponse,
+            DynamicBehaviorSetVersion,
             {_ID: dynamic_behavior_set_id},
             version,
             sort_by,
@@ -189,6 +191,7 @@ class DynamicBehaviorSetsResource(Resource):
         return self._transport.paginate(
             operation_id,
             GetDynamicBehaviorInvocationsResponse,
+            DynamicBehaviorInvocation,
             {"sort_by": check_sort_by("sort_by", sort_by, operation_id)},
             path_params={_ID: dynamic_behavior_set_id},
             limit=limit,

@@ -68,7 +68,12 @@ class MetricsResource(Resource):
             **_filters(applied_to_service, type, creator, tag),
         }
         return self._transport.paginate(
-            "get-metrics", GetMetricsResponse, params, limit=limit, max_items=max_items
+            "get-metrics",
+            GetMetricsResponse,
+            MetricInstance,
+            params,
+            limit=limit,
+            max_items=max_items,
         )
 
     async def search(
@@ -171,6 +176,7 @@ class MetricsResource(Resource):
         return self._transport.paginate(
             operation_id,
             GetMetricEvaluationResultsResponse,
+            MetricEvaluationResultInstance,
             params,
             limit=limit,
             max_items=max_items,

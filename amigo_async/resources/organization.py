@@ -70,7 +70,7 @@ from ._base import Resource
 from ._listing import versions_pager
 
 if TYPE_CHECKING:
-    from .._transport import Transport
+    from ._base import Transport
 
 __all__ = [
     "API_KEY_DURATION",
@@ -154,7 +154,7 @@ class OrganizationResource(Resource):
             "id": check_unique_ids("ids", ids),
         }
         return self._transport.paginate(
-            "get-agents", AgentList, params, limit=limit, max_items=max_items
+            "get-agents", AgentList, Agent, params, limit=limit, max_items=max_items
         )
 
     async def create_agent(self, name: str) -> Created:
@@ -210,6 +210,7 @@ class OrganizationResource(Resource):
             self._transport,
             "get-agent-versions",
             AgentVersionList,
+            AgentVersion,
             {"agent_id": agent_id},
             version,
             sort_by,
@@ -235,6 +236,7 @@ class OrganizationResource(Resource):
         return self._transport.paginate(
             "get-service-hierarchical-state-machines",
             StateMachineList,
+            StateMachine,
             params,
             limit=limit,
             max_items=max_items,
@@ -304,6 +306,7 @@ class OrganizationResource(Resource):
             self._transport,
             "get-service-hierarchical-state-machine-versions",
             StateMachineVersionList,
+            StateMachineVersion,
             {"service_hierarchical_state_machine_id": state_machine_id},
             version,
             sort_by,

@@ -122,6 +122,7 @@ class RolesResource(Resource):
         return self._transport.paginate(
             "get-temporary-permission-grants",
             GetTemporaryPermissionGrantsResponse,
+            TemporaryPermissionGrant,
             params,
             limit=limit,
             max_items=max_items,

@@ -52,7 +52,12 @@ class ServicesResource(Resource):
             "sort_by": check_sort_by("sort_by", sort_by, "get-services"),
         }
         return self._transport.paginate(
-            "get-services", GetServicesResponse, params, limit=limit, max_items=max_items
+            "get-services",
+            GetServicesResponse,
+            ServiceInstance,
+            params,
+            limit=limit,
+            max_items=max_items,
         )
 
     async def create(self, service: CreateServiceRequest) -> CreateServiceResponse:

@@ -105,6 +105,7 @@ class SimulationsResource(Resource):
         return self._transport.paginate(
             "get-simulation-personas",
             GetSimulationPersonasResponse,
+            SimulationPersonaInstance,
             params,
             limit=limit,
             max_items=max_items,
@@ -171,6 +172,7 @@ class SimulationsResource(Resource):
             self._transport,
             "get-simulation-persona-versions",
             GetSimulationPersonaVersionsResponse,
+            SimulationPersonaVersion,
             {_PERSONA: persona_id},
             version,
             sort_by,
@@ -218,6 +220,7 @@ class SimulationsResource(Resource):
         return self._transport.paginate(
             "get-simulation-scenarios",
             GetSimulationScenariosResponse,
+            SimulationScenarioInstance,
             params,
             limit=limit,
             max_items=max_items,
@@ -278,6 +281,7 @@ class SimulationsResource(Resource):
             self._transport,
             "get-simulation-scenario-versions",
             GetSimulationScenarioVersionsResponse,
+            SimulationScenarioVersion,
             {_SCENARIO: scenario_id},
             version,
             sort_by,
@@ -330,6 +334,7 @@ class SimulationsResource(Resource):
         return self._transport.paginate(
             "get-simulation-unit-tests",
             GetSimulationUnitTestsResponse,
+            SimulationUnitTestInstance,
             params,
             limit=limit,
             max_items=max_items,
@@ -409,6 +414,7 @@ class SimulationsResource(Resource):
         return self._transport.paginate(
             "get-simulation-unit-test-sets",
             GetSimulationUnitTestSetsResponse,
+            SimulationUnitTestSetInstance,
             params,
             limit=limit,
             max_items=max_items,
@@ -497,6 +503,7 @@ class SimulationsResource(Resource):
         return self._transport.paginate(
             "get-simulation-unit-test-set-runs",
             GetSimulationUnitTestSetRunsResponse,
+            SimulationUnitTestSetRunInstance,
             params,
             limit=limit,
             max_items=max_items,

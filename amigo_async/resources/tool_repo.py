@@ -165,6 +165,7 @@ class ToolRepoResource(Resource):
         return self._transport.paginate(
             "get-tool-repo-commits",
             RepoCommitList,
+            RepoCommit,
             params,
             limit=limit,
             max_items=max_items,
@@ -185,6 +186,7 @@ class ToolRepoResource(Resource):
         return self._transport.paginate(
             "get-tool-repo-branches",
             RepoBranchList,
+            RepoBranch,
             {},
             limit=limit,
             max_items=max_items,

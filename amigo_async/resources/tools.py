@@ -66,12 +66,8 @@ from ._listing import check_creators, check_sort_by, check_tags
 from ._streaming import DEFAULT_CHUNK_SIZE, download, stream_body
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
     from .._paths import QueryValue
-    from .._transport import Transport
-    from ..jobs.observer import ProgressObserver
-    from ..jobs.scan import InvocationScan
+    from ._base import Transport
     from .tool_repo import ToolRepoResource
 
 __all__ = ["ToolsResource"]
@@ -161,11 +157,13 @@ def _check_envvar_items(name: str, items: Iterable[Any], cls: type[T]) -> list[T
 class ToolsResource(Resource):
     """``client.tools``: the Tool endpoints; ``client.tools.repo`` the tool repository."""
 
+    repo: ToolRepoResource
+
     def __init__(self, transport: Transport) -> None:
         super().__init__(transport)
         from .tool_repo import ToolRepoResource  # tool_repo imports this module's helpers
 
-        self.repo: ToolRepoResource = ToolRepoResource(transport)
+        self.repo = ToolRepoResource(transport)
 
     # tools
 
@@ -196,7 +194,7 @@ class ToolsResource(Resource):
             "tag": tags,
         }
         return self._transport.paginate(
-            "get-tools", ToolList, params, limit=limit, max_items=max_items
+            "get-tools", ToolList, Tool, params, limit=limit, max_items=max_items
         )
 
     async def create(
@@ -300,6 +298,7 @@ class ToolsResource(Resource):
         return self._transport.paginate(
             "get-tool-versions",
             ToolVersionList,
+            ToolVersion,
             params,
             path_params={"tool_id": tool_id},
             limit=limit,
@@ -421,43 +420,12 @@ class ToolsResource(Resource):
             "sort_by": check_sort_by("sort_by", sort_by, "get-tool-invocations"),
         }
         return self._transport.paginate(
-            "get-tool-invocations", ToolInvocationList, params, limit=limit, max_items=max_items
-        )
-
-    def scan_invocations(
-        self,
-        tool_ids: Iterable[str],
-        *,
-        versions: Iterable[str] | None = None,
-        succeeded: bool | None = None,
-        source_type: str | None = None,
-        conversation_ids: Iterable[str] | None = None,
-        since: datetime | None = None,
-        concurrency: int | None = None,
-        limit: int | None = None,
-        observer: ProgressObserver | None = None,
-    ) -> InvocationScan:
-        """get-tool-invocations for many tools at once: ``async with`` / ``async for`` the scan.
-
-        One query per tool (or per `tool_ids[i]`/`versions[i]` pair), at most
-        `concurrency` at a time (default `amigo_async.jobs.scan.DEFAULT_CONCURRENCY`),
-        merged into one stream of `ScannedInvocation`s. Failed queries raise an
-        ``ExceptionGroup`` after every other invocation was delivered. See
-        `amigo_async.jobs.scan`.
-        """
-        from ..jobs.scan import scan_invocations
-
-        return scan_invocations(
-            self,
-            tool_ids,
-            versions=versions,
-            succeeded=succeeded,
-            source_type=source_type,
-            conversation_ids=conversation_ids,
-            since=since,
-            concurrency=concurrency,
+            "get-tool-invocations",
+            ToolInvocationList,
+            ToolInvocation,
+            params,
             limit=limit,
-            observer=observer,
+            max_items=max_items,
         )
 
     async def search_invocations(

@@ -65,7 +65,7 @@ class UsersResource(Resource):
             "sort_by": check_sort_by("sort_by", sort_by, "get-users"),
         }
         return self._transport.paginate(
-            "get-users", GetUsersResponse, params, limit=limit, max_items=max_items
+            "get-users", GetUsersResponse, UserInstance, params, limit=limit, max_items=max_items
         )
 
     async def search(
@@ -123,6 +123,7 @@ class UsersResource(Resource):
         return self._transport.paginate(
             "get-memories",
             GetMemoriesResponse,
+            MemoryInstance,
             params,
             path_params={"user_id": user_id},
             limit=limit,

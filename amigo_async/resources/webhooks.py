@@ -116,6 +116,7 @@ class WebhooksResource(Resource):
         return self._transport.paginate(
             "get-webhook-deliveries",
             GetWebhookDeliveriesResponse,
+            WebhookDeliveryInstance,
             params,
             path_params={"webhook_destination_id": webhook_destination_id},
             limit=limit,

@@ -1,0 +1,9 @@
+"""The package's version, written only here: pyproject.toml reads it (`tool.setuptools.dynamic`).
+
+A literal rather than `importlib.metadata`, whose import alone costs more than
+building a client.
+"""
+
+__all__ = ["__version__"]
+
+__version__ = "0.1.0"
