@@ -1,3 +1,6 @@
+# pyarrow ships no type information, and is an optional extra: a user's mypy, which
+# follows imports into this module, must trip over neither.
+# mypy: disable-error-code="import-untyped,import-not-found"
 """Where one prefix's entries go: a file per entry, a JSON-lines file or a Parquet file.
 
 A sink receives the entries of one archive as they arrive and publishes them
