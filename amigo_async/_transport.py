@@ -40,7 +40,6 @@ from yarl import URL
 from . import errors
 from ._auth import ApiKeyCredentials, Credentials
 from ._body import BodyTooLargeError, StreamedBody, read_capped
-from ._checks import check_limit
 from ._config import RetryPolicy, Timeouts
 from ._hints import retry_after_seconds
 from ._limits import RateLimit, RateLimitBackend
@@ -53,7 +52,6 @@ from ._pagination import (
     check_page_class,
     page_of,
 )
-from ._params import check_body, check_parameters
 from ._paths import QueryValue, encode_path_parameter, query_items
 from ._request import (
     JSON_ACCEPT,
@@ -70,6 +68,7 @@ from ._request import (
 )
 from ._spec import OPERATIONS, Operation, TimeoutKind
 from ._stats import ClientStats
+from ._validation import ABSENT, check_request
 from .events import (
     EventDispatcher,
     RequestFinished,
@@ -299,7 +298,7 @@ class Transport:
         if paging is None:
             raise ValueError(f"{operation_id} is not a paginated list")
         check_page_class(into, paging.items_field, item)
-        check_limit("limit", limit, paging.cap)
+        check_request(operation_id, path_params, {**params, "limit": limit})  # refused now
         check_max_items(max_items)
         page_size = limit if limit is not None else paging.cap
         if max_items is not None and max_items > 0:
@@ -385,12 +384,11 @@ class Transport:
             fixed = self._fixed[operation_id, accept] = self._fixed_parts(operation_id, accept)
         operation, timeout, request_headers = fixed
         path_params, params, json_body = options.path_params, options.params, options.json_body
-        check_parameters(operation_id, path_params, params)
+        if json_body is not None and attrs.has(type(json_body)):
+            json_body = unstructure(json_body)
+        check_request(operation_id, path_params, params, ABSENT if json_body is None else json_body)
         path = self._path(operation, path_params)
         body: bytes | FormFactory | None = options.form
-        if json_body is not None and attrs.has(type(json_body)):
-            check_body(json_body)
-            json_body = unstructure(json_body)
         headers = options.headers
         if json_body is not None or headers:
             request_headers = dict(request_headers)  # the shared one is never changed

@@ -1,21 +1,26 @@
-"""Write the operation rows and the attrs models of the newer areas from the OpenAPI snapshot.
+"""Extract the facts of the OpenAPI snapshot into the package, and write code from them.
 
-    python scripts/generate_api.py            # rewrite the generated files
-    python scripts/generate_api.py --check    # exit 1 when a checked-in file is stale
+    python scripts/generate_api.py PATH/amigo-openapi.json   # new snapshot: data and code
+    python scripts/generate_api.py                           # code from the in-repo data
+    python scripts/generate_api.py --check [PATH]            # exit 1 when a file is stale
 
 What it writes (every file says it is generated):
 
-* ``amigo_async/_spec_rows.py``: one row per operation of the snapshot (id, method,
-  path, the limit parsed from its 429 text, area, authentication, paging facts).
-  ``amigo_async/_spec.py`` turns the rows into the client's `Operation` table.
+* ``amigo_async/_generated/api.json``: the snapshot's paths, operations, parameters,
+  request and response schemas and components with every prose field removed
+  (descriptions, summaries, titles, examples) and the facts the prose states turned into
+  data: ``x-limit-per-minute`` on an operation (its 429 text), ``x-sort-fields`` on a
+  ``sort_by`` parameter. The repository needs nothing else: ``--check`` without a path
+  regenerates the code from this file; given a path, it checks this file too.
+  `amigo_async._validation` checks requests against these schemas.
+* ``amigo_async/_spec_rows.py``: one row per operation (id, method, path, limit, area,
+  authentication, paging facts). ``amigo_async/_spec.py`` turns them into `Operation`s.
 * ``amigo_async/models/<area>.py`` for the areas named in `MODEL_AREAS`, and
   ``models/_common.py`` for the schemas several of them share: frozen attrs classes
   for every request and response schema of those areas and what they nest.
 
-The snapshot is found next to the repository (``../shared/reference``) or where
-``AMIGO_OPENAPI_SNAPSHOT`` points. Standard library only; the output depends on
-the snapshot alone, so the test in ``tests/test_generated_api.py`` can run this
-in memory and compare.
+Standard library only; the code depends on the data alone, so the test in
+``tests/test_generated_api.py`` can run this in memory and compare.
 """
 
 from __future__ import annotations
@@ -23,7 +28,6 @@ from __future__ import annotations
 import argparse
 import json
 import keyword
-import os
 import re
 import sys
 import textwrap
@@ -32,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-SNAPSHOT_NAME = "amigo-openapi.json"
+DATA = "amigo_async/_generated/api.json"
 PATH_PREFIX = "/v1/{organization}"
 WIDTH = 100
 
@@ -52,10 +56,14 @@ MODEL_AREAS = (
     "metric",
     "simulation",
 )
-"""Areas whose models are generated; admin, tool and organization models are hand-written."""
+"""Areas whose models are generated. Admin, tool and organization models are hand-written:
+their answers are read more leniently than the snapshot requires (a `get-models` entry
+without `params_model_schema`, for one), which a generated model would refuse."""
 
-_LIMIT_TEXT = re.compile(r"rate limit of (\d+) requests? per minute")
-_SORT_FIELDS = re.compile(r"Supported fields are ((?:[^.`]|`[^`]*`)*)")
+CLASS_NAMES: dict[str, str] = {
+    # Public names users import, where the schema's own name says less.
+}
+
 _NOT_SET = "_NotSet"  # the snapshot's "field left out" sentinel: the client leaves a None out
 _MODULE_PREFIXES = (
     "src__app__endpoints__",  # followed by the area module, then the operation
@@ -70,16 +78,72 @@ _HEADER = (
 )
 
 
-def find_snapshot() -> Path | None:
-    """The snapshot: $AMIGO_OPENAPI_SNAPSHOT, else shared/reference beside a parent folder."""
-    named = os.environ.get("AMIGO_OPENAPI_SNAPSHOT")
-    if named:
-        return Path(named)
-    for parent in ROOT.parents:
-        candidate = parent / "shared" / "reference" / SNAPSHOT_NAME
-        if candidate.is_file():
-            return candidate
-    return None
+# -- extraction: the snapshot's facts without its prose ----------------------------
+
+_PROSE = frozenset({"description", "summary", "title", "examples", "example", "externalDocs"})
+_NAME_MAPS = frozenset(
+    {"properties", "schemas", "mapping", "paths", "responses", "content", "securitySchemes"}
+)
+"""Objects whose keys are names (a property called ``description`` is kept)."""
+_LITERALS = frozenset({"default", "const", "enum"})
+"""Values kept as they are: data, not schema."""
+_LIMIT_TEXT = re.compile(r"rate limit of (\d+) requests? per minute")
+_SORT_FIELDS = re.compile(r"Supported fields are ((?:[^.`]|`[^`]*`)*)")
+
+
+def extract(snapshot: dict[str, Any]) -> dict[str, Any]:
+    """The snapshot without prose, the facts its prose states written as ``x-`` data,
+    and every operationId in the clean spelling the client uses."""
+    for _, _, operation in iter_operations(snapshot):
+        operation["operationId"] = operation_id(operation["operationId"])
+        limit = _limit_from_text(operation)
+        if limit is not None:
+            operation["x-limit-per-minute"] = limit
+        for parameter in operation.get("parameters", []):
+            fields = _sort_fields_from_text(parameter)
+            if fields:
+                parameter["x-sort-fields"] = fields
+    kept = {key: snapshot[key] for key in ("openapi", "paths", "components", "security")}
+    data: dict[str, Any] = _without_prose(kept, names=False)
+    data["info"] = {"version": snapshot["info"]["version"]}
+    return data
+
+
+def _without_prose(node: Any, names: bool) -> Any:
+    if isinstance(node, list):
+        return [_without_prose(item, names=False) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {}
+    for key, value in node.items():
+        if not names and key in _PROSE:
+            continue
+        if not names and key in _LITERALS:
+            out[key] = value
+            continue
+        out[key] = _without_prose(value, names=not names and key in _NAME_MAPS)
+    return out
+
+
+def _limit_from_text(operation: dict[str, Any]) -> int | None:
+    response = operation["responses"].get("429")
+    if response is None:
+        return None
+    match = _LIMIT_TEXT.search(response["description"])
+    if match is None:
+        raise ValueError(f"unreadable 429 text: {response['description']!r}")
+    return int(match.group(1))
+
+
+def _sort_fields_from_text(parameter: dict[str, Any]) -> list[str]:
+    if parameter["name"] != "sort_by" or "enum" in parameter["schema"].get("items", {}):
+        return []
+    match = _SORT_FIELDS.search(parameter.get("description", ""))
+    return re.findall(r"`([^`]+)`", match.group(1)) if match else []
+
+
+def render_data(data: dict[str, Any]) -> str:
+    return json.dumps(data, indent=0, ensure_ascii=False) + "\n"
 
 
 # -- operations -------------------------------------------------------------------
@@ -105,13 +169,8 @@ def area_of(operation: dict[str, Any]) -> str:
 
 
 def limit_per_minute(operation: dict[str, Any]) -> int | None:
-    response = operation["responses"].get("429")
-    if response is None:
-        return None
-    match = _LIMIT_TEXT.search(response["description"])
-    if match is None:
-        raise ValueError(f"unreadable 429 text: {response['description']!r}")
-    return int(match.group(1))
+    limit = operation.get("x-limit-per-minute")
+    return None if limit is None else int(limit)
 
 
 def authenticated(operation: dict[str, Any]) -> bool:
@@ -133,8 +192,7 @@ def sort_fields(parameter: dict[str, Any] | None) -> tuple[str, ...]:
     items = parameter["schema"].get("items", {})
     if "enum" in items:
         return tuple(items["enum"])
-    match = _SORT_FIELDS.search(parameter.get("description", ""))
-    return tuple(re.findall(r"`([^`]+)`", match.group(1))) if match else ()
+    return tuple(parameter.get("x-sort-fields", ()))
 
 
 def paging(spec: dict[str, Any], operation: dict[str, Any]) -> dict[str, Any] | None:
@@ -180,121 +238,6 @@ def spec_rows(spec: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, lis
         else:
             extra.setdefault(row["id"], []).append(method)
     return list(rows.values()), {key: sorted(value) for key, value in extra.items()}
-
-
-# -- parameter and field facts (what the client checks before sending) ---------------
-
-_FACT_KEYS = {
-    "pattern": "pattern",
-    "format": "format",
-    "minLength": "min_length",
-    "maxLength": "max_length",
-    "minimum": "minimum",
-    "maximum": "maximum",
-    "exclusiveMinimum": "exclusive_minimum",
-    "exclusiveMaximum": "exclusive_maximum",
-    "minItems": "min_items",
-    "maxItems": "max_items",
-    "uniqueItems": "unique_items",
-    "minProperties": "min_properties",
-    "maxProperties": "max_properties",
-}
-_STRIPPED = "StrippedNonemptyString"
-"""Schemas of this name are strings the server strips before checking length and pattern."""
-INLINE_ENUM_MAX = 50
-"""A longer enum written inside a property is left to the server (not copied in a model)."""
-_KINDS = ("string", "integer", "number", "boolean", "array", "object")
-SKIPPED_PARAMETERS = ("organization",)
-"""Path parameters the transport fills in itself (the organization prefix)."""
-
-
-def facts_of(spec: dict[str, Any], schema: dict[str, Any], kind: bool) -> dict[str, Any]:
-    """The documented constraints of a value: refs and nullable unions resolved.
-
-    `kind` adds the JSON type (query and path parameters; a body field's type is its
-    annotation). A union of several non-null schemas has no facts (nothing certain).
-    """
-    schemas = spec["components"]["schemas"]
-    named = None
-    stripped = False
-    clearable = False  # "left out" and null mean different things: NULL may be sent
-    while True:
-        if "$ref" in schema:
-            named = schema["$ref"].rsplit("/", 1)[1]
-            stripped = stripped or _STRIPPED in named
-            schema = schemas[named]
-            continue
-        members = schema.get("anyOf") or schema.get("oneOf")
-        if members is None:
-            break
-        clearable = clearable or (
-            any(m.get("type") == "null" for m in members)
-            and any(m.get("$ref", "").endswith(_NOT_SET) for m in members)
-        )
-        real = [
-            m
-            for m in members
-            if m.get("type") != "null" and not m.get("$ref", "").endswith(_NOT_SET)
-        ]
-        if len(real) != 1:
-            return {"kind": "object"} if kind and "discriminator" in schema else {}
-        schema = real[0]
-    out: dict[str, Any] = {}
-    if kind and schema.get("type") in _KINDS:
-        out["kind"] = schema["type"]
-    if "enum" in schema:
-        out["enum"] = tuple(schema["enum"])
-        if named is not None:
-            out["enum_schema"] = named  # a model writes its *_VALUES name instead
-    out.update({key: schema[raw] for raw, key in _FACT_KEYS.items() if raw in schema})
-    if stripped and schema.get("type") == "string":
-        out["stripped"] = True  # the server strips, then checks: "  " is empty
-    if clearable:
-        out["clearable"] = True
-    if out.get("unique_items") is False:
-        del out["unique_items"]
-    if schema.get("type") == "array" and isinstance(schema.get("items"), dict):
-        items = facts_of(spec, schema["items"], kind)
-        if items:
-            out["items"] = items
-    extra = schema.get("additionalProperties")
-    if schema.get("type") == "object" and isinstance(extra, dict):
-        values = facts_of(spec, extra, kind)
-        if values:
-            out["values"] = values
-    return out
-
-
-def _without_enum_names(facts: dict[str, Any]) -> dict[str, Any]:
-    out = {k: v for k, v in facts.items() if k != "enum_schema"}
-    for key in ("items", "values"):
-        if key in out:
-            out[key] = _without_enum_names(out[key])
-    return out
-
-
-def parameter_rows(spec: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
-    """operationId -> its documented query and path parameters (headers are sent by hand)."""
-    out: dict[str, list[dict[str, Any]]] = {}
-    for _, _, operation in iter_operations(spec):
-        rows = out.setdefault(operation_id(operation["operationId"]), [])
-        for parameter in operation.get("parameters", []):
-            where = parameter["in"]
-            if where not in ("query", "path") or parameter["name"] in SKIPPED_PARAMETERS:
-                continue
-            if any(row["name"] == parameter["name"] for row in rows):
-                continue  # the same parameter under another method of the operation
-            facts = _without_enum_names(facts_of(spec, parameter["schema"], kind=True))
-            facts.setdefault("kind", "string")
-            rows.append(
-                {
-                    "name": parameter["name"],
-                    "in": where,
-                    "required": bool(parameter.get("required", False)),
-                    "facts": facts,
-                }
-            )
-    return out
 
 
 # -- formatting (the layout ruff format gives) ----------------------------------------
@@ -350,16 +293,6 @@ def docstring(text: str, indent: int) -> list[str]:
     return [f'{pad}"""{lines[0]}', *(f"{pad}{line}" for line in lines[1:]), f'{pad}"""']
 
 
-def first_paragraph(text: str | None, limit: int = 400) -> str:
-    if not text:
-        return ""
-    paragraph = text.strip().split("\n\n")[0].strip()
-    if len(paragraph) > limit:
-        cut = paragraph[:limit].rsplit(". ", 1)[0]
-        paragraph = cut if cut.endswith(".") else cut + "."
-    return paragraph
-
-
 # -- rows module --------------------------------------------------------------------
 
 
@@ -372,8 +305,8 @@ def render_rows(spec: dict[str, Any]) -> str:
             "adds what the snapshot does not say (timeout kinds, the tool repo operations)."
         ),
         "from __future__ import annotations\n",
-        "from typing import Any, NamedTuple\n",
-        '__all__ = ["EXTRA_METHODS", "PARAMETERS", "ROWS", "PagingRow", "ParamRow", "SpecRow"]\n\n',
+        "from typing import NamedTuple\n",
+        '__all__ = ["EXTRA_METHODS", "ROWS", "PagingRow", "SpecRow"]\n\n',
         "class PagingRow(NamedTuple):",
         '    """A paginated list: its fields, `limit` cap and default, first token."""\n',
         "    items_field: str",
@@ -391,19 +324,6 @@ def render_rows(spec: dict[str, Any]) -> str:
         "    area: str",
         "    authenticated: bool",
         "    paging: PagingRow | None = None\n\n",
-        "class ParamRow(NamedTuple):",
-        *docstring(
-            "A documented query or path parameter. `facts` (read-only) holds its JSON `kind` "
-            "and the constraints the snapshot gives: `enum`, `pattern`, `format`, `min_length`, "
-            "`max_length`, `minimum`, `maximum`, `exclusive_minimum`, `exclusive_maximum`, "
-            "`min_items`, `max_items`, `unique_items`, and `items` (the facts of a list's items).",
-            4,
-        ),
-        "",
-        "    name: str",
-        "    where: str  # query or path",
-        "    required: bool",
-        "    facts: dict[str, Any]\n\n",
         "ROWS: tuple[SpecRow, ...] = (",
     ]
     area = None
@@ -420,41 +340,7 @@ def render_rows(spec: dict[str, Any]) -> str:
     out.append(
         '"""Methods the snapshot also gives an operationId on the same path; the row keeps GET."""'
     )
-    out.append("\nPARAMETERS: dict[str, tuple[ParamRow, ...]] = {")
-    for key, parameters in parameter_rows(spec).items():
-        rows_of = [Call("ParamRow", _parameter_args(p)) for p in parameters]
-        out.append(layout(Call(f"{repr_str(key)}: ", rows_of, is_tuple=True), 4, ","))
-    out.append("}")
-    out.append(
-        '"""Each operation\'s query and path parameters; headers (the API key, '
-        'x-mongo-cluster-name)\nare sent by hand and `organization` by the transport."""'
-    )
     return "\n".join(out) + "\n"
-
-
-def _parameter_args(parameter: dict[str, Any]) -> list[Any]:
-    head = [repr_str(parameter["name"]), repr_str(parameter["in"]), str(parameter["required"])]
-    return [*head, facts_literal(parameter["facts"])]
-
-
-class Name(str):
-    """A name written as is in a literal (an enum's ``*_VALUES`` tuple)."""
-
-
-def facts_literal(facts: dict[str, Any], name: str = "") -> Call:
-    """A facts dict as a (nested) literal to lay out."""
-    entries: list[Any] = []
-    for key, value in facts.items():
-        label = f"{repr_str(key)}: "
-        if isinstance(value, dict):
-            entries.append(facts_literal(value, label))
-        elif isinstance(value, Name):
-            entries.append(label + value)
-        elif isinstance(value, tuple):
-            entries.append(Call(label, [_literal(v) for v in value], is_tuple=True))
-        else:
-            entries.append(label + _literal(value))
-    return Call(name, entries, brackets="{}")
 
 
 def _literal(value: Any) -> str:
@@ -594,7 +480,8 @@ class ModelWriter:
             if not is_scalar_alias(self.schemas[name])
             and self.schemas[name].get("properties") != {}
         ]
-        self.names = class_names(self.modeled)
+        self.names = {**class_names(self.modeled), **CLASS_NAMES}
+        self.names = {name: self.names[name] for name in self.modeled}
         self.inline: dict[str, str] = {}  # unions written inside a property -> module
         self.context = ""  # the class and property being written, to name an inline union
         self.module_now = ""
@@ -641,7 +528,7 @@ class ModelWriter:
             return " | ".join(types + (["None"] if nullable else []))
         if "const" in schema:
             uses.add("Literal")
-            return f"Literal[{repr_str(schema['const'])}]"
+            return f"Literal[{_literal(schema['const'])}]"
         if "enum" in schema:
             return "str"
         kind = schema.get("type")
@@ -797,7 +684,7 @@ class ModelWriter:
     def _class(self, name: str, uses: set[str]) -> str:
         schema = self.schemas[name]
         required = set(schema.get("required", []))
-        doc = first_paragraph(schema.get("description")) or self._where(name)
+        doc = self._where(name)
         lines = ["@attrs.frozen(kw_only=True)", f"class {self.names[name]}:"]
         lines += docstring(doc, 4)
         lines.append("")
@@ -806,49 +693,18 @@ class ModelWriter:
             annotation = self.type_of(prop_schema, uses)
             default = ""
             if "const" in prop_schema and annotation.startswith("Literal["):
-                default = f" = {repr_str(prop_schema['const'])}"
+                default = f" = {_literal(prop_schema['const'])}"
             elif prop not in required:
                 if "None" not in annotation.split(" | "):
                     annotation += " | None"
                 default = " = None"
             line = f"    {python_name(prop)}: {annotation}{default}"
-            facts = self._field_facts(name, prop_schema, uses)
-            if facts:
-                args = ["default=None"] if default == " = None" else []
-                args.append(facts_literal(facts, "metadata="))
-                field = Call(f"{python_name(prop)}: {annotation} = attrs.field", args)
-                lines.append(layout(field, 4))
-                continue
             if len(line) > WIDTH and default.startswith(' = "'):
                 line = f"    {python_name(prop)}: {annotation} = (\n        {default[3:]}\n    )"
             elif len(line) > WIDTH:
                 line = f"    {python_name(prop)}: (\n        {annotation}\n    ){default}"
             lines.append(line)
         return "\n".join(lines)
-
-    def _field_facts(
-        self, name: str, prop_schema: dict[str, Any], uses: set[str]
-    ) -> dict[str, Any]:
-        """A request body field's constraints, for `check_body` (dates are typed already)."""
-        if name not in self.requests:
-            return {}
-        return self._named_enums(facts_of(self.spec, prop_schema, kind=False), uses)
-
-    def _named_enums(self, facts: dict[str, Any], uses: set[str]) -> dict[str, Any]:
-        """Facts with a named enum's values written as its ``*_VALUES`` tuple."""
-        out = dict(facts)
-        if out.get("format") in ("date-time", "base64"):
-            del out["format"]
-        enum = out.pop("enum_schema", None)
-        if enum in self.names:
-            out["enum"] = Name(self._values_name(enum))
-            uses.add("values:" + enum)
-        elif len(out.get("enum", ())) > INLINE_ENUM_MAX:
-            del out["enum"]  # the IANA time zones: the server knows them, the model stays short
-        for key in ("items", "values"):
-            if key in out:
-                out[key] = self._named_enums(out[key], uses)
-        return out
 
     def request_classes(self, module: str) -> list[str]:
         """The request body classes of `module`: a field left at None is not sent."""
@@ -863,7 +719,7 @@ class ModelWriter:
         """A docstring for a schema the snapshot leaves undescribed: where it is used."""
         match = re.match(r"src__app__endpoints__\w+?__([a-z_]+)__(Request|Response)(.*)", name)
         if match is None:
-            return f"``{self.schemas[name].get('title', name)}`` in the snapshot."
+            return f"``{name}`` in the snapshot."
         operation, kind, rest = match.groups()
         part = " ".join(_camel(p) for p in rest.split("__") if p)
         where = f"{kind.lower()} body of ``{operation.replace('_', '-')}``"
@@ -897,7 +753,7 @@ class ModelWriter:
         for leaf in self.leaves(name):
             uses.add("ref:" + leaf)
         uses.update(("Any", "TypeAlias"))
-        doc = first_paragraph(self.schemas[name].get("description")) or f"One of the {alias} kinds"
+        doc = f"One of the {alias} kinds"
         unknown = [
             "@attrs.frozen",
             f"class Unknown{alias}:",
@@ -1011,19 +867,23 @@ def generate(spec: dict[str, Any]) -> dict[str, str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("snapshot", nargs="?", type=Path, default=None)
+    parser.add_argument("snapshot", nargs="?", type=Path, default=None, help="a new snapshot")
     parser.add_argument("--check", action="store_true", help="report stale files, write nothing")
     args = parser.parse_args(argv)
-    snapshot = args.snapshot or find_snapshot()
-    if snapshot is None:
-        parser.error(f"{SNAPSHOT_NAME} not found; pass its path or set AMIGO_OPENAPI_SNAPSHOT")
+    if args.snapshot is None:
+        data = load(ROOT / DATA)
+        files = generate(data)
+    else:
+        data = extract(load(args.snapshot))
+        files = {DATA: render_data(data), **generate(data)}
     stale = []
-    for relative, text in generate(load(snapshot)).items():
+    for relative, text in files.items():
         target = ROOT / relative
         if target.is_file() and target.read_text(encoding="utf-8") == text:
             continue
         stale.append(relative)
         if not args.check:
+            target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text, encoding="utf-8")
     for relative in stale:
         print(("stale: " if args.check else "wrote: ") + relative)

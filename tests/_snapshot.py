@@ -1,34 +1,23 @@
-"""The OpenAPI snapshot, read directly (not through the generator) for tests to compare with."""
+"""The API facts the generator extracted from the OpenAPI snapshot, read directly from the
+in-repo data file (not through the generated code) for tests to compare with.
+
+``amigo_async/_generated/api.json`` is the snapshot without its prose; the facts the prose
+stated are ``x-limit-per-minute`` (an operation's 429 text) and ``x-sort-fields``.
+"""
 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-_ROOT = Path(__file__).resolve().parent.parent
-
-
-def _find() -> Path | None:
-    named = os.environ.get("AMIGO_OPENAPI_SNAPSHOT")
-    if named:
-        return Path(named) if Path(named).is_file() else None
-    for parent in _ROOT.parents:
-        candidate = parent / "shared" / "reference" / "amigo-openapi.json"
-        if candidate.is_file():
-            return candidate
-    return None
-
-
-SNAPSHOT = _find()
+SNAPSHOT = Path(__file__).resolve().parent.parent / "amigo_async" / "_generated" / "api.json"
 
 
 @cache
 def snapshot() -> dict[str, Any]:
-    assert SNAPSHOT is not None
     with SNAPSHOT.open(encoding="utf-8") as file:
         spec: dict[str, Any] = json.load(file)
     return spec

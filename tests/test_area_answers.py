@@ -5,13 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from _areas import answer, problems, response_schema
-from _snapshot import SNAPSHOT
 
 from amigo_async.testing import FakeAmigoServer
-
-pytestmark = pytest.mark.skipif(SNAPSHOT is None, reason="the OpenAPI snapshot is not available")
 
 
 def _calls(fake: FakeAmigoServer) -> list[tuple[str, str, Any, Any]]:

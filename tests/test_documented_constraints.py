@@ -1,7 +1,7 @@
-"""Every documented parameter and body constraint is checked before sending, from generated facts.
+"""Every documented parameter and body constraint is checked before sending, from generated data.
 
-The facts are pinned against the snapshot read here independently; the checker is
-exercised per constraint kind; a refused call leaves the fake server untouched.
+The validation pass (amigo_async._validation) reads the schemas of the in-repo data; it is
+exercised here per constraint kind; a refused call leaves the fake server untouched.
 """
 
 from __future__ import annotations
@@ -10,11 +10,9 @@ from typing import Any
 
 import attrs
 import pytest
-from _snapshot import SNAPSHOT, snapshot
 
 from amigo_async import AmigoClient
-from amigo_async._params import check_body, check_parameters, check_value
-from amigo_async._spec_rows import PARAMETERS
+from amigo_async._validation import check_request, request_problems
 from amigo_async.models import unstructure
 from amigo_async.models.organization import AgentList
 from amigo_async.models.service import (
@@ -25,58 +23,6 @@ from amigo_async.models.service import (
 from amigo_async.testing import FakeAmigoServer
 
 OID = "a" * 24
-
-
-def _parameter(operation_id: str, name: str) -> dict[str, Any]:
-    for item in snapshot()["paths"].values():
-        for operation in item.values():
-            if isinstance(operation, dict) and operation.get("operationId") == operation_id:
-                for parameter in operation["parameters"]:
-                    if parameter["name"] == name:
-                        found: dict[str, Any] = parameter
-                        return found
-    raise KeyError(name)
-
-
-def _row(operation_id: str, name: str) -> Any:
-    (row,) = [r for r in PARAMETERS[operation_id] if r.name == name]
-    return row
-
-
-@pytest.mark.skipif(SNAPSHOT is None, reason="the OpenAPI snapshot is not beside the repo")
-@pytest.mark.parametrize(
-    ("operation_id", "name"),
-    [("get-agents", "limit"), ("get-agents", "id"), ("create-conversation", "response_format")],
-)
-def test_parameter_facts_are_the_snapshot_s(operation_id: str, name: str) -> None:
-    documented = _parameter(operation_id, name)
-    schema = documented["schema"]
-    row = _row(operation_id, name)
-    assert (row.where, row.required) == (documented["in"], documented.get("required", False))
-    assert row.facts["kind"] == schema["type"]
-    if "maximum" in schema:
-        assert row.facts["maximum"] == schema["maximum"]
-        assert row.facts["exclusive_minimum"] == schema["exclusiveMinimum"]
-    if "items" in schema:
-        assert row.facts["items"]["pattern"] == schema["items"]["pattern"]
-        assert row.facts["unique_items"] is schema["uniqueItems"]
-    if "enum" in schema:
-        assert row.facts["enum"] == tuple(schema["enum"])
-
-
-@pytest.mark.skipif(SNAPSHOT is None, reason="the OpenAPI snapshot is not beside the repo")
-def test_a_referenced_path_schema_is_resolved() -> None:
-    ref = _parameter("upsert-service-version-set", "version_set_name")["schema"]["$ref"]
-    target = snapshot()["components"]["schemas"][ref.rsplit("/", 1)[1]]
-    facts = _row("upsert-service-version-set", "version_set_name").facts
-    assert facts["pattern"] == target["pattern"]
-    assert (facts["min_length"], facts["max_length"]) == (target["minLength"], target["maxLength"])
-
-
-def test_headers_and_the_organization_are_not_rows() -> None:
-    names = {row.name for rows in PARAMETERS.values() for row in rows}
-    assert not names & {"organization", "x-mongo-cluster-name", "Sec-WebSocket-Protocol"}
-    assert {row.where for rows in PARAMETERS.values() for row in rows} == {"query", "path"}
 
 
 @pytest.mark.parametrize(
@@ -112,25 +58,36 @@ def test_a_wrong_parameter_is_named(
     words: str,
 ) -> None:
     with pytest.raises(error, match=words.replace("[", r"\[").replace("]", r"\]")):
-        check_parameters(operation_id, path, query)
+        check_request(operation_id, path, query)
 
 
 def test_right_parameters_pass_and_unknown_operations_are_not_checked() -> None:
-    check_parameters("get-agents", None, {"limit": 20, "id": [OID], "deprecated": None})
-    check_parameters("create-conversation", None, {"response_format": "text"})
-    check_parameters("get-tool-repo-files", {"anything": 1}, {"whatever": "x"})
+    check_request("get-agents", None, {"limit": 20, "id": [OID], "deprecated": None})
+    check_request("create-conversation", None, {"response_format": "text"}, {"service_id": OID})
+    check_request("get-tool-repo-files", {"anything": 1}, {"whatever": "x"})
 
 
-def test_formats_and_exclusive_bounds() -> None:
-    check_value("after", "2024-01-01T00:00:00+00:00", {"kind": "string", "format": "date-time"})
-    with pytest.raises(ValueError, match="after must be a timezone-aware"):
-        check_value("after", "2024-01-01T00:00:00", {"kind": "string", "format": "date-time"})
-    with pytest.raises(ValueError, match="email\\[0\\] must be an email"):
-        check_value("email", ["nobody"], {"kind": "array", "items": {"format": "email"}})
-    with pytest.raises(ValueError, match="x must be less than 5"):
-        check_value("x", 5, {"kind": "number", "exclusive_maximum": 5})
-    with pytest.raises(ValueError, match="q must hold at least 1 item"):
-        check_value("q", [], {"kind": "array", "min_items": 1})
+def _body_problem(operation_id: str, body: dict[str, Any]) -> str:
+    [problem] = request_problems(operation_id, path=None, query=None, body=body)
+    return problem.message()
+
+
+def test_formats_and_bounds() -> None:
+    start = "2024-01-01T00:00:00"
+    body = {"url": "https://example.com", "accepted_types": [], "retry_attempts": 6}
+    assert _body_problem("create-webhook-destination", body).startswith(
+        "body.retry_attempts must be at most 5"
+    )
+    body = {"url": "https://example.com", "accepted_types": [], "retry_attempts": 0}
+    assert _body_problem("create-webhook-destination", body).startswith(
+        "body.retry_attempts must be more than 0"
+    )
+    body = {"url": "nowhere", "accepted_types": []}
+    assert _body_problem("create-webhook-destination", body).startswith("body.url must be a URI")
+    problems = request_problems(
+        "get-metric-evaluation-results", path=None, query={"timestamp_after": start}
+    )
+    assert [p.message()[:45] for p in problems] == ["timestamp_after must be a timezone-aware ISO "]
 
 
 def test_a_body_field_path_is_named() -> None:
@@ -143,13 +100,17 @@ def test_a_body_field_path_is_named() -> None:
         keyterms=["ok", "Not Ok"],
         tags={},
     )
+
+    def check(model: CreateServiceRequest) -> None:
+        check_request("create-service", None, None, unstructure(model))
+
     with pytest.raises(ValueError, match=r"body\.keyterms\[1\] must match"):
-        check_body(body)
+        check(body)
     with pytest.raises(ValueError, match=r"body\.tags must hold at most 20"):
-        check_body(attrs.evolve(body, keyterms=[], tags={str(i): None for i in range(21)}))
-    with pytest.raises(ValueError, match=r"body\.agent_id is required"):
-        check_body(attrs.evolve(body, keyterms=[], agent_id=None))
-    check_body(attrs.evolve(body, keyterms=["ok"]))
+        check(attrs.evolve(body, keyterms=[], tags={str(i): None for i in range(21)}))
+    with pytest.raises(TypeError, match=r"body\.agent_id must be a str, not None"):
+        check(attrs.evolve(body, keyterms=[], agent_id=None))
+    check(attrs.evolve(body, keyterms=["ok"]))
 
 
 def test_a_generated_request_body_leaves_out_what_is_none() -> None:
@@ -198,7 +159,15 @@ async def test_a_stripped_nonempty_string_of_only_spaces_is_refused_before_sendi
 
 
 def test_a_stripped_string_is_judged_as_the_server_will_judge_it() -> None:
-    facts = {"kind": "string", "stripped": True, "pattern": "^[a-z]+$", "max_length": 3}
-    check_value("name", " abc ", facts)  # stripped first: fits
-    with pytest.raises(ValueError, match="only whitespace"):
-        check_value("name", "  ", facts)
+    path = {"service_id": OID, "version_set_name": " abc "}
+    assert request_problems("upsert-service-version-set", path=path, query=None) == [] or all(
+        p.loc[0] == "body"
+        for p in request_problems("upsert-service-version-set", path=path, query=None)
+    )
+    path["version_set_name"] = "  "
+    [problem] = [
+        p
+        for p in request_problems("upsert-service-version-set", path=path, query=None)
+        if p.loc[0] == "path"
+    ]
+    assert problem.message() == "version_set_name must not be empty or only whitespace"

@@ -8,15 +8,12 @@ from datetime import timedelta
 
 import pytest
 from _areas import Answer, answer_problems, capture_answers, problems
-from _snapshot import SNAPSHOT
 from test_organization import full_agent_version, new_organization, state_machine_version
 
 from amigo_async import AmigoClient
 from amigo_async.models.organization import OrganizationUpdate
 from amigo_async.models.tools import QUERY_AGAINST_FIELDS, EnvVarInsert
 from amigo_async.testing import FakeAmigoServer
-
-pytestmark = pytest.mark.skipif(SNAPSHOT is None, reason="the OpenAPI snapshot is not available")
 
 _AREAS = ("admin", "tool", "organization", "conversation")
 

@@ -11,7 +11,7 @@ prove each operation has a client method that sends exactly this method and path
 from __future__ import annotations
 
 import pytest
-from _snapshot import SNAPSHOT, snapshot_operations
+from _snapshot import snapshot_operations
 
 from amigo_async import OPERATIONS
 
@@ -94,7 +94,6 @@ def test_every_documented_operation_is_in_the_table() -> None:
     assert {operation_id for operation_id, _, _ in _DOCUMENTED} <= set(OPERATIONS)
 
 
-@pytest.mark.skipif(SNAPSHOT is None, reason="the OpenAPI snapshot is not beside the repository")
 def test_every_snapshot_operation_and_the_tool_repo_make_the_table_and_nothing_else() -> None:
     snapshot = {
         _RENAMED.get(op["operationId"], op["operationId"]) for *_, op in snapshot_operations()
@@ -104,7 +103,6 @@ def test_every_snapshot_operation_and_the_tool_repo_make_the_table_and_nothing_e
     assert len(OPERATIONS) == 115 + len(tool_repo)  # 116 in the snapshot, one id on two methods
 
 
-@pytest.mark.skipif(SNAPSHOT is None, reason="the OpenAPI snapshot is not beside the repository")
 def test_method_and_path_match_the_snapshot_for_every_operation() -> None:
     for method, path, op in snapshot_operations():
         operation = OPERATIONS[_RENAMED.get(op["operationId"], op["operationId"])]

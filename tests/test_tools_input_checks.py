@@ -112,7 +112,7 @@ CASES: list[tuple[str, Call, type[Exception], str]] = [
         ValueError,
         r"^limit must be at most 20",
     ),
-    ("limit zero", lambda c: c.tools.list(limit=0), ValueError, r"^limit must be at least 1"),
+    ("limit zero", lambda c: c.tools.list(limit=0), ValueError, r"^limit must be more than 0"),
     (
         "negative max_items",
         lambda c: c.tools.list(max_items=-1),
@@ -124,19 +124,19 @@ CASES: list[tuple[str, Call, type[Exception], str]] = [
         "tool name upper case",
         lambda c: c.tools.create("Weather", "d"),
         ValueError,
-        r"^name must match \^\[a-z0-9_\]\+\$",
+        r"^body\.name must match \^\[a-z0-9_\]\+\$",
     ),
     (
         "tool name with dash",
         lambda c: c.tools.create("my-tool", "d"),
         ValueError,
-        r"^name must match",
+        r"^body\.name must match",
     ),
     (
         "empty description",
         lambda c: c.tools.create("ok", "  "),
         ValueError,
-        r"^description must not be empty",
+        r"^body\.description must not be empty",
     ),
     (
         "tag filter without colon",
@@ -278,7 +278,7 @@ CASES: list[tuple[str, Call, type[Exception], str]] = [
         "empty query_against",
         lambda c: c.tools.search_invocations("x", query_against=[]),
         ValueError,
-        r"^query_against must not be empty",
+        r"^query_against must hold at least 1 item",
     ),
     (
         "unknown query_against",

@@ -20,7 +20,7 @@ __all__ = ["LLMConfigOutput", "Tag"]
 
 @attrs.frozen(kw_only=True)
 class LLMConfigOutput:
-    """``LLMConfig`` in the snapshot."""
+    """``LLMConfig-Output`` in the snapshot."""
 
     llm_name: str
     params: dict[str, Any] | None = None

@@ -119,26 +119,16 @@ MESSAGE_TYPE_VALUES = ("user-message", "agent-message", "agent-inner-thought", "
 class CreateConversationRequest:
     """The request body of ``create-conversation``."""
 
-    service_id: str = attrs.field(metadata={"pattern": "^[a-f0-9]{24}$"})
+    service_id: str
     service_version_set_name: str | None = None
-    initial_message: str | None = attrs.field(
-        default=None, metadata={"min_length": 1, "stripped": True}
-    )
-    initial_message_type: str | None = attrs.field(
-        default=None, metadata={"enum": ("user-message", "external-event")}
-    )
-    tags: dict[str, str | None] | None = attrs.field(
-        default=None,
-        metadata={
-            "max_properties": 20,
-            "values": {"min_length": 1, "max_length": 100, "stripped": True},
-        },
-    )
+    initial_message: str | None = None
+    initial_message_type: str | None = None
+    tags: dict[str, str | None] | None = None
 
 
 @attrs.frozen(kw_only=True)
 class ConversationCreatedEvent:
-    """Emitted when the conversation is created."""
+    """``ConversationCreatedEvent`` in the snapshot."""
 
     type: Literal["conversation-created"] = "conversation-created"
     conversation_id: str
@@ -146,7 +136,7 @@ class ConversationCreatedEvent:
 
 @attrs.frozen(kw_only=True)
 class NewMessageEvent:
-    """Emitted when a new piece of the agent message is available."""
+    """``NewMessageEvent`` in the snapshot."""
 
     type: Literal["new-message"] = "new-message"
     message: str
@@ -158,9 +148,7 @@ class NewMessageEvent:
 
 @attrs.frozen(kw_only=True)
 class InteractionCompleteEvent:
-    """Emitted when the interaction is complete and committed to database. This event is only
-    emitted after all `NewMessageEvent`s are emitted.
-    """
+    """``InteractionCompleteEvent`` in the snapshot."""
 
     type: Literal["interaction-complete"] = "interaction-complete"
     message_id: str
@@ -171,9 +159,7 @@ class InteractionCompleteEvent:
 
 @attrs.frozen(kw_only=True)
 class CurrentAgentActionEvent:
-    """Emitted when an agent is about to perform an action that aids in the generation of the
-    response. This is emitted before any `NewMessageEvent` is emitted.
-    """
+    """``CurrentAgentActionEvent`` in the snapshot."""
 
     type: Literal["current-agent-action"] = "current-agent-action"
     action: ConversationAction
@@ -208,7 +194,7 @@ class SelectDynamicBehaviorCompletedEvent:
 
 @attrs.frozen(kw_only=True)
 class CheckIfActiveMemoryNeededAgentActionEvent:
-    """``CheckIfActiveMemoryNeededCompletedEvent`` in the snapshot."""
+    """``CheckIfActiveMemoryNeededAgentActionEvent`` in the snapshot."""
 
     type: Literal["check-if-active-memory-needed-completed"] = (
         "check-if-active-memory-needed-completed"
@@ -218,7 +204,7 @@ class CheckIfActiveMemoryNeededAgentActionEvent:
 
 @attrs.frozen(kw_only=True)
 class ExtractActiveMemoriesAgentActionEvent:
-    """``ExtractActiveMemoriesCompletedEvent`` in the snapshot."""
+    """``ExtractActiveMemoriesAgentActionEvent`` in the snapshot."""
 
     type: Literal["extract-active-memories-completed"] = "extract-active-memories-completed"
     queries_and_responses: list[tuple[str, str]]
@@ -226,9 +212,7 @@ class ExtractActiveMemoriesAgentActionEvent:
 
 @attrs.frozen(kw_only=True)
 class NavigateStateMachineDynamicBehaviorOverrideEvent:
-    """Indicating that the agent has merged the dynamic behavior set's instructions with the
-    instructions from the current state.
-    """
+    """``NavigateStateMachineDynamicBehaviorOverrideEvent`` in the snapshot."""
 
     type: Literal["navigate-state-machine-dynamic-behavior-override"] = (
         "navigate-state-machine-dynamic-behavior-override"
@@ -239,7 +223,7 @@ class NavigateStateMachineDynamicBehaviorOverrideEvent:
 
 @attrs.frozen(kw_only=True)
 class NavigateStateMachineActionStateActionSelectedEvent:
-    """Indicating that the agent has selected an action from the current state."""
+    """``NavigateStateMachineActionStateActionSelectedEvent`` in the snapshot."""
 
     type: Literal["navigate-state-machine-action-state-action-selected"] = (
         "navigate-state-machine-action-state-action-selected"
@@ -249,7 +233,7 @@ class NavigateStateMachineActionStateActionSelectedEvent:
 
 @attrs.frozen(kw_only=True)
 class NavigateStateMachineDecisionStateDecisionStartedEvent:
-    """Indicating that the agent has started making a decision in the current decision state."""
+    """``NavigateStateMachineDecisionStateDecisionStartedEvent`` in the snapshot."""
 
     type: Literal["navigate-state-machine-decision-state-decision-started"] = (
         "navigate-state-machine-decision-state-decision-started"
@@ -258,9 +242,7 @@ class NavigateStateMachineDecisionStateDecisionStartedEvent:
 
 @attrs.frozen(kw_only=True)
 class NavigateStateMachineExitConditionSelectedEvent:
-    """Indicating that the agent has selected an exit condition from the current action or
-    decision state.
-    """
+    """``NavigateStateMachineExitConditionSelectedEvent`` in the snapshot."""
 
     type: Literal["navigate-state-machine-exit-condition-selected"] = (
         "navigate-state-machine-exit-condition-selected"
@@ -272,7 +254,7 @@ class NavigateStateMachineExitConditionSelectedEvent:
 
 @attrs.frozen(kw_only=True)
 class NavigateStateMachineRecallStateDynamicQueriesGeneratedEvent:
-    """Indicating that the agent has generated dynamic queries in the current the recall state."""
+    """``NavigateStateMachineRecallStateDynamicQueriesGeneratedEvent`` in the snapshot."""
 
     type: Literal["navigate-state-machine-recall-state-dynamic-queries-generated"] = (
         "navigate-state-machine-recall-state-dynamic-queries-generated"
@@ -283,9 +265,7 @@ class NavigateStateMachineRecallStateDynamicQueriesGeneratedEvent:
 
 @attrs.frozen(kw_only=True)
 class NavigateStateMachineRecallStateStaticQueriesRetrievedEvent:
-    """Indicating that the agent has retrieved the static queries in the current the recall
-    state.
-    """
+    """``NavigateStateMachineRecallStateStaticQueriesRetrievedEvent`` in the snapshot."""
 
     type: Literal["navigate-state-machine-recall-state-static-queries-retrieved"] = (
         "navigate-state-machine-recall-state-static-queries-retrieved"
@@ -295,7 +275,7 @@ class NavigateStateMachineRecallStateStaticQueriesRetrievedEvent:
 
 @attrs.frozen(kw_only=True)
 class NavigateStateMachineRecallStateActiveMemoryRetrievedEvent:
-    """Indicating that the agent has retrieved the active memory in the current the recall state."""
+    """``NavigateStateMachineRecallStateActiveMemoryRetrievedEvent`` in the snapshot."""
 
     type: Literal["navigate-state-machine-recall-state-active-memory-retrieved"] = (
         "navigate-state-machine-recall-state-active-memory-retrieved"
@@ -305,7 +285,7 @@ class NavigateStateMachineRecallStateActiveMemoryRetrievedEvent:
 
 @attrs.frozen(kw_only=True)
 class NavigateStateMachineReflectionStatePromptRetrievedEvent:
-    """Indicating that the agent has retrieved the prompt in the current reflection state."""
+    """``NavigateStateMachineReflectionStatePromptRetrievedEvent`` in the snapshot."""
 
     type: Literal["navigate-state-machine-reflection-state-prompt-retrieved"] = (
         "navigate-state-machine-reflection-state-prompt-retrieved"
@@ -315,7 +295,7 @@ class NavigateStateMachineReflectionStatePromptRetrievedEvent:
 
 @attrs.frozen(kw_only=True)
 class NavigateStateMachineReflectionStateReflectionGeneratedEvent:
-    """Indicating that the agent has generated the reflection in the current reflection state."""
+    """``NavigateStateMachineReflectionStateReflectionGeneratedEvent`` in the snapshot."""
 
     type: Literal["navigate-state-machine-reflection-state-reflection-generated"] = (
         "navigate-state-machine-reflection-state-reflection-generated"
@@ -325,7 +305,7 @@ class NavigateStateMachineReflectionStateReflectionGeneratedEvent:
 
 @attrs.frozen(kw_only=True)
 class NavigateStateMachineAnnotationStateAnnotationRetrievedEvent:
-    """Indicating that the agent has retrieved the annotation in the current annotation state."""
+    """``NavigateStateMachineAnnotationStateAnnotationRetrievedEvent`` in the snapshot."""
 
     type: Literal["navigate-state-machine-annotation-state-annotation-retrieved"] = (
         "navigate-state-machine-annotation-state-annotation-retrieved"
@@ -335,7 +315,7 @@ class NavigateStateMachineAnnotationStateAnnotationRetrievedEvent:
 
 @attrs.frozen(kw_only=True)
 class NavigateStateMachineStateTransitionedEvent:
-    """Indicating that the agent has transitioned to a new state."""
+    """``NavigateStateMachineStateTransitionedEvent`` in the snapshot."""
 
     type: Literal["navigate-state-machine-state-transitioned"] = (
         "navigate-state-machine-state-transitioned"
@@ -367,9 +347,7 @@ class GenerateToolParamsDesignatedToolCallParamsGeneratedEvent:
 
 @attrs.frozen(kw_only=True)
 class ActionTooLongEvent:
-    """Indicating that a previously-started action of the agent is taking too long. This event
-    supplies a filler text that can be displayed while waiting for the action to complete.
-    """
+    """``ActionTooLongEvent`` in the snapshot."""
 
     type: Literal["action-too-long"] = "action-too-long"
     filler: str
@@ -378,7 +356,7 @@ class ActionTooLongEvent:
 
 @attrs.frozen(kw_only=True)
 class ToolCallStartedEvent:
-    """Indicating that the agent has started executing a tool."""
+    """``ToolCallStartedEvent`` in the snapshot."""
 
     type: Literal["tool-call-started"] = "tool-call-started"
     tool_round_index: int
@@ -389,7 +367,7 @@ class ToolCallStartedEvent:
 
 @attrs.frozen(kw_only=True)
 class ToolCallEndedEvent:
-    """Indicating that the agent has finished executing a tool."""
+    """``ToolCallEndedEvent`` in the snapshot."""
 
     type: Literal["tool-call-ended"] = "tool-call-ended"
     tool_round_index: int
@@ -402,7 +380,7 @@ class ToolCallEndedEvent:
 
 @attrs.frozen(kw_only=True)
 class NavigateStateMachineToolCallStateToolOutputAvailableEvent:
-    """Indicating that the agent has received the tool output in the current tool call state."""
+    """``NavigateStateMachineToolCallStateToolOutputAvailableEvent`` in the snapshot."""
 
     type: Literal["navigate-state-machine-tool-call-state-tool-output-available"] = (
         "navigate-state-machine-tool-call-state-tool-output-available"
@@ -416,9 +394,7 @@ class NavigateStateMachineToolCallStateToolOutputAvailableEvent:
 
 @attrs.frozen(kw_only=True)
 class EngageUserDynamicBehaviorOverrideEvent:
-    """Indicating that the agent has merged the dynamic behavior set's instructions with the
-    instructions from the current state.
-    """
+    """``EngageUserDynamicBehaviorOverrideEvent`` in the snapshot."""
 
     type: Literal["engage-user-dynamic-behavior-override"] = "engage-user-dynamic-behavior-override"
     overriding_instructions: bool
@@ -427,7 +403,7 @@ class EngageUserDynamicBehaviorOverrideEvent:
 
 @attrs.frozen(kw_only=True)
 class EngageUserMessageFragmentGeneratedEvent:
-    """Indicating that the agent has generated a fragment of the agent response."""
+    """``EngageUserMessageFragmentGeneratedEvent`` in the snapshot."""
 
     type: Literal["engage-user-message-fragment-generated"] = (
         "engage-user-message-fragment-generated"
@@ -439,10 +415,7 @@ class EngageUserMessageFragmentGeneratedEvent:
 
 @attrs.frozen(kw_only=True)
 class ErrorEvent:
-    """Emitted when there is an error during the stream. This event could be emitted even if the
-    request returns with a 200. If received before an `interaction-complete` event, the client
-    should consider the entire interaction void and retry.
-    """
+    """``ErrorEvent`` in the snapshot."""
 
     type: Literal["error"] = "error"
     http_error_code: int
@@ -511,7 +484,7 @@ class MessageInstance:
 class RecommendResponsesForInteractionRequest:
     """The request body of ``recommend-responses-for-interaction``."""
 
-    context: str | None = attrs.field(default=None, metadata={"min_length": 1, "stripped": True})
+    context: str | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -645,10 +618,7 @@ class WorkingMemory:
 
 @attrs.frozen(kw_only=True)
 class UserMessageAvailableEvent:
-    """Emitted when the full text of the user message is available. In particular, for voice
-    messages, this event is emitted when the transcription of the user message is complete.
-    It's the first event in the response stream.
-    """
+    """``UserMessageAvailableEvent`` in the snapshot."""
 
     type: Literal["user-message-available"] = "user-message-available"
     message_id: str
@@ -659,14 +629,12 @@ class UserMessageAvailableEvent:
 class GenerateConversationStarterRequest:
     """The request body of ``generate-conversation-starter``."""
 
-    service_id: str = attrs.field(metadata={"pattern": "^[a-f0-9]{24}$"})
+    service_id: str
     service_version_set_name: str | None = None
-    facets: list[str] = attrs.field(
-        metadata={"min_items": 1, "items": {"min_length": 1, "stripped": True}}
-    )
-    min_count: int = attrs.field(metadata={"maximum": 10.0, "exclusive_minimum": 0.0})
-    max_count: int = attrs.field(metadata={"maximum": 10.0, "exclusive_minimum": 0.0})
-    generation_instructions: str = attrs.field(metadata={"min_length": 1, "stripped": True})
+    facets: list[str]
+    min_count: int
+    max_count: int
+    generation_instructions: str
 
 
 @attrs.frozen(kw_only=True)
@@ -688,16 +656,8 @@ class Prompt:
 class ModifyTagsOfConversationRequest:
     """The request body of ``modify-tags-of-conversation``."""
 
-    updates: dict[str, str | None] | None = attrs.field(
-        default=None,
-        metadata={
-            "max_properties": 20,
-            "values": {"pattern": "^[\\w\\s]+$", "min_length": 1, "stripped": True},
-        },
-    )
-    deletes: list[str] | None = attrs.field(
-        default=None, metadata={"unique_items": True, "items": {"min_length": 1, "stripped": True}}
-    )
+    updates: dict[str, str | None] | None = None
+    deletes: list[str] | None = None
 
 
 @attrs.frozen

@@ -65,14 +65,9 @@ RESULT_PERSISTENCE_VALUES = ("ephemeral", "persisted-preferred", "persisted")
 class CreateDynamicBehaviorSetRequest:
     """The request body of ``create-dynamic-behavior-set``."""
 
-    name: str = attrs.field(metadata={"min_length": 1, "stripped": True})
-    tags: dict[str, str | None] = attrs.field(
-        metadata={
-            "max_properties": 20,
-            "values": {"pattern": "^[\\w\\s]+$", "min_length": 1, "stripped": True},
-        },
-    )
-    applied_to_services: list[str] = attrs.field(metadata={"items": {"pattern": "^[a-f0-9]{24}$"}})
+    name: str
+    tags: dict[str, str | None]
+    applied_to_services: list[str]
     initial_version: CreateDynamicBehaviorSetRequestInitialVersion
 
 
@@ -81,18 +76,16 @@ class CreateDynamicBehaviorSetRequestInitialVersion:
     """InitialVersion, in the request body of ``create-dynamic-behavior-set``."""
 
     is_active: bool
-    conversation_triggers: list[str] = attrs.field(
-        metadata={"min_items": 1, "max_items": 50, "items": {"min_length": 1, "stripped": True}}
-    )
+    conversation_triggers: list[str]
     actions: list[CreateDynamicBehaviorSetRequestInitialVersionActions]
 
 
 @attrs.frozen(kw_only=True)
 class InjectInstructionActionInput:
-    """``InjectInstructionAction`` in the snapshot."""
+    """``InjectInstructionAction-Input`` in the snapshot."""
 
     type: Literal["inject-instruction"] = "inject-instruction"
-    instruction: str = attrs.field(metadata={"min_length": 1, "stripped": True})
+    instruction: str
     overrides_instructions: bool
 
 
@@ -113,19 +106,13 @@ class InitialVersionChangeToolCandidatesActionToolCallSpec:
     ``create-dynamic-behavior-set``.
     """
 
-    tool_id: str = attrs.field(metadata={"pattern": "^[a-f0-9]{24}$"})
+    tool_id: str
     version_constraint: str
-    additional_instruction: str = attrs.field(metadata={"min_length": 1, "stripped": True})
-    audio_fillers: list[str] = attrs.field(
-        metadata={"max_items": 5, "items": {"min_length": 1, "stripped": True}}
-    )
-    audio_filler_triggered_after: float = attrs.field(
-        metadata={"maximum": 10.0, "exclusive_minimum": 0.0}
-    )
-    result_persistence: ResultPersistence = attrs.field(
-        metadata={"enum": RESULT_PERSISTENCE_VALUES}
-    )
-    tool_name: str = attrs.field(metadata={"min_length": 1, "stripped": True})
+    additional_instruction: str
+    audio_fillers: list[str]
+    audio_filler_triggered_after: float
+    result_persistence: ResultPersistence
+    tool_name: str
 
 
 @attrs.frozen(kw_only=True)
@@ -162,7 +149,9 @@ class DynamicBehaviorSetInstance:
 
 @attrs.frozen(kw_only=True)
 class DynamicBehaviorSetUserInfo:
-    """``UserInfo`` in the snapshot."""
+    """``amigo_lib__mongo__collections__dynamic_behavior_set__DynamicBehaviorSet__UserInfo`` in
+    the snapshot.
+    """
 
     org_id: str
     user_id: str
@@ -181,17 +170,9 @@ class GetDynamicBehaviorSetsResponseFilterValues:
 class UpdateDynamicBehaviorSetRequest:
     """The request body of ``update-dynamic-behavior-set``."""
 
-    name: str | None = attrs.field(default=None, metadata={"min_length": 1, "stripped": True})
-    tags: dict[str, str | None] | None = attrs.field(
-        default=None,
-        metadata={
-            "max_properties": 20,
-            "values": {"pattern": "^[\\w\\s]+$", "min_length": 1, "stripped": True},
-        },
-    )
-    applied_to_services: list[str] | None = attrs.field(
-        default=None, metadata={"items": {"pattern": "^[a-f0-9]{24}$"}}
-    )
+    name: str | None = None
+    tags: dict[str, str | None] | None = None
+    applied_to_services: list[str] | None = None
     is_active: bool | None = None
 
 
@@ -199,9 +180,7 @@ class UpdateDynamicBehaviorSetRequest:
 class CreateDynamicBehaviorSetVersionRequest:
     """The request body of ``create-dynamic-behavior-set-version``."""
 
-    conversation_triggers: list[str] = attrs.field(
-        metadata={"min_items": 1, "max_items": 50, "items": {"min_length": 1, "stripped": True}}
-    )
+    conversation_triggers: list[str]
     actions: list[CreateDynamicBehaviorSetVersionRequestActions]
 
 
@@ -222,19 +201,13 @@ class RequestChangeToolCandidatesActionToolCallSpec:
     ``create-dynamic-behavior-set-version``.
     """
 
-    tool_id: str = attrs.field(metadata={"pattern": "^[a-f0-9]{24}$"})
+    tool_id: str
     version_constraint: str
-    additional_instruction: str = attrs.field(metadata={"min_length": 1, "stripped": True})
-    audio_fillers: list[str] = attrs.field(
-        metadata={"max_items": 5, "items": {"min_length": 1, "stripped": True}}
-    )
-    audio_filler_triggered_after: float = attrs.field(
-        metadata={"maximum": 10.0, "exclusive_minimum": 0.0}
-    )
-    result_persistence: ResultPersistence = attrs.field(
-        metadata={"enum": RESULT_PERSISTENCE_VALUES}
-    )
-    tool_name: str = attrs.field(metadata={"min_length": 1, "stripped": True})
+    additional_instruction: str
+    audio_fillers: list[str]
+    audio_filler_triggered_after: float
+    result_persistence: ResultPersistence
+    tool_name: str
 
 
 @attrs.frozen(kw_only=True)
@@ -270,7 +243,7 @@ class DynamicBehaviorSetVersion:
 
 @attrs.frozen(kw_only=True)
 class InjectInstructionActionOutput:
-    """``InjectInstructionAction`` in the snapshot."""
+    """``InjectInstructionAction-Output`` in the snapshot."""
 
     type: Literal["inject-instruction"] = "inject-instruction"
     instruction: str
@@ -279,7 +252,7 @@ class InjectInstructionActionOutput:
 
 @attrs.frozen(kw_only=True)
 class ChangeToolCandidatesActionOutput:
-    """``ChangeToolCandidatesAction`` in the snapshot."""
+    """``ChangeToolCandidatesAction-Output`` in the snapshot."""
 
     type: Literal["change-tool-candidates"] = "change-tool-candidates"
     tool_call_specs: list[DynamicBehaviorSetVersionChangeToolCandidatesActionToolCallSpec]
@@ -288,7 +261,9 @@ class ChangeToolCandidatesActionOutput:
 
 @attrs.frozen(kw_only=True)
 class DynamicBehaviorSetVersionChangeToolCandidatesActionToolCallSpec:
-    """``ToolCallSpec`` in the snapshot."""
+    """``amigo_lib__mongo__collections__dynamic_behavior_set_version__DynamicBehaviorSetVersion__
+    ChangeToolCandidatesAction__ToolCallSpec`` in the snapshot.
+    """
 
     tool_id: str
     version_constraint: str
@@ -301,7 +276,9 @@ class DynamicBehaviorSetVersionChangeToolCandidatesActionToolCallSpec:
 
 @attrs.frozen(kw_only=True)
 class DynamicBehaviorSetVersionUserInfo:
-    """``UserInfo`` in the snapshot."""
+    """``amigo_lib__mongo__collections__dynamic_behavior_set_version__DynamicBehaviorSetVersion__
+    UserInfo`` in the snapshot.
+    """
 
     org_id: str
     user_id: str

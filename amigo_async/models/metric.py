@@ -58,16 +58,11 @@ __all__ = [
 class CreateMetricRequest:
     """The request body of ``create-metric``."""
 
-    name: str = attrs.field(metadata={"min_length": 1, "stripped": True})
-    description: str = attrs.field(metadata={"min_length": 1, "stripped": True})
-    applied_to_services: list[str] = attrs.field(metadata={"items": {"pattern": "^[a-f0-9]{24}$"}})
-    additional_notes: str | None = attrs.field(metadata={"min_length": 1, "stripped": True})
-    tags: dict[str, str | None] = attrs.field(
-        metadata={
-            "max_properties": 20,
-            "values": {"pattern": "^[\\w\\s]+$", "min_length": 1, "stripped": True},
-        },
-    )
+    name: str
+    description: str
+    applied_to_services: list[str]
+    additional_notes: str | None
+    tags: dict[str, str | None]
     metric_value: MetricValueInput
 
 
@@ -82,12 +77,10 @@ class NumericalMetricValue:
 
 @attrs.frozen(kw_only=True)
 class CategoricalMetricValueInput:
-    """``CategoricalMetricValue`` in the snapshot."""
+    """``CategoricalMetricValue-Input`` in the snapshot."""
 
     type: Literal["categorical"] = "categorical"
-    categories: list[str] = attrs.field(
-        metadata={"min_items": 1, "items": {"min_length": 1, "stripped": True}}
-    )
+    categories: list[str]
 
 
 @attrs.frozen(kw_only=True)
@@ -135,7 +128,7 @@ class MetricInstance:
 
 @attrs.frozen(kw_only=True)
 class MetricUserInfo:
-    """``UserInfo`` in the snapshot."""
+    """``amigo_lib__mongo__collections__metric__Metric__UserInfo`` in the snapshot."""
 
     org_id: str
     user_id: str
@@ -143,7 +136,7 @@ class MetricUserInfo:
 
 @attrs.frozen(kw_only=True)
 class CategoricalMetricValueOutput:
-    """``CategoricalMetricValue`` in the snapshot."""
+    """``CategoricalMetricValue-Output`` in the snapshot."""
 
     type: Literal["categorical"] = "categorical"
     categories: list[str]
@@ -163,22 +156,10 @@ class GetMetricsResponseFilterValues:
 class UpdateMetricRequest:
     """The request body of ``update-metric``."""
 
-    description: str | None = attrs.field(
-        default=None, metadata={"min_length": 1, "stripped": True}
-    )
-    applied_to_services: list[str] | None = attrs.field(
-        default=None, metadata={"items": {"pattern": "^[a-f0-9]{24}$"}}
-    )
-    additional_notes: str | None = attrs.field(
-        default=None, metadata={"min_length": 1, "stripped": True, "clearable": True}
-    )
-    tags: dict[str, str | None] | None = attrs.field(
-        default=None,
-        metadata={
-            "max_properties": 20,
-            "values": {"pattern": "^[\\w\\s]+$", "min_length": 1, "stripped": True},
-        },
-    )
+    description: str | None = None
+    applied_to_services: list[str] | None = None
+    additional_notes: str | None = None
+    tags: dict[str, str | None] | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -211,18 +192,9 @@ class Metric:
 class EvaluateMetricsRequest:
     """The request body of ``evaluate-metrics``."""
 
-    metric_ids: list[str] = attrs.field(
-        metadata={
-            "min_items": 1,
-            "max_items": 10,
-            "unique_items": True,
-            "items": {"pattern": "^[a-f0-9]{24}$"},
-        },
-    )
-    conversation_id: str = attrs.field(metadata={"pattern": "^[a-f0-9]{24}$"})
-    evaluate_to_interaction_id: str | None = attrs.field(
-        default=None, metadata={"pattern": "^[a-f0-9]{24}$"}
-    )
+    metric_ids: list[str]
+    conversation_id: str
+    evaluate_to_interaction_id: str | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -234,7 +206,7 @@ class EvaluateMetricsResponse:
 
 @attrs.frozen(kw_only=True)
 class MetricAgentMetricEvaluationResult:
-    """``MetricEvaluationResult`` in the snapshot."""
+    """``amigo_lib__agent__metric__MetricAgent__MetricEvaluationResult`` in the snapshot."""
 
     metric_id: str
     name: str
@@ -289,7 +261,9 @@ class ManualEvaluationSource:
 
 @attrs.frozen(kw_only=True)
 class ManualEvaluationSourceUserInfo:
-    """``UserInfo`` in the snapshot."""
+    """``amigo_lib__mongo__collections__metric_evaluation_result__MetricEvaluationResult__ManualE
+    valuationSource__UserInfo`` in the snapshot.
+    """
 
     org_id: str
     user_id: str

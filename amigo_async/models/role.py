@@ -57,15 +57,10 @@ class CreateTemporaryPermissionGrantRequest:
     """The request body of ``create-temporary-permission-grant``."""
 
     user_id: str
-    duration: str = attrs.field(metadata={"format": "duration"})
+    duration: str
     permission_grant: PermissionGrantInstance
-    tags: dict[str, str | None] = attrs.field(
-        metadata={
-            "max_properties": 20,
-            "values": {"pattern": "^[\\w\\s]+$", "min_length": 1, "stripped": True},
-        },
-    )
-    justification: str = attrs.field(metadata={"min_length": 10, "stripped": True})
+    tags: dict[str, str | None]
+    justification: str
 
 
 @attrs.frozen(kw_only=True)
@@ -78,7 +73,7 @@ class PermissionGrantInstance:
 
 @attrs.frozen(kw_only=True)
 class EqualCondition:
-    """Requires that the attribute value in the request to be equal to a specific value."""
+    """``EqualCondition`` in the snapshot."""
 
     type: Literal["Equals"] = "Equals"
     value: Any
@@ -86,7 +81,7 @@ class EqualCondition:
 
 @attrs.frozen(kw_only=True)
 class InCondition:
-    """Requires that the attribute value in the request to be one of the specified values."""
+    """``InCondition`` in the snapshot."""
 
     type: Literal["In"] = "In"
     values: list[Any]
@@ -94,7 +89,7 @@ class InCondition:
 
 @attrs.frozen(kw_only=True)
 class NotEqualCondition:
-    """Requires that the attribute value in the request to be not equal to a specific value."""
+    """``NotEqualCondition`` in the snapshot."""
 
     type: Literal["NotEquals"] = "NotEquals"
     value: Any
@@ -119,9 +114,7 @@ class GetTemporaryPermissionGrantsResponse:
 
 @attrs.frozen(kw_only=True)
 class TemporaryPermissionGrant:
-    """A temporary permission grant provides an user additional permission grants beyond what
-    their role allows for a limited amount of time.
-    """
+    """``TemporaryPermissionGrant`` in the snapshot."""
 
     id: str
     org_id: str
@@ -137,7 +130,7 @@ class TemporaryPermissionGrant:
 
 @attrs.frozen(kw_only=True)
 class PermissionGrantOutput:
-    """``PermissionGrant`` in the snapshot."""
+    """``PermissionGrant-Output`` in the snapshot."""
 
     permission_name: str
     conditions: dict[str, Condition]
@@ -145,7 +138,9 @@ class PermissionGrantOutput:
 
 @attrs.frozen(kw_only=True)
 class TemporaryPermissionGrantUserInfo:
-    """``UserInfo`` in the snapshot."""
+    """``amigo_lib__mongo__collections__temporary_permission_grant__TemporaryPermissionGrant__Use
+    rInfo`` in the snapshot.
+    """
 
     org_id: str
     user_id: str
@@ -155,15 +150,15 @@ class TemporaryPermissionGrantUserInfo:
 class CreateRoleRequest:
     """The request body of ``create-role``."""
 
-    role_name: str = attrs.field(metadata={"min_length": 1, "max_length": 256, "stripped": True})
-    description: str = attrs.field(metadata={"min_length": 1, "stripped": True})
+    role_name: str
+    description: str
     permission_grants: list[PermissionGrantInput]
-    frontend_view: FrontendView = attrs.field(metadata={"enum": FRONTEND_VIEW_VALUES})
+    frontend_view: FrontendView
 
 
 @attrs.frozen(kw_only=True)
 class PermissionGrantInput:
-    """``PermissionGrant`` in the snapshot."""
+    """``PermissionGrant-Input`` in the snapshot."""
 
     permission_name: str
     conditions: dict[str, Condition]
@@ -198,13 +193,9 @@ class RoleInstance:
 class ModifyRoleRequest:
     """The request body of ``modify-role``."""
 
-    description: str | None = attrs.field(
-        default=None, metadata={"min_length": 1, "stripped": True}
-    )
+    description: str | None = None
     permission_grants: list[PermissionGrantInput] | None = None
-    frontend_view: FrontendView | None = attrs.field(
-        default=None, metadata={"enum": FRONTEND_VIEW_VALUES}
-    )
+    frontend_view: FrontendView | None = None
 
 
 @attrs.frozen(kw_only=True)

@@ -84,7 +84,7 @@ class ServiceInstance:
 
 @attrs.frozen(kw_only=True)
 class VersionSetOutput:
-    """A version set pins the agent, state machine, and model version used by this service."""
+    """``VersionSet-Output`` in the snapshot."""
 
     agent_version_number: int | None
     service_hierarchical_state_machine_version_number: int | None
@@ -93,7 +93,7 @@ class VersionSetOutput:
 
 @attrs.frozen(kw_only=True)
 class ServiceUserInfo:
-    """``UserInfo`` in the snapshot."""
+    """``amigo_lib__mongo__collections__service__Service__UserInfo`` in the snapshot."""
 
     org_id: str
     user_id: str
@@ -110,29 +110,19 @@ class GetServicesResponseFilterValues:
 class CreateServiceRequest:
     """The request body of ``create-service``."""
 
-    service_hierarchical_state_machine_id: str = attrs.field(metadata={"pattern": "^[a-f0-9]{24}$"})
-    agent_id: str = attrs.field(metadata={"pattern": "^[a-f0-9]{24}$"})
-    name: str = attrs.field(metadata={"min_length": 1, "stripped": True})
-    description: str = attrs.field(metadata={"min_length": 1, "stripped": True})
+    service_hierarchical_state_machine_id: str
+    agent_id: str
+    name: str
+    description: str
     is_active: bool
     release_version_set: VersionSetInput | None = None
-    keyterms: list[str] = attrs.field(
-        metadata={
-            "max_items": 20,
-            "items": {"pattern": "^[a-z-]+( [a-z-]+){0,2}$", "min_length": 1, "stripped": True},
-        },
-    )
-    tags: dict[str, str | None] = attrs.field(
-        metadata={
-            "max_properties": 20,
-            "values": {"pattern": "^[\\w\\s]+$", "min_length": 1, "stripped": True},
-        },
-    )
+    keyterms: list[str]
+    tags: dict[str, str | None]
 
 
 @attrs.frozen(kw_only=True)
 class VersionSetInput:
-    """``VersionSet`` in the snapshot."""
+    """``VersionSet-Input`` in the snapshot."""
 
     agent_version_number: int | None
     service_hierarchical_state_machine_version_number: int | None
@@ -141,9 +131,9 @@ class VersionSetInput:
 
 @attrs.frozen(kw_only=True)
 class LLMConfigInput:
-    """``LLMConfig`` in the snapshot."""
+    """``LLMConfig-Input`` in the snapshot."""
 
-    llm_name: LLMType = attrs.field(metadata={"enum": LLM_TYPE_VALUES})
+    llm_name: LLMType
     params: dict[str, Any] | None = None
 
 
@@ -165,29 +155,13 @@ class UpsertServiceVersionSetRequest:
 class UpdateServiceRequest:
     """The request body of ``update-service``."""
 
-    name: str | None = attrs.field(default=None, metadata={"min_length": 1, "stripped": True})
-    description: str | None = attrs.field(
-        default=None, metadata={"min_length": 1, "stripped": True}
-    )
+    name: str | None = None
+    description: str | None = None
     is_active: bool | None = None
-    agent_id: str | None = attrs.field(default=None, metadata={"pattern": "^[a-f0-9]{24}$"})
-    service_hierarchical_state_machine_id: str | None = attrs.field(
-        default=None, metadata={"pattern": "^[a-f0-9]{24}$"}
-    )
-    tags: dict[str, str | None] | None = attrs.field(
-        default=None,
-        metadata={
-            "max_properties": 20,
-            "values": {"pattern": "^[\\w\\s]+$", "min_length": 1, "stripped": True},
-        },
-    )
-    keyterms: list[str] | None = attrs.field(
-        default=None,
-        metadata={
-            "max_items": 20,
-            "items": {"pattern": "^[a-z-]+( [a-z-]+){0,2}$", "min_length": 1, "stripped": True},
-        },
-    )
+    agent_id: str | None = None
+    service_hierarchical_state_machine_id: str | None = None
+    tags: dict[str, str | None] | None = None
+    keyterms: list[str] | None = None
 
 
 def _register_hooks() -> None:

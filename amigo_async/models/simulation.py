@@ -113,14 +113,9 @@ VERB_VALUES = ("==", "!=", "<=", "<", ">=", ">")
 class CreateSimulationPersonaRequest:
     """The request body of ``create-simulation-persona``."""
 
-    name: str = attrs.field(metadata={"min_length": 1, "stripped": True})
-    role: str = attrs.field(metadata={"min_length": 1, "stripped": True})
-    tags: dict[str, str | None] = attrs.field(
-        metadata={
-            "max_properties": 20,
-            "values": {"pattern": "^[\\w\\s]+$", "min_length": 1, "stripped": True},
-        },
-    )
+    name: str
+    role: str
+    tags: dict[str, str | None]
     initial_version: CreateSimulationPersonaRequestInitialVersion
 
 
@@ -128,14 +123,12 @@ class CreateSimulationPersonaRequest:
 class CreateSimulationPersonaRequestInitialVersion:
     """InitialVersion, in the request body of ``create-simulation-persona``."""
 
-    background: str = attrs.field(metadata={"min_length": 1, "stripped": True})
-    preferred_language: str | None = attrs.field(
-        default=None, metadata={"min_length": 3, "max_length": 3, "clearable": True}
-    )
-    timezone: str | None = attrs.field(default=None, metadata={"min_length": 1, "clearable": True})
-    user_models: list[str] = attrs.field(metadata={"items": {"min_length": 1, "stripped": True}})
-    nonsensitive_user_variables: dict[str, str] = attrs.field(metadata={"max_properties": 20})
-    sensitive_user_variables: dict[str, str] = attrs.field(metadata={"max_properties": 20})
+    background: str
+    preferred_language: str | None = None
+    timezone: str | None = None
+    user_models: list[str]
+    nonsensitive_user_variables: dict[str, str]
+    sensitive_user_variables: dict[str, str]
 
 
 @attrs.frozen(kw_only=True)
@@ -172,7 +165,9 @@ class SimulationPersonaInstance:
 
 @attrs.frozen(kw_only=True)
 class SimulationPersonaUserInfo:
-    """``UserInfo`` in the snapshot."""
+    """``amigo_lib__mongo__collections__simulation_persona__SimulationPersona__UserInfo`` in the
+    snapshot.
+    """
 
     org_id: str
     user_id: str
@@ -191,14 +186,12 @@ class GetSimulationPersonasResponseFilterValues:
 class CreateSimulationPersonaVersionRequest:
     """The request body of ``create-simulation-persona-version``."""
 
-    background: str = attrs.field(metadata={"min_length": 1, "stripped": True})
-    preferred_language: str | None = attrs.field(
-        default=None, metadata={"min_length": 3, "max_length": 3, "clearable": True}
-    )
-    timezone: str | None = attrs.field(default=None, metadata={"min_length": 1, "clearable": True})
-    user_models: list[str] = attrs.field(metadata={"items": {"min_length": 1, "stripped": True}})
-    nonsensitive_user_variables: dict[str, str] = attrs.field(metadata={"max_properties": 20})
-    sensitive_user_variables: dict[str, str] = attrs.field(metadata={"max_properties": 20})
+    background: str
+    preferred_language: str | None = None
+    timezone: str | None = None
+    user_models: list[str]
+    nonsensitive_user_variables: dict[str, str]
+    sensitive_user_variables: dict[str, str]
 
 
 @attrs.frozen(kw_only=True)
@@ -238,7 +231,9 @@ class SimulationPersonaVersion:
 
 @attrs.frozen(kw_only=True)
 class SimulationPersonaVersionUserInfo:
-    """``UserInfo`` in the snapshot."""
+    """``amigo_lib__mongo__collections__simulation_persona_version__SimulationPersonaVersion__Use
+    rInfo`` in the snapshot.
+    """
 
     org_id: str
     user_id: str
@@ -248,13 +243,7 @@ class SimulationPersonaVersionUserInfo:
 class UpdateSimulationPersonaRequest:
     """The request body of ``update-simulation-persona``."""
 
-    tags: dict[str, str | None] | None = attrs.field(
-        default=None,
-        metadata={
-            "max_properties": 20,
-            "values": {"pattern": "^[\\w\\s]+$", "min_length": 1, "stripped": True},
-        },
-    )
+    tags: dict[str, str | None] | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -285,7 +274,9 @@ class SimulationScenarioVersion:
 
 @attrs.frozen(kw_only=True)
 class SimulationScenarioVersionUserInfo:
-    """``UserInfo`` in the snapshot."""
+    """``amigo_lib__mongo__collections__simulation_scenario_version__SimulationScenarioVersion__U
+    serInfo`` in the snapshot.
+    """
 
     org_id: str
     user_id: str
@@ -295,11 +286,9 @@ class SimulationScenarioVersionUserInfo:
 class CreateSimulationScenarioVersionRequest:
     """The request body of ``create-simulation-scenario-version``."""
 
-    objective: str = attrs.field(metadata={"min_length": 1, "stripped": True})
-    instructions: str = attrs.field(metadata={"min_length": 1, "stripped": True})
-    initial_message_type: InitialMessageType = attrs.field(
-        metadata={"enum": INITIAL_MESSAGE_TYPE_VALUES}
-    )
+    objective: str
+    instructions: str
+    initial_message_type: InitialMessageType
     conversation_starts_at: datetime | None
 
 
@@ -314,13 +303,8 @@ class CreateSimulationScenarioVersionResponse:
 class CreateSimulationScenarioRequest:
     """The request body of ``create-simulation-scenario``."""
 
-    name: str = attrs.field(metadata={"min_length": 1, "stripped": True})
-    tags: dict[str, str | None] = attrs.field(
-        metadata={
-            "max_properties": 20,
-            "values": {"pattern": "^[\\w\\s]+$", "min_length": 1, "stripped": True},
-        },
-    )
+    name: str
+    tags: dict[str, str | None]
     initial_version: CreateSimulationScenarioRequestInitialVersion
 
 
@@ -328,11 +312,9 @@ class CreateSimulationScenarioRequest:
 class CreateSimulationScenarioRequestInitialVersion:
     """InitialVersion, in the request body of ``create-simulation-scenario``."""
 
-    objective: str = attrs.field(metadata={"min_length": 1, "stripped": True})
-    instructions: str = attrs.field(metadata={"min_length": 1, "stripped": True})
-    initial_message_type: InitialMessageType = attrs.field(
-        metadata={"enum": INITIAL_MESSAGE_TYPE_VALUES}
-    )
+    objective: str
+    instructions: str
+    initial_message_type: InitialMessageType
     conversation_starts_at: datetime | None
 
 
@@ -369,7 +351,9 @@ class SimulationScenarioInstance:
 
 @attrs.frozen(kw_only=True)
 class SimulationScenarioUserInfo:
-    """``UserInfo`` in the snapshot."""
+    """``amigo_lib__mongo__collections__simulation_scenario__SimulationScenario__UserInfo`` in
+    the snapshot.
+    """
 
     org_id: str
     user_id: str
@@ -387,13 +371,7 @@ class GetSimulationScenariosResponseFilterValues:
 class UpdateSimulationScenarioRequest:
     """The request body of ``update-simulation-scenario``."""
 
-    tags: dict[str, str | None] | None = attrs.field(
-        default=None,
-        metadata={
-            "max_properties": 20,
-            "values": {"pattern": "^[\\w\\s]+$", "min_length": 1, "stripped": True},
-        },
-    )
+    tags: dict[str, str | None] | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -414,16 +392,14 @@ class SearchSimulationScenariosResponse:
 class CreateSimulationUnitTestRequest:
     """The request body of ``create-simulation-unit-test``."""
 
-    name: str = attrs.field(metadata={"min_length": 1, "stripped": True})
-    description: str = attrs.field(metadata={"min_length": 1, "stripped": True})
-    service_id: str = attrs.field(metadata={"pattern": "^[a-f0-9]{24}$"})
+    name: str
+    description: str
+    service_id: str
     service_version_set_name: str
-    persona_id: str = attrs.field(metadata={"pattern": "^[a-f0-9]{24}$"})
-    scenario_id: str = attrs.field(metadata={"pattern": "^[a-f0-9]{24}$"})
-    max_interactions: int = attrs.field(metadata={"maximum": 100.0, "exclusive_minimum": 0.0})
-    success_criterions: list[CreateSimulationUnitTestRequestSuccessCriterion] = attrs.field(
-        metadata={"min_items": 1}
-    )
+    persona_id: str
+    scenario_id: str
+    max_interactions: int
+    success_criterions: list[CreateSimulationUnitTestRequestSuccessCriterion]
     tags: dict[str, str | None]
 
 
@@ -431,8 +407,8 @@ class CreateSimulationUnitTestRequest:
 class CreateSimulationUnitTestRequestSuccessCriterion:
     """SuccessCriterion, in the request body of ``create-simulation-unit-test``."""
 
-    name: str = attrs.field(metadata={"min_length": 1, "stripped": True})
-    metric_id: str = attrs.field(metadata={"pattern": "^[a-f0-9]{24}$"})
+    name: str
+    metric_id: str
     criterion: SuccessCriterionDescriptionInput
 
 
@@ -441,7 +417,7 @@ class NumericalMetricSuccessCriterion:
     """``NumericalMetricSuccessCriterion`` in the snapshot."""
 
     type: Literal["numerical"] = "numerical"
-    verb: Verb = attrs.field(metadata={"enum": VERB_VALUES})
+    verb: Verb
     threshold: float
 
 
@@ -455,12 +431,10 @@ class BooleanMetricSuccessCriterion:
 
 @attrs.frozen(kw_only=True)
 class CategoricalMetricSuccessCriterionInput:
-    """``CategoricalMetricSuccessCriterion`` in the snapshot."""
+    """``CategoricalMetricSuccessCriterion-Input`` in the snapshot."""
 
     type: Literal["categorical"] = "categorical"
-    expected_values: list[str] = attrs.field(
-        metadata={"min_items": 1, "items": {"min_length": 1, "stripped": True}}
-    )
+    expected_values: list[str]
 
 
 @attrs.frozen(kw_only=True)
@@ -504,7 +478,7 @@ class SimulationUnitTestInstance:
 
 @attrs.frozen(kw_only=True)
 class SuccessCriterionOutput:
-    """``SuccessCriterion`` in the snapshot."""
+    """``SuccessCriterion-Output`` in the snapshot."""
 
     name: str
     metric_id: str
@@ -513,7 +487,7 @@ class SuccessCriterionOutput:
 
 @attrs.frozen(kw_only=True)
 class CategoricalMetricSuccessCriterionOutput:
-    """``CategoricalMetricSuccessCriterion`` in the snapshot."""
+    """``CategoricalMetricSuccessCriterion-Output`` in the snapshot."""
 
     type: Literal["categorical"] = "categorical"
     expected_values: list[str]
@@ -521,7 +495,9 @@ class CategoricalMetricSuccessCriterionOutput:
 
 @attrs.frozen(kw_only=True)
 class SimulationUnitTestUserInfo:
-    """``UserInfo`` in the snapshot."""
+    """``amigo_lib__mongo__collections__simulation_unit_test__SimulationUnitTest__UserInfo`` in
+    the snapshot.
+    """
 
     org_id: str
     user_id: str
@@ -543,20 +519,14 @@ class GetSimulationUnitTestsResponseFilterValues:
 class UpdateSimulationUnitTestRequest:
     """The request body of ``update-simulation-unit-test``."""
 
-    description: str | None = attrs.field(
-        default=None, metadata={"min_length": 1, "stripped": True}
-    )
-    service_id: str | None = attrs.field(default=None, metadata={"pattern": "^[a-f0-9]{24}$"})
+    description: str | None = None
+    service_id: str | None = None
     service_version_set_name: str | None = None
-    persona_id: str | None = attrs.field(default=None, metadata={"pattern": "^[a-f0-9]{24}$"})
-    scenario_id: str | None = attrs.field(default=None, metadata={"pattern": "^[a-f0-9]{24}$"})
-    max_interactions: int | None = attrs.field(
-        default=None, metadata={"maximum": 100.0, "exclusive_minimum": 0.0}
-    )
-    success_criterions: list[UpdateSimulationUnitTestRequestSuccessCriterion] | None = attrs.field(
-        default=None, metadata={"min_items": 1}
-    )
-    run_count: int | None = attrs.field(default=None, metadata={"exclusive_minimum": 0.0})
+    persona_id: str | None = None
+    scenario_id: str | None = None
+    max_interactions: int | None = None
+    success_criterions: list[UpdateSimulationUnitTestRequestSuccessCriterion] | None = None
+    run_count: int | None = None
     tags: dict[str, str | None] | None = None
 
 
@@ -564,8 +534,8 @@ class UpdateSimulationUnitTestRequest:
 class UpdateSimulationUnitTestRequestSuccessCriterion:
     """SuccessCriterion, in the request body of ``update-simulation-unit-test``."""
 
-    name: str = attrs.field(metadata={"min_length": 1, "stripped": True})
-    metric_id: str = attrs.field(metadata={"pattern": "^[a-f0-9]{24}$"})
+    name: str
+    metric_id: str
     criterion: SuccessCriterionDescriptionInput
 
 
@@ -628,7 +598,7 @@ class SimulationUnitTestSetInstance:
 
 @attrs.frozen(kw_only=True)
 class UnitTestRunDescriptorOutput:
-    """``UnitTestRunDescriptor`` in the snapshot."""
+    """``UnitTestRunDescriptor-Output`` in the snapshot."""
 
     unit_test_id: str
     run_count: int
@@ -636,7 +606,9 @@ class UnitTestRunDescriptorOutput:
 
 @attrs.frozen(kw_only=True)
 class SimulationUnitTestSetUserInfo:
-    """``UserInfo`` in the snapshot."""
+    """``amigo_lib__mongo__collections__simulation_unit_test_set__SimulationUnitTestSet__UserInfo
+    `` in the snapshot.
+    """
 
     org_id: str
     user_id: str
@@ -655,18 +627,18 @@ class GetSimulationUnitTestSetsResponseFilterValues:
 class CreateSimulationUnitTestSetRequest:
     """The request body of ``create-simulation-unit-test-set``."""
 
-    name: str = attrs.field(metadata={"min_length": 1, "stripped": True})
-    description: str | None = attrs.field(metadata={"min_length": 1, "stripped": True})
-    unit_test_runs: list[UnitTestRunDescriptorInput] = attrs.field(metadata={"min_items": 1})
+    name: str
+    description: str | None
+    unit_test_runs: list[UnitTestRunDescriptorInput]
     tags: dict[str, str | None]
 
 
 @attrs.frozen(kw_only=True)
 class UnitTestRunDescriptorInput:
-    """``UnitTestRunDescriptor`` in the snapshot."""
+    """``UnitTestRunDescriptor-Input`` in the snapshot."""
 
-    unit_test_id: str = attrs.field(metadata={"pattern": "^[a-f0-9]{24}$"})
-    run_count: int = attrs.field(metadata={"exclusive_minimum": 0.0})
+    unit_test_id: str
+    run_count: int
 
 
 @attrs.frozen(kw_only=True)
@@ -705,13 +677,9 @@ class SimulationUnitTestSet:
 class UpdateSimulationUnitTestSetRequest:
     """The request body of ``update-simulation-unit-test-set``."""
 
-    name: str | None = attrs.field(default=None, metadata={"min_length": 1, "stripped": True})
-    description: str | None = attrs.field(
-        default=None, metadata={"min_length": 1, "stripped": True, "clearable": True}
-    )
-    unit_test_runs: list[UnitTestRunDescriptorInput] | None = attrs.field(
-        default=None, metadata={"min_items": 1}
-    )
+    name: str | None = None
+    description: str | None = None
+    unit_test_runs: list[UnitTestRunDescriptorInput] | None = None
     tags: dict[str, str | None] | None = None
 
 
@@ -777,7 +745,9 @@ class UnitTestRunResult:
 
 @attrs.frozen(kw_only=True)
 class UnitTestRunResultMetricEvaluationResult:
-    """``MetricEvaluationResult`` in the snapshot."""
+    """``amigo_lib__mongo__collections__simulation_unit_test_set_run__SimulationUnitTestSetRun__U
+    nitTestRunResult__MetricEvaluationResult`` in the snapshot.
+    """
 
     metric_id: str
     results: list[tuple[str, bool]]
@@ -785,7 +755,9 @@ class UnitTestRunResultMetricEvaluationResult:
 
 @attrs.frozen(kw_only=True)
 class SimulationUnitTestSetRunUserInfo:
-    """``UserInfo`` in the snapshot."""
+    """``amigo_lib__mongo__collections__simulation_unit_test_set_run__SimulationUnitTestSetRun__U
+    serInfo`` in the snapshot.
+    """
 
     org_id: str
     user_id: str
@@ -804,7 +776,7 @@ class GetSimulationUnitTestSetRunsResponseFilterValues:
 class CreateSimulationUnitTestSetRunRequest:
     """The request body of ``create-simulation-unit-test-set-run``."""
 
-    simulation_unit_test_set_id: str = attrs.field(metadata={"pattern": "^[a-f0-9]{24}$"})
+    simulation_unit_test_set_id: str
 
 
 @attrs.frozen(kw_only=True)

@@ -44,19 +44,13 @@ __all__ = [
 class CreateInvitedUserRequest:
     """The request body of ``create-invited-user``."""
 
-    first_name: str = attrs.field(metadata={"min_length": 1, "stripped": True})
-    last_name: str = attrs.field(metadata={"min_length": 1, "stripped": True})
-    email: str = attrs.field(metadata={"format": "email"})
-    login_link: str | None = attrs.field(
-        default=None, metadata={"format": "uri", "min_length": 1, "max_length": 2083}
-    )
+    first_name: str
+    last_name: str
+    email: str
+    login_link: str | None = None
     role_name: str
-    nonsensitive_user_variables: dict[str, str] | None = attrs.field(
-        default=None, metadata={"max_properties": 19}
-    )
-    sensitive_user_variables: dict[str, str] | None = attrs.field(
-        default=None, metadata={"max_properties": 20}
-    )
+    nonsensitive_user_variables: dict[str, str] | None = None
+    sensitive_user_variables: dict[str, str] | None = None
     user_preferences: Preferences | None = None
 
 
@@ -68,7 +62,7 @@ class Preferences:
     preferred_language: str | None = None
     conversations_visible_to_admins: bool | None = None
     user_model_visible_to_admins: bool | None = None
-    timezone: str | None = attrs.field(default=None, metadata={"min_length": 1})
+    timezone: str | None = None
     audio_keyterms: list[str] | None = None
 
 
@@ -116,7 +110,7 @@ class UserStats:
 
 @attrs.frozen(kw_only=True)
 class PreferencesOutput:
-    """Preferences that the user can set to customize their experience."""
+    """``Preferences-Output`` in the snapshot."""
 
     enable_response_recommendation: bool | None = None
     preferred_language: str | None = None
@@ -138,33 +132,23 @@ class SignInWithApiKeyResponse:
 class SignInWithEmailRequest:
     """The request body of ``sign-in-with-email``."""
 
-    redirect_link: str = attrs.field(metadata={"format": "uri", "min_length": 1})
-    email: str = attrs.field(metadata={"format": "email"})
+    redirect_link: str
+    email: str
 
 
 @attrs.frozen(kw_only=True)
 class UpdateUserInfoRequest:
     """The request body of ``update-user-info``."""
 
-    first_name: str | None = attrs.field(default=None, metadata={"min_length": 1, "stripped": True})
-    last_name: str | None = attrs.field(default=None, metadata={"min_length": 1, "stripped": True})
+    first_name: str | None = None
+    last_name: str | None = None
     enable_response_recommendation: bool | None = None
-    preferred_language: str | None = attrs.field(
-        default=None, metadata={"min_length": 3, "max_length": 3, "clearable": True}
-    )
-    timezone: str | None = attrs.field(default=None, metadata={"min_length": 1, "clearable": True})
+    preferred_language: str | None = None
+    timezone: str | None = None
     conversations_visible_to_admins: bool | None = None
     user_model_visible_to_admins: bool | None = None
-    additional_context: list[str] | None = attrs.field(
-        default=None, metadata={"items": {"min_length": 1, "stripped": True}}
-    )
-    audio_keyterms: list[str] | None = attrs.field(
-        default=None,
-        metadata={
-            "max_items": 20,
-            "items": {"pattern": "^[a-z-]+( [a-z-]+){0,2}$", "min_length": 1, "stripped": True},
-        },
-    )
+    additional_context: list[str] | None = None
+    audio_keyterms: list[str] | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -186,7 +170,7 @@ class UserModel:
 
 @attrs.frozen(kw_only=True)
 class UserDimensionOutput:
-    """``UserDimension`` in the snapshot."""
+    """``UserDimension-Output`` in the snapshot."""
 
     description: str
     tags: list[str]
@@ -232,10 +216,8 @@ class ModifyUserVariablesRequest:
 class UpsertRequest:
     """``UpsertRequest`` in the snapshot."""
 
-    name: str = attrs.field(
-        metadata={"pattern": "^[a-z_][a-z0-9_]+$", "min_length": 1, "stripped": True}
-    )
-    value: str = attrs.field(metadata={"min_length": 1, "max_length": 255})
+    name: str
+    value: str
     is_secret: bool
 
 
@@ -243,9 +225,7 @@ class UpsertRequest:
 class DeleteRequest:
     """DeleteRequest, in the request body of ``modify-user-variables``."""
 
-    name: str = attrs.field(
-        metadata={"pattern": "^[a-z_][a-z0-9_]+$", "min_length": 1, "stripped": True}
-    )
+    name: str
 
 
 def _register_hooks() -> None:

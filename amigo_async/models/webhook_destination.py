@@ -53,13 +53,9 @@ WEBHOOK_DELIVERY_STATUS_VALUES = ("success", "failed")
 class CreateWebhookDestinationRequest:
     """The request body of ``create-webhook-destination``."""
 
-    url: str = attrs.field(metadata={"format": "uri", "min_length": 1})
-    accepted_types: list[WebhookType] = attrs.field(
-        metadata={"items": {"enum": WEBHOOK_TYPE_VALUES}}
-    )
-    retry_attempts: int | None = attrs.field(
-        default=None, metadata={"maximum": 5.0, "exclusive_minimum": 0.0}
-    )
+    url: str
+    accepted_types: list[WebhookType]
+    retry_attempts: int | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -92,12 +88,8 @@ class WebhookDestination:
 class UpdateWebhookDestinationRequest:
     """The request body of ``update-webhook-destination``."""
 
-    retry_attempts: int | None = attrs.field(
-        default=None, metadata={"maximum": 5.0, "exclusive_minimum": 0.0}
-    )
-    accepted_types: list[WebhookType] | None = attrs.field(
-        default=None, metadata={"items": {"enum": WEBHOOK_TYPE_VALUES}}
-    )
+    retry_attempts: int | None = None
+    accepted_types: list[WebhookType] | None = None
 
 
 @attrs.frozen(kw_only=True)

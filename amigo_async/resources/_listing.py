@@ -1,76 +1,43 @@
-"""Checks and helpers shared by lists and searches: what the snapshot states only in prose.
+"""Helpers shared by lists and searches: user arguments in their wire form.
 
-Patterns, bounds and enums the snapshot states in a schema are checked by the
-transport; these are the conventions its descriptions spell out in words
-(sort fields, ``key:value`` tags, ``org_id,user_id`` creators, version selectors).
+Nothing here judges a value: the transport's one validation pass
+(`amigo_async._validation`) checks what is sent against the snapshot's schemas and
+the prose rules of `amigo_async._rules` (sort fields, ``key:value`` tags,
+``org_id,user_id`` creators, version selectors), and names the query parameter.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, TypeVar
 
-from .._checks import (
-    check_aware_datetime,
-    check_one_of,
-    check_str_list,
-    check_tag,
-    check_version_selector,
-)
-from .._spec import OPERATIONS
+from .._checks import check_str_list
 
 if TYPE_CHECKING:
     from .._pagination import AsyncPager
     from ._base import Transport
 
-__all__ = [
-    "check_creators",
-    "check_sort_by",
-    "check_tags",
-    "check_timestamp",
-    "versions_pager",
-]
+__all__ = ["as_list", "timestamp", "version_selector", "versions_pager"]
 
 
 T = TypeVar("T")
 
-_CREATOR = re.compile(r"^[^,\s]+,[^,\s]+$")
+
+def as_list(name: str, values: Iterable[str] | None) -> list[str] | None:
+    """An iterable filter as the list the query repeats; a bare str is refused (it would
+    be split into characters)."""
+    return check_str_list(name, values)
 
 
-def check_sort_by(name: str, values: Iterable[str] | None, operation_id: str) -> list[str] | None:
-    """`sort_by` entries: a field the operation documents, optionally prefixed by + or -."""
-    paging = OPERATIONS[operation_id].paging
-    fields = paging.sort_fields if paging is not None else ()
-    items = check_str_list(name, values)
-    for index, item in enumerate(items or ()):
-        field = item[1:] if item[:1] in ("+", "-") else item
-        check_one_of(f"{name}[{index}]", field, fields)
-    return items
+def timestamp(value: datetime | None) -> str | None:
+    """A date-time filter in ISO 8601 (a naive one is then refused as the documents say)."""
+    return None if value is None else value.isoformat()
 
 
-def check_tags(name: str, values: Iterable[str] | None) -> list[str] | None:
-    """A `tag` filter: ``key:value`` entries (``key:*`` any value, ``key:`` a null value)."""
-    items = check_str_list(name, values)
-    for index, item in enumerate(items or ()):
-        check_tag(f"{name}[{index}]", item)
-    return items
-
-
-def check_creators(name: str, values: Iterable[str] | None) -> list[str] | None:
-    """A `creator` filter: ``org_id,user_id`` entries."""
-    items = check_str_list(name, values)
-    for index, item in enumerate(items or ()):
-        if _CREATOR.fullmatch(item) is None:
-            raise ValueError(f"{name}[{index}] must be 'org_id,user_id'; got {item!r}")
-    return items
-
-
-def check_timestamp(name: str, value: datetime | None) -> str | None:
-    """A date-time filter: a timezone-aware datetime, sent in ISO 8601."""
-    checked = check_aware_datetime(name, value)
-    return None if checked is None else checked.isoformat()
+def version_selector(value: int | str | None) -> str | None:
+    """A versions filter as text: ``3``, ``"latest"``, ``"2-5"``."""
+    return value if value is None or isinstance(value, str) else str(value)
 
 
 def versions_pager(
@@ -86,8 +53,8 @@ def versions_pager(
 ) -> AsyncPager[T]:
     """A versions list (agents, state machines, behaviour sets, personas, scenarios)."""
     params = {
-        "version": check_version_selector("version", version),
-        "sort_by": check_sort_by("sort_by", sort_by, operation_id),
+        "version": version_selector(version),
+        "sort_by": as_list("sort_by", sort_by),
     }
     return transport.paginate(
         operation_id,

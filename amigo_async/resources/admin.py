@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator
 
 from .. import errors
-from .._checks import check_non_empty
 from ..models import LLMModel, ModelsResponse, SqlQueryResult
 from ..prompt_logs import (
     DEFAULT_MAX_ENTRY_SIZE,
@@ -31,7 +30,6 @@ class AdminResource(Resource):
         """submit-sql-query: a read-only query, at most 1000 rows, 30 s on the server."""
         if not isinstance(sql_query, str):
             raise TypeError("sql_query must be a string")
-        check_non_empty("sql_query", sql_query)
         return await self._transport.request_json(
             "submit-sql-query",
             SqlQueryResult,

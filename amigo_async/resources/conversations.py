@@ -56,7 +56,7 @@ from ..models.conversation import (
     RecommendResponsesForInteractionResponse,
 )
 from ._base import Resource
-from ._listing import check_sort_by, check_tags
+from ._listing import as_list
 
 if TYPE_CHECKING:
     from .._paths import QueryValue
@@ -69,6 +69,8 @@ MAX_CONVERSATION_TAGS = 20  # create-conversation and modify-tags: `maxPropertie
 _TAG_VALUE_MAX = 100
 _CREATE_TAG_KEY = re.compile(r"^[\w\s_]+$")
 _INITIAL_MESSAGE_TYPES = ("user-message", "external-event")
+_SKIP = "skip"
+"""interact's third form: no user message, the agent goes on (recorded_message empty)."""
 _STARTER_COUNT = (1, 10)  # min_count / max_count: exclusiveMinimum 0, maximum 10
 
 AUDIO_FORMATS: Mapping[str, str] = {"mp3": "audio/mpeg", "pcm": "audio/pcm"}
@@ -146,23 +148,30 @@ class ConversationsResource(Resource):
     ) -> EventStream[InteractWithConversationResponse]:
         """interact-with-conversation: send `text` or `audio` (exactly one); the events back.
 
-        `audio` is an mp3 file, or raw mono PCM (``audio_format="pcm"`` with
-        `pcm_frame_rate` 4000-44100 and `pcm_sample_width` 2 or 4). With
-        ``response_format="voice"`` the agent's pieces are base64 PCM16
-        (`Interaction.audio` after ``collect()``). `external_events` are
-        (timestamp, content) pairs inserted before the message, oldest first.
+        ``message_type="skip"`` sends no message at all (neither `text`, `audio` nor
+        `external_events`): the agent takes its next turn without one. `audio` is an
+        mp3 file, or raw mono PCM (``audio_format="pcm"`` with `pcm_frame_rate`
+        4000-44100 and `pcm_sample_width` 2 or 4). With ``response_format="voice"`` the
+        agent's pieces are base64 PCM16 (`Interaction.audio` after ``collect()``).
+        `external_events` are (timestamp, content) pairs inserted before the message,
+        oldest first.
 
         Nothing is sent until the stream is iterated (or collected): a stream
         dropped unread sends nothing and warns with a `RuntimeWarning`.
         """
         check_object_id("conversation_id", conversation_id)
-        if (text is None) == (audio is None):
+        check_one_of("message_type", message_type, (*_INITIAL_MESSAGE_TYPES, _SKIP))
+        if message_type == _SKIP:
+            if text is not None or audio is not None or external_events:
+                raise ValueError("a skip sends no text=, audio= or external_events=")
+            text = ""  # the documented skip form: an empty recorded_message
+        elif (text is None) == (audio is None):
             raise ValueError("give exactly one of text= or audio=")
-        check_one_of("message_type", message_type, _INITIAL_MESSAGE_TYPES)
         history = _check_external_events("external_events", external_events)
         params = _stream_params(response_format, current_agent_action_type)
         if text is not None:
-            check_non_empty("text", text)
+            if message_type != _SKIP:
+                check_non_empty("text", text)
             params["request_format"] = "text"
         else:
             params["request_format"] = "voice"
@@ -258,8 +267,8 @@ class ConversationsResource(Resource):
             "user_id": unique_items(check_str_list("user_ids", user_ids)),
             "service_id": unique_items(check_object_ids("service_ids", service_ids)),
             "is_finished": is_finished,
-            "tag": check_tags("tags", tags),
-            "sort_by": check_sort_by("sort_by", sort_by, "get-conversations"),
+            "tag": as_list("tags", tags),
+            "sort_by": as_list("sort_by", sort_by),
         }
         return self._transport.paginate(
             "get-conversations",
@@ -294,7 +303,7 @@ class ConversationsResource(Resource):
             "id": unique_items(check_object_ids("ids", ids)),
             "message_type": unique_items(types),
             "interaction_id": unique_items(check_object_ids("interaction_ids", interaction_ids)),
-            "sort_by": check_sort_by("sort_by", sort_by, "get-conversation-messages"),
+            "sort_by": as_list("sort_by", sort_by),
         }
         return self._transport.paginate(
             "get-conversation-messages",
@@ -314,7 +323,6 @@ class ConversationsResource(Resource):
         Not needed after an interaction whose ``conversation_completed`` is True;
         call it again after a post-processing error to retry the analysis.
         """
-        check_object_id("conversation_id", conversation_id)
         await self._transport.request_none(
             "finish-conversation", path_params={"conversation_id": conversation_id}
         )
@@ -327,8 +335,6 @@ class ConversationsResource(Resource):
         `interaction_id` must be the latest completed interaction; `context`
         describes the user (the server has a default persona).
         """
-        check_object_id("conversation_id", conversation_id)
-        check_object_id("interaction_id", interaction_id)
         body = {} if context is None else {"context": check_non_empty("context", context)}
         answer = await self._transport.request_json(
             "recommend-responses-for-interaction",
@@ -342,8 +348,6 @@ class ConversationsResource(Resource):
         self, conversation_id: str, interaction_id: str
     ) -> GetInteractionInsightsResponse:
         """get-interaction-insights: the state, working memory and tool calls behind a reply."""
-        check_object_id("conversation_id", conversation_id)
-        check_object_id("interaction_id", interaction_id)
         return await self._transport.request_json(
             "get-interaction-insights",
             GetInteractionInsightsResponse,
@@ -358,8 +362,6 @@ class ConversationsResource(Resource):
         The snapshot leaves the answer's shape open, so it is returned as sent.
         `long_lived` asks for a URL valid 12 hours (keep it False when you can).
         """
-        check_object_id("conversation_id", conversation_id)
-        check_object_id("message_id", message_id)
         if not isinstance(long_lived, bool):
             raise TypeError("long_lived must be a bool")
         return await self._transport.request_json(
@@ -380,10 +382,7 @@ class ConversationsResource(Resource):
         service_version_set_name: str | None = None,
     ) -> builtins.list[Prompt]:
         """generate-conversation-starter: between `min_count` and `max_count` (1-10) prompts."""
-        check_object_id("service_id", service_id)
         facet_list = check_str_list("facets", facets, min_items=1) or []
-        for index, facet in enumerate(facet_list):
-            check_non_empty(f"facets[{index}]", facet)
         low, high = _STARTER_COUNT
         check_int("min_count", min_count, minimum=low, maximum=high)
         check_int("max_count", max_count, minimum=min_count, maximum=high)
@@ -416,13 +415,10 @@ class ConversationsResource(Resource):
 
         A conversation holds at most 20 tags (`BadRequestError` past that).
         """
-        check_object_id("conversation_id", conversation_id)
         body: dict[str, Any] = {}
         if updates is not None:
             body["updates"] = _check_update_tags("updates", updates)
         removed = unique_items(check_str_list("deletes", deletes))
-        for index, key in enumerate(removed or ()):
-            check_non_empty(f"deletes[{index}]", key)
         if removed is not None:
             body["deletes"] = removed
         if not body:
@@ -488,15 +484,15 @@ def _check_external_events(
 
 def _check_create_tags(name: str, tags: Mapping[str, str | None]) -> dict[str, str | None]:
     """create-conversation tags: keys of word characters/spaces, values of 1-100 characters."""
-    return _check_tags(name, tags, _CREATE_TAG_KEY, None)
+    return _as_list(name, tags, _CREATE_TAG_KEY, None)
 
 
 def _check_update_tags(name: str, tags: Mapping[str, str | None]) -> dict[str, str | None]:
     """modify-tags updates: keys and values of word characters and spaces."""
-    return _check_tags(name, tags, TAG_TEXT_PATTERN, TAG_TEXT_PATTERN)
+    return _as_list(name, tags, TAG_TEXT_PATTERN, TAG_TEXT_PATTERN)
 
 
-def _check_tags(
+def _as_list(
     name: str,
     tags: Mapping[str, str | None],
     key_pattern: re.Pattern[str],

@@ -31,7 +31,7 @@ from ..models.dynamic_behavior_set import (
 )
 from ._base import Resource
 from ._bodies import json_body
-from ._listing import check_creators, check_sort_by, check_tags, versions_pager
+from ._listing import as_list, versions_pager
 
 __all__ = ["DynamicBehaviorSetsResource"]
 
@@ -62,7 +62,7 @@ class DynamicBehaviorSetsResource(Resource):
         """
         params: dict[str, QueryValue] = {
             "id": check_str_list("ids", ids),
-            "sort_by": check_sort_by("sort_by", sort_by, "get-dynamic-behavior-sets"),
+            "sort_by": as_list("sort_by", sort_by),
             **_filters(is_active, applied_to_service, creator, tag),
         }
         return self._transport.paginate(
@@ -192,7 +192,7 @@ class DynamicBehaviorSetsResource(Resource):
             operation_id,
             GetDynamicBehaviorInvocationsResponse,
             DynamicBehaviorInvocation,
-            {"sort_by": check_sort_by("sort_by", sort_by, operation_id)},
+            {"sort_by": as_list("sort_by", sort_by)},
             path_params={_ID: dynamic_behavior_set_id},
             limit=limit,
             max_items=max_items,
@@ -209,6 +209,6 @@ def _filters(
     return {
         "is_active": check_optional_bool("is_active", is_active),
         "applied_to_service": check_str_list("applied_to_service", applied_to_service),
-        "creator": check_creators("creator", creator),
-        "tag": check_tags("tag", tag),
+        "creator": as_list("creator", creator),
+        "tag": as_list("tag", tag),
     }

@@ -32,7 +32,7 @@ from ..models.metric import (
 )
 from ._base import Resource
 from ._bodies import json_body
-from ._listing import check_creators, check_sort_by, check_tags, check_timestamp
+from ._listing import as_list, timestamp
 
 __all__ = ["MetricsResource"]
 
@@ -64,7 +64,7 @@ class MetricsResource(Resource):
         params: dict[str, QueryValue] = {
             "id": check_str_list("ids", ids),
             "is_deleted": check_optional_bool("is_deleted", is_deleted),
-            "sort_by": check_sort_by("sort_by", sort_by, "get-metrics"),
+            "sort_by": as_list("sort_by", sort_by),
             **_filters(applied_to_service, type, creator, tag),
         }
         return self._transport.paginate(
@@ -169,9 +169,9 @@ class MetricsResource(Resource):
             "simulation_unit_test_set_run_id": check_str_list(
                 "simulation_unit_test_set_run_id", simulation_unit_test_set_run_id
             ),
-            "timestamp_after": check_timestamp("timestamp_after", timestamp_after),
-            "timestamp_before": check_timestamp("timestamp_before", timestamp_before),
-            "sort_by": check_sort_by("sort_by", sort_by, operation_id),
+            "timestamp_after": timestamp(timestamp_after),
+            "timestamp_before": timestamp(timestamp_before),
+            "sort_by": as_list("sort_by", sort_by),
         }
         return self._transport.paginate(
             operation_id,
@@ -193,6 +193,6 @@ def _filters(
     return {
         "applied_to_service": check_str_list("applied_to_service", applied_to_service),
         "type": check_str_list("type", types),
-        "creator": check_creators("creator", creator),
-        "tag": check_tags("tag", tag),
+        "creator": as_list("creator", creator),
+        "tag": as_list("tag", tag),
     }

@@ -1,10 +1,10 @@
 """Organization endpoints: the organization, agents, state machines, API keys, user dimensions.
 
-Every method is keyed to one operationId (named first in its docstring) and checks
-its input before anything is sent, so a bad id, an over-cap limit or a misspelt
-state name never spends a rate-limit token. The four lists come back as
-`AsyncPager`s; their documented caps, defaults and first tokens are in the
-operations table (`amigo_async._spec`).
+Every method is keyed to one operationId (named first in its docstring); the
+transport's one validation pass judges what it sends before anything leaves, so a bad
+id, an over-cap limit or a misspelt state name never spends a rate-limit token. The
+four lists come back as `AsyncPager`s; their documented caps, defaults and first
+tokens are in the operations table (`amigo_async._spec`).
 """
 
 from __future__ import annotations
@@ -18,24 +18,17 @@ from .._checks import (
     check_duration,
     check_header_value,
     check_non_empty,
-    check_object_id,
     check_optional_bool,
+    unique_items,
 )
 from .._checks_organization import (
     API_KEY_DURATION,
     AZURE_DEVOPS_TEAM_PATTERN,
     EXTERNAL_STATE_NAME_PATTERN,
-    NAME_MAX,
     STATE_NAME_PATTERN,
-    check_new_agent_version,
-    check_new_organization,
-    check_new_state_machine_version,
-    check_organization_update,
-    check_positive_int,
-    check_text,
-    check_unique_ids,
     require_type,
 )
+from .._images import IMAGE_RULES, check_image
 from .._pagination import AsyncPager
 from ..models import unstructure
 from ..models.organization import (
@@ -67,7 +60,7 @@ from ..models.organization import (
     VersionCreated,
 )
 from ._base import Resource
-from ._listing import versions_pager
+from ._listing import as_list, versions_pager
 
 if TYPE_CHECKING:
     from ._base import Transport
@@ -80,6 +73,15 @@ __all__ = [
     "VERSION_SELECTOR_PATTERN",
     "OrganizationResource",
 ]
+
+
+def _check_images(body: NewOrganization | OrganizationUpdate) -> None:
+    """The documented image kinds and sizes, judged on the bytes before they are encoded
+    (the snapshot sees only base64 text)."""
+    for field in IMAGE_RULES:
+        value = getattr(body, field)
+        if value is not None:
+            check_image(field, value)
 
 
 class OrganizationResource(Resource):
@@ -105,7 +107,7 @@ class OrganizationResource(Resource):
         here or ``mongo_cluster=`` to the client. The operation accepts only a
         Bearer token, so it is sent as one even by a client configured for Basic.
         """
-        check_new_organization(require_type("organization", organization, NewOrganization))
+        _check_images(require_type("organization", organization, NewOrganization))
         cluster = mongo_cluster if mongo_cluster is not None else self._mongo_cluster
         if cluster is None:
             raise ValueError(
@@ -123,7 +125,7 @@ class OrganizationResource(Resource):
 
     async def update(self, update: OrganizationUpdate) -> None:
         """modify-organization: change the fields of `update` that are not None."""
-        check_organization_update(require_type("update", update, OrganizationUpdate))
+        _check_images(require_type("update", update, OrganizationUpdate))
         await self._transport.request_none("modify-organization", json_body=unstructure(update))
 
     async def delete(self) -> None:
@@ -151,7 +153,7 @@ class OrganizationResource(Resource):
         """
         params = {
             "deprecated": check_optional_bool("deprecated", deprecated),
-            "id": check_unique_ids("ids", ids),
+            "id": unique_items(as_list("ids", ids)),
         }
         return self._transport.paginate(
             "get-agents", AgentList, Agent, params, limit=limit, max_items=max_items
@@ -159,7 +161,7 @@ class OrganizationResource(Resource):
 
     async def create_agent(self, name: str) -> Created:
         """create-agent: a new agent without versions; 409 if the name is taken."""
-        body = NewAgent(check_text("name", name, max_length=NAME_MAX))
+        body = NewAgent(name)
         return await self._transport.request_json(
             "create-agent", Created, json_body=unstructure(body)
         )
@@ -172,13 +174,12 @@ class OrganizationResource(Resource):
         With `version`, the server refuses (409) unless it is the agent's next version
         number, which guards against two writers racing.
         """
-        check_object_id("agent_id", agent_id)
-        check_new_agent_version(require_type("agent_version", agent_version, NewAgentVersion))
+        require_type("agent_version", agent_version, NewAgentVersion)
         return await self._transport.request_json(
             "create-agent-version",
             VersionCreated,
             path_params={"agent_id": agent_id},
-            params={"version": check_positive_int("version", version)},
+            params={"version": version},
             json_body=unstructure(agent_version),
         )
 
@@ -187,7 +188,6 @@ class OrganizationResource(Resource):
 
         400 while an active service uses it, 409 if it is deleted already.
         """
-        check_object_id("agent_id", agent_id)
         await self._transport.request_none("delete-agent", path_params={"agent_id": agent_id})
 
     def list_agent_versions(
@@ -205,7 +205,6 @@ class OrganizationResource(Resource):
         ``"1-latest"``); `sort_by` takes ``"+version"`` or ``"-version"``. Pages hold at
         most 10.
         """
-        check_object_id("agent_id", agent_id)
         return versions_pager(
             self._transport,
             "get-agent-versions",
@@ -231,7 +230,7 @@ class OrganizationResource(Resource):
         """get-service-hierarchical-state-machines: every state machine (pages of at most 50)."""
         params = {
             "deprecated": check_optional_bool("deprecated", deprecated),
-            "id": check_unique_ids("ids", ids),
+            "id": unique_items(as_list("ids", ids)),
         }
         return self._transport.paginate(
             "get-service-hierarchical-state-machines",
@@ -244,7 +243,7 @@ class OrganizationResource(Resource):
 
     async def create_state_machine(self, name: str) -> Created:
         """create-service-hierarchical-state-machine: a new, empty state machine (409 if taken)."""
-        body = NewStateMachine(check_text("name", name, max_length=NAME_MAX))
+        body = NewStateMachine(name)
         return await self._transport.request_json(
             "create-service-hierarchical-state-machine", Created, json_body=unstructure(body)
         )
@@ -263,17 +262,14 @@ class OrganizationResource(Resource):
         None). With `version`, the server refuses (409) unless it is the next version.
         """
         operation_id = "create-service-hierarchical-state-machine-version"
-        check_object_id("state_machine_id", state_machine_id)
-        check_new_state_machine_version(
-            require_type("state_machine_version", state_machine_version, NewStateMachineVersion)
-        )
+        require_type("state_machine_version", state_machine_version, NewStateMachineVersion)
         if not isinstance(dry_run, bool):
             raise TypeError(f"dry_run must be True or False, not {type(dry_run).__name__}")
         return await self._transport.request_optional_json(
             operation_id,
             VersionCreated,
             path_params={"service_hierarchical_state_machine_id": state_machine_id},
-            params={"version": check_positive_int("version", version), "dry_run": dry_run or None},
+            params={"version": version, "dry_run": dry_run or None},
             json_body=unstructure(state_machine_version),
         )
 
@@ -282,7 +278,6 @@ class OrganizationResource(Resource):
 
         400 while an active service uses it, 409 if it is deleted already.
         """
-        check_object_id("state_machine_id", state_machine_id)
         await self._transport.request_none(
             "delete-service-hierarchical-state-machine",
             path_params={"state_machine_id": state_machine_id},
@@ -301,7 +296,6 @@ class OrganizationResource(Resource):
 
         `version` and `sort_by` as in `list_agent_versions`; pages hold at most 10.
         """
-        check_object_id("state_machine_id", state_machine_id)
         return versions_pager(
             self._transport,
             "get-service-hierarchical-state-machine-versions",
@@ -337,8 +331,8 @@ class OrganizationResource(Resource):
             duration=check_duration(
                 "duration", duration, minimum=API_KEY_DURATION[0], maximum=API_KEY_DURATION[1]
             ),
-            name=None if name is None else check_text("name", name),
-            role_name=check_text("role_name", role_name),
+            name=name,
+            role_name=role_name,
         )
         return await self._transport.request_json(
             "create-api-key", CreatedApiKey, json_body=unstructure(request)
@@ -349,5 +343,5 @@ class OrganizationResource(Resource):
         return await self._transport.request_json(
             "delete-api-key",
             DeletedApiKey,
-            path_params={"api_key_id": check_text("api_key_id", api_key_id)},
+            path_params={"api_key_id": api_key_id},
         )

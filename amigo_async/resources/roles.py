@@ -28,7 +28,7 @@ from ..models.role import (
 )
 from ._base import Resource
 from ._bodies import json_body
-from ._listing import check_sort_by
+from ._listing import as_list
 
 __all__ = ["RolesResource"]
 
@@ -117,7 +117,7 @@ class RolesResource(Resource):
             "is_expired": check_optional_bool("is_expired", is_expired),
             "creator": check_str_list("creators", creators),
             "tag": check_str_list("tags", tags),
-            "sort_by": check_sort_by("sort_by", sort_by, "get-temporary-permission-grants"),
+            "sort_by": as_list("sort_by", sort_by),
         }
         return self._transport.paginate(
             "get-temporary-permission-grants",

@@ -21,7 +21,7 @@ from ..models.service import (
 )
 from ._base import Resource
 from ._bodies import json_body, require_model
-from ._listing import check_sort_by
+from ._listing import as_list
 
 __all__ = ["ServicesResource"]
 
@@ -49,7 +49,7 @@ class ServicesResource(Resource):
             "id": check_str_list("ids", ids),
             "is_active": check_optional_bool("is_active", is_active),
             "tags": check_str_list("tags", tags),
-            "sort_by": check_sort_by("sort_by", sort_by, "get-services"),
+            "sort_by": as_list("sort_by", sort_by),
         }
         return self._transport.paginate(
             "get-services",

@@ -62,7 +62,7 @@ from ..models.simulation import (
 )
 from ._base import Resource
 from ._bodies import json_body
-from ._listing import check_creators, check_sort_by, check_tags, check_timestamp, versions_pager
+from ._listing import as_list, timestamp, versions_pager
 
 __all__ = ["SimulationsResource"]
 
@@ -495,10 +495,10 @@ class SimulationsResource(Resource):
             "is_completed": check_optional_bool("is_completed", is_completed),
             "failed_metrics": check_optional_bool("failed_metrics", failed_metrics),
             "errored": check_optional_bool("errored", errored),
-            "created_after": check_timestamp("created_after", created_after),
-            "created_before": check_timestamp("created_before", created_before),
-            "creator": check_creators("creator", creator),
-            "sort_by": check_sort_by("sort_by", sort_by, "get-simulation-unit-test-set-runs"),
+            "created_after": timestamp(created_after),
+            "created_before": timestamp(created_before),
+            "creator": as_list("creator", creator),
+            "sort_by": as_list("sort_by", sort_by),
         }
         return self._transport.paginate(
             "get-simulation-unit-test-set-runs",
@@ -549,11 +549,11 @@ def _owned(
 ) -> dict[str, QueryValue]:
     """The creator, tag and (for a list, `operation_id`) sort filters every kind shares."""
     params: dict[str, QueryValue] = {
-        "creator": check_creators("creator", creator),
-        "tag": check_tags("tag", tag),
+        "creator": as_list("creator", creator),
+        "tag": as_list("tag", tag),
     }
     if operation_id is not None:
-        params["sort_by"] = check_sort_by("sort_by", sort_by, operation_id)
+        params["sort_by"] = as_list("sort_by", sort_by)
     return params
 
 

@@ -26,7 +26,6 @@ from .._checks import (
     check_optional_bool,
     check_pattern,
     check_str_list,
-    check_tool_name,
     unique_items,
 )
 from .._pagination import AsyncPager
@@ -62,7 +61,7 @@ from ..models.tools import (
     ToolVersionList,
 )
 from ._base import Resource
-from ._listing import check_creators, check_sort_by, check_tags
+from ._listing import as_list
 from ._streaming import DEFAULT_CHUNK_SIZE, download, stream_body
 
 if TYPE_CHECKING:
@@ -185,8 +184,8 @@ class ToolsResource(Resource):
         """
         ids = unique_items(check_object_ids("ids", ids))
         check_optional_bool("deprecated", deprecated)
-        sort = check_sort_by("sort_by", sort_by, "get-tools")
-        tags = check_tags("tag", tag)
+        sort = as_list("sort_by", sort_by)
+        tags = as_list("tag", tag)
         params: dict[str, QueryValue] = {
             "id": ids,
             "deprecated": deprecated,
@@ -205,8 +204,6 @@ class ToolsResource(Resource):
         `name` must match ``^[a-z0-9_]+$`` and be unique among non-deprecated tools
         (else `ConflictError`).
         """
-        check_tool_name("name", name)
-        check_non_empty("description", description)
         request = CreateToolRequest(
             name=name,
             description=description,
@@ -224,9 +221,6 @@ class ToolsResource(Resource):
         tags: Mapping[str, str | None] | None = None,
     ) -> None:
         """modify-tool: only the fields given are sent (and changed)."""
-        check_object_id("tool_id", tool_id)
-        if description is not None:
-            check_non_empty("description", description)
         request = ModifyToolRequest(
             description=description,
             tags=None if tags is None else _check_tags_body("tags", tags),
@@ -239,7 +233,6 @@ class ToolsResource(Resource):
 
     async def deprecate(self, tool_id: str) -> None:
         """deprecate-tool: the tool and all its versions; takes ~1 minute to propagate."""
-        check_object_id("tool_id", tool_id)
         await self._transport.request_none("deprecate-tool", path_params={"tool_id": tool_id})
 
     async def update_envvars(
@@ -251,7 +244,6 @@ class ToolsResource(Resource):
         deletes: Iterable[EnvVarDelete | str] = (),
     ) -> None:
         """modify-tool-envvars: add, update and delete environment variables in one call."""
-        check_object_id("tool_id", tool_id)
         if isinstance(deletes, str | bytes):
             raise TypeError("deletes must be a list of EnvVarDelete or names")
         delete_items = [EnvVarDelete(d) if isinstance(d, str) else d for d in deletes]
@@ -287,8 +279,8 @@ class ToolsResource(Resource):
         check_optional_bool("deprecated", deprecated)
         if versions is not None:
             check_non_empty("versions", versions)
-        sort = check_sort_by("sort_by", sort_by, "get-tool-versions")
-        creators = check_creators("creator", creator)
+        sort = as_list("sort_by", sort_by)
+        creators = as_list("creator", creator)
         params: dict[str, QueryValue] = {
             "deprecated": deprecated,
             "versions": versions,
@@ -312,7 +304,6 @@ class ToolsResource(Resource):
 
         `bump_type` is ``major`` (use it for a tool's first version), ``minor`` or ``patch``.
         """
-        check_object_id("tool_id", tool_id)
         check_pattern("project_path", project_path, PROJECT_PATH_PATTERN)
         check_one_of("bump_type", bump_type, BUMP_TYPES)
         request = PublishToolVersionRequest(project_path=project_path, bump_type=bump_type)
@@ -325,8 +316,6 @@ class ToolsResource(Resource):
 
     async def deprecate_versions(self, tool_id: str, versions: str) -> None:
         """deprecate-tool-version: every version matching a constraint (``<2``, ``==1.2.0``)."""
-        check_object_id("tool_id", tool_id)
-        check_non_empty("versions", versions)
         await self._transport.request_none(
             "deprecate-tool-version", path_params={"tool_id": tool_id, "versions": versions}
         )
@@ -346,7 +335,6 @@ class ToolsResource(Resource):
 
         The documented limit is 1 request per minute; the client paces to it.
         """
-        check_non_empty("commit_branch", commit_branch)
         check_pattern("project_path", project_path, PROJECT_PATH_PATTERN)
         request = TestToolRequest(
             inputs=_check_inputs(inputs),
@@ -366,8 +354,6 @@ class ToolsResource(Resource):
         self, tool_id: str, version: str, inputs: Iterable[ToolInput | Mapping[str, Any]]
     ) -> builtins.list[InvocationResult]:
         """invoke-tool-version: one result per input (1-10), in order."""
-        check_object_id("tool_id", tool_id)
-        check_non_empty("version", version)
         request = InvokeToolVersionRequest(inputs=_check_inputs(inputs))
         body = await self._transport.request_json(
             "invoke-tool-version",
@@ -417,7 +403,7 @@ class ToolsResource(Resource):
             **_invocation_filters(
                 invocation_source_type, conversation_id, simulation_unit_test_set_run_id, succeeded
             ),
-            "sort_by": check_sort_by("sort_by", sort_by, "get-tool-invocations"),
+            "sort_by": as_list("sort_by", sort_by),
         }
         return self._transport.paginate(
             "get-tool-invocations",
@@ -445,13 +431,11 @@ class ToolsResource(Resource):
         (pass ``QUERY_AGAINST_FIELDS`` itself for all of them). The documents make
         it required with no default, so it must be given; an empty list is refused.
         """
-        check_non_empty("query", query)
         if query_against is None:
             raise TypeError(
                 "query_against is required: the fields to search (see QUERY_AGAINST_FIELDS)"
             )
         fields = check_str_list("query_against", query_against) or []
-        check_non_empty("query_against", fields)
         for index, item in enumerate(fields):
             check_one_of(f"query_against[{index}]", item, QUERY_AGAINST_FIELDS)
         params: dict[str, QueryValue] = {

@@ -28,7 +28,7 @@ from ..models.user import (
 )
 from ._base import Resource
 from ._bodies import json_body
-from ._listing import check_sort_by
+from ._listing import as_list
 
 __all__ = ["UsersResource"]
 
@@ -62,7 +62,7 @@ class UsersResource(Resource):
         params = {
             "user_id": check_str_list("ids", ids),
             "email": check_str_list("emails", emails),
-            "sort_by": check_sort_by("sort_by", sort_by, "get-users"),
+            "sort_by": as_list("sort_by", sort_by),
         }
         return self._transport.paginate(
             "get-users", GetUsersResponse, UserInstance, params, limit=limit, max_items=max_items
@@ -118,7 +118,7 @@ class UsersResource(Resource):
         params = {
             "id": check_str_list("ids", ids),
             "conversation_id": check_str_list("conversation_ids", conversation_ids),
-            "sort_by": check_sort_by("sort_by", sort_by, "get-memories"),
+            "sort_by": as_list("sort_by", sort_by),
         }
         return self._transport.paginate(
             "get-memories",

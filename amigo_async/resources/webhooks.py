@@ -24,7 +24,7 @@ from ..models.webhook_destination import (
 )
 from ._base import Resource
 from ._bodies import json_body
-from ._listing import check_sort_by
+from ._listing import as_list
 
 __all__ = ["WebhooksResource"]
 
@@ -111,7 +111,7 @@ class WebhooksResource(Resource):
             "type": type,
             "created_after": None if after is None else after.isoformat(),
             "created_before": None if before is None else before.isoformat(),
-            "sort_by": check_sort_by("sort_by", sort_by, "get-webhook-deliveries"),
+            "sort_by": as_list("sort_by", sort_by),
         }
         return self._transport.paginate(
             "get-webhook-deliveries",

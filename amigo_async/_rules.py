@@ -1,0 +1,214 @@
+"""The rules the documents state only in prose, checked in the same pass as the schemas.
+
+The snapshot's schemas say what a value is; some conventions live in its descriptions
+instead: the fields `sort_by` accepts, ``key:value`` tag filters, ``org_id,user_id``
+creators, version selectors (``3``, ``latest``, ``2-5``). They are written here by
+hand, keyed by operation id, and `_validation.request_problems` runs them after the
+schema checks. The tool repo operations, which the snapshot does not describe, keep
+their hand-written facts here too.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+
+from ._problem import ABSENT, Problem, short
+from ._spec import OPERATIONS
+
+__all__ = ["prose_problems"]
+
+_TAG = re.compile(r"^[^:]*[^:\s][^:]*:.*$")
+_CREATOR = re.compile(r"^[^,\s]+,[^,\s]+$")
+VERSION_SELECTOR = re.compile(r"^(?:[1-9][0-9]*|latest)(?:-(?:[1-9][0-9]*|latest))?$")
+"""``3``, ``latest``, ``2-5``, ``3-latest``: a version or an inclusive range of them."""
+
+_FILTERED_LISTS = frozenset(
+    {
+        "get-conversations",
+        "get-dynamic-behavior-sets",
+        "search-dynamic-behavior-sets",
+        "get-metrics",
+        "search-metrics",
+        "get-simulation-personas",
+        "search-simulation-personas",
+        "get-simulation-scenarios",
+        "search-simulation-scenarios",
+        "get-simulation-unit-tests",
+        "search-simulation-unit-tests",
+        "get-simulation-unit-test-sets",
+        "search-simulation-unit-test-sets",
+        "get-simulation-unit-test-set-runs",
+        "get-tools",
+        "get-tool-versions",
+    }
+)
+"""Lists whose ``tag`` filter is ``key:value`` and ``creator`` is ``org_id,user_id``."""
+
+_VERSION_LISTS = frozenset(
+    {
+        "get-agent-versions",
+        "get-service-hierarchical-state-machine-versions",
+        "get-dynamic-behavior-set-versions",
+        "get-simulation-persona-versions",
+        "get-simulation-scenario-versions",
+    }
+)
+"""Lists whose ``version`` query is a selector: ``3``, ``latest`` or a range."""
+
+
+_NOT_BLANK: dict[str, tuple[tuple[str, str], ...]] = {
+    "deprecate-tool-version": (("path", "versions"),),
+    "invoke-tool-version": (("path", "version"),),
+    "search-tool-invocations": (("query", "query"),),
+    "test-tool": (("body", "commit_branch"),),
+}
+"""Texts the documents describe as a version constraint, a branch or a search: never blank."""
+
+_TOOL_REPO_LISTS = frozenset({"get-tool-repo-commits", "get-tool-repo-branches"})
+"""Paginated lists the snapshot does not describe: their `limit` cap is written here."""
+
+
+def prose_problems(
+    operation_id: str,
+    path: Mapping[str, object],
+    query: Mapping[str, object],
+    body: object = ABSENT,
+) -> list[Problem]:
+    """What breaks a prose rule of the operation (the schema checks passed)."""
+    problems: list[Problem] = []
+    paging = OPERATIONS[operation_id].paging if operation_id in OPERATIONS else None
+    if paging is not None and paging.sort_fields and query.get("sort_by") is not None:
+        _each(problems, "sort_by", query["sort_by"], _sort_field(paging.sort_fields))
+    if operation_id in _FILTERED_LISTS:
+        if query.get("tag") is not None:
+            _each(problems, "tag", query["tag"], _pattern(_TAG, "match the tag syntax 'key:value'"))
+        if query.get("creator") is not None:
+            _each(problems, "creator", query["creator"], _pattern(_CREATOR, "be 'org_id,user_id'"))
+    if operation_id in _TOOL_REPO_LISTS and query.get("limit") is not None:
+        problems += _repo_limit(operation_id, query["limit"])
+    for where, name in _NOT_BLANK.get(operation_id, ()):
+        value = (path if where == "path" else query).get(name)
+        if where == "body" and isinstance(body, Mapping):
+            value = body.get(name)
+        if isinstance(value, str) and not value.strip():
+            problems.append(Problem((where, name), "must not be empty", "value_error"))
+    body_rule = _BODY_RULES.get(operation_id)
+    if body_rule is not None and isinstance(body, Mapping):
+        problems += body_rule(body)
+    if operation_id in _VERSION_LISTS and query.get("version") is not None:
+        rule = _pattern(VERSION_SELECTOR, "be a version, 'latest' or a range such as '2-5'")
+        _each(problems, "version", query["version"], rule)
+    return problems
+
+
+def _some_change(body: Mapping[str, object]) -> list[Problem]:
+    """modify-organization: a body that sets nothing changes nothing (None leaves a field)."""
+    if body:
+        return []
+    return [
+        Problem(("body",), "must set at least one field (None leaves it unchanged)", "value_error")
+    ]
+
+
+_ENTRY_STATES = ("new_user_initial_state", "returning_user_initial_state", "terminal_state")
+
+
+def _state_machine(body: Mapping[str, object]) -> list[Problem]:
+    """A state machine version: unique state names, entry and terminal states that name
+    one of its action states, a recall state with exactly one of its two sources."""
+    states = body.get("states")
+    if not isinstance(states, list):
+        return []
+    if not states:
+        return [Problem(("body", "states"), "must hold at least 1 state; got 0", "value_error")]
+    problems: list[Problem] = []
+    names: set[object] = set()
+    actions: set[object] = set()
+    for index, state in enumerate(states):
+        if not isinstance(state, Mapping):
+            continue
+        name = state.get("name")
+        if name in names:
+            problems.append(
+                Problem(
+                    ("body", "states", index, "name"), f"{short(name)} is used twice", "value_error"
+                )
+            )
+        names.add(name)
+        if state.get("type") == "action":
+            actions.add(name)
+        sources = (state.get("queries"), state.get("requested_information"))
+        if state.get("type") == "recall" and (sources[0] is None) == (sources[1] is None):
+            message = "must give exactly one of queries and requested_information"
+            problems.append(Problem(("body", "states", index), message, "value_error"))
+    for field in _ENTRY_STATES:
+        value = body.get(field)
+        if value not in actions:
+            message = f"must name one of this machine's action states; got {short(value)}"
+            problems.append(Problem(("body", field), message, "value_error"))
+    return problems
+
+
+def _named_role(body: Mapping[str, object]) -> list[Problem]:
+    """create-api-key: the key authenticates as a role, so its name cannot be blank."""
+    role = body.get("role_name")
+    if isinstance(role, str) and not role.strip():
+        return [Problem(("body", "role_name"), "must not be empty", "value_error")]
+    return []
+
+
+_BODY_RULES: dict[str, Callable[[Mapping[str, object]], list[Problem]]] = {
+    "create-api-key": _named_role,
+    "modify-organization": _some_change,
+    "create-service-hierarchical-state-machine-version": _state_machine,
+}
+
+
+def _repo_limit(operation_id: str, limit: object) -> list[Problem]:
+    """The tool repo lists, outside the snapshot: `limit` is 1 to the documented cap."""
+    paging = OPERATIONS[operation_id].paging
+    cap = 0 if paging is None else paging.cap
+    if not isinstance(limit, int) or isinstance(limit, bool):
+        return [
+            Problem(("query", "limit"), f"must be an int, not {type(limit).__name__}", "type_error")
+        ]
+    if not 1 <= limit <= cap:
+        bound = "at least 1" if limit < 1 else f"at most {cap}"
+        return [Problem(("query", "limit"), f"must be {bound}; got {limit}", "value_error")]
+    return []
+
+
+def _each(
+    problems: list[Problem], name: str, value: object, rule: Callable[[object], str | None]
+) -> None:
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        for index, item in enumerate(value):
+            message = rule(item)
+            if message is not None:
+                problems.append(Problem(("query", name, index), message, "value_error"))
+        return
+    message = rule(value)
+    if message is not None:
+        problems.append(Problem(("query", name), message, "value_error"))
+
+
+def _sort_field(fields: tuple[str, ...]) -> Callable[[object], str | None]:
+    def rule(item: object) -> str | None:
+        text = str(item)
+        field = text[1:] if text[:1] in ("+", "-") else text
+        if field in fields:
+            return None
+        choices = ", ".join(repr(f) for f in sorted(fields))
+        return f"must be one of {choices} (optionally after + or -); got {short(item)}"
+
+    return rule
+
+
+def _pattern(pattern: re.Pattern[str], what: str) -> Callable[[object], str | None]:
+    def rule(item: object) -> str | None:
+        if isinstance(item, str) and pattern.fullmatch(item):
+            return None
+        return f"must {what}; got {short(item)}"
+
+    return rule
