@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Iterable
 
 from ..errors import sanitize
 
@@ -29,9 +30,14 @@ class _ScrubCredentials(logging.Filter):
         return True
 
 
-def configure_logging(verbose: bool) -> None:
-    """Log to stderr: DEBUG with `verbose` (each request, with its header names), else WARNING."""
-    secrets = tuple(value for name in _SECRET_VARIABLES if (value := os.environ.get(name)))
+def configure_logging(verbose: bool, given: Iterable[str | None] = ()) -> None:
+    """Log to stderr: DEBUG with `verbose` (each request, with its header names), else WARNING.
+
+    `given`: the credentials given as options (``--token``, ``--api-key``), scrubbed
+    as those from the environment are.
+    """
+    from_environment = (os.environ.get(name) for name in _SECRET_VARIABLES)
+    secrets = tuple(value for value in (*from_environment, *given) if value)
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(_ScrubCredentials(secrets))
