@@ -5,6 +5,7 @@ commands, and more runs at once than sign-in allows a minute signing in once."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import re
 import subprocess
@@ -171,3 +172,16 @@ def test_the_library_imports_no_command_no_fake_and_no_cache_paths() -> None:
         timeout=60,
     )
     assert result.stdout.strip() == "[]", result.stderr
+
+
+def test_verbose_turns_on_the_library_s_debug_records_only() -> None:
+    """asyncio's and aiohttp's DEBUG chatter stays out of ``-v``: only amigo_async's records."""
+    script = (
+        "import logging\n"
+        "from amigo_async.cli._logging import configure_logging\n"
+        "configure_logging(True)\n"
+        "print(logging.getLogger().level, logging.getLogger('amigo_async').level,"
+        " logging.getLogger('asyncio').getEffectiveLevel())\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.stdout.split() == [str(logging.WARNING), str(logging.DEBUG), str(logging.WARNING)]

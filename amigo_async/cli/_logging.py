@@ -31,7 +31,8 @@ class _ScrubCredentials(logging.Filter):
 
 
 def configure_logging(verbose: bool, given: Iterable[str | None] = ()) -> None:
-    """Log to stderr: DEBUG with `verbose` (each request, with its header names), else WARNING.
+    """Log to stderr: the library at DEBUG with `verbose` (each request, with its header
+    names), everything else at WARNING.
 
     `given`: the credentials given as options (``--token``, ``--api-key``), scrubbed
     as those from the environment are.
@@ -41,4 +42,7 @@ def configure_logging(verbose: bool, given: Iterable[str | None] = ()) -> None:
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(_ScrubCredentials(secrets))
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, handlers=[handler])
+    logging.basicConfig(level=logging.WARNING, handlers=[handler])
+    # Only the library's own records go down to DEBUG: asyncio's and aiohttp's debug
+    # chatter says nothing about the calls a user asked for.
+    logging.getLogger("amigo_async").setLevel(logging.DEBUG if verbose else logging.WARNING)
