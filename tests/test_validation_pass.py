@@ -248,3 +248,22 @@ async def test_probe_naive_conversation_starts_at(
 async def test_null_refused_where_not_clearable(fake: FakeAmigoServer, client: AmigoClient) -> None:
     call = client.users.update(_ID, UpdateUserInfoRequest(first_name=NULL))
     await _refused(fake, ValueError, r"^body\.first_name cannot be sent as null", call)
+
+
+async def test_a_paged_list_is_checked_once_not_per_page(
+    fake: FakeAmigoServer, client: AmigoClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import amigo_async._transport as transport_module
+
+    checked: list[str] = []
+    real = transport_module.check_request
+
+    def counting(operation_id: str, *args: Any) -> None:
+        checked.append(operation_id)
+        real(operation_id, *args)
+
+    monkeypatch.setattr(transport_module, "check_request", counting)
+    users = [u async for u in client.users.list(sort_by=["last_name"], limit=5)]
+    pages = [r for r in fake.requests if r.operation_id == "get-users"]
+    assert len(users) == 12 and len(pages) == 3
+    assert checked.count("get-users") == 1
