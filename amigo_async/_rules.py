@@ -62,6 +62,8 @@ _NOT_BLANK: dict[str, tuple[tuple[str, str], ...]] = {
     "invoke-tool-version": (("path", "version"),),
     "search-tool-invocations": (("query", "query"),),
     "test-tool": (("body", "commit_branch"),),
+    "create-conversation": (("body", "service_version_set_name"),),
+    "generate-conversation-starter": (("body", "service_version_set_name"),),
 }
 """Texts the documents describe as a version constraint, a branch or a search: never blank."""
 
@@ -93,6 +95,8 @@ def prose_problems(
             value = body.get(name)
         if isinstance(value, str) and not value.strip():
             problems.append(Problem((where, name), "must not be empty", "value_error"))
+    if operation_id == "get-tool-invocations":
+        problems += _paired_versions(query)
     body_rule = _BODY_RULES.get(operation_id)
     if body_rule is not None and isinstance(body, Mapping):
         problems += body_rule(body)
@@ -100,6 +104,25 @@ def prose_problems(
         rule = _pattern(VERSION_SELECTOR, "be a version, 'latest' or a range such as '2-5'")
         _each(problems, "version", query["version"], rule)
     return problems
+
+
+def _paired_versions(query: Mapping[str, object]) -> list[Problem]:
+    """get-tool-invocations: `version[i]` is the semver constraint for `tool_id[i]`."""
+    versions, ids = query.get("version"), query.get("tool_id")
+    if not isinstance(versions, list) or not versions:
+        return []
+    ids = ids if isinstance(ids, list) else []
+    if len(versions) != len(ids):
+        message = (
+            f"must have exactly one constraint per tool_id: "
+            f"{len(versions)} version(s) for {len(ids)} tool_id(s)"
+        )
+        return [Problem(("query", "version"), message, "value_error")]
+    return [  # a repeated tool_id is the schema's uniqueItems
+        Problem(("query", "version", index), "must not be empty", "value_error")
+        for index, item in enumerate(versions)
+        if isinstance(item, str) and not item.strip()
+    ]
 
 
 def _some_change(body: Mapping[str, object]) -> list[Problem]:
@@ -150,6 +173,16 @@ def _state_machine(body: Mapping[str, object]) -> list[Problem]:
     return problems
 
 
+def _count_range(body: Mapping[str, object]) -> list[Problem]:
+    """generate-conversation-starter: between min_count and max_count prompts, so a
+    range that ends before it starts asks for nothing."""
+    low, high = body.get("min_count"), body.get("max_count")
+    if isinstance(low, int) and isinstance(high, int) and high < low:
+        message = f"must be at least min_count ({low}); got {high}"
+        return [Problem(("body", "max_count"), message, "value_error")]
+    return []
+
+
 def _named_role(body: Mapping[str, object]) -> list[Problem]:
     """create-api-key: the key authenticates as a role, so its name cannot be blank."""
     role = body.get("role_name")
@@ -160,6 +193,7 @@ def _named_role(body: Mapping[str, object]) -> list[Problem]:
 
 _BODY_RULES: dict[str, Callable[[Mapping[str, object]], list[Problem]]] = {
     "create-api-key": _named_role,
+    "generate-conversation-starter": _count_range,
     "modify-organization": _some_change,
     "create-service-hierarchical-state-machine-version": _state_machine,
 }

@@ -53,7 +53,7 @@ CASES: list[tuple[str, Call, type[Exception], str]] = [
         "list bad id filter",
         lambda c: c.tools.list(ids=[ID, "nope"]),
         ValueError,
-        r"^ids\[1\] must match",
+        r"^id\[1\] must match",
     ),
     (
         "invocations bad tool id",
@@ -79,7 +79,7 @@ CASES: list[tuple[str, Call, type[Exception], str]] = [
         "id given as one string",
         lambda c: c.tools.list(ids=ID),
         TypeError,
-        r"^ids must be a list of str",
+        r"^id must be a list, not str",
     ),
     # limits
     (
@@ -190,7 +190,7 @@ CASES: list[tuple[str, Call, type[Exception], str]] = [
         "deprecated as text",
         lambda c: c.tools.list(deprecated="false"),
         TypeError,
-        r"^deprecated must be True, False or None",
+        r"^deprecated must be a bool",
     ),  # type: ignore[arg-type]
     (
         "source type",
@@ -266,7 +266,7 @@ CASES: list[tuple[str, Call, type[Exception], str]] = [
         "repeated tool id with versions",
         lambda c: c.tools.list_invocations(tool_id=[ID, ID], version=["1", "2"]),
         ValueError,
-        r"^tool_id must not repeat",
+        r"^tool_id\[1\] repeats",
     ),
     (
         "empty query",

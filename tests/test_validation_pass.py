@@ -267,3 +267,23 @@ async def test_a_paged_list_is_checked_once_not_per_page(
     pages = [r for r in fake.requests if r.operation_id == "get-users"]
     assert len(users) == 12 and len(pages) == 3
     assert checked.count("get-users") == 1
+
+
+def test_starter_counts_and_set_names_are_rules_of_the_pass() -> None:
+    body = {
+        "service_id": _ID,
+        "facets": ["a"],
+        "min_count": 5,
+        "max_count": 2,
+        "generation_instructions": "x",
+        "service_version_set_name": " ",
+    }
+    problems = request_problems("generate-conversation-starter", path=None, query=None, body=body)
+    assert [p.message() for p in problems] == [
+        "body.service_version_set_name must not be empty",
+        "body.max_count must be at least min_count (5); got 2",
+    ]
+    [paired] = request_problems(
+        "get-tool-invocations", path=None, query={"tool_id": [_ID], "version": ["1", "2"]}
+    )
+    assert paired.loc == ("query", "version")

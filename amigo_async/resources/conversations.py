@@ -27,10 +27,8 @@ from .._checks import (
     check_int,
     check_non_empty,
     check_object_id,
-    check_object_ids,
     check_one_of,
     check_pattern,
-    check_str_list,
     unique_items,
 )
 from .._pagination import AsyncPager
@@ -71,7 +69,6 @@ _CREATE_TAG_KEY = re.compile(r"^[\w\s_]+$")
 _INITIAL_MESSAGE_TYPES = ("user-message", "external-event")
 _SKIP = "skip"
 """interact's third form: no user message, the agent goes on (recorded_message empty)."""
-_STARTER_COUNT = (1, 10)  # min_count / max_count: exclusiveMinimum 0, maximum 10
 
 AUDIO_FORMATS: Mapping[str, str] = {"mp3": "audio/mpeg", "pcm": "audio/pcm"}
 """The user-message audio formats interact documents (`UserMessageAudioConfig`)."""
@@ -263,12 +260,12 @@ class ConversationsResource(Resource):
         if is_finished is not None and not isinstance(is_finished, bool):
             raise TypeError("is_finished must be a bool or None")
         params: dict[str, QueryValue] = {
-            "id": check_object_ids("ids", ids),
-            "user_id": unique_items(check_str_list("user_ids", user_ids)),
-            "service_id": unique_items(check_object_ids("service_ids", service_ids)),
+            "id": as_list(ids),
+            "user_id": unique_items(as_list(user_ids)),
+            "service_id": unique_items(as_list(service_ids)),
             "is_finished": is_finished,
-            "tag": as_list("tags", tags),
-            "sort_by": as_list("sort_by", sort_by),
+            "tag": as_list(tags),
+            "sort_by": as_list(sort_by),
         }
         return self._transport.paginate(
             "get-conversations",
@@ -296,14 +293,14 @@ class ConversationsResource(Resource):
         ``agent-inner-thought``); `sort_by` fields: ``interaction_id``, ``created_at``.
         """
         check_object_id("conversation_id", conversation_id)
-        types = check_str_list("message_types", message_types)
+        types = as_list(message_types)
         for index, kind in enumerate(types or ()):
             check_one_of(f"message_types[{index}]", kind, MESSAGE_TYPE_VALUES)
         params: dict[str, QueryValue] = {
-            "id": unique_items(check_object_ids("ids", ids)),
+            "id": unique_items(as_list(ids)),
             "message_type": unique_items(types),
-            "interaction_id": unique_items(check_object_ids("interaction_ids", interaction_ids)),
-            "sort_by": as_list("sort_by", sort_by),
+            "interaction_id": unique_items(as_list(interaction_ids)),
+            "sort_by": as_list(sort_by),
         }
         return self._transport.paginate(
             "get-conversation-messages",
@@ -382,23 +379,15 @@ class ConversationsResource(Resource):
         service_version_set_name: str | None = None,
     ) -> builtins.list[Prompt]:
         """generate-conversation-starter: between `min_count` and `max_count` (1-10) prompts."""
-        facet_list = check_str_list("facets", facets, min_items=1) or []
-        low, high = _STARTER_COUNT
-        check_int("min_count", min_count, minimum=low, maximum=high)
-        check_int("max_count", max_count, minimum=min_count, maximum=high)
         body: dict[str, Any] = {
             "service_id": service_id,
-            "facets": facet_list,
+            "facets": as_list(facets),
             "min_count": min_count,
             "max_count": max_count,
-            "generation_instructions": check_non_empty(
-                "generation_instructions", generation_instructions
-            ),
+            "generation_instructions": generation_instructions,
         }
         if service_version_set_name is not None:
-            body["service_version_set_name"] = check_non_empty(
-                "service_version_set_name", service_version_set_name
-            )
+            body["service_version_set_name"] = service_version_set_name
         answer = await self._transport.request_json(
             "generate-conversation-starter", GenerateConversationStarterResponse, json_body=body
         )
@@ -418,7 +407,7 @@ class ConversationsResource(Resource):
         body: dict[str, Any] = {}
         if updates is not None:
             body["updates"] = _check_update_tags("updates", updates)
-        removed = unique_items(check_str_list("deletes", deletes))
+        removed = unique_items(as_list(deletes))
         if removed is not None:
             body["deletes"] = removed
         if not body:

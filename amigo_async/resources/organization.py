@@ -18,7 +18,6 @@ from .._checks import (
     check_duration,
     check_header_value,
     check_non_empty,
-    check_optional_bool,
     unique_items,
 )
 from .._checks_organization import (
@@ -152,8 +151,8 @@ class OrganizationResource(Resource):
         Pages hold `limit` agents (at most 20; the cap when left out).
         """
         params = {
-            "deprecated": check_optional_bool("deprecated", deprecated),
-            "id": unique_items(as_list("ids", ids)),
+            "deprecated": deprecated,
+            "id": unique_items(as_list(ids)),
         }
         return self._transport.paginate(
             "get-agents", AgentList, Agent, params, limit=limit, max_items=max_items
@@ -229,8 +228,8 @@ class OrganizationResource(Resource):
     ) -> AsyncPager[StateMachine]:
         """get-service-hierarchical-state-machines: every state machine (pages of at most 50)."""
         params = {
-            "deprecated": check_optional_bool("deprecated", deprecated),
-            "id": unique_items(as_list("ids", ids)),
+            "deprecated": deprecated,
+            "id": unique_items(as_list(ids)),
         }
         return self._transport.paginate(
             "get-service-hierarchical-state-machines",

@@ -21,11 +21,9 @@ from .._checks import (
     check_envvar_name,
     check_non_empty,
     check_object_id,
-    check_object_ids,
     check_one_of,
     check_optional_bool,
     check_pattern,
-    check_str_list,
     unique_items,
 )
 from .._pagination import AsyncPager
@@ -33,11 +31,9 @@ from ..models import converter
 from ..models.tools import (
     BUMP_TYPES,
     INVOCATION_MODES,
-    INVOCATION_SOURCE_TYPES,
     MAX_INPUTS,
     MAX_TAGS,
     MAX_USER_VARIABLES,
-    QUERY_AGAINST_FIELDS,
     CreatedTool,
     CreateToolRequest,
     EnvVarDelete,
@@ -182,10 +178,9 @@ class ToolsResource(Resource):
         null value). Pages hold `limit` tools (at most 20; the cap when left out).
         First pages carry ``filter_values`` in ``page.extra``.
         """
-        ids = unique_items(check_object_ids("ids", ids))
-        check_optional_bool("deprecated", deprecated)
-        sort = as_list("sort_by", sort_by)
-        tags = as_list("tag", tag)
+        ids = unique_items(as_list(ids))
+        sort = as_list(sort_by)
+        tags = as_list(tag)
         params: dict[str, QueryValue] = {
             "id": ids,
             "deprecated": deprecated,
@@ -276,11 +271,10 @@ class ToolsResource(Resource):
         """get-tool-versions: `versions` is a semver constraint such as ``>=1.0,<2``;
         `creator` entries are ``org_id,user_id``. Pages hold at most 50."""
         check_object_id("tool_id", tool_id)
-        check_optional_bool("deprecated", deprecated)
         if versions is not None:
             check_non_empty("versions", versions)
-        sort = as_list("sort_by", sort_by)
-        creators = as_list("creator", creator)
+        sort = as_list(sort_by)
+        creators = as_list(creator)
         params: dict[str, QueryValue] = {
             "deprecated": deprecated,
             "versions": versions,
@@ -383,27 +377,17 @@ class ToolsResource(Resource):
         `version[i]` is a semver constraint for `tool_id[i]`; when given, the two
         lists must have the same length. Pages hold at most 100.
         """
-        tool_ids = check_object_ids("tool_id", tool_id)
-        versions = check_str_list("version", version)
-        if versions:
-            if tool_ids is None or len(versions) != len(tool_ids):
-                raise ValueError(
-                    f"version must have exactly one constraint per tool_id: "
-                    f"{len(versions)} version(s) for {len(tool_ids or ())} tool_id(s)"
-                )
-            if len(set(tool_ids)) != len(tool_ids):
-                raise ValueError("tool_id must not repeat an id when version is given")
-            for index, item in enumerate(versions):
-                check_non_empty(f"version[{index}]", item)
-        else:
-            tool_ids = unique_items(tool_ids)
+        tool_ids = as_list(tool_id)
+        versions = as_list(version)
+        if not versions:  # without versions a repeated id means the id once
+            tool_ids = as_list(unique_items(tool_ids))
         params: dict[str, QueryValue] = {
             "tool_id": tool_ids,
             "version": versions,
             **_invocation_filters(
                 invocation_source_type, conversation_id, simulation_unit_test_set_run_id, succeeded
             ),
-            "sort_by": as_list("sort_by", sort_by),
+            "sort_by": as_list(sort_by),
         }
         return self._transport.paginate(
             "get-tool-invocations",
@@ -431,17 +415,10 @@ class ToolsResource(Resource):
         (pass ``QUERY_AGAINST_FIELDS`` itself for all of them). The documents make
         it required with no default, so it must be given; an empty list is refused.
         """
-        if query_against is None:
-            raise TypeError(
-                "query_against is required: the fields to search (see QUERY_AGAINST_FIELDS)"
-            )
-        fields = check_str_list("query_against", query_against) or []
-        for index, item in enumerate(fields):
-            check_one_of(f"query_against[{index}]", item, QUERY_AGAINST_FIELDS)
         params: dict[str, QueryValue] = {
             "query": query,
-            "query_against": unique_items(fields),
-            "tool_id": check_object_ids("tool_id", tool_id),
+            "query_against": unique_items(as_list(query_against)),
+            "tool_id": as_list(tool_id),
             **_invocation_filters(
                 invocation_source_type, conversation_id, simulation_unit_test_set_run_id, succeeded
             ),
@@ -487,13 +464,11 @@ def _invocation_filters(
     succeeded: bool | None,
 ) -> dict[str, QueryValue]:
     """The filters get-tool-invocations and search-tool-invocations share, checked."""
-    source_types = check_str_list("invocation_source_type", invocation_source_type)
-    for index, item in enumerate(source_types or ()):
-        check_one_of(f"invocation_source_type[{index}]", item, INVOCATION_SOURCE_TYPES)
-    run_ids = check_object_ids("simulation_unit_test_set_run_id", simulation_unit_test_set_run_id)
+    source_types = as_list(invocation_source_type)
+    run_ids = as_list(simulation_unit_test_set_run_id)
     return {
         "invocation_source_type": unique_items(source_types),
-        "conversation_id": unique_items(check_object_ids("conversation_id", conversation_id)),
+        "conversation_id": unique_items(as_list(conversation_id)),
         "simulation_unit_test_set_run_id": unique_items(run_ids),
-        "succeeded": check_optional_bool("succeeded", succeeded),
+        "succeeded": succeeded,
     }

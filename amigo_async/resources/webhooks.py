@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from .._checks import check_aware_datetime, check_str_list
+from .._checks import check_aware_datetime
 from .._pagination import AsyncPager
 from ..models.webhook_destination import (
     CreateWebhookDestinationRequest,
@@ -37,7 +37,7 @@ class WebhooksResource(Resource):
         answer = await self._transport.request_json(
             "get-webhook-destinations",
             GetWebhookDestinationsResponse,
-            params={"id": check_str_list("ids", ids)},
+            params={"id": as_list(ids)},
         )
         return answer.webhook_destinations
 
@@ -111,7 +111,7 @@ class WebhooksResource(Resource):
             "type": type,
             "created_after": None if after is None else after.isoformat(),
             "created_before": None if before is None else before.isoformat(),
-            "sort_by": as_list("sort_by", sort_by),
+            "sort_by": as_list(sort_by),
         }
         return self._transport.paginate(
             "get-webhook-deliveries",
