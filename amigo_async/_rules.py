@@ -173,6 +173,13 @@ def _state_machine(body: Mapping[str, object]) -> list[Problem]:
     return problems
 
 
+def _message_needs_text(body: Mapping[str, object]) -> list[Problem]:
+    """create-conversation: the type describes the initial message, so it needs one."""
+    if body.get("initial_message_type") is not None and body.get("initial_message") is None:
+        return [Problem(("body", "initial_message_type"), "needs initial_message", "value_error")]
+    return []
+
+
 def _count_range(body: Mapping[str, object]) -> list[Problem]:
     """generate-conversation-starter: between min_count and max_count prompts, so a
     range that ends before it starts asks for nothing."""
@@ -194,6 +201,7 @@ def _named_role(body: Mapping[str, object]) -> list[Problem]:
 _BODY_RULES: dict[str, Callable[[Mapping[str, object]], list[Problem]]] = {
     "create-api-key": _named_role,
     "generate-conversation-starter": _count_range,
+    "create-conversation": _message_needs_text,
     "modify-organization": _some_change,
     "create-service-hierarchical-state-machine-version": _state_machine,
 }

@@ -278,6 +278,20 @@ class Transport:
         finally:
             body.release()
 
+    def check(
+        self,
+        operation_id: str,
+        *,
+        path_params: Mapping[str, object] | None = None,
+        params: Mapping[str, QueryValue] | None = None,
+        json_body: Any = None,
+    ) -> None:
+        """The validation pass now, for a call sent later: a lazy stream refuses a wrong
+        argument where it is called, not where it is first iterated."""
+        if json_body is not None and attrs.has(type(json_body)):
+            json_body = unstructure(json_body)
+        check_request(operation_id, path_params, params, ABSENT if json_body is None else json_body)
+
     def paginate(
         self,
         operation_id: str,

@@ -287,3 +287,13 @@ def test_starter_counts_and_set_names_are_rules_of_the_pass() -> None:
         "get-tool-invocations", path=None, query={"tool_id": [_ID], "version": ["1", "2"]}
     )
     assert paired.loc == ("query", "version")
+
+
+async def test_a_lazy_stream_is_refused_by_the_pass_at_call_time(
+    fake: FakeAmigoServer, client: AmigoClient
+) -> None:
+    with pytest.raises(ValueError, match=r"^body\.initial_message_type needs initial_message"):
+        client.conversations.create(_ID, initial_message_type="user-message")
+    with pytest.raises(ValueError, match=r"^body\.tags\.k must be at most 100"):
+        client.conversations.create(_ID, tags={"k": "v" * 101})
+    assert fake.requests == []
