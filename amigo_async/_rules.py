@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
 
 from ._problem import ABSENT, Problem, short
 from ._spec import OPERATIONS
@@ -97,6 +98,10 @@ def prose_problems(
             problems.append(Problem((where, name), "must not be empty", "value_error"))
     if operation_id == "get-tool-invocations":
         problems += _paired_versions(query)
+    if operation_id in _STREAMS and query.get("current_agent_action_type") is not None:
+        problems += _action_regex(query["current_agent_action_type"])
+    if operation_id in _ORDERED_RANGES:
+        problems += _ordered_range(query, *_ORDERED_RANGES[operation_id])
     body_rule = _BODY_RULES.get(operation_id)
     if body_rule is not None and isinstance(body, Mapping):
         problems += body_rule(body)
@@ -104,6 +109,46 @@ def prose_problems(
         rule = _pattern(VERSION_SELECTOR, "be a version, 'latest' or a range such as '2-5'")
         _each(problems, "version", query["version"], rule)
     return problems
+
+
+_STREAMS = frozenset({"create-conversation", "interact-with-conversation"})
+"""Their ``current_agent_action_type`` is a regex over the agent's action types."""
+
+_ORDERED_RANGES = {"get-webhook-deliveries": ("created_after", "created_before")}
+"""Time-range filters whose start cannot come after their end."""
+
+
+def _action_regex(value: object) -> list[Problem]:
+    place = ("query", "current_agent_action_type")
+    if not isinstance(value, str):
+        return []  # the schema check said so already
+    if not value.strip():
+        return [Problem(place, "must not be empty", "value_error")]
+    try:
+        re.compile(value)
+    except re.error as exc:
+        return [Problem(place, f"is not a regex: {exc}", "value_error")]
+    return []
+
+
+def _ordered_range(query: Mapping[str, object], start: str, end: str) -> list[Problem]:
+    after, before = query.get(start), query.get(end)
+    if not (isinstance(after, str) and isinstance(before, str)):
+        return []
+    try:  # both are aware ISO 8601 date-times: the schema check passed
+        later = datetime.fromisoformat(after) > datetime.fromisoformat(before)
+    except (TypeError, ValueError):
+        return []
+    if later:
+        return [Problem(("query", start), f"must not be later than {end}", "value_error")]
+    return []
+
+
+def _tag_change(body: Mapping[str, object]) -> list[Problem]:
+    """modify-tags-of-conversation: a body with neither updates nor deletes changes nothing."""
+    if body.get("updates") is None and body.get("deletes") is None:
+        return [Problem(("body",), "must give updates= or deletes=", "value_error")]
+    return []
 
 
 def _paired_versions(query: Mapping[str, object]) -> list[Problem]:
@@ -202,6 +247,7 @@ _BODY_RULES: dict[str, Callable[[Mapping[str, object]], list[Problem]]] = {
     "create-api-key": _named_role,
     "generate-conversation-starter": _count_range,
     "create-conversation": _message_needs_text,
+    "modify-tags-of-conversation": _tag_change,
     "modify-organization": _some_change,
     "create-service-hierarchical-state-machine-version": _state_machine,
 }

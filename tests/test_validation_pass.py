@@ -297,3 +297,18 @@ async def test_a_lazy_stream_is_refused_by_the_pass_at_call_time(
     with pytest.raises(ValueError, match=r"^body\.tags\.k must be at most 100"):
         client.conversations.create(_ID, tags={"k": "v" * 101})
     assert fake.requests == []
+
+
+async def test_interact_and_prose_rules_are_refused_by_the_pass(
+    fake: FakeAmigoServer, client: AmigoClient
+) -> None:
+    with pytest.raises(ValueError, match=r"^conversation_id must match"):
+        client.conversations.interact("x", text="hi")
+    with pytest.raises(ValueError, match=r"^current_agent_action_type is not a regex"):
+        client.conversations.interact(_ID, text="hi", current_agent_action_type="(")
+    with pytest.raises(ValueError, match=r"^body must give updates= or deletes="):
+        await client.conversations.update_tags(_ID)
+    later, earlier = datetime(2021, 1, 1, tzinfo=UTC), datetime(2020, 1, 1, tzinfo=UTC)
+    with pytest.raises(ValueError, match=r"^created_after must not be later than created_before"):
+        client.webhooks.list_deliveries(_ID, created_after=later, created_before=earlier)
+    assert fake.requests == []

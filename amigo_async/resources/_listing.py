@@ -35,7 +35,7 @@ def as_list(values: Iterable[T] | None) -> list[T] | None:
 
 def timestamp(value: datetime | None) -> str | None:
     """A date-time filter in ISO 8601 (a naive one is then refused as the documents say)."""
-    return None if value is None else value.isoformat()
+    return value.isoformat() if isinstance(value, datetime) else value  # else: the pass says
 
 
 def version_selector(value: int | str | None) -> str | None:

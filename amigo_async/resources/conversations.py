@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import builtins
 import json
-import re
 from collections.abc import AsyncGenerator, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
@@ -21,14 +20,10 @@ import aiohttp
 
 from .. import errors
 from .._checks import (
-    TAG_TEXT_PATTERN,
     check_aware_datetime,
-    check_count,
     check_int,
     check_non_empty,
-    check_object_id,
     check_one_of,
-    check_pattern,
     unique_items,
 )
 from .._pagination import AsyncPager
@@ -40,7 +35,6 @@ from ..conversations import (
     parse_events,
 )
 from ..models.conversation import (
-    FORMAT_VALUES,
     ConversationInstance,
     CreateConversationResponse,
     GenerateConversationStarterResponse,
@@ -148,7 +142,6 @@ class ConversationsResource(Resource):
         Nothing is sent until the stream is iterated (or collected): a stream
         dropped unread sends nothing and warns with a `RuntimeWarning`.
         """
-        check_object_id("conversation_id", conversation_id)
         check_one_of("message_type", message_type, (*_INITIAL_MESSAGE_TYPES, _SKIP))
         if message_type == _SKIP:
             if text is not None or audio is not None or external_events:
@@ -167,6 +160,9 @@ class ConversationsResource(Resource):
             params["request_audio_config"] = _audio_config(
                 audio, audio_format, pcm_frame_rate, pcm_sample_width
             )
+        # Sent only when iterated, but refused now: the one pass runs at call time.
+        where = {"conversation_id": conversation_id}
+        self._transport.check("interact-with-conversation", path_params=where, params=params)
 
         def form() -> aiohttp.FormData:
             data = aiohttp.FormData(default_to_multipart=True)
@@ -249,8 +245,6 @@ class ConversationsResource(Resource):
         `tags` entries are ``key:value`` (``key:*`` for any value); `sort_by` fields:
         ``created_at`` with an optional ``+``/``-``. Pages hold up to 150.
         """
-        if is_finished is not None and not isinstance(is_finished, bool):
-            raise TypeError("is_finished must be a bool or None")
         params: dict[str, QueryValue] = {
             "id": as_list(ids),
             "user_id": unique_items(as_list(user_ids)),
@@ -321,7 +315,7 @@ class ConversationsResource(Resource):
         `interaction_id` must be the latest completed interaction; `context`
         describes the user (the server has a default persona).
         """
-        body = {} if context is None else {"context": check_non_empty("context", context)}
+        body = {} if context is None else {"context": context}
         answer = await self._transport.request_json(
             "recommend-responses-for-interaction",
             RecommendResponsesForInteractionResponse,
@@ -348,8 +342,6 @@ class ConversationsResource(Resource):
         The snapshot leaves the answer's shape open, so it is returned as sent.
         `long_lived` asks for a URL valid 12 hours (keep it False when you can).
         """
-        if not isinstance(long_lived, bool):
-            raise TypeError("long_lived must be a bool")
         return await self._transport.request_json(
             "retrieve-message-source",
             dict[str, Any],
@@ -395,12 +387,10 @@ class ConversationsResource(Resource):
         """
         body: dict[str, Any] = {}
         if updates is not None:
-            body["updates"] = _check_update_tags("updates", updates)
+            body["updates"] = dict(updates) if isinstance(updates, Mapping) else updates
         removed = unique_items(as_list(deletes))
         if removed is not None:
             body["deletes"] = removed
-        if not body:
-            raise ValueError("give updates= or deletes=")
         await self._transport.request_none(
             "modify-tags-of-conversation",
             path_params={"conversation_id": conversation_id},
@@ -409,14 +399,8 @@ class ConversationsResource(Resource):
 
 
 def _stream_params(response_format: str, action_type: str | None) -> dict[str, QueryValue]:
-    params: dict[str, QueryValue] = {
-        "response_format": check_one_of("response_format", response_format, FORMAT_VALUES)
-    }
+    params: dict[str, QueryValue] = {"response_format": response_format}
     if action_type is not None:
-        try:
-            re.compile(check_non_empty("current_agent_action_type", action_type))
-        except re.error as exc:
-            raise ValueError(f"current_agent_action_type is not a regex: {exc}") from None
         params["current_agent_action_type"] = action_type
     return params
 
@@ -458,30 +442,3 @@ def _check_external_events(
         check_non_empty(f"{name}[{index}] content", content)
         checked.append((at, content))
     return checked
-
-
-def _check_update_tags(name: str, tags: Mapping[str, str | None]) -> dict[str, str | None]:
-    """modify-tags updates: keys and values of word characters and spaces."""
-    return _as_list(name, tags, TAG_TEXT_PATTERN, TAG_TEXT_PATTERN)
-
-
-def _as_list(
-    name: str,
-    tags: Mapping[str, str | None],
-    key_pattern: re.Pattern[str],
-    value_pattern: re.Pattern[str] | None,
-) -> dict[str, str | None]:
-    if not isinstance(tags, Mapping):
-        raise TypeError(f"{name} must be a mapping of key to value (or None)")
-    check_count(name, list(tags), max_items=MAX_CONVERSATION_TAGS)
-    for key, value in tags.items():
-        check_non_empty(f"{name} key", check_pattern(f"{name} key", key, key_pattern))
-        if value is None:
-            continue
-        label = f"{name}[{key!r}]"
-        check_non_empty(label, value)
-        if value_pattern is not None:
-            check_pattern(label, value, value_pattern)
-        elif len(value) > _TAG_VALUE_MAX:
-            raise ValueError(f"{label} must be at most {_TAG_VALUE_MAX} characters")
-    return dict(tags)

@@ -105,8 +105,6 @@ class RolesResource(Resource):
         ``expires_at`` and ``permission_grant.permission_name``. Pages hold
         `limit` grants (at most 10; the cap when left out).
         """
-        if permission_grant_name is not None and not isinstance(permission_grant_name, str):
-            raise TypeError("permission_grant_name must be a str or None")
         params = {
             "id": as_list(ids),
             "user_id": as_list(user_ids),

@@ -71,8 +71,6 @@ class UsersResource(Resource):
         self, query: str, *, ids: Iterable[str] | None = None
     ) -> builtins.list[UserInstance]:
         """search-users: users whose name or email contains `query` (one answer, not paged)."""
-        if not isinstance(query, str):
-            raise TypeError(f"query must be a str, not {type(query).__name__}")
         params = {"query": query, "user_id": as_list(ids)}
         answer = await self._transport.request_json(
             "search-users", SearchUsersResponse, params=params
