@@ -63,6 +63,7 @@ _NOT_BLANK: dict[str, tuple[tuple[str, str], ...]] = {
     "invoke-tool-version": (("path", "version"),),
     "search-tool-invocations": (("query", "query"),),
     "test-tool": (("body", "commit_branch"),),
+    "get-tool-versions": (("query", "versions"),),
     "create-conversation": (("body", "service_version_set_name"),),
     "generate-conversation-starter": (("body", "service_version_set_name"),),
 }
@@ -149,6 +150,14 @@ def _tag_change(body: Mapping[str, object]) -> list[Problem]:
     if body.get("updates") is None and body.get("deletes") is None:
         return [Problem(("body",), "must give updates= or deletes=", "value_error")]
     return []
+
+
+def _some_envvar_change(body: Mapping[str, object]) -> list[Problem]:
+    """modify-tool-envvars: no inserts, updates or deletes is nothing to modify."""
+    if any(body.get(name) for name in ("inserts", "updates", "deletes")):
+        return []
+    message = "inserts, updates and deletes are all empty: nothing to modify"
+    return [Problem(("body",), message, "value_error")]
 
 
 def _paired_versions(query: Mapping[str, object]) -> list[Problem]:
@@ -248,6 +257,7 @@ _BODY_RULES: dict[str, Callable[[Mapping[str, object]], list[Problem]]] = {
     "generate-conversation-starter": _count_range,
     "create-conversation": _message_needs_text,
     "modify-tags-of-conversation": _tag_change,
+    "modify-tool-envvars": _some_envvar_change,
     "modify-organization": _some_change,
     "create-service-hierarchical-state-machine-version": _state_machine,
 }

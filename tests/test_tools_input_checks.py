@@ -148,13 +148,13 @@ CASES: list[tuple[str, Call, type[Exception], str]] = [
         "tag body key",
         lambda c: c.tools.create("ok", "d", tags={"bad-key": "v"}),
         ValueError,
-        r"^tags key must match",
+        r"^body\.tags\.bad-key must match",
     ),
     (
         "too many tags",
         lambda c: c.tools.update(ID, tags={f"k{i}": None for i in range(21)}),
         ValueError,
-        r"^tags must hold at most 20",
+        r"^body\.tags must hold at most 20",
     ),
     (
         "sort field",
@@ -172,19 +172,19 @@ CASES: list[tuple[str, Call, type[Exception], str]] = [
         "bump type",
         lambda c: c.tools.publish_version(ID, project_path="tools/x", bump_type="huge"),
         ValueError,
-        r"^bump_type must be one of",
+        r"^body\.bump_type must be one of",
     ),
     (
         "project path",
         lambda c: c.tools.publish_version(ID, project_path="../x", bump_type="major"),
         ValueError,
-        r"^project_path must match",
+        r"^body\.project_path must match",
     ),
     (
         "test project path",
         lambda c: c.tools.test(commit_branch="main", project_path="a b", inputs=[{}]),
         ValueError,
-        r"^project_path must match",
+        r"^body\.project_path must match",
     ),
     (
         "deprecated as text",

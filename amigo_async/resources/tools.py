@@ -14,13 +14,10 @@ from collections.abc import AsyncIterator, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .._checks import (
-    PROJECT_PATH_PATTERN,
-    TAG_TEXT_PATTERN,
     USER_VARIABLE_PATTERN,
     check_count,
     check_envvar_name,
     check_non_empty,
-    check_object_id,
     check_one_of,
     check_optional_bool,
     check_pattern,
@@ -29,13 +26,10 @@ from .._checks import (
 from .._pagination import AsyncPager
 from ..models import converter
 from ..models.tools import (
-    BUMP_TYPES,
     INVOCATION_MODES,
     MAX_INPUTS,
-    MAX_TAGS,
     MAX_USER_VARIABLES,
     CreatedTool,
-    CreateToolRequest,
     EnvVarDelete,
     EnvVarInsert,
     EnvVarUpdate,
@@ -43,7 +37,6 @@ from ..models.tools import (
     InvocationResults,
     InvokeToolVersionRequest,
     ModifyToolEnvVarsRequest,
-    ModifyToolRequest,
     PublishedToolVersion,
     PublishToolVersionRequest,
     TestToolRequest,
@@ -70,23 +63,9 @@ __all__ = ["ToolsResource"]
 T = TypeVar("T")
 
 
-def _check_tags_body(name: str, tags: Mapping[str, str | None]) -> dict[str, str | None]:
-    if not isinstance(tags, Mapping):
-        raise TypeError(f"{name} must be a mapping of key to value (or None)")
-    if len(tags) > MAX_TAGS:
-        raise ValueError(f"{name} must hold at most {MAX_TAGS} tags; got {len(tags)}")
-    checked: dict[str, str | None] = {}
-    for key, value in tags.items():
-        _check_tag_text(f"{name} key", key)
-        if value is not None:
-            _check_tag_text(f"{name}[{key!r}]", value)
-        checked[key] = value
-    return checked
-
-
-def _check_tag_text(name: str, value: object) -> None:
-    check_pattern(name, value, TAG_TEXT_PATTERN, "^[\\w\\s]+$ (letters, digits, _, spaces)")
-    check_non_empty(name, value)
+def _tags(tags: Mapping[str, str | None] | None) -> object:
+    """Tags as the JSON object sent (plain JSON, so the validation pass sees what was given)."""
+    return dict(tags) if isinstance(tags, Mapping) else tags
 
 
 def _check_user_variables(name: str, variables: Mapping[str, str]) -> None:
@@ -199,14 +178,8 @@ class ToolsResource(Resource):
         `name` must match ``^[a-z0-9_]+$`` and be unique among non-deprecated tools
         (else `ConflictError`).
         """
-        request = CreateToolRequest(
-            name=name,
-            description=description,
-            tags=_check_tags_body("tags", tags if tags is not None else {}),
-        )
-        return await self._transport.request_json(
-            "create-tool", CreatedTool, json_body=converter.unstructure(request)
-        )
+        body = {"name": name, "description": description, "tags": _tags(tags) or {}}
+        return await self._transport.request_json("create-tool", CreatedTool, json_body=body)
 
     async def update(
         self,
@@ -216,14 +189,11 @@ class ToolsResource(Resource):
         tags: Mapping[str, str | None] | None = None,
     ) -> None:
         """modify-tool: only the fields given are sent (and changed)."""
-        request = ModifyToolRequest(
-            description=description,
-            tags=None if tags is None else _check_tags_body("tags", tags),
-        )
+        changes = {"description": description, "tags": _tags(tags)}
         await self._transport.request_none(
             "modify-tool",
             path_params={"tool_id": tool_id},
-            json_body=converter.unstructure(request),
+            json_body={name: value for name, value in changes.items() if value is not None},
         )
 
     async def deprecate(self, tool_id: str) -> None:
@@ -247,8 +217,6 @@ class ToolsResource(Resource):
             updates=_check_envvar_items("updates", updates, EnvVarUpdate),
             deletes=_check_envvar_items("deletes", delete_items, EnvVarDelete),
         )
-        if not (request.inserts or request.updates or request.deletes):
-            raise ValueError("inserts, updates and deletes are all empty: nothing to modify")
         await self._transport.request_none(
             "modify-tool-envvars",
             path_params={"tool_id": tool_id},
@@ -270,9 +238,6 @@ class ToolsResource(Resource):
     ) -> AsyncPager[ToolVersion]:
         """get-tool-versions: `versions` is a semver constraint such as ``>=1.0,<2``;
         `creator` entries are ``org_id,user_id``. Pages hold at most 50."""
-        check_object_id("tool_id", tool_id)
-        if versions is not None:
-            check_non_empty("versions", versions)
         sort = as_list(sort_by)
         creators = as_list(creator)
         params: dict[str, QueryValue] = {
@@ -298,8 +263,6 @@ class ToolsResource(Resource):
 
         `bump_type` is ``major`` (use it for a tool's first version), ``minor`` or ``patch``.
         """
-        check_pattern("project_path", project_path, PROJECT_PATH_PATTERN)
-        check_one_of("bump_type", bump_type, BUMP_TYPES)
         request = PublishToolVersionRequest(project_path=project_path, bump_type=bump_type)
         return await self._transport.request_json(
             "publish-tool-version",
@@ -329,7 +292,6 @@ class ToolsResource(Resource):
 
         The documented limit is 1 request per minute; the client paces to it.
         """
-        check_pattern("project_path", project_path, PROJECT_PATH_PATTERN)
         request = TestToolRequest(
             inputs=_check_inputs(inputs),
             commit_branch=commit_branch,
