@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Self
 
@@ -21,6 +22,7 @@ from ._limits import InProcessBackend, RateLimit, RateLimitBackend
 from ._paths import check_segment
 from ._spec import DOCUMENTED_RATE_LIMITS, OPERATIONS
 from ._stats import ClientStats
+from ._token_cache import TokenCache, default_cache_directory
 from ._transport import Transport
 from ._version import __version__
 from .events import EventDispatcher, EventHook
@@ -76,7 +78,15 @@ class AmigoClient:
     aiohttp session and one rate-limit bucket per documented operation. Arguments
     left out are read from the same environment variables as the official SDK
     (``AMIGO_API_KEY``, ``AMIGO_API_KEY_ID``, ``AMIGO_USER_ID``,
-    ``AMIGO_ORGANIZATION_ID``, ``AMIGO_BASE_URL``) plus ``AMIGO_TOKEN``.
+    ``AMIGO_ORGANIZATION_ID``, ``AMIGO_BASE_URL``) plus ``AMIGO_TOKEN``; any
+    credential argument given means the credential environment variables are
+    not mixed in (except ``AMIGO_USER_ID`` and each half of a key pair).
+
+    Credentials: a token (a JWT) is used first while it is valid; an API key
+    signs in only when there is no valid token (none given, its ``exp`` passed,
+    or a 401). ``token_cache=True`` (or a directory) shares signed-in tokens
+    between processes through a 0600 file per caller under the user cache
+    directory, so a shell loop of short programs signs in once.
     """
 
     organization_id: str
@@ -103,6 +113,7 @@ class AmigoClient:
         api_key: str | None = None,
         api_key_id: str | None = None,
         user_id: str | None = None,
+        token_cache: bool | str | os.PathLike[str] = False,
         base_url: str | None = None,
         region: str | None = None,
         rate_limits: Mapping[str, RateLimit | None] | None = None,
@@ -128,7 +139,9 @@ class AmigoClient:
         self.base_url = resolve_base_url(base_url, region)
         if auth_scheme not in ("bearer", "basic"):
             raise ValueError(f"auth_scheme must be 'bearer' or 'basic', got {auth_scheme!r}")
-        credentials = self._make_credentials(token, api_key, api_key_id, user_id, auth_scheme)
+        credentials = self._make_credentials(
+            token, api_key, api_key_id, user_id, auth_scheme, token_cache
+        )
         self.mongo_cluster = _optional_text("mongo_cluster", mongo_cluster)
         fixed_headers = {}
         if org_id_header is not None:
@@ -170,37 +183,58 @@ class AmigoClient:
         api_key_id: str | None,
         user_id: str | None,
         scheme: AuthScheme,
+        token_cache: bool | str | os.PathLike[str],
     ) -> Credentials:
-        explicit_key = any(v is not None for v in (api_key, api_key_id))
-        if token is not None and explicit_key:
-            raise ValueError("give token= or api_key=/api_key_id=, not both")
+        """Arguments first, else the environment; a token and a key may come together.
+
+        With both, the token is used while it is valid and the key signs in only
+        when it is not (its ``exp`` passed, or a 401).
+        """
+        if token is None and api_key is None and api_key_id is None:
+            token = _env("AMIGO_TOKEN")
+            api_key, api_key_id = _env("AMIGO_API_KEY"), _env("AMIGO_API_KEY_ID")
+            if token is not None and (api_key is None or api_key_id is None):
+                api_key = api_key_id = None  # half a key beside a token: the token alone
+        elif api_key is not None or api_key_id is not None:
+            api_key = api_key if api_key is not None else _env("AMIGO_API_KEY")
+            api_key_id = api_key_id if api_key_id is not None else _env("AMIGO_API_KEY_ID")
         user_id = user_id if user_id is not None else _env("AMIGO_USER_ID")
-        if token is None and not explicit_key:
-            if _env("AMIGO_API_KEY") and _env("AMIGO_API_KEY_ID"):
-                api_key, api_key_id = _env("AMIGO_API_KEY"), _env("AMIGO_API_KEY_ID")
-            else:
-                token = _env("AMIGO_TOKEN")
         if token is not None:
             token = _check_text("token", token, secret=True)
+        if api_key is None and api_key_id is None:
+            if token is None:
+                raise ValueError(
+                    "no credentials: pass token= (a JWT) or api_key=, api_key_id= and user_id=, "
+                    "or set AMIGO_TOKEN or AMIGO_API_KEY, AMIGO_API_KEY_ID and AMIGO_USER_ID"
+                )
             user_id = (
                 _check_text("user_id", user_id)
                 if scheme == "basic"
                 else _optional_text("user_id", user_id)
             )
             return TokenCredentials(token, self.organization_id, scheme, user_id)
-        if api_key is None and api_key_id is None:
-            raise ValueError(
-                "no credentials: pass token= (a JWT) or api_key=, api_key_id= and user_id=, "
-                "or set AMIGO_TOKEN or AMIGO_API_KEY, AMIGO_API_KEY_ID and AMIGO_USER_ID"
-            )
-        api_key = api_key if api_key is not None else _env("AMIGO_API_KEY")
-        api_key_id = api_key_id if api_key_id is not None else _env("AMIGO_API_KEY_ID")
+        api_key = _check_text("api_key", api_key, secret=True)
+        api_key_id = _check_text("api_key_id", api_key_id)
+        user_id = _check_text("user_id", user_id)
+        cache = self._token_cache(token_cache, api_key_id, user_id, api_key)
         return ApiKeyCredentials(
-            _check_text("api_key", api_key, secret=True),
-            _check_text("api_key_id", api_key_id),
-            _check_text("user_id", user_id),
-            self.organization_id,
-            scheme,
+            api_key, api_key_id, user_id, self.organization_id, scheme, token=token, cache=cache
+        )
+
+    def _token_cache(
+        self, setting: bool | str | os.PathLike[str], *key_parts: str
+    ) -> TokenCache | None:
+        """`token_cache`: False, True (the user cache directory) or a directory."""
+        if setting is False:
+            return None
+        if setting is True:
+            directory = default_cache_directory()
+        elif isinstance(setting, str | os.PathLike) and os.fspath(setting):
+            directory = Path(setting)
+        else:
+            raise TypeError("token_cache must be True, False or a directory path")
+        return TokenCache.for_caller(
+            directory, str(self.base_url), self.organization_id, *key_parts
         )
 
     @staticmethod
@@ -273,7 +307,9 @@ class AmigoClient:
 
     def __repr__(self) -> str:
         credentials = self._transport.credentials
-        kind = "api-key" if isinstance(credentials, ApiKeyCredentials) else "token"
+        kind = "token"
+        if isinstance(credentials, ApiKeyCredentials):
+            kind = "token+api-key" if credentials.given_token else "api-key"
         return (
             f"AmigoClient(organization={self.organization_id!r}, base_url={str(self.base_url)!r}, "
             f"auth={kind}/{credentials.scheme})"

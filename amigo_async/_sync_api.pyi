@@ -176,6 +176,7 @@ class AmigoClient:
         api_key: str | None = ...,
         api_key_id: str | None = ...,
         user_id: str | None = ...,
+        token_cache: bool | str | os.PathLike[str] = ...,
         base_url: str | None = ...,
         region: str | None = ...,
         rate_limits: Mapping[str, RateLimit | None] | None = ...,

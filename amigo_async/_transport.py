@@ -1,7 +1,7 @@
 """The one request path: build -> permit -> authenticate -> send -> classify -> retry.
 
 Resources see it only through the `amigo_async.resources._base.Transport`
-protocol (the nine members they use); nothing else in the package sends a
+protocol (the eight members they use); nothing else in the package sends a
 request. Retries draw on separate budgets, so one kind of trouble never uses up
 another's:
 
@@ -38,7 +38,7 @@ import orjson
 from yarl import URL
 
 from . import errors
-from ._auth import ApiKeyCredentials, Credentials
+from ._auth import Credentials, usable_token
 from ._body import BodyTooLargeError, StreamedBody, read_capped
 from ._config import RetryPolicy, Timeouts
 from ._hints import retry_after_seconds
@@ -339,27 +339,50 @@ class Transport:
         """The absolute URL of an operation (for tools such as git that send on their own)."""
         return self._origin + self._path(OPERATIONS[operation_id], path_params)
 
-    async def token(self) -> str:
-        """A current token, signing in first when the credentials need it."""
-        return await self.credentials.token(self.sign_in)
+    async def basic_credential(self) -> tuple[str, str]:
+        """(``{org}_{user}``, a current token): the git interface's Basic pair."""
+        username = self.credentials.basic_username()
+        if username is None:
+            raise ValueError(
+                "user_id is needed for the git interface (username {org}_{user}): "
+                "pass user_id= to AmigoClient"
+            )
+        token, _ = await self._authorization(bearer=True)
+        return username, token
 
-    async def sign_in(self) -> tuple[str, datetime]:
-        """sign-in-with-api-key: the credentials call this when they need a token."""
-        credentials = self.credentials
-        assert isinstance(credentials, ApiKeyCredentials)
+    async def _authorization(self, *, bearer: bool) -> tuple[str, str]:
+        """(token, Authorization value), signing in first when the credentials ask for it.
+
+        The credentials' auth flow, driven from here: their turn either holds a
+        token or names the sign-in request it needs; the transport sends that
+        request and hands the answer back. Concurrent callers share one sign-in.
+        """
+        ready = self.credentials.ready_authorization(bearer)
+        if ready is not None:
+            return ready
+        async with self.credentials.sign_in_turn() as turn:
+            if turn.sign_in_headers is not None:
+                turn.signed_in(*await self._sign_in(turn.sign_in_headers))
+            token = turn.token()
+        return token, self.credentials.header(token, bearer)
+
+    async def _sign_in(self, headers: Mapping[str, str]) -> tuple[str, datetime]:
+        """sign-in-with-api-key with the credentials' headers; a token a header can carry."""
         started = time.monotonic()
-        answer = await self.request_json(
-            "sign-in-with-api-key",
-            _SignInAnswer,
-            headers={
-                "x-api-key": credentials.api_key,
-                "x-api-key-id": credentials.api_key_id,
-                "x-user-id": credentials.user_id() or "",
-            },
-        )
+        operation_id = "sign-in-with-api-key"
+        answer = await self.request_json(operation_id, _SignInAnswer, headers=headers)
+        if not usable_token(answer.id_token):
+            raise errors.InvalidResponseError(
+                "sign-in answered an id_token that cannot be sent in a header "
+                "(empty, too long, or holding spaces or control characters)",
+                status=200,
+                operation_id=operation_id,
+                method=OPERATIONS[operation_id].method,
+                path=self._path(OPERATIONS[operation_id], None),
+            )
         self.stats.sign_ins += 1
         if self._events:
-            self._events.emit(SignedIn("sign-in-with-api-key", time.monotonic() - started))
+            self._events.emit(SignedIn(operation_id, time.monotonic() - started))
         return answer.id_token, answer.expires_at
 
     # -- building ---------------------------------------------------------------
@@ -548,7 +571,7 @@ class Transport:
         """The token and Authorization header once none is ready. The sign-in, bounded by
         its own call, is not charged to this call's `Timeouts.total` (as a limiter wait)."""
         started = time.monotonic()
-        ready = await self.credentials.authorization(self.sign_in, bearer=request.bearer_only)
+        ready = await self._authorization(bearer=request.bearer_only)
         budget.waited(time.monotonic() - started, "to sign in")
         return ready
 

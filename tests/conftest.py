@@ -29,6 +29,14 @@ def _no_amigo_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
+@pytest.fixture(autouse=True)
+def _private_cache_directory(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """The CLI caches tokens under the user cache directory: never the developer's own."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "xdg-cache"))
+
+
 @pytest.fixture
 async def fake() -> AsyncIterator[FakeAmigoServer]:
     async with FakeAmigoServer() as server:

@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import IO
 
 import pytest
 
@@ -35,7 +36,7 @@ sys.exit(main(sys.argv[2:]))
 """
 
 COMMANDS = {
-    "demo": ["demo", "--fake"],
+    "models": ["models", "list", "--fake"],
     "export": ["prompt-logs", "export", "--fake", "--out", "{tmp}"],
     "scan": ["tools", "scan", "--fake"],
 }
@@ -66,3 +67,49 @@ def test_sigint_while_starting_exits_130_with_interrupted(
     assert result.returncode == 130, result.stderr
     assert result.stderr.strip().splitlines()[-1] == "interrupted"
     assert "Traceback" not in result.stderr
+
+
+def _read_until(stream: IO[str], text: str) -> str:
+    seen = ""
+    while text not in seen:
+        character = stream.read(1)
+        assert character, seen
+        seen += character
+    return seen
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGINT") or os.name != "posix", reason="POSIX signals")
+@pytest.mark.parametrize("moment", ["at the prompt", "while the agent speaks"])
+def test_ctrl_c_in_a_chat_leaves_at_once_and_finishes_the_conversation(moment: str) -> None:
+    """The prompt waits on standard input (a pipe nobody writes to): Ctrl-C must not
+    wait for a line, and the conversation the chat started must not stay open, even
+    when the server is still busy with the turn Ctrl-C cut short."""
+    environment = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
+    chat = subprocess.Popen(
+        [sys.executable, "-m", "amigo_async.cli", "conversations", "chat", "--fake"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=environment,
+    )
+    try:
+        assert chat.stdin is not None and chat.stdout is not None and chat.stderr is not None
+        announced = chat.stderr.readline()
+        conversation_id = announced.split()[1].rstrip(";")
+        assert announced.startswith("(conversation "), announced
+        _read_until(chat.stdout, "What can I do for you today?\n")  # the agent's turn is over
+        if moment == "while the agent speaks":
+            chat.stdin.write("Where is my refund?\n")
+            chat.stdin.flush()
+            _read_until(chat.stdout, "agent> You said")
+        chat.send_signal(signal.SIGINT)
+        status = chat.wait(timeout=15)  # before the fix: never, until a line arrives
+        err = chat.stderr.read()
+    finally:
+        chat.kill()
+        chat.wait()
+    assert status == 130, err
+    assert f"(conversation {conversation_id} finished)" in err
+    assert err.strip().splitlines()[-1] == "interrupted"
+    assert "Traceback" not in err

@@ -114,9 +114,9 @@ def test_missing_credentials_are_refused() -> None:
         AmigoClient("acme")
 
 
-def test_token_and_api_key_together_are_refused() -> None:
-    with pytest.raises(ValueError, match="not both"):
-        AmigoClient("acme", token="t", api_key="k", api_key_id="i", user_id="u")
+def test_token_and_api_key_together_use_the_token_first() -> None:
+    client = AmigoClient("acme", token="t", api_key="k", api_key_id="i", user_id="u")
+    assert "auth=token+api-key" in repr(client)
 
 
 def test_incomplete_api_key_credentials_are_refused() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 
@@ -27,7 +28,9 @@ def test_a_chat_prints_each_agent_message_and_finishes_on_quit(
         "agent> Hello! I am the fake Amigo agent. What can I do for you today?",
         'agent> You said: "Where is my refund?". Tell me more, I am listening.',
     ]
-    assert "(conversation finished)" in err
+    conversation_id = re.search(r"\(conversation ([0-9a-f]{24}); ", err)
+    assert conversation_id is not None, err  # the chat names its conversation
+    assert f"(conversation {conversation_id.group(1)} finished)" in err
 
 
 def test_the_agent_can_end_the_chat(

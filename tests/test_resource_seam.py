@@ -40,7 +40,6 @@ class StubTransport:
     def __init__(self, answer: object = None) -> None:
         self.answer = answer
         self.calls: list[Call] = []
-        self.organization = "acme"
         self.credentials: Credentials = TokenCredentials("stub-token", organization="acme")
 
     async def request_json(
@@ -133,8 +132,8 @@ class StubTransport:
     def url(self, operation_id: str, path_params: Mapping[str, object] | None = None) -> str:
         return f"https://stub.invalid/{operation_id}"
 
-    async def token(self) -> str:
-        return "stub-token"
+    async def basic_credential(self) -> tuple[str, str]:
+        return "acme_stub-user", "stub-token"
 
 
 def _as_transport(stub: StubTransport) -> Transport:

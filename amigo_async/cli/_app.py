@@ -2,8 +2,8 @@
 
 A command group is a module with ``add_commands(subparsers)``; each subcommand it
 adds sets ``handler``, an async function of the parsed arguments returning the
-exit status. A new group (``conversations``, say) is one more module and one more
-line in `COMMAND_GROUPS`.
+exit status. Every parser is a `CommandParser`, so the global options work
+anywhere on the command line. A new group is one more module and one more line in `COMMAND_GROUPS`.
 """
 
 from __future__ import annotations
@@ -13,27 +13,34 @@ import asyncio
 import sys
 from collections.abc import Sequence
 
+from .. import __version__
 from ..errors import AmigoError
-from . import conversations, demo, export, scan
-from ._common import AddCommands, Handler
+from . import conversations, export, models, scan
+from ._common import ENVIRONMENT_HELP, AddCommands, CommandParser, Handler, fill_global_defaults
 from ._logging import configure_logging
 
 __all__ = ["COMMAND_GROUPS", "run"]
 
 COMMAND_GROUPS: tuple[AddCommands, ...] = (
-    demo.add_commands,  # demo
-    conversations.add_commands,  # conversations chat
+    models.add_commands,  # models list (and the old name, demo)
+    conversations.add_commands,  # conversations chat / list / finish
     export.add_commands,  # prompt-logs export
     scan.add_commands,  # tools scan
 )
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="amigo-async", description="The amigo-async command: the Amigo API from a shell."
+    parser = CommandParser(
+        prog="amigo-async",
+        description="The amigo-async command: the Amigo API from a shell. "
+        "Try it without an account: amigo-async models list --fake",
+        epilog=ENVIRONMENT_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="log requests")
-    subparsers = parser.add_subparsers(dest="command", required=True)
+    parser.add_argument("--version", action="version", version=f"amigo-async {__version__}")
+    subparsers = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", title="commands"
+    )
     for add_commands in COMMAND_GROUPS:
         add_commands(subparsers)
     return parser
@@ -42,7 +49,8 @@ def _parser() -> argparse.ArgumentParser:
 def run(argv: Sequence[str] | None = None) -> int:
     """Parse `argv` and run the chosen command; errors a user can fix become status 1."""
     args = _parser().parse_args(argv)
-    configure_logging(args.verbose)
+    fill_global_defaults(args)
+    configure_logging(args.verbose, (args.token, args.api_key))
     handler: Handler = args.handler
     try:
         return asyncio.run(handler(args))

@@ -1,4 +1,10 @@
-"""What every command shares: the client options and the way a command gets a client."""
+"""What every command shares: the global options and the way a command gets a client.
+
+Every parser of the command is a `CommandParser`, which takes the global options
+with ``argparse.SUPPRESS`` as their default, so they may stand anywhere: before
+the command group, between it and the subcommand, or after. A value given
+anywhere is kept, and `fill_global_defaults` supplies the rest once parsing is done.
+"""
 
 from __future__ import annotations
 
@@ -12,24 +18,94 @@ from .._client import AmigoClient
 if TYPE_CHECKING:
     from ..testing import FakeAmigoServer
 
-__all__ = ["AddCommands", "Handler", "Subparsers", "add_client_options", "client_for"]
+__all__ = [
+    "ENVIRONMENT_HELP",
+    "AddCommands",
+    "CommandParser",
+    "Handler",
+    "Subparsers",
+    "add_client_options",
+    "client_for",
+    "fill_global_defaults",
+]
 
-Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+Subparsers: TypeAlias = "argparse._SubParsersAction[CommandParser]"
 AddCommands = Callable[[Subparsers], None]
 """A command group: adds its subcommands, each with a `Handler` as ``handler``."""
 Handler = Callable[[argparse.Namespace], Coroutine[Any, Any, int]]
 """Runs a parsed command; returns the exit status."""
 
+ENVIRONMENT_HELP = """\
+environment variables (a command-line option wins over its variable):
+  AMIGO_ORGANIZATION_ID  --organization
+  AMIGO_BASE_URL         --base-url (or --region; default: the US region)
+  AMIGO_TOKEN            --token: a JWT, used first while it is valid
+  AMIGO_API_KEY          --api-key: signs in when there is no valid token
+  AMIGO_API_KEY_ID       --api-key-id
+  AMIGO_USER_ID          --user-id
+
+credentials: given as options, the credential variables are not read (except
+AMIGO_USER_ID and the other half of an API key pair). A token is used while it
+is valid; the API key signs in only without one (or after a 401), and the token
+it gets is cached for the next commands under the user cache directory (mode
+0600, never the key; --no-token-cache to skip). Prefer the environment to
+options for secrets: a command line is visible to other users of the machine.
+"""
+
+# (flags, default, options for add_argument) of each global option
+_GLOBAL_OPTIONS: tuple[tuple[tuple[str, ...], object, dict[str, Any]], ...] = (
+    (("-v", "--verbose"), False, {"action": "store_true", "help": "log each request"}),
+    (
+        ("--fake",),
+        False,
+        {
+            "action": "store_true",
+            "help": "run against an embedded fake Amigo server with seeded data (no network)",
+        },
+    ),
+    (("--organization",), None, {"metavar": "ID", "help": "default: $AMIGO_ORGANIZATION_ID"}),
+    (("--base-url",), None, {"metavar": "URL", "help": "default: $AMIGO_BASE_URL or --region"}),
+    (
+        ("--region",),
+        None,
+        {"help": "us (default), internal, eu-central-1, ap-southeast-2, ca-central-1"},
+    ),
+    (("--token",), None, {"metavar": "JWT", "help": "default: $AMIGO_TOKEN"}),
+    (("--api-key",), None, {"metavar": "KEY", "help": "default: $AMIGO_API_KEY"}),
+    (("--api-key-id",), None, {"metavar": "ID", "help": "default: $AMIGO_API_KEY_ID"}),
+    (("--user-id",), None, {"metavar": "ID", "help": "default: $AMIGO_USER_ID"}),
+    (
+        ("--no-token-cache",),
+        False,
+        {"action": "store_true", "help": "sign in without reading or writing the token cache"},
+    ),
+)
+
+
+class CommandParser(argparse.ArgumentParser):
+    """A parser with the global options; its subcommands' parsers are of this class too
+    (argparse builds them with the class of the parser that adds them)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        group = self.add_argument_group("global options (anywhere on the command line)")
+        for flags, _, options in _GLOBAL_OPTIONS:
+            group.add_argument(*flags, default=argparse.SUPPRESS, **options)
+
 
 def add_client_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--fake",
-        action="store_true",
-        help="run against an embedded fake Amigo server with seeded data (no network)",
-    )
-    parser.add_argument("--organization", help="default: $AMIGO_ORGANIZATION_ID")
-    parser.add_argument("--base-url", help="default: $AMIGO_BASE_URL or the US region")
-    parser.add_argument("--region", help="us, internal, eu-central-1, ap-southeast-2, ca-central-1")
+    """Kept for command groups written before `CommandParser`: the global options are
+    on every parser of the command already, so there is nothing left to add."""
+    if not isinstance(parser, CommandParser):
+        raise TypeError("the amigo-async parsers are CommandParsers")
+
+
+def fill_global_defaults(args: argparse.Namespace) -> None:
+    """Set each global option given nowhere to its default."""
+    for flags, default, _ in _GLOBAL_OPTIONS:
+        name = flags[-1].lstrip("-").replace("-", "_")
+        if not hasattr(args, name):
+            setattr(args, name, default)
 
 
 @asynccontextmanager
@@ -39,7 +115,8 @@ async def client_for(
     prepare_fake: Callable[[FakeAmigoServer], None] | None = None,
     **client_options: Any,
 ) -> AsyncIterator[AmigoClient]:
-    """A client from the environment, or one on an embedded fake server with ``--fake``.
+    """A client from the options and the environment, or one on an embedded fake server
+    with ``--fake``.
 
     `prepare_fake` receives the fake server before the client starts (to seed data or
     queue faults for a demonstration).
@@ -51,6 +128,14 @@ async def client_for(
             yield client
         return
     async with AmigoClient(
-        args.organization, base_url=args.base_url, region=args.region, **client_options
+        args.organization,
+        base_url=args.base_url,
+        region=args.region,
+        token=args.token,
+        api_key=args.api_key,
+        api_key_id=args.api_key_id,
+        user_id=args.user_id,
+        token_cache=not args.no_token_cache,
+        **client_options,
     ) as client:
         yield client

@@ -1,7 +1,8 @@
 """``--fake``: the embedded fake server and the data each demonstration needs.
 
 The only part of the command that imports `amigo_async.testing`, and only when
-``--fake`` is given.
+``--fake`` is given (the commands import this module at start, so it imports the
+fake inside its functions).
 """
 
 from __future__ import annotations
@@ -9,10 +10,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .._client import AmigoClient
-from ..testing import FakeAmigoServer, Fault
+if TYPE_CHECKING:
+    from .._client import AmigoClient
+    from ..testing import FakeAmigoServer
 
 __all__ = ["fake_client", "prepare_export_demo", "seed_scan_demo"]
 
@@ -25,6 +27,8 @@ async def fake_client(
     prepare: Callable[[FakeAmigoServer], None] | None, **client_options: Any
 ) -> AsyncIterator[AmigoClient]:
     """A client on a fake server started for this command; `prepare` seeds it first."""
+    from ..testing import FakeAmigoServer
+
     async with FakeAmigoServer() as fake:
         if prepare is not None:
             prepare(fake)
@@ -35,6 +39,8 @@ async def fake_client(
 def prepare_export_demo(fake: FakeAmigoServer, prefixes: list[str]) -> None:
     """Use the seeded prefixes unless some were given, and cut the first download short
     once, so the demo shows an error entry and a retry that succeeds."""
+    from ..testing import Fault
+
     data = fake.state.prompt_logs
     if not prefixes:
         prefixes.extend(data.demo_prefixes)

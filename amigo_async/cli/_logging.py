@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Iterable
 
 from ..errors import sanitize
 
@@ -29,10 +30,19 @@ class _ScrubCredentials(logging.Filter):
         return True
 
 
-def configure_logging(verbose: bool) -> None:
-    """Log to stderr: DEBUG with `verbose` (each request, with its header names), else WARNING."""
-    secrets = tuple(value for name in _SECRET_VARIABLES if (value := os.environ.get(name)))
+def configure_logging(verbose: bool, given: Iterable[str | None] = ()) -> None:
+    """Log to stderr: the library at DEBUG with `verbose` (each request, with its header
+    names), everything else at WARNING.
+
+    `given`: the credentials given as options (``--token``, ``--api-key``), scrubbed
+    as those from the environment are.
+    """
+    from_environment = (os.environ.get(name) for name in _SECRET_VARIABLES)
+    secrets = tuple(value for value in (*from_environment, *given) if value)
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(_ScrubCredentials(secrets))
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, handlers=[handler])
+    logging.basicConfig(level=logging.WARNING, handlers=[handler])
+    # Only the library's own records go down to DEBUG: asyncio's and aiohttp's debug
+    # chatter says nothing about the calls a user asked for.
+    logging.getLogger("amigo_async").setLevel(logging.DEBUG if verbose else logging.WARNING)

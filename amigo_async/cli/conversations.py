@@ -1,14 +1,18 @@
-"""``amigo-async conversations chat``: talk to an agent from the terminal.
+"""``amigo-async conversations chat | list | finish``: talk to an agent from the terminal.
 
 The agent's message is printed piece by piece as it arrives, and what the agent
 is doing (its current action) shows on a status line that the first piece
-replaces. ``/quit`` or end of input finishes the conversation.
+replaces. ``/quit`` or end of input finishes the conversation; so does Ctrl-C,
+which leaves at once (status 130): the prompt reads standard input without a
+thread that would hold the exit until Enter.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import os
 import sys
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -19,7 +23,7 @@ from ..models.conversation import (
     InteractionCompleteEvent,
     NewMessageEvent,
 )
-from ._common import Subparsers, add_client_options, client_for
+from ._common import Subparsers, client_for
 
 if TYPE_CHECKING:
     from .._client import AmigoClient
@@ -30,6 +34,9 @@ __all__ = ["add_commands"]
 
 _QUIT = ("/quit", "/exit", "/q")
 _FAKE_EVENT_DELAY = 0.04  # seconds between the fake agent's events: a visible stream
+_FINISH_ON_INTERRUPT_SECONDS = 10.0  # a second Ctrl-C leaves sooner
+_FINISH_RETRY_SECONDS = 0.5
+_READ_SIZE = 65536
 
 
 class _Printer:
@@ -68,54 +75,161 @@ class _Printer:
             self.status_shown = False
 
 
-async def _turn(stream: EventStream[ConversationStreamEvent]) -> tuple[str | None, bool]:
-    """Print one agent turn; (conversation id if announced, conversation completed)."""
-    printer = _Printer(sys.stdout)
-    conversation_id = None
+class _InputLines:
+    """Lines from standard input, awaited on the event loop itself where it can.
 
-    def see(event: Any) -> None:
-        nonlocal conversation_id
-        if isinstance(event, ConversationCreatedEvent):
-            conversation_id = event.conversation_id
-        printer.event(event)
+    A thread blocked in ``readline`` cannot be cancelled, and `asyncio.run` waits
+    for it on exit: Ctrl-C would do nothing until Enter. Where the loop can watch
+    the descriptor (a terminal, a pipe) it does; elsewhere (a regular file, a
+    stream without a descriptor) a thread reads, which never blocks for long there.
+    """
 
-    interaction = await stream.collect(on_event=see)
-    return conversation_id, interaction.conversation_completed
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self._descriptor: int | None = None
+        with contextlib.suppress(AttributeError, OSError, ValueError):
+            self._descriptor = stream.fileno()
+        self._buffer = b""
+        self._ended = False
+
+    async def readline(self) -> str | None:
+        """The next line without its newline; None at the end of input."""
+        while b"\n" not in self._buffer and not self._ended:
+            chunk = await self._read()
+            self._ended = not chunk
+            self._buffer += chunk
+        if not self._buffer:
+            return None
+        line, _, self._buffer = self._buffer.partition(b"\n")
+        return line.decode("utf-8", "replace").rstrip("\r")
+
+    async def _read(self) -> bytes:
+        descriptor = self._descriptor
+        if descriptor is not None:
+            loop = asyncio.get_running_loop()
+            readable = loop.create_future()
+            try:
+                loop.add_reader(descriptor, _settle, readable)
+            except (OSError, ValueError, NotImplementedError):
+                self._descriptor = None  # a regular file or an unwatchable stream
+            else:
+                try:
+                    await readable
+                finally:
+                    loop.remove_reader(descriptor)
+                return os.read(descriptor, _READ_SIZE)
+        line = await asyncio.to_thread(self._stream.readline)
+        return line.encode("utf-8")
 
 
-async def _read_line() -> str | None:
-    line = await asyncio.to_thread(sys.stdin.readline)
-    return line.rstrip("\n") if line else None
+def _settle(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
 
 
-async def _chat(client: AmigoClient, service_id: str, prompt: bool) -> int:
-    conversations = client.conversations
-    try:
-        conversation_id, completed = await _turn(conversations.create(service_id))
-    except errors.ConflictError:
+class _Chat:
+    """One chat: the conversation it started, so an interruption can finish it."""
+
+    def __init__(self, client: AmigoClient) -> None:
+        self.conversations = client.conversations
+        self.conversation_id: str | None = None
+        self.in_turn = False  # an agent turn is streaming (the server is busy with it)
+
+    async def run(self, service_id: str, lines: _InputLines, prompt: bool) -> int:
+        try:
+            return await self._talk(service_id, lines, prompt)
+        except asyncio.CancelledError:  # Ctrl-C: asyncio.run cancels this task
+            if self.conversation_id is not None:
+                await self._finish_after_interrupt(self.conversation_id)
+            raise
+
+    async def _talk(self, service_id: str, lines: _InputLines, prompt: bool) -> int:
+        try:
+            completed = await self._turn(self.conversations.create(service_id))
+        except errors.ConflictError:
+            await self._explain_conflict(service_id)
+            return 1
+        conversation_id = self.conversation_id
+        if conversation_id is None:
+            raise errors.InvalidResponseError("the server did not announce the conversation id")
+        while not completed:
+            if prompt:
+                sys.stdout.write("you> ")
+                sys.stdout.flush()
+            text = await lines.readline()
+            if text is None or text.strip() in _QUIT:
+                await self.conversations.finish(conversation_id)
+                print(f"(conversation {conversation_id} finished)", file=sys.stderr)
+                return 0
+            if text.strip():
+                completed = await self._turn(
+                    self.conversations.interact(conversation_id, text=text)
+                )
+        print(f"(the agent ended the conversation {conversation_id})", file=sys.stderr)
+        return 0
+
+    async def _turn(self, stream: EventStream[ConversationStreamEvent]) -> bool:
+        """Print one agent turn; whether the conversation is completed."""
+        printer = _Printer(sys.stdout)
+
+        def see(event: Any) -> None:
+            if isinstance(event, ConversationCreatedEvent):
+                self.conversation_id = event.conversation_id
+                print(
+                    f"(conversation {event.conversation_id}; /quit or Ctrl-C to finish)",
+                    file=sys.stderr,
+                    flush=True,
+                )
+            printer.event(event)
+
+        self.in_turn = True
+        interaction = await stream.collect(on_event=see)
+        self.in_turn = False
+        return interaction.conversation_completed
+
+    async def _finish_after_interrupt(self, conversation_id: str) -> None:
+        print(f"\n(interrupted: finishing conversation {conversation_id})", file=sys.stderr)
+        problem = ""
+        try:
+            async with asyncio.timeout(_FINISH_ON_INTERRUPT_SECONDS):
+                await self._finish_when_idle(conversation_id)
+        except errors.AmigoError as error:
+            problem = str(error)
+        except TimeoutError:
+            problem = f"still busy after {_FINISH_ON_INTERRUPT_SECONDS:g}s"
+        if problem:
+            print(
+                f"error: conversation {conversation_id} is not finished ({problem}); "
+                f"run: amigo-async conversations finish {conversation_id}",
+                file=sys.stderr,
+            )
+        else:
+            print(f"(conversation {conversation_id} finished)", file=sys.stderr)
+
+    async def _finish_when_idle(self, conversation_id: str) -> None:
+        """Finish; a turn cut short keeps the server busy a moment (409): try again then."""
+        while True:
+            try:
+                await self.conversations.finish(conversation_id)
+                return
+            except errors.ConflictError:
+                if not self.in_turn:
+                    raise  # at the prompt a 409 means finished already: nothing to wait for
+            await asyncio.sleep(_FINISH_RETRY_SECONDS)
+
+    async def _explain_conflict(self, service_id: str) -> None:
+        """The server allows one unfinished conversation per user and service: name it."""
         print(
-            "error: you already have an unfinished conversation with this service; "
-            "finish it first (client.conversations.finish(conversation_id))",
+            "error: you already have an unfinished conversation with this service; finish it "
+            "first: amigo-async conversations finish ID",
             file=sys.stderr,
         )
-        return 1
-    if conversation_id is None:
-        raise errors.InvalidResponseError("the server did not announce the conversation id")
-    print(f"(conversation {conversation_id}; /quit to finish)", file=sys.stderr)
-    while not completed:
-        if prompt:
-            sys.stdout.write("you> ")
-            sys.stdout.flush()
-        text = await _read_line()
-        if text is None or text.strip() in _QUIT:
-            await conversations.finish(conversation_id)
-            print("(conversation finished)", file=sys.stderr)
-            return 0
-        if not text.strip():
-            continue
-        _, completed = await _turn(conversations.interact(conversation_id, text=text))
-    print("(the agent ended the conversation)", file=sys.stderr)
-    return 0
+        with contextlib.suppress(errors.AmigoError, ValueError):
+            unfinished = self.conversations.list(
+                service_ids=[service_id], is_finished=False, sort_by=["-created_at"], max_items=5
+            )
+            async for conversation in unfinished:
+                print(f"  unfinished: {conversation.id}", file=sys.stderr)
 
 
 async def _chat_command(args: argparse.Namespace) -> int:
@@ -130,17 +244,65 @@ async def _chat_command(args: argparse.Namespace) -> int:
     if not args.fake and not service_id:
         raise ValueError("--service-id is required (or try --fake)")
     async with client_for(args, prepare_fake=prepare) as client:
-        return await _chat(client, service_id[0], sys.stdin.isatty())
+        chat = _Chat(client)
+        return await chat.run(service_id[0], _InputLines(sys.stdin), sys.stdin.isatty())
+
+
+async def _finish_command(args: argparse.Namespace) -> int:
+    async with client_for(args) as client:
+        await client.conversations.finish(args.conversation_id)
+    print(f"conversation {args.conversation_id} finished")
+    return 0
+
+
+async def _list_command(args: argparse.Namespace) -> int:
+    finished = {"finished": True, "unfinished": False}.get(args.state)
+    async with client_for(args) as client:
+        pager = client.conversations.list(
+            service_ids=args.service_ids,
+            is_finished=finished,
+            sort_by=["-created_at"],
+            max_items=args.max_items,
+        )
+        print(f"{'ID':<24}  {'SERVICE':<24}  {'CREATED (UTC)':<19}  {'STATE':<10}  MESSAGES")
+        async for conversation in pager:
+            state = "finished" if conversation.is_finished else "unfinished"
+            created = conversation.created_at.strftime("%Y-%m-%d %H:%M:%S")
+            print(
+                f"{conversation.id:<24}  {conversation.service_id:<24}  {created:<19}  "
+                f"{state:<10}  {conversation.num_messages}"
+            )
+    return 0
 
 
 def add_commands(subparsers: Subparsers) -> None:
     group = subparsers.add_parser("conversations", help="talk to your agents")
-    commands = group.add_subparsers(dest="conversations_command", required=True)
+    commands = group.add_subparsers(dest="conversations_command", required=True, metavar="COMMAND")
     chat = commands.add_parser(
         "chat",
         help="an interactive text chat with a service's agent",
-        description="Start a conversation and chat; the agent's reply streams as it is written.",
+        description="Start a conversation and chat; the agent's reply streams as it is "
+        "written. /quit, end of input or Ctrl-C finishes the conversation.",
     )
     chat.add_argument("--service-id", help="the service to talk to (with --fake: the seeded one)")
-    add_client_options(chat)
     chat.set_defaults(handler=_chat_command)
+
+    listing = commands.add_parser(
+        "list", help="list conversations, newest first", description="List conversations."
+    )
+    listing.add_argument(
+        "--service-id", dest="service_ids", action="append", metavar="ID", help="(repeatable)"
+    )
+    listing.add_argument(
+        "--state", choices=("finished", "unfinished", "all"), default="all", help="(all)"
+    )
+    listing.add_argument("--max-items", type=int, default=20, metavar="N", help="(20)")
+    listing.set_defaults(handler=_list_command)
+
+    finish = commands.add_parser(
+        "finish",
+        help="finish a conversation (one left unfinished blocks the next chat)",
+        description="Finish a conversation.",
+    )
+    finish.add_argument("conversation_id", metavar="ID")
+    finish.set_defaults(handler=_finish_command)

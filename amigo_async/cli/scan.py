@@ -15,7 +15,7 @@ from ..jobs.formats import format_csv, format_json, format_table
 from ..jobs.scan import DEFAULT_CONCURRENCY
 from ..models.tools import INVOCATION_SOURCE_TYPES
 from . import _fake
-from ._common import Subparsers, add_client_options, client_for
+from ._common import Subparsers, client_for
 from ._progress import TerminalProgress
 
 if TYPE_CHECKING:
@@ -179,5 +179,4 @@ def add_commands(subparsers: Subparsers) -> None:
         default=DEFAULT_CONCURRENCY,
         help=f"queries at once ({DEFAULT_CONCURRENCY})",
     )
-    add_client_options(scan)
     scan.set_defaults(handler=_run_scan)

@@ -25,15 +25,11 @@ T = TypeVar("T")
 
 
 class Transport(Protocol):
-    """The nine members resources use; `amigo_async._transport.Transport` is the real one."""
-
-    @property
-    def organization(self) -> str:
-        """The organization every path is under."""
+    """The eight members resources use; `amigo_async._transport.Transport` is the real one."""
 
     @property
     def credentials(self) -> Credentials:
-        """The caller's credentials (the git remote of a tool repo signs with them)."""
+        """The caller's credentials (their secrets are scrubbed from stream errors)."""
 
     async def request_json(
         self,
@@ -111,8 +107,8 @@ class Transport(Protocol):
     def url(self, operation_id: str, path_params: Mapping[str, object] | None = None) -> str:
         """The absolute URL of an operation (for a tool such as git that sends on its own)."""
 
-    async def token(self) -> str:
-        """A current token (for a tool such as git that sends on its own)."""
+    async def basic_credential(self) -> tuple[str, str]:
+        """(``{org}_{user}``, a current token): Basic credentials for a tool such as git."""
 
 
 class Resource:

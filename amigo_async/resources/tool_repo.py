@@ -7,16 +7,14 @@ path can never change which URL is called.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import os
 from collections.abc import AsyncIterator, Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 import attrs
 
+from .._auth import jwt_expiry
 from .._checks import check_aware_datetime, check_non_empty, check_optional_bool, check_str_list
 from .._pagination import AsyncPager
 from ..models import converter
@@ -51,16 +49,6 @@ def _check_path(name: str, value: object) -> str:
     if "\x00" in value:
         raise ValueError(f"{name} must not contain NUL")
     return value
-
-
-def _jwt_expiry(token: str) -> datetime | None:
-    """The `exp` claim of a JWT-shaped token, unverified: for information only."""
-    try:
-        payload = token.split(".")[1]
-        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-        return datetime.fromtimestamp(float(claims["exp"]), UTC)
-    except (IndexError, ValueError, KeyError, TypeError, binascii.Error, OverflowError):
-        return None
 
 
 class ToolRepoResource(Resource):
@@ -225,16 +213,10 @@ class ToolRepoResource(Resource):
 
         Needs the user id (``user_id=`` on the client, or the API-key sign-in's user).
         """
-        user_id = self._transport.credentials.user_id()
-        if not user_id:
-            raise ValueError(
-                "user_id is needed for the git interface (username {org}_{user}): "
-                "pass user_id= to AmigoClient"
-            )
-        token = await self._transport.token()
+        username, token = await self._transport.basic_credential()
         return GitCredential(
             url=self.git_remote_url(),
-            username=f"{self._transport.organization}_{user_id}",
+            username=username,
             password=token,
-            expires_at=_jwt_expiry(token),
+            expires_at=jwt_expiry(token),
         )
