@@ -14,6 +14,8 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 
+from ._checks import format_iso_duration, parse_iso_duration
+from ._checks_organization import API_KEY_DURATION
 from ._problem import ABSENT, Problem, short
 from ._spec import OPERATIONS
 
@@ -244,16 +246,36 @@ def _count_range(body: Mapping[str, object]) -> list[Problem]:
     return []
 
 
-def _named_role(body: Mapping[str, object]) -> list[Problem]:
-    """create-api-key: the key authenticates as a role, so its name cannot be blank."""
+def _api_key(body: Mapping[str, object]) -> list[Problem]:
+    """create-api-key: the key authenticates as a role, so its name cannot be blank; it
+    lives 1 to 90 days."""
+    problems: list[Problem] = []
     role = body.get("role_name")
     if isinstance(role, str) and not role.strip():
-        return [Problem(("body", "role_name"), "must not be empty", "value_error")]
-    return []
+        problems.append(Problem(("body", "role_name"), "must not be empty", "value_error"))
+    duration = body.get("duration")
+    if isinstance(duration, str):
+        problems += _key_duration(duration)
+    return problems
+
+
+def _key_duration(text: str) -> list[Problem]:
+    low, high = API_KEY_DURATION
+    try:
+        duration = parse_iso_duration(text)
+    except ValueError:
+        return []  # the schema's `format: duration` said so already (a negative one too)
+    if low <= duration <= high:
+        return []
+    message = (
+        f"must be between {format_iso_duration(low)} and {format_iso_duration(high)}; "
+        f"got {format_iso_duration(duration)}"
+    )
+    return [Problem(("body", "duration"), message, "value_error")]
 
 
 _BODY_RULES: dict[str, Callable[[Mapping[str, object]], list[Problem]]] = {
-    "create-api-key": _named_role,
+    "create-api-key": _api_key,
     "generate-conversation-starter": _count_range,
     "create-conversation": _message_needs_text,
     "modify-tags-of-conversation": _tag_change,

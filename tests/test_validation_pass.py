@@ -312,3 +312,13 @@ async def test_interact_and_prose_rules_are_refused_by_the_pass(
     with pytest.raises(ValueError, match=r"^created_after must not be later than created_before"):
         client.webhooks.list_deliveries(_ID, created_after=later, created_before=earlier)
     assert fake.requests == []
+
+
+def test_api_key_duration_bounds_are_a_rule_of_the_pass() -> None:
+    def problems(duration: str) -> list[str]:
+        body = {"duration": duration, "name": "k", "role_name": "DefaultUserRole"}
+        return [p.message() for p in request_problems("create-api-key", path=None, query=None, body=body)]
+
+    assert problems("P30D") == []
+    assert problems("P91D") == ["body.duration must be between P1D and P90D; got P91D"]
+    assert problems("-P1D") == ["body.duration must be an ISO 8601 duration; got '-P1D'"]
