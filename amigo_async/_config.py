@@ -120,7 +120,7 @@ def _is_loopback(host: str) -> bool:
     connects, and a name that answered 127.0.0.1 here could answer another
     address there and receive a credential over plain HTTP.
     """
-    if host.lower().rstrip(".") == "localhost":
+    if host.lower() == "localhost":  # not "localhost.": an absolute name may go to DNS
         return True
     try:
         return ipaddress.ip_address(host.strip("[]")).is_loopback

@@ -80,6 +80,7 @@ _SECRET_FIELD = re.compile(
     ("[^"]*"|'[^']*'|[^\s,;}&]+)"""
 )
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_JSON_ESCAPE = re.compile(r"\\u00([2-7][0-9a-fA-F])")
 
 
 def sanitize(text: str, secrets: Iterable[str] = (), *, limit: int = _EXCERPT_CHARS) -> str:
@@ -87,12 +88,15 @@ def sanitize(text: str, secrets: Iterable[str] = (), *, limit: int = _EXCERPT_CH
 
     The text is cut before any pattern runs, so a huge body costs no more than a
     short one; the margin keeps a secret that straddles the excerpt's end whole
-    enough to be recognised and removed.
+    enough to be recognised and removed. A secret is matched in any letter case
+    and after undoing JSON's ``\\u00XX`` escapes of printable ASCII, the ways a
+    proxy can echo it still readable.
     """
     text = text[: limit * 4 + 512]
+    text = _JSON_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
     for secret in secrets:
         for form in _echoed_forms(secret):
-            text = text.replace(form, "[redacted]")
+            text = re.sub(re.escape(form), "[redacted]", text, flags=re.IGNORECASE)
     text = _JWT.sub("[redacted-jwt]", text)
     text = _AUTH_VALUE.sub(lambda m: f"{m.group(1)} [redacted]", text)
     text = _SECRET_FIELD.sub(lambda m: f"{m.group(1)}[redacted]", text)

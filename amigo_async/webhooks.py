@@ -31,7 +31,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import inspect
-import json
 import math
 import re
 import time
@@ -42,6 +41,7 @@ from typing import Any, ClassVar
 import attrs
 from aiohttp import web
 
+from ._json import loads_untrusted
 from .errors import AmigoError
 from .models import structure
 
@@ -189,9 +189,13 @@ def _tolerance_seconds(tolerance: timedelta | float) -> float:
     seconds = tolerance.total_seconds() if isinstance(tolerance, timedelta) else tolerance
     if isinstance(seconds, bool) or not isinstance(seconds, int | float):
         raise TypeError("tolerance must be a timedelta or a number of seconds")
+    try:
+        seconds = float(seconds)  # an int beyond a float's range overflows here
+    except OverflowError:
+        seconds = math.inf
     if not math.isfinite(seconds) or seconds < 0:
         raise ValueError("tolerance must be a finite, non-negative timedelta or number of seconds")
-    return float(seconds)
+    return seconds
 
 
 def _signatures(header: str) -> list[bytes]:
@@ -209,6 +213,8 @@ def _signatures(header: str) -> list[bytes]:
 
 
 def _check_age(timestamp_ms: int, tolerance: float, now: float | None) -> None:
+    if now is not None and not math.isfinite(now):
+        raise ValueError("now must be a finite number of seconds since the epoch")
     age = (time.time() if now is None else now) - timestamp_ms / 1000
     if age > tolerance:
         raise WebhookVerificationError(
@@ -304,8 +310,8 @@ def parse_event(body: bytes | str) -> WebhookEvent:
     """
     failed = False
     try:
-        data = json.loads(body)
-    except (ValueError, RecursionError, MemoryError):  # UnicodeError is a ValueError
+        data = loads_untrusted(body)
+    except ValueError:
         failed = True
     if failed:
         raise WebhookPayloadError("webhook body is not JSON this receiver can read")
@@ -371,11 +377,17 @@ async def _read_bounded(request: web.Request, limit: int) -> bytes:
         raise web.HTTPRequestEntityTooLarge(max_size=limit, actual_size=request.content_length)
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.content.iter_chunked(64 * 1024):
-        size += len(chunk)
-        if size > limit:
-            raise web.HTTPRequestEntityTooLarge(max_size=limit, actual_size=size)
-        chunks.append(chunk)
+    try:
+        async for chunk in request.content.iter_chunked(64 * 1024):
+            size += len(chunk)
+            if size > limit:
+                raise web.HTTPRequestEntityTooLarge(max_size=limit, actual_size=size)
+            chunks.append(chunk)
+    except web.RequestPayloadError:  # a body aiohttp cannot decode (bad gzip): a 400, not a 500
+        # aiohttp drops the connection after a broken body: say so, lest the sender reuse it.
+        raise web.HTTPBadRequest(
+            text="webhook body could not be decoded", headers={"Connection": "close"}
+        ) from None
     return b"".join(chunks)
 
 

@@ -185,7 +185,9 @@ def test_a_dot_localhost_name_is_refused_unless_it_resolves_to_loopback(
         resolve_base_url("http://attacker.localhost", None)
 
 
-@pytest.mark.parametrize("host", ["dev.localhost", "localhost.attacker.example", "my-box"])
+@pytest.mark.parametrize(
+    "host", ["dev.localhost", "localhost.attacker.example", "my-box", "localhost.", "LocalHost."]
+)
 def test_a_name_resolving_to_loopback_is_refused_all_the_same(
     monkeypatch: pytest.MonkeyPatch, host: str
 ) -> None:
@@ -203,7 +205,7 @@ def test_a_name_resolving_to_loopback_is_refused_all_the_same(
         "http://127.8.9.10",
         "http://[::1]:9000",
         "http://localhost",
-        "http://LocalHost.:8080",
+        "http://LocalHost:8080",
     ],
 )
 def test_literal_loopback_and_localhost_are_accepted(url: str) -> None:

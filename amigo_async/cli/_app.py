@@ -54,6 +54,7 @@ def run(argv: Sequence[str] | None = None) -> int:
     handler: Handler = args.handler
     try:
         return asyncio.run(handler(args))
-    except (AmigoError, ValueError, TypeError) as error:
+    except (AmigoError, ValueError, TypeError, OSError) as error:
+        # OSError: an --out that is a file, unwritable, or a path too long.
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -51,6 +51,7 @@ async def _run_export(args: argparse.Namespace) -> int:
     prefixes: list[str] = list(args.prefix)
     if not prefixes and not args.fake:
         raise ValueError("give at least one --prefix")
+    out = _out_dir(args.out)
 
     def prepare(fake: FakeAmigoServer) -> None:
         _fake.prepare_export_demo(fake, prefixes)
@@ -66,7 +67,7 @@ async def _run_export(args: argparse.Namespace) -> int:
                 summary = await export_prompt_logs(
                     client,
                     prefixes,
-                    args.out,
+                    out,
                     resume=args.resume,
                     concurrency=args.concurrency,
                     max_attempts=args.max_attempts,
@@ -78,6 +79,13 @@ async def _run_export(args: argparse.Namespace) -> int:
                 raise
     print(_summary(summary))
     return 0 if summary.ok else 1
+
+
+def _out_dir(text: str) -> Path:
+    """An empty --out would silently export into the current directory: refused."""
+    if not text.strip():
+        raise ValueError("--out must name a directory")
+    return Path(text)
 
 
 def add_commands(subparsers: Subparsers) -> None:
@@ -97,7 +105,7 @@ def add_commands(subparsers: Subparsers) -> None:
         metavar="P",
         help="a log-key prefix (repeatable); each may match at most 1000 logs",
     )
-    export.add_argument("--out", required=True, type=Path, metavar="DIR")
+    export.add_argument("--out", required=True, metavar="DIR")
     export.add_argument("--resume", action="store_true", help="skip prefixes in DIR's manifest")
     export.add_argument("--concurrency", type=int, default=4, help="prefixes at once (4)")
     export.add_argument("--max-attempts", type=int, default=3, help="tries per prefix (3)")

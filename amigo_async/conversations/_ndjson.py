@@ -42,6 +42,10 @@ class LineSplitter:
             self._check(self._size)
             self._parts.append(chunk)
             return []
+        if chunk.isspace():  # blank lines only: a gzip of newlines inflates to 1000x
+            pending = b"".join(self._parts)
+            self._parts, self._size = [], 0
+            return [pending] if pending and not pending.isspace() else []
         if self._parts:
             self._parts.append(chunk)
             chunk = b"".join(self._parts)
