@@ -62,6 +62,7 @@ class RequestOptions:
     headers: Mapping[str, str] | None = None
     accept: str = JSON_ACCEPT
     bearer_only: bool = False
+    checked: bool = False  # a pager's page: its parameters were checked when it was made
 
     @property
     def parameterless(self) -> bool:

@@ -302,6 +302,20 @@ class Transport:
         finally:
             body.release()
 
+    def check(
+        self,
+        operation_id: str,
+        *,
+        path_params: Mapping[str, object] | None = None,
+        params: Mapping[str, QueryValue] | None = None,
+        json_body: Any = None,
+    ) -> None:
+        """The validation pass now, for a call sent later: a lazy stream refuses a wrong
+        argument where it is called, not where it is first iterated."""
+        if json_body is not None and attrs.has(type(json_body)):
+            json_body = unstructure(json_body)
+        check_request(operation_id, path_params, params, ABSENT if json_body is None else json_body)
+
     def paginate(
         self,
         operation_id: str,
@@ -329,13 +343,13 @@ class Transport:
             page_size = min(page_size, max_items)
 
         async def fetch(token: PageToken) -> Page[T]:
-            answer = await self.request_json(
-                operation_id,
-                into,
+            options = RequestOptions(
                 path_params=path_params,
                 params={**params, "limit": page_size, "continuation_token": token},
+                checked=True,  # the check above holds for every page; only the token changes
             )
-            return page_of(answer, paging, operation_id)
+            answer = await self._json_answer(self.build(operation_id, options))
+            return page_of(structure_response(answer, into, operation_id), paging, operation_id)
 
         return AsyncPager(
             fetch, first_token=paging.first_token, operation_id=operation_id, max_items=max_items
@@ -433,7 +447,10 @@ class Transport:
         path_params, params, json_body = options.path_params, options.params, options.json_body
         if json_body is not None and attrs.has(type(json_body)):
             json_body = unstructure(json_body)
-        check_request(operation_id, path_params, params, ABSENT if json_body is None else json_body)
+        if not options.checked:
+            check_request(
+                operation_id, path_params, params, ABSENT if json_body is None else json_body
+            )
         path = self._path(operation, path_params)
         body: bytes | FormFactory | None = options.form
         headers = options.headers

@@ -1,21 +1,25 @@
 """Every JSON answer of admin, tools, organization and conversations fits the snapshot's response
-schema, and every event of a conversation stream fits the stream's documented event schema (the
-other areas are checked by their own tests through `capture_replies`)."""
+schema, every event of a conversation stream fits the stream's documented event schema, and every
+documented read without path parameters, in every area, answers the seeded data as documented (the
+other areas' writes are checked by their own tests through `capture_replies`)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 import pytest
-from _areas import Answer, answer_problems, capture_answers, problems
+from _areas import Answer, answer, answer_problems, capture_answers, problems
 from test_organization import full_agent_version, new_organization, state_machine_version
 
 from amigo_async import AmigoClient
+from amigo_async._spec import OPERATIONS
+from amigo_async._validation import documented
 from amigo_async.models.organization import OrganizationUpdate
 from amigo_async.models.tools import QUERY_AGAINST_FIELDS, EnvVarInsert
 from amigo_async.testing import FakeAmigoServer
 
 _AREAS = ("admin", "tool", "organization", "conversation")
+_NOT_JSON = {"get-prompt-logs", "get-tool-scaffold-release", "access-git-interface"}
 
 
 def _checked(answers: list[Answer]) -> set[str]:
@@ -102,3 +106,21 @@ def test_a_misfit_stream_event_is_found() -> None:
     event = Answer("create-conversation", 201, "application/x-ndjson", [b'{"type": 3}\n'])
     assert answer_problems([event])
     assert problems({"type": "new-message"}, {"type": "object", "required": ["message"]})
+
+
+async def test_every_parameterless_read_of_every_area_fits_the_snapshot(
+    fake: FakeAmigoServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each JSON GET without path parameters against the seeded data (a required `query`
+    given, other queries left out): each 2xx answer fits its documented schema."""
+    answers = capture_answers(monkeypatch, {op.area for op in OPERATIONS.values()})
+    reads = [
+        op
+        for op in OPERATIONS.values()
+        if op.method == "GET" and not op.path_parameters and documented(op.id)
+    ]
+    for operation in reads:
+        if operation.id not in _NOT_JSON:
+            await answer(fake, operation.id, operation.path, query={"query": "a"})
+    assert answer_problems(answers) == []
+    assert len(_checked(answers)) >= 25, sorted(_checked(answers))

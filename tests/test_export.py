@@ -31,12 +31,29 @@ async def unlimited() -> AsyncIterator[FakeAmigoServer]:
         yield server
 
 
+def names_in(directory: Path) -> list[str]:
+    return sorted(path.name for path in directory.iterdir())
+
+
 def manifest(out: Path) -> list[dict[str, object]]:
     return [json.loads(line) for line in (out / MANIFEST_NAME).read_text().splitlines()]
 
 
 def files_under(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*") if p.is_file())
+
+
+def document(path: Path) -> dict[str, object]:
+    loaded: dict[str, object] = json.loads(path.read_bytes())
+    return loaded
+
+
+def text_of(path: Path) -> str:
+    """The file's text back from its JSON document."""
+    loaded = document(path)
+    if "text" in loaded:
+        return str(loaded["text"])
+    return "\n---\n".join(m["text"] for m in loaded["messages"])  # type: ignore[attr-defined,index]
 
 
 async def export(
@@ -58,13 +75,19 @@ async def test_each_entry_becomes_one_file_with_its_text(
     summary = await export(client, [prefix], tmp_path)
 
     [result] = summary.results
-    directory = tmp_path / result.directory
+    directory = tmp_path / result.path
+    assert result.path == safe_file_name(prefix)
     assert (result.status, result.entries) == ("completed", len(entries))
-    assert sorted(p.name for p in directory.iterdir()) == sorted(
-        safe_file_name(e.file_name) for e in entries
-    )
-    for entry in entries:
-        assert (directory / safe_file_name(entry.file_name)).read_text("utf-8") == entry.text
+    names = [f"{safe_file_name(e.log_key)}.{e.kind.value}.json" for e in entries]
+    assert sorted(p.name for p in directory.iterdir()) == sorted(names)
+    for entry, name in zip(entries, names, strict=True):
+        written = document(directory / name)
+        assert (written["log_key"], written["kind"], written["prefix"]) == (
+            entry.log_key,
+            entry.kind.value,
+            prefix,
+        )
+        assert text_of(directory / name) == entry.text
 
 
 async def test_manifest_records_each_completed_prefix_with_its_counts(
@@ -76,10 +99,10 @@ async def test_manifest_records_each_completed_prefix_with_its_counts(
 
     [record] = manifest(tmp_path)
     [result] = summary.results
-    assert record["prefix"] == prefix
+    assert (record["prefix"], record["status"], record["format"]) == (prefix, "completed", "files")
     assert record["entries"] == result.entries == sum(result.kinds.values())
     assert record["kinds"] == result.kinds and result.kinds["error"] >= 1
-    assert record["directory"] == result.directory
+    assert record["path"] == result.path
     assert record["bytes"] == result.bytes > 0
     assert record["attempts"] == 1
 
@@ -111,24 +134,28 @@ async def test_adversarial_log_keys_never_write_outside_the_directory(
 
     assert summary.ok
     written = files_under(tmp_path)
-    assert all(
-        path.is_relative_to(out / "logs" / "x") for path in written if path.name != MANIFEST_NAME
-    )
+    assert all(path.is_relative_to(out / "x") for path in written if path.name != MANIFEST_NAME)
     assert len(written) == len(names) + 1
-    contents = {path.read_bytes() for path in written if path.name != MANIFEST_NAME}
-    assert contents == {name.encode() for name in names}
+    logs = [path for path in written if path.name != MANIFEST_NAME]
+    assert sorted(str(document(path)["file_name"]) for path in logs) == sorted(names)
+    assert all(text_of(path) == document(path)["file_name"] for path in logs)
 
 
 async def test_names_equal_but_for_case_or_repeated_get_distinct_files(
     fake: FakeAmigoServer, client: AmigoClient, tmp_path: Path
 ) -> None:
-    files = (("c/Key-system", b"upper"), ("c/key-system", b"lower"), ("c/key-system", b"again"))
-    fake.state.prompt_logs.add(FakePromptLog("c", raw_files=files))
+    files = (("k/Key-system", b"upper"), ("k/key-system", b"lower"), ("k/key-system", b"again"))
+    fake.state.prompt_logs.add(FakePromptLog("k", raw_files=files))
 
-    await export(client, ["c"], tmp_path)
+    await export(client, ["k"], tmp_path)
 
-    directory = tmp_path / "logs" / "c"
-    assert sorted(p.read_bytes() for p in directory.iterdir()) == [b"again", b"lower", b"upper"]
+    directory = tmp_path / "k"
+    assert sorted(text_of(p) for p in directory.iterdir()) == ["again", "lower", "upper"]
+    assert sorted(p.name for p in directory.iterdir()) == [
+        "k%2FKey.system.json",
+        "k%2Fkey~2.system.json",
+        "k%2Fkey~3.system.json",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -157,7 +184,6 @@ async def test_a_file_that_fails_midway_leaves_neither_its_name_nor_a_temporary(
 ) -> None:
     fake.state.prompt_logs.add(FakePromptLog("w", system=b"first", history=b"second"))
     real_fdopen = os.fdopen
-    calls = 0
 
     class FailingSecondWrite:
         def __init__(self, handle: object) -> None:
@@ -170,10 +196,8 @@ async def test_a_file_that_fails_midway_leaves_neither_its_name_nor_a_temporary(
             self.handle.close()  # type: ignore[attr-defined]
 
         def write(self, data: bytes) -> int:
-            nonlocal calls
-            calls += 1
             self.handle.write(data[:2])  # type: ignore[attr-defined]
-            if calls == 2:
+            if b"second" in data:
                 raise OSError(28, "No space left on device")
             return self.handle.write(data[2:])  # type: ignore[attr-defined,no-any-return]
 
@@ -183,8 +207,8 @@ async def test_a_file_that_fails_midway_leaves_neither_its_name_nor_a_temporary(
 
     [result] = summary.results
     assert result.status == "failed" and "No space left" in (result.error or "")
-    assert [p.name for p in (tmp_path / "logs" / "w").iterdir()] == ["w-system"]
-    assert not (tmp_path / MANIFEST_NAME).exists()
+    assert [p.name for p in (tmp_path / "w").iterdir()] == ["w.system.json"]
+    assert [r["status"] for r in manifest(tmp_path)] == ["failed"]
 
 
 # -- retries and failures ----------------------------------------------------------
@@ -201,7 +225,7 @@ async def test_truncated_prefix_is_retried_and_completes(
     [result] = summary.results
     assert (result.status, result.attempts) == ("completed", 2)
     expected = list(iter_entries([fake.state.prompt_logs.archive(prefix)]))
-    assert len(list((tmp_path / result.directory).iterdir())) == len(expected)
+    assert len(list((tmp_path / result.path).iterdir())) == len(expected)
     assert manifest(tmp_path)[0]["attempts"] == 2
 
 
@@ -218,20 +242,24 @@ async def test_prefix_still_truncated_after_max_attempts_is_reported_failed(
     assert "incomplete" in (result.error or "")
     assert not summary.ok
     assert fake.count("get-prompt-logs") == 3
-    assert not (tmp_path / MANIFEST_NAME).exists()
+    assert [(r["status"], r["attempts"]) for r in manifest(tmp_path)] == [("failed", 3)]
 
 
-async def test_prefix_without_logs_fails_at_once_without_retries(
+async def test_a_prefix_without_logs_is_empty_not_failed_and_not_retried(
     fake: FakeAmigoServer, client: AmigoClient, tmp_path: Path
 ) -> None:
     good = fake.state.prompt_logs.demo_prefixes[0]
 
-    summary = await export(client, [good, "no-such-prefix"], tmp_path)
+    summary = await export(client, [good, "no-such-prefix"], tmp_path, concurrency=1)
 
-    assert [r.status for r in summary.results] == ["completed", "failed"]
-    assert "404" in (summary.results[1].error or "")
+    assert [r.status for r in summary.results] == ["completed", "empty"]
+    assert summary.ok and summary.with_status("empty")[0].error is None
     assert fake.count("get-prompt-logs") == 2
-    assert [r["prefix"] for r in manifest(tmp_path)] == [good]
+    assert [(r["prefix"], r["status"]) for r in manifest(tmp_path)] == [
+        (good, "completed"),
+        ("no-such-prefix", "empty"),
+    ]
+    assert names_in(tmp_path) == sorted([MANIFEST_NAME, safe_file_name(good)])
 
 
 async def test_prefix_over_the_documented_cap_is_reported_with_advice(
@@ -302,34 +330,35 @@ async def test_resume_skips_prefixes_in_the_manifest(
     assert fake.count("get-prompt-logs") == 3
 
 
-async def test_without_resume_every_prefix_is_exported_again(
+async def test_without_resume_every_prefix_is_exported_again_into_a_fresh_manifest(
     fake: FakeAmigoServer, client: AmigoClient, tmp_path: Path
 ) -> None:
-    prefix = fake.state.prompt_logs.demo_prefixes[0]
-    await export(client, [prefix], tmp_path)
+    prefix, other = fake.state.prompt_logs.demo_prefixes[:2]
+    await export(client, [prefix, other], tmp_path)
 
     summary = await export(client, [prefix], tmp_path)
 
     assert summary.results[0].status == "completed"
-    assert fake.count("get-prompt-logs") == 2
-    assert len(manifest(tmp_path)) == 2
+    assert fake.count("get-prompt-logs") == 3
+    assert [r["prefix"] for r in manifest(tmp_path)] == [prefix]
 
 
 async def test_rerun_replaces_leftovers_of_an_interrupted_run(
     fake: FakeAmigoServer, client: AmigoClient, tmp_path: Path
 ) -> None:
     prefix = fake.state.prompt_logs.demo_prefixes[0]
-    directory = tmp_path / "logs" / safe_file_name(prefix)
-    directory.mkdir(parents=True)
+    directory = tmp_path / safe_file_name(prefix)
+    (directory / ".staging").mkdir(parents=True)
+    (directory / ".staging" / "staged.system.json").write_bytes(b"{}")
     (directory / ".half-written.1234.part").write_bytes(b"partial")
-    (directory / "gone-since-system").write_bytes(b"a log that no longer exists")
+    (directory / "gone-since.system.json").write_bytes(b"a log that no longer exists")
 
     summary = await export(client, [prefix], tmp_path)
 
     names = {p.name for p in directory.iterdir()}
     assert len(names) == summary.results[0].entries
     assert not any(name.endswith(".part") for name in names)
-    assert "gone-since-system" not in names
+    assert "gone-since.system.json" not in names and ".staging" not in names
 
 
 async def test_cancelling_mid_export_leaves_a_consistent_resumable_directory(
@@ -342,6 +371,8 @@ async def test_cancelling_mid_export_leaves_a_consistent_resumable_directory(
         task = asyncio.create_task(export(client, prefixes, tmp_path, concurrency=2))
         while not (tmp_path / MANIFEST_NAME).exists():  # noqa: ASYNC110 (polling the disk)
             await asyncio.sleep(0.01)
+        while not manifest(tmp_path):  # noqa: ASYNC110 (polling the disk)
+            await asyncio.sleep(0.01)
         await asyncio.sleep(0.05)
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
@@ -350,11 +381,14 @@ async def test_cancelling_mid_export_leaves_a_consistent_resumable_directory(
         done = manifest(tmp_path)
         assert 0 < len(done) < len(prefixes)
         for record in done:
-            assert len(list((tmp_path / str(record["directory"])).iterdir())) == record["entries"]
+            assert len(list((tmp_path / str(record["path"])).iterdir())) == record["entries"]
         assert not [p for p in files_under(tmp_path) if p.name.endswith(".part")]
-        unfinished = {p.parent for p in files_under(tmp_path / "logs")} - {
-            tmp_path / str(record["directory"]) for record in done
-        }
+        assert not [p for p in files_under(tmp_path) if ".staging" in p.parts]
+        unfinished = (
+            {p.parent for p in files_under(tmp_path)}
+            - {tmp_path / str(record["path"]) for record in done}
+            - {tmp_path}
+        )
         assert unfinished  # a prefix was cut off midway: some of its files, no manifest line
 
         summary = await export(client, prefixes, tmp_path, resume=True)
@@ -363,7 +397,7 @@ async def test_cancelling_mid_export_leaves_a_consistent_resumable_directory(
     assert [r.status for r in summary.results].count("skipped") == len(done)
     for result in summary.results:
         expected = list(iter_entries([slow.state.prompt_logs.archive(result.prefix)]))
-        assert len(list((tmp_path / result.directory).iterdir())) == len(expected)
+        assert len(list((tmp_path / result.path).iterdir())) == len(expected)
 
 
 async def test_an_unreadable_manifest_line_is_ignored(

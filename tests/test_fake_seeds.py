@@ -7,14 +7,24 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from amigo_async import AmigoClient
 from amigo_async.testing import FakeAmigoServer, announce
 
 
-def test_a_piped_command_line_fake_prints_every_line_at_once() -> None:
+@pytest.mark.parametrize(
+    "command",
+    [
+        [sys.executable, "-m", "amigo_async.testing"],
+        [sys.executable, "-m", "amigo_async.cli", "fake"],
+    ],
+    ids=["python -m amigo_async.testing", "amigo-async fake"],
+)
+def test_a_piped_command_line_fake_prints_every_line_at_once(command: list[str]) -> None:
     environment = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "amigo_async.testing", "--port", "0"],
+        [*command, "--port", "0"],
         stdout=subprocess.PIPE,
         text=True,
         env=environment,

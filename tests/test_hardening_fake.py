@@ -1,8 +1,7 @@
 """Issue 13, item 15: the fake server as strict as the snapshot, and no stricter.
 
-`limit=0` is accepted (the snapshot's minimum; the client's pagers refuse it, since
-an empty page never advances), get-organization needs no credentials, unknown body
-fields are ignored everywhere, envvar values and flags are typed, sign-in headers
+`limit=0` is refused (the snapshot's exclusive minimum), get-organization needs no
+credentials, unknown body fields are ignored everywhere, envvar values and flags are typed, sign-in headers
 are checked before the request counts, X-RateLimit-Reset is an epoch timestamp,
 the 429 text says "per minute", and create-organization wants Bearer and the
 cluster header.
@@ -37,10 +36,11 @@ async def _raw(
         return response.status, await response.text(), dict(response.headers)
 
 
-async def test_the_fake_accepts_limit_zero_as_the_snapshot_does(fake: FakeAmigoServer) -> None:
+async def test_the_fake_refuses_limit_zero_as_the_snapshot_does(fake: FakeAmigoServer) -> None:
+    """The snapshot's `exclusiveMinimum: 0`: a FastAPI-style 422 naming the parameter."""
     status, text = await send_raw(fake, "GET", "/tool/?limit=0")
-    assert status == 200
-    assert '"tools":[]' in text.replace(" ", "")
+    assert status == 422
+    assert '"loc":["query","limit"]' in text.replace(" ", "")
 
 
 async def test_the_client_refuses_limit_zero_for_a_pager(

@@ -188,7 +188,7 @@ def test_an_empty_out_is_refused(
     monkeypatch.chdir(tmp_path)
     status, err = _export(out, capsys)
     assert status == 1
-    assert "--out must name a directory" in err
+    assert "--out is empty" in err
     assert list(tmp_path.iterdir()) == []  # nothing exported into the current directory
 
 

@@ -149,8 +149,9 @@ async def test_prefix_matching_no_log_is_not_found(client: AmigoClient) -> None:
     assert (caught.value.status, caught.value.operation_id) == (404, "get-prompt-logs")
 
 
-async def test_prefix_the_server_rejects_is_unprocessable(client: AmigoClient) -> None:
-    with pytest.raises(errors.UnprocessableEntityError):
+async def test_a_blank_prefix_matches_no_logs(client: AmigoClient) -> None:
+    """The snapshot types the prefix as any string: a blank one is valid and matches nothing."""
+    with pytest.raises(errors.NotFoundError):
         async for _ in client.admin.stream_prompt_logs("   "):
             pass
 

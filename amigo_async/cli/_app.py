@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from .. import __version__
 from ..errors import AmigoError
-from . import conversations, export, models, scan
+from . import conversations, export, fake, models, scan
 from ._common import ENVIRONMENT_HELP, AddCommands, CommandParser, Handler, fill_global_defaults
 from ._logging import configure_logging
 
@@ -26,6 +26,7 @@ COMMAND_GROUPS: tuple[AddCommands, ...] = (
     conversations.add_commands,  # conversations chat / list / finish
     export.add_commands,  # prompt-logs export
     scan.add_commands,  # tools scan
+    fake.add_commands,  # fake (serve the embedded fake API)
 )
 
 

@@ -7,7 +7,6 @@ fake inside its functions).
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -17,8 +16,9 @@ if TYPE_CHECKING:
     from .._client import AmigoClient
     from ..testing import FakeAmigoServer
 
-__all__ = ["fake_client", "prepare_export_demo", "seed_scan_demo", "serve_fake"]
+__all__ = ["fake_client", "prepare_export_demo", "seed_scan_demo"]
 
+_DEMO_LOGS_PER_DAY = 4
 _DEMO_TOOLS = 6
 _DEMO_INVOCATIONS_PER_TOOL = 400  # 4 pages each: the demo stays within one minute's limit
 
@@ -37,24 +37,22 @@ async def fake_client(
             yield client
 
 
-async def serve_fake(**server_options: Any) -> None:
-    """``amigo-async fake``: serve until cancelled, after printing (flushed line by line) the
-    ``AMIGO_*`` variables and the seeded ids a user needs to try the fake."""
-    from ..testing import FakeAmigoServer, announce
-
-    async with FakeAmigoServer(**server_options) as fake:
-        announce(fake)
-        await asyncio.Event().wait()
-
-
-def prepare_export_demo(fake: FakeAmigoServer, prefixes: list[str]) -> None:
+def prepare_export_demo(fake: FakeAmigoServer, prefixes: list[str], *, dated: bool = False) -> None:
     """Use the seeded prefixes unless some were given, and cut the first download short
-    once, so the demo shows an error entry and a retry that succeeds."""
+    once, so the demo shows an error entry and a retry that succeeds.
+
+    With `dated` prefixes (one per day), the fake gets a few logs under each day but
+    every third, so the demo shows empty days too.
+    """
     from ..testing import Fault
 
     data = fake.state.prompt_logs
     if not prefixes:
         prefixes.extend(data.demo_prefixes)
+    if dated:
+        for number, prefix in enumerate(prefixes):
+            if number % 3 != 2:
+                data.add_generated(f"{prefix}/", _DEMO_LOGS_PER_DAY, file_size=3000, messages=4)
     smallest = min(len(data.archive(prefix)) for prefix in data.demo_prefixes)
     fake.inject("get-prompt-logs", Fault.truncate(smallest // 2))
 

@@ -5,15 +5,18 @@ prefixes, scan queries) starting and finishing, and records and bytes as they
 arrive; the display adds the client's own counters
 (time spent waiting for rate-limit tokens, 429s received). A terminal gets one
 line redrawn at most ten times a second; a pipe or a file gets one line per
-event plus a heartbeat, so a CI log shows what happened and when.
+event plus a heartbeat every `heartbeat_seconds` (driven by `ticking`, so it comes
+even while nothing arrives), so a CI log shows what happened and when.
 """
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import sys
 import time
-from collections.abc import Callable, Hashable
+from collections.abc import AsyncIterator, Callable, Hashable
+from contextlib import asynccontextmanager
 from types import TracebackType
 from typing import TYPE_CHECKING, Self, TextIO
 
@@ -22,7 +25,7 @@ from ..jobs.observer import ProgressObserver
 if TYPE_CHECKING:
     from .._client import ClientStats
 
-__all__ = ["TerminalProgress", "format_bytes"]
+__all__ = ["TerminalProgress", "format_bytes", "ticking"]
 
 _BAR_WIDTH = 12
 _CURRENT_WIDTH = 28
@@ -113,6 +116,14 @@ class TerminalProgress(ProgressObserver):
         else:
             self._log(message)
 
+    def tick(self) -> None:
+        """Called every second or so (see `ticking`): a heartbeat line on a pipe when
+        one is due, so a long wait still shows; a redraw on a terminal."""
+        if self.interactive:
+            self._draw()
+        elif self._clock() - self._logged_at >= self._heartbeat:
+            self._log(self._counters())
+
     def close(self) -> None:
         if self.interactive:
             self._draw(force=True)
@@ -197,3 +208,20 @@ class TerminalProgress(ProgressObserver):
         self._logged_at = self._clock()
         stamp = time.strftime("%H:%M:%S")
         print(f"{stamp} {message}", file=self.stream, flush=True)
+
+
+@asynccontextmanager
+async def ticking(progress: TerminalProgress, every: float = 1.0) -> AsyncIterator[None]:
+    """Call ``progress.tick()`` every `every` seconds while the block runs, so a pipe
+    gets its heartbeat even when no event arrives (a prefix waiting on the limiter)."""
+
+    async def tick_forever() -> None:
+        while True:
+            await asyncio.sleep(every)
+            progress.tick()
+
+    task = asyncio.create_task(tick_forever())
+    try:
+        yield
+    finally:
+        task.cancel()  # not awaited: a cancellation of the block itself must go on

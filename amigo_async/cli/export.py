@@ -1,45 +1,75 @@
-"""``amigo-async prompt-logs export``: the export job with a progress bar and a summary."""
+"""``amigo-async prompt-logs export``: the export job with a progress display and a summary."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-from pathlib import Path
-from typing import TYPE_CHECKING
+import sys
+from collections.abc import Hashable
+from datetime import date
+from typing import TYPE_CHECKING, Any
 
-from ..jobs.export import MANIFEST_NAME, ExportSummary, export_prompt_logs
+from ..jobs.dates import DEFAULT_DATE_FORMAT, WINDOW_DAYS, date_prefixes
+from ..jobs.export import EMPTY_DETAIL, FORMATS, MANIFEST_NAME, ExportSummary, export_prompt_logs
 from . import _fake
 from ._common import Subparsers, add_client_options, client_for
-from ._progress import TerminalProgress, format_bytes
+from ._progress import TerminalProgress, format_bytes, ticking
 
 if TYPE_CHECKING:
     from ..testing import FakeAmigoServer
 
 __all__ = ["add_commands"]
 
+_HEARTBEAT_SECONDS = 5.0
+
+
+class _ExportDisplay(TerminalProgress):
+    """The progress display, counting empty prefixes beside done and failed ones."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(
+            items="prefixes", records="entries", heartbeat_seconds=_HEARTBEAT_SECONDS, **options
+        )
+        self.empty = 0
+
+    def finished(self, item: Hashable, *, ok: bool, detail: str = "") -> None:
+        self.empty += detail == EMPTY_DETAIL
+        super().finished(item, ok=ok, detail=detail)
+
+    def _figures(self) -> list[str]:
+        return [*super()._figures(), *([f"{self.empty} empty"] if self.empty else [])]
+
+    def close(self) -> None:
+        if self.done or self.active:  # an export refused before its first prefix says only why
+            super().close()
+
 
 def _summary(summary: ExportSummary) -> str:
     lines = []
     for result in summary.results:
-        kinds = ", ".join(f"{count} {kind}" for kind, count in sorted(result.kinds.items()))
         if result.status == "failed":
             lines.append(
                 f"  FAILED     {result.prefix}: after {result.attempts} attempt(s): {result.error}"
             )
             continue
+        if result.status == "empty":
+            lines.append(f"  empty      {result.prefix}: no prompt log in the past 30 days")
+            continue
+        kinds = ", ".join(f"{count} {kind}" for kind, count in sorted(result.kinds.items()))
         mark = "completed" if result.status == "completed" else "skipped  "
         detail = f"{result.entries} entries ({kinds})" if kinds else f"{result.entries} entries"
         if result.invalid_utf8:
-            detail += f", {result.invalid_utf8} not valid UTF-8 (written as received)"
+            detail += f", {result.invalid_utf8} not valid UTF-8 (kept in raw_base64)"
         if result.attempts > 1 and result.status == "completed":
             detail += f", {result.attempts} attempts"
-        lines.append(f"  {mark}  {result.prefix}: {detail} -> {result.directory}")
-    completed = len(summary.with_status("completed"))
-    skipped = len(summary.with_status("skipped"))
-    failed = len(summary.with_status("failed"))
+        lines.append(f"  {mark}  {result.prefix}: {detail} -> {result.path}")
+    counts = {status: len(summary.with_status(status)) for status in ("completed", "skipped")}
+    empty, failed = len(summary.with_status("empty")), len(summary.with_status("failed"))
     head = (
-        f"{completed} prefixes exported, {skipped} skipped (already done), {failed} failed: "
-        f"{summary.entries:,} entries, {format_bytes(summary.bytes)} into {summary.out_dir}"
+        f"{counts['completed']} prefixes exported, {empty} empty, "
+        f"{counts['skipped']} skipped (already done), {failed} failed: "
+        f"{summary.entries:,} entries, {format_bytes(summary.bytes)} as {summary.format} "
+        f"into {summary.out_dir}"
     )
     tail = f"manifest: {summary.out_dir / MANIFEST_NAME}"
     if failed:
@@ -47,45 +77,71 @@ def _summary(summary: ExportSummary) -> str:
     return "\n".join([head, *lines, tail])
 
 
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a day as YYYY-MM-DD, got {text!r}") from None
+
+
+def _prefixes(args: argparse.Namespace) -> tuple[list[str], bool]:
+    """The prefixes to export, and whether they were made from dates."""
+    if args.until is not None and args.since is None:
+        raise ValueError("--until needs --since")
+    ranges = [(day, day) for day in args.date]
+    if args.since is not None:
+        ranges.append((args.since, args.until))
+    if not ranges:
+        return list(args.prefix), False
+    bases: list[str] = list(args.prefix) or [""]
+    prefixes = [
+        prefix
+        for base in bases
+        for since, until in ranges
+        for prefix in date_prefixes(since, until, prefix=base, date_format=args.date_format)
+    ]
+    return prefixes, True
+
+
 async def _run_export(args: argparse.Namespace) -> int:
-    prefixes: list[str] = list(args.prefix)
+    if not args.out.strip():
+        return _error("--out is empty: give the directory to export into")
+    prefixes, dated = _prefixes(args)
     if not prefixes and not args.fake:
-        raise ValueError("give at least one --prefix")
-    out = _out_dir(args.out)
+        raise ValueError("give at least one --prefix, --date or --since")
 
     def prepare(fake: FakeAmigoServer) -> None:
-        _fake.prepare_export_demo(fake, prefixes)
+        _fake.prepare_export_demo(fake, prefixes, dated=dated)
 
     async with client_for(args, prepare_fake=prepare) as client:
-        with TerminalProgress(
-            total=len(dict.fromkeys(prefixes)),
-            items="prefixes",
-            records="entries",
-            stats=client.stats,
-        ) as progress:
+        with _ExportDisplay(total=len(dict.fromkeys(prefixes)), stats=client.stats) as display:
             try:
-                summary = await export_prompt_logs(
-                    client,
-                    prefixes,
-                    out,
-                    resume=args.resume,
-                    concurrency=args.concurrency,
-                    max_attempts=args.max_attempts,
-                    retry_delay=0.5 if args.fake else 2.0,
-                    observer=progress,
-                )
+                async with ticking(display):
+                    summary = await export_prompt_logs(
+                        client,
+                        prefixes,
+                        args.out,
+                        format=args.format,
+                        resume=args.resume,
+                        concurrency=args.concurrency,
+                        max_attempts=args.max_attempts,
+                        retry_delay=0.5 if args.fake else 2.0,
+                        observer=display,
+                    )
             except asyncio.CancelledError:
-                progress.note("interrupted: completed prefixes are in the manifest; use --resume")
+                display.note("interrupted: finished prefixes are in the manifest; use --resume")
                 raise
+            except ImportError as error:
+                return _error(str(error))
+            except OSError as error:
+                return _error(f"cannot write to --out {args.out}: {error.strerror or error}")
     print(_summary(summary))
     return 0 if summary.ok else 1
 
 
-def _out_dir(text: str) -> Path:
-    """An empty --out would silently export into the current directory: refused."""
-    if not text.strip():
-        raise ValueError("--out must name a directory")
-    return Path(text)
+def _error(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 1
 
 
 def add_commands(subparsers: Subparsers) -> None:
@@ -93,10 +149,13 @@ def add_commands(subparsers: Subparsers) -> None:
     commands = group.add_subparsers(dest="prompt_logs_command", required=True)
     export = commands.add_parser(
         "export",
-        help="export prompt logs of one or more prefixes into a directory",
-        description="Export prompt logs into DIR: one file per entry, a manifest of "
-        "completed prefixes; --resume skips those. Exit status 0 only when every prefix "
-        "completed.",
+        help="export prompt logs of prefixes or days into a directory",
+        description="Export prompt logs into DIR with a manifest of finished prefixes "
+        "(completed, empty or failed); --resume skips the completed and empty ones, and a "
+        "run without it starts a fresh manifest. Days: --date or --since/--until make one "
+        f"prefix per UTC day (--prefix, if given, goes before the date); the server keeps "
+        f"logs for {WINDOW_DAYS} days. A prefix without logs is reported as empty, not as "
+        "a failure. Exit status 0 only when no prefix failed.",
     )
     export.add_argument(
         "--prefix",
@@ -105,8 +164,26 @@ def add_commands(subparsers: Subparsers) -> None:
         metavar="P",
         help="a log-key prefix (repeatable); each may match at most 1000 logs",
     )
+    export.add_argument(
+        "--date", action="append", default=[], type=_day, metavar="DAY", help="a day (repeatable)"
+    )
+    export.add_argument("--since", type=_day, metavar="DAY", help="the first day (YYYY-MM-DD)")
+    export.add_argument("--until", type=_day, metavar="DAY", help="the last day (default: today)")
+    export.add_argument(
+        "--date-format",
+        default=DEFAULT_DATE_FORMAT,
+        metavar="FMT",
+        help="how a log key spells a day, as strftime (default: %%Y-%%m-%%d)",
+    )
+    export.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="files",
+        help="files: DIR/<prefix>/<log key>.<kind>.json; jsonl: DIR/<prefix>.jsonl; "
+        "parquet: DIR/<prefix>.parquet, one row per message (needs amigo_async[parquet])",
+    )
     export.add_argument("--out", required=True, metavar="DIR")
-    export.add_argument("--resume", action="store_true", help="skip prefixes in DIR's manifest")
+    export.add_argument("--resume", action="store_true", help="skip prefixes done in DIR")
     export.add_argument("--concurrency", type=int, default=4, help="prefixes at once (4)")
     export.add_argument("--max-attempts", type=int, default=3, help="tries per prefix (3)")
     add_client_options(export)

@@ -16,6 +16,8 @@ if TYPE_CHECKING:  # The one list of public names: type checkers read it, and so
     from .aggregate import InvocationAggregator as InvocationAggregator
     from .aggregate import ToolVersionStats as ToolVersionStats
     from .aggregate import aggregate_invocations as aggregate_invocations
+    from .dates import WINDOW_DAYS as WINDOW_DAYS
+    from .dates import date_prefixes as date_prefixes
     from .export import ExportSummary as ExportSummary
     from .export import PrefixResult as PrefixResult
     from .export import export_prompt_logs as export_prompt_logs

@@ -1,4 +1,4 @@
-"""The export's files: safe names, atomic writes, the manifest of completed prefixes.
+"""The export's files: safe names, atomic writes, staging, the manifest of prefixes.
 
 Every file is written under a temporary name (``.<name>.<random>.part``) and
 renamed when complete, so a final name never holds a partial file. Names are
@@ -14,14 +14,30 @@ import json
 import logging
 import os
 import secrets
+import shutil
 import string
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
-__all__ = ["FileNames", "Manifest", "prepare_directory", "safe_file_name", "tidy", "write_file"]
+__all__ = [
+    "MANIFEST_NAME",
+    "FileNames",
+    "Manifest",
+    "StagedFiles",
+    "output_name",
+    "prepare_directory",
+    "safe_file_name",
+    "temporary_name",
+    "tidy",
+    "write_file",
+]
 
 logger = logging.getLogger("amigo_async.export")
 
+MANIFEST_NAME = "_manifest.jsonl"
+"""Leading underscore: readers of a directory of Parquet files (pyarrow, pandas) skip it."""
+_STAGING = ".staging"  # a safe name never starts with a dot
 _SAFE_CHARACTERS = frozenset(string.ascii_letters + string.digits + "-_.")
 _MAX_NAME = 160  # leaves room for the temporary name's prefix and suffix within 255 bytes
 _WINDOWS_DEVICES = frozenset(
@@ -63,22 +79,29 @@ class FileNames:
 
     Two entries may still meet on one name: duplicate members in an archive, or
     names differing only by case on a case-insensitive file system. The later one
-    gets ``~2``, ``~3``... so nothing is overwritten.
+    gets ``~2``, ``~3``... before its suffix, so nothing is overwritten.
     """
 
     def __init__(self) -> None:
         self._taken: set[str] = set()
-        self.allocated: set[str] = set()
 
-    def allocate(self, file_name: str) -> str:
-        base = safe_file_name(file_name)
-        name, number = base, 1
+    def allocate(self, stem: str, suffix: str = "") -> str:
+        base = safe_file_name(stem)
+        name, number = base + suffix, 1
         while name.casefold() in self._taken:
             number += 1
-            name = f"{base}~{number}"
+            name = f"{base}~{number}{suffix}"
         self._taken.add(name.casefold())
-        self.allocated.add(name)
         return name
+
+
+def output_name(prefix: str, suffix: str = "") -> str:
+    """The name of a prefix's directory (or, with `suffix`, its file) in the output
+    directory: a safe name that never meets the manifest's."""
+    name = safe_file_name(prefix) + suffix
+    if name.casefold() == MANIFEST_NAME:
+        name = f"%{ord(name[0]):02X}" + name[1:]
+    return name
 
 
 def _inside(root: Path, path: Path) -> Path:
@@ -89,16 +112,20 @@ def _inside(root: Path, path: Path) -> Path:
     return path
 
 
-def prepare_directory(root: Path, relative: Path) -> Path:
-    directory = _inside(root, root / relative)
+def prepare_directory(root: Path, name: str) -> Path:
+    directory = _inside(root, root / name)
     directory.mkdir(parents=True, exist_ok=True)
-    tidy(directory)
     return directory
+
+
+def temporary_name(name: str) -> str:
+    """A hidden name no safe name can take: ``.<name>.<random>.part``."""
+    return f".{name}.{secrets.token_hex(4)}.part"
 
 
 def write_file(directory: Path, name: str, data: bytes) -> None:
     """Write under a temporary name, then rename: the final name is complete or absent."""
-    temporary = directory / f".{name}.{secrets.token_hex(4)}.part"
+    temporary = directory / temporary_name(name)
     try:
         descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         with os.fdopen(descriptor, "wb") as handle:
@@ -110,7 +137,7 @@ def write_file(directory: Path, name: str, data: bytes) -> None:
         raise
 
 
-def tidy(directory: Path, keep: set[str] | None = None) -> None:
+def tidy(directory: Path, keep: Collection[str] | None = None) -> None:
     """Remove temporary files left by an interrupted run (and, given `keep`, stale files)."""
     for path in directory.iterdir():
         stale = path.name.startswith(".") and path.name.endswith(".part")
@@ -120,18 +147,53 @@ def tidy(directory: Path, keep: set[str] | None = None) -> None:
             path.unlink()
 
 
+class StagedFiles:
+    """One archive's files, written into a hidden staging directory and moved into
+    the prefix's directory only once the archive's own directory has spoken.
+
+    A local header's name is not covered by any checksum, so an entry may arrive
+    under a name the central directory later disproves; staging keeps such a file
+    from ever appearing under its final name.
+    """
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.staging = directory / _STAGING
+        shutil.rmtree(self.staging, ignore_errors=True)
+        self.staging.mkdir()
+        self.members: dict[str, str] = {}  # staged file name -> archive member name
+
+    def add(self, name: str, member: str, data: bytes) -> None:
+        write_file(self.staging, name, data)
+        self.members[name] = member
+
+    def commit(self, *, disproved: Collection[str] = (), replace_all: bool) -> None:
+        """Move the staged files that are not `disproved` into place; with
+        `replace_all`, the prefix's other files (an earlier run's) go."""
+        kept = {name for name, member in self.members.items() if member not in disproved}
+        for name in kept:
+            os.replace(self.staging / name, self.directory / name)
+        shutil.rmtree(self.staging, ignore_errors=True)
+        tidy(self.directory, kept if replace_all else None)
+
+
 class Manifest:
-    """JSON lines, one per completed prefix; the last line for a prefix wins."""
+    """JSON lines, one per finished prefix (completed, empty or failed); the last
+    line for a prefix wins."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
 
     def open(self, resume: bool) -> dict[str, dict[str, Any]]:
-        """Create the directory; the completed prefixes when resuming (else none)."""
+        """Every record when resuming; otherwise an empty manifest replaces any earlier
+        one, so a run without ``resume`` never appends to another run's lines."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        return self.completed() if resume else {}
+        if resume:
+            return self.records()
+        write_file(self.path.parent, self.path.name, b"")
+        return {}
 
-    def completed(self) -> dict[str, dict[str, Any]]:
+    def records(self) -> dict[str, dict[str, Any]]:
         records: dict[str, dict[str, Any]] = {}
         if not self.path.exists():
             return records

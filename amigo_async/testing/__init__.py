@@ -6,10 +6,58 @@
 
 Also runnable as ``python -m amigo_async.testing``, which prints the ``AMIGO_*``
 variables and the seeded ids (`FakeAmigoServer.seeds`) a user needs.
+
+Every request is checked against the snapshot before a handler runs (the client's
+own validation pass, reading values as a server does), and a violation answers
+422 with FastAPI's ``{"detail": [{"loc", "msg", "type"}]}``. The snapshot is
+served back at ``/openapi.json`` for tools such as schemathesis.
+
+Where the fake departs from the schemas alone, a documented prose rule says so:
+
+- Refused although the schemas allow it: ``sort_by`` fields other than those an
+  operation's description names; ``tag``/``tags`` filters not written
+  ``key:value``; ``creator`` not ``org_id,user_id``; a versions list's ``version``
+  other than ``N``, ``latest`` or a range ``N-M``; tool version constraints that
+  are not ``>=1.2``-style specifiers; an API key's ``duration`` outside 1 to 90
+  days (and a grant's ending past year 9999); organization images that are not
+  base64 PNG (ICO for the favicon); a state machine whose state names repeat,
+  whose initial or terminal state is not an action state, or whose transitions
+  name unknown states or references; ``min_count`` above ``max_count``;
+  ``tool_id`` and ``version`` lists of different lengths; Basic credentials on
+  create-organization (its ``security`` lists Bearer only); a value of a
+  ``StrippedNonemptyString`` type that is empty once stripped (the type's name is
+  the rule: a tag key ``"\r"`` fits its pattern but not the type).
+- The documented semantic refusals: unknown ids (404), duplicates and version
+  mismatches (409), one unfinished conversation per user and service (409), a
+  metric or state machine still in use, more than 3 active tool versions, the API
+  key limit, more than 20 conversation tags (400).
+- Accepted although the schemas' security asks for it: no ``X-ORG-ID`` header
+  (its scheme's description calls it optional; ``/openapi.json`` says so).
+- A URL two documented paths share (``.../state_machine/{state_machine_id}/`` and
+  ``.../{service_hierarchical_state_machine_id}/``; ``/metric/search/`` and
+  ``/metric/{metric_id}/``) is routed as FastAPI routes it: the first path whose
+  method fits, and a 405's ``Allow`` lists every method the URL takes.
+- Answers that are not JSON, as the descriptions say: prompt logs (a zip), the
+  tool scaffold (a gzip tarball), the Git interface (Git's own content types),
+  conversation events (NDJSON).
 """
 
-from ._faults import Fault, FaultKind
-from ._seeds import Seeds, announce
-from ._server import FakeAmigoServer, RecordedRequest
+from typing import TYPE_CHECKING
 
-__all__ = ["FakeAmigoServer", "Fault", "FaultKind", "RecordedRequest", "Seeds", "announce"]
+from .._lazy import LazyNames
+
+if TYPE_CHECKING:  # The one list of public names: type checkers read it, and so does `_names`.
+    from ._faults import Fault as Fault
+    from ._faults import FaultKind as FaultKind
+    from ._seeds import Seeds as Seeds
+    from ._seeds import announce as announce
+    from ._server import FakeAmigoServer as FakeAmigoServer
+    from ._server import RecordedRequest as RecordedRequest
+
+# Lazy, so `amigo-async` can read the fake's command options without loading the fake.
+_names = LazyNames(__name__, __file__, globals())
+
+if not TYPE_CHECKING:
+    __getattr__ = _names.getattr
+    __dir__ = _names.dir
+    __all__ = sorted(_names.sources())

@@ -28,9 +28,12 @@ from aiohttp import web
 from .._client import AmigoClient
 from .._limits import RateLimit
 from .._spec import OPERATIONS, Operation
+from .._spec_rows import EXTRA_METHODS
 from . import _routes  # noqa: F401  (registers every handler)
-from ._app import HANDLERS, Call, Reply, Unprocessable, error_reply
+from ._app import HANDLERS, Call, Reply, Unprocessable, error_reply, json_reply
+from ._facts import header_facts, openapi_document
 from ._faults import Fault, FaultKind, FaultPlan
+from ._request_checks import refusal
 from ._seeds import Seeds
 from ._state import FakeState
 from ._window import SlidingWindow
@@ -66,8 +69,6 @@ class _Session:
 _PUBLIC = frozenset({"get-organization"})
 """Operations whose snapshot `security` is empty: credentials optional (checked when sent)."""
 
-_SIGN_IN_HEADERS = ("x-api-key", "x-api-key-id", "x-user-id")
-
 
 def _rate_limit_text(limit: RateLimit) -> str:
     """The documents' 429 text: "... of 20 requests per minute for this endpoint."."""
@@ -93,6 +94,11 @@ def _route_pattern(operation: Operation) -> str:
 def _route_order(operation: Operation) -> tuple[int, int]:
     # Literal segments first: POST /tool/test must not be taken for POST /tool/{tool_id}.
     return (len(operation.path_parameters), -len(operation.path))
+
+
+async def _openapi(request: web.Request) -> web.Response:
+    """The API description, where FastAPI serves it: for schemathesis and other tools."""
+    return web.Response(body=openapi_document(), content_type="application/json")
 
 
 class FakeAmigoServer:
@@ -161,12 +167,18 @@ class FakeAmigoServer:
     # -- lifetime -------------------------------------------------------------
 
     def make_app(self) -> web.Application:
+        """One aiohttp resource per path, so a 405 lists every method the path serves."""
         app = web.Application(client_max_size=32 * 1024 * 1024)
+        resources: dict[str, web.Resource] = {}
         for operation in sorted(OPERATIONS.values(), key=_route_order):
+            pattern = _route_pattern(operation)
+            resource = resources.get(pattern)
+            if resource is None:
+                resource = resources[pattern] = app.router.add_resource(pattern)
             serve = self._endpoint(operation)
-            app.router.add_route(operation.method, _route_pattern(operation), serve)
-            if operation.id == "access-git-interface":
-                app.router.add_route("POST", _route_pattern(operation), serve)
+            for method in (operation.method, *EXTRA_METHODS.get(operation.id, ())):
+                resource.add_route(method, serve)
+        app.router.add_get("/openapi.json", _openapi)
         return app
 
     async def start(self) -> None:
@@ -230,13 +242,14 @@ class FakeAmigoServer:
     def add_api_key(self, api_key_id: str, api_key: str, users: Iterable[str]) -> None:
         self._api_keys[api_key_id] = (api_key, set(users))
 
-    def _authenticate(self, request: web.Request) -> str | None:
+    def _authenticate(self, request: web.Request, *, basic: bool = True) -> str | None:
+        """The user a credential names; None when it is not one (or Basic where not allowed)."""
         header = request.headers.get("Authorization", "")
         scheme, _, value = header.partition(" ")
         username = None
         if scheme.lower() == "bearer":
             token = value.strip()
-        elif scheme.lower() == "basic":
+        elif scheme.lower() == "basic" and basic:
             try:
                 decoded = base64.b64decode(value.strip(), validate=True).decode()
             except ValueError:
@@ -323,6 +336,8 @@ class FakeAmigoServer:
         limit_headers: dict[str, str] = {}
         reply = await self._reply(operation, request, now, record, limit_headers)
         if reply is None:
+            reply = refusal(operation, request, body)
+        if reply is None:
             fault = self.faults.take(operation.id)
             if fault is not None and fault.kind is FaultKind.STATUS:
                 reply = error_reply(
@@ -350,21 +365,25 @@ class FakeAmigoServer:
         limit_headers: dict[str, str],
     ) -> Reply | None:
         """A refusal (401, 404, 429, 501) or None when the handler should answer."""
+        facts = header_facts(operation.id)
         if operation.id in _PUBLIC and "Authorization" not in request.headers:
             credential = f"anonymous:{request.remote}"
         elif operation.authenticated:
-            user_id = self._authenticate(request)
+            user_id = self._authenticate(request, basic=facts.basic_allowed)
             if user_id is None:
                 return error_reply(401, "Invalid authorization credentials.")
             record.user_id = user_id
             credential = f"user:{user_id}"
         elif operation.id == "sign-in-with-api-key":
-            missing = [h for h in _SIGN_IN_HEADERS if not request.headers.get(h)]
-            if missing:  # refused before it counts against anyone's limit
-                return Unprocessable(("header", missing[0]), "field required").reply()
-            credential = f"key:{request.headers['x-api-key-id']}"
+            credential = f"key:{request.headers.get('x-api-key-id')}"
         else:  # sign-in-with-email: no credential yet
             credential = f"anonymous:{request.remote}"
+        missing = [h for h in facts.required_headers if h not in request.headers]
+        if missing:  # refused before it counts against anyone's limit
+            detail = [
+                {"loc": ["header", h], "msg": "field required", "type": "missing"} for h in missing
+            ]
+            return json_reply({"detail": detail}, 422)
         if request.match_info["organization"] != self.organization:
             return error_reply(404, "The specified organization does not exist.")
         refusal = self._admit(credential, operation, now, limit_headers)

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import random
 
-__all__ = ["area_rng", "object_id"]
+__all__ = ["PREFERENCE_DEFAULTS", "area_rng", "object_id"]
+
+PREFERENCE_DEFAULTS = {  # the documented defaults: stored preferences never hold null there
+    "enable_response_recommendation": False,
+    "conversations_visible_to_admins": True,
+    "user_model_visible_to_admins": True,
+    "audio_keyterms": [],
+}
 
 
 def area_rng(seed: int, area: str) -> random.Random:

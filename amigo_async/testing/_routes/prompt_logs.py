@@ -28,11 +28,7 @@ def _rechunk(pieces: Iterable[bytes], size: int) -> Iterator[bytes]:
 
 @handler("get-prompt-logs")
 async def get_prompt_logs(call: Call) -> Reply:
-    prefix = call.query("prompt_log_prefix")
-    if prefix is None:
-        raise Unprocessable(("query", "prompt_log_prefix"), "field required")
-    if not prefix.strip():
-        raise Unprocessable(("query", "prompt_log_prefix"), "ensure this value is not empty")
+    prefix = call.query("prompt_log_prefix") or ""  # required: checked before the handler
     data = call.state.prompt_logs
     if prefix not in data.pinned:
         matching = len(data.matching(prefix))

@@ -66,11 +66,11 @@ async def create_temporary_permission_grant(call: Call) -> Reply:
     data = call.state.roles
     body = fields_of(body_of(call, CreateTemporaryPermissionGrantRequest))
     call.state.users.users.get(body["user_id"])
-    try:
-        duration = parse_iso_duration(body.pop("duration"))
-    except ValueError:
-        raise Unprocessable(("body", "duration"), "invalid duration format") from None
     now = datetime.now(UTC)
+    try:  # P9367Y5673M9999D ends past the year 9999: no expiry date can say when
+        expires = now + parse_iso_duration(body.pop("duration"))
+    except (ValueError, OverflowError):
+        raise Unprocessable(("body", "duration"), "invalid or too long a duration") from None
     record = sample(
         TemporaryPermissionGrant,
         data.rng,
@@ -78,7 +78,7 @@ async def create_temporary_permission_grant(call: Call) -> Reply:
         org_id=call.state.organization,
         created_at=now.isoformat(),
         updated_at=now.isoformat(),
-        expires_at=(now + duration).isoformat(),
+        expires_at=expires.isoformat(),
         creator={"org_id": call.state.organization, "user_id": call.user_id or ""},
     )
     data.grants.add(record)

@@ -6,7 +6,6 @@ Bodies are checked by the generated request models (422); unknown ids answer
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from ...models.service import (
@@ -15,11 +14,9 @@ from ...models.service import (
     UpdateServiceRequest,
     UpsertServiceVersionSetRequest,
 )
-from .._app import Call, Reply, Unprocessable, json_reply
+from .._app import Call, Reply, json_reply
 from .._crud import Refused, body_of, endpoint, fields_of, listing, matching, tagged
 from .._samples import sample
-
-_VERSION_SET_NAME = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 
 
 def _tags(tags: dict[str, str | None]) -> list[dict[str, Any]]:
@@ -27,10 +24,7 @@ def _tags(tags: dict[str, str | None]) -> list[dict[str, Any]]:
 
 
 def _version_set_name(call: Call) -> str:
-    name = call.path("version_set_name")
-    if not _VERSION_SET_NAME.match(name):
-        raise Unprocessable(("path", "version_set_name"), "string does not match the pattern")
-    return name
+    return call.path("version_set_name").strip()
 
 
 @endpoint("get-services")

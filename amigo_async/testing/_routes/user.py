@@ -20,8 +20,9 @@ from ...models.user import (
     UpdateUserInfoRequest,
     UserInstance,
 )
-from .._app import Call, Reply, Unprocessable, error_reply, handler, json_reply
+from .._app import Call, Reply, error_reply, handler, json_reply
 from .._crud import Refused, body_of, endpoint, fields_of, listing, matching
+from .._data._common import PREFERENCE_DEFAULTS
 from .._samples import sample
 
 _PREFERENCES = frozenset(attr.name for attr in PreferencesOutput.__attrs_attrs__)
@@ -46,14 +47,6 @@ async def sign_in_with_api_key(call: Call) -> Reply:
     return json_reply({"id_token": token, "expires_at": expires_at.isoformat()})
 
 
-_PREFERENCE_DEFAULTS = {  # the documented defaults: a listed user holds no null here
-    "enable_response_recommendation": False,
-    "conversations_visible_to_admins": True,
-    "user_model_visible_to_admins": True,
-    "audio_keyterms": [],
-}
-
-
 @endpoint("create-invited-user")
 async def create_invited_user(call: Call) -> Reply:
     data = call.state.users
@@ -61,7 +54,7 @@ async def create_invited_user(call: Call) -> Reply:
     data.users.unique("email", body.email)
     call.state.roles.roles.get(body.role_name)
     sent = unstructure(body.user_preferences) if body.user_preferences else {}
-    preferences = {**_PREFERENCE_DEFAULTS, **sent}
+    preferences = {**PREFERENCE_DEFAULTS, **sent}
     record = sample(
         UserInstance,
         data.rng,
@@ -90,9 +83,7 @@ async def get_users(call: Call) -> Reply:
 
 @endpoint("search-users")
 async def search_users(call: Call) -> Reply:
-    query = call.query("query")
-    if query is None:
-        raise Unprocessable(("query", "query"), "field required")
+    query = call.query("query") or ""
     needle = query.lower()
     items = [
         user

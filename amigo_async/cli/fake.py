@@ -1,0 +1,31 @@
+"""``amigo-async fake``: the embedded fake Amigo server, served until Ctrl-C.
+
+It prints the ``AMIGO_*`` variables to export in another shell and the seeded ids
+(the chat service, prompt-log prefixes, tools with invocations) the examples use.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from ..testing._command import add_serve_options
+from ._common import Subparsers
+
+__all__ = ["add_commands"]
+
+
+async def _serve(args: argparse.Namespace) -> int:
+    from ..testing._command import serve  # the fake loads only for this command
+
+    await serve(args, args.organization or "acme")
+    return 0
+
+
+def add_commands(subparsers: Subparsers) -> None:
+    command = subparsers.add_parser(
+        "fake",
+        help="serve the embedded fake Amigo API and print its variables and seeded ids",
+        description="Serve the embedded fake Amigo API on loopback until Ctrl-C.",
+    )
+    add_serve_options(command)
+    command.set_defaults(handler=_serve)

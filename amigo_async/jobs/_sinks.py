@@ -1,0 +1,238 @@
+# pyarrow ships no type information, and is an optional extra: a user's mypy, which
+# follows imports into this module, must trip over neither.
+# mypy: disable-error-code="import-untyped,import-not-found"
+"""Where one prefix's entries go: a file per entry, a JSON-lines file or a Parquet file.
+
+A sink receives the entries of one archive as they arrive and publishes them
+only when told the archive's fate: `commit` once the archive proved complete,
+`abandon` when it did not. Until then nothing stands under a final name, so the
+output directory never holds an entry the archive's own directory disproves.
+
+- ``files``: ``<prefix>/<log key>.<kind>.json``, one JSON document per entry
+  (staged, see `StagedFiles`); an abandoned archive keeps the entries that
+  arrived whole and are not disproved.
+- ``jsonl``: ``<prefix>.jsonl``, the same documents one per line.
+- ``parquet``: ``<prefix>.parquet``, one row per message, written in row groups
+  of a few megabytes, so memory stays bounded whatever the archive's size.
+  Needs ``pyarrow`` (the ``parquet`` extra), imported only when used.
+
+The two table formats publish a prefix whole or not at all: an abandoned
+archive's rows are dropped, and the prefix is fetched again by a later attempt
+or a ``resume``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from collections.abc import Collection
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+import orjson
+
+from ..prompt_logs import PromptLogEntry
+from ._files import FileNames, StagedFiles, output_name, prepare_directory, temporary_name
+from ._records import entry_document, messages_of
+
+if TYPE_CHECKING:
+    import pyarrow
+
+__all__ = ["FORMATS", "ExportFormat", "Sink", "open_sink", "output_path", "require_pyarrow"]
+
+ExportFormat = Literal["files", "jsonl", "parquet"]
+FORMATS: tuple[ExportFormat, ...] = ("files", "jsonl", "parquet")
+
+_ROW_GROUP_BYTES = 1024 * 1024  # text buffered before a Parquet row group is written
+_ROW_GROUP_ROWS = 50_000
+
+
+class Sink(Protocol):
+    @property
+    def flush_due(self) -> bool:
+        """Whether `flush` has work worth a thread of its own."""
+        ...
+
+    def add(self, entry: PromptLogEntry) -> None: ...
+
+    def flush(self) -> None: ...
+
+    def commit(self) -> None: ...
+
+    def abandon(self, disproved: Collection[str]) -> None: ...
+
+
+def require_pyarrow() -> None:
+    """Fail before any download when the Parquet format cannot be written."""
+    try:
+        import pyarrow.parquet  # noqa: F401
+    except ImportError:
+        raise ImportError(
+            "the parquet format needs pyarrow: pip install 'amigo_async[parquet]'"
+        ) from None
+
+
+def output_path(export_format: ExportFormat, prefix: str) -> str:
+    """Where a prefix's output goes, relative to the output directory."""
+    return output_name(prefix, "" if export_format == "files" else f".{export_format}")
+
+
+def open_sink(export_format: ExportFormat, root: Path, prefix: str, exported_at: datetime) -> Sink:
+    """A sink for one attempt at one prefix (blocking: call it off the event loop)."""
+    path = output_path(export_format, prefix)
+    if export_format == "files":
+        return _FilesSink(prepare_directory(root, path), prefix, exported_at)
+    if export_format == "jsonl":
+        return _JsonLinesSink(root / path, prefix, exported_at)
+    return _ParquetSink(root / path, prefix, exported_at)
+
+
+def _json(document: dict[str, Any], *, indent: bool = False) -> bytes:
+    try:
+        return orjson.dumps(document, option=orjson.OPT_INDENT_2 if indent else 0)
+    except TypeError:  # a lone surrogate in a name: JSON's \u escapes carry it
+        return json.dumps(document, indent=2 if indent else None).encode()
+
+
+class _FilesSink:
+    flush_due = False
+
+    def __init__(self, directory: Path, prefix: str, exported_at: datetime) -> None:
+        self._staged = StagedFiles(directory)
+        self._names = FileNames()
+        self._prefix = prefix
+        self._exported_at = exported_at
+
+    def add(self, entry: PromptLogEntry) -> None:
+        document = entry_document(self._prefix, entry, messages_of(entry), self._exported_at)
+        name = self._names.allocate(entry.log_key, f".{entry.kind.value}.json")
+        self._staged.add(name, entry.file_name, _json(document, indent=True) + b"\n")
+
+    def flush(self) -> None:
+        return None
+
+    def commit(self) -> None:
+        self._staged.commit(replace_all=True)
+
+    def abandon(self, disproved: Collection[str]) -> None:
+        self._staged.commit(disproved=disproved, replace_all=False)
+
+
+class _StagedFile:
+    """A file written under a temporary name beside its final one, renamed on commit."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.temporary = path.with_name(temporary_name(path.name))
+
+    def publish(self) -> None:
+        os.replace(self.temporary, self.path)
+
+    def discard(self) -> None:
+        with contextlib.suppress(OSError):
+            self.temporary.unlink()
+
+
+class _JsonLinesSink:
+    flush_due = False
+
+    def __init__(self, path: Path, prefix: str, exported_at: datetime) -> None:
+        self._file = _StagedFile(path)
+        self._handle = self._file.temporary.open("xb")
+        self._prefix = prefix
+        self._exported_at = exported_at
+
+    def add(self, entry: PromptLogEntry) -> None:
+        document = entry_document(self._prefix, entry, messages_of(entry), self._exported_at)
+        self._handle.write(_json(document) + b"\n")
+
+    def flush(self) -> None:
+        return None
+
+    def commit(self) -> None:
+        self._handle.flush()
+        os.fsync(self._handle.fileno())
+        self._handle.close()
+        self._file.publish()
+
+    def abandon(self, disproved: Collection[str]) -> None:
+        self._handle.close()
+        self._file.discard()
+
+
+def _parquet_schema() -> pyarrow.Schema:
+    import pyarrow as pa
+
+    return pa.schema(
+        [
+            ("prefix", pa.string()),
+            ("log_key", pa.string()),
+            ("kind", pa.string()),
+            ("file_name", pa.string()),
+            ("message_index", pa.int32()),
+            ("message_count", pa.int32()),
+            ("role", pa.string()),
+            ("text", pa.string()),
+            ("entry_size", pa.int64()),
+            ("invalid_utf8", pa.bool_()),
+            ("exported_at", pa.timestamp("ms", tz="UTC")),
+        ]
+    )
+
+
+class _ParquetSink:
+    def __init__(self, path: Path, prefix: str, exported_at: datetime) -> None:
+        import pyarrow.parquet as pq
+
+        self._schema = _parquet_schema()
+        self._file = _StagedFile(path)
+        self._writer = pq.ParquetWriter(self._file.temporary, self._schema, compression="zstd")
+        self._prefix = prefix
+        self._exported_at = exported_at
+        self._columns: dict[str, list[Any]] = {name: [] for name in self._schema.names}
+        self._buffered = 0
+
+    @property
+    def flush_due(self) -> bool:
+        rows = len(self._columns["text"])
+        return self._buffered >= _ROW_GROUP_BYTES or rows >= _ROW_GROUP_ROWS
+
+    def add(self, entry: PromptLogEntry) -> None:
+        messages = messages_of(entry)
+        columns = self._columns
+        for message in messages:
+            columns["prefix"].append(self._prefix)
+            columns["log_key"].append(entry.log_key)
+            columns["kind"].append(entry.kind.value)
+            columns["file_name"].append(entry.file_name)
+            columns["message_index"].append(message.index)
+            columns["message_count"].append(len(messages))
+            columns["role"].append(message.role)
+            columns["text"].append(message.text)
+            columns["entry_size"].append(entry.size)
+            columns["invalid_utf8"].append(entry.invalid_utf8)
+            columns["exported_at"].append(self._exported_at)
+        self._buffered += entry.size
+
+    def flush(self) -> None:
+        """Write the buffered rows as one row group and let them go."""
+        import pyarrow as pa
+
+        if not self._columns["text"]:
+            return
+        table = pa.Table.from_pydict(self._columns, schema=self._schema)
+        self._columns = {name: [] for name in self._schema.names}
+        self._buffered = 0
+        self._writer.write_table(table)
+
+    def commit(self) -> None:
+        self.flush()
+        self._writer.close()
+        self._file.publish()
+
+    def abandon(self, disproved: Collection[str]) -> None:
+        with contextlib.suppress(Exception):  # the writer may be what failed
+            self._writer.close()
+        self._file.discard()

@@ -1,0 +1,86 @@
+"""Every request the fake receives, checked against the documents before a handler runs.
+
+The client's own validation pass (`amigo_async._validation.request_problems`) reads
+the request as a server does (``from_strings``: "3.0" is 3 for an integer) and
+answers what FastAPI answers: 422 with a list of ``{loc, msg, type}``. Handlers
+therefore only see requests the snapshot allows, and hold no type, pattern,
+length or bound checks of their own.
+
+What FastAPI ignores, the fake ignores too: query parameters the operation does
+not document (a body's unknown fields are the schema's business).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+
+from .._spec import Operation
+from .._validation import ABSENT, Problem, documented, request_problems
+from ._app import Reply, json_reply
+from ._crud import drop_not_set
+
+__all__ = ["refusal"]
+
+_FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+
+
+def refusal(operation: Operation, request: web.Request, body: bytes) -> Reply | None:
+    """The documented 422 when the request breaks the snapshot's schemas; None when it fits.
+
+    Operations the snapshot does not describe (the tool repo's) keep their handlers' checks.
+    """
+    if not documented(operation.id):
+        return None
+    parsed = _json_body(request, body)
+    if isinstance(parsed, Reply):
+        return parsed
+    if isinstance(parsed, dict):
+        drop_not_set(operation.id, parsed)  # `{}` means "left out", which any schema allows
+    path = {name: value for name, value in request.match_info.items() if name != "organization"}
+    query = {name: _one_or_all(request.query.getall(name)) for name in request.query}
+    problems = [
+        problem
+        for problem in request_problems(
+            operation.id, path=path, query=query, body=parsed, from_strings=True
+        )
+        if not _ignored(problem)
+    ]
+    return _unprocessable(problems) if problems else None
+
+
+def _json_body(request: web.Request, body: bytes) -> Any:
+    """The JSON body, ABSENT when there is none (or it is a form), or a 422 for bad JSON."""
+    if not body or request.content_type in _FORM_TYPES:
+        return ABSENT
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError) as error:  # RecursionError: nesting too deep
+        position = getattr(error, "pos", 0)
+        return json_reply(
+            {
+                "detail": [
+                    {"loc": ["body", position], "msg": "JSON decode error", "type": "json_invalid"}
+                ]
+            },
+            422,
+        )
+
+
+def _one_or_all(values: list[str]) -> str | list[str]:
+    """One value as itself, several as a list (an array parameter takes either)."""
+    return values[0] if len(values) == 1 else values
+
+
+def _ignored(problem: Problem) -> bool:
+    """FastAPI ignores undocumented query parameters; so does the fake."""
+    return problem.type == "extra_forbidden" and problem.loc[0] == "query"
+
+
+def _unprocessable(problems: list[Problem]) -> Reply:
+    detail = [
+        {"loc": list(problem.loc), "msg": problem.msg, "type": problem.type} for problem in problems
+    ]
+    return json_reply({"detail": detail}, 422)
