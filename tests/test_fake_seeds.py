@@ -6,10 +6,11 @@ import io
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from amigo_async import AmigoClient
+from amigo_async import AmigoClient, errors
 from amigo_async.testing import FakeAmigoServer, announce
 
 
@@ -41,6 +42,7 @@ def test_a_piped_command_line_fake_prints_every_line_at_once(command: list[str])
             assert name in text
         assert "chat service id: 5eed0000000000000000c4a7" in text
         assert "prompt-log prefixes: conversation-42, demo" in text
+        assert "prompt-log days: " in text
     finally:
         process.terminate()
         process.wait(timeout=10)
@@ -81,3 +83,23 @@ async def test_the_announcement_names_the_seeds_it_serves(fake: FakeAmigoServer)
     assert f"AMIGO_BASE_URL={fake.url}\n" in text
     for name, tool_id in fake.seeds.tools_with_invocations:
         assert f"tool with invocations: {name} {tool_id}\n" in text
+
+
+async def test_the_command_line_fakes_week_has_logs_on_each_announced_day(
+    fake: FakeAmigoServer, client: AmigoClient
+) -> None:
+    today = datetime.now(UTC).date()
+    week = [(today - timedelta(days=n)).isoformat() for n in range(6, -1, -1)]
+    assert fake.seeds.prompt_log_days == ()
+    fake.state.prompt_logs.add_week()  # what `amigo-async fake` does before it announces
+
+    with_logs = [day for number, day in enumerate(week) if number % 3 != 2]
+    assert list(fake.seeds.prompt_log_days) == with_logs
+    for day in with_logs:
+        entries = [entry async for entry in client.admin.stream_prompt_logs(day)]
+        assert entries and all(e.log_key.startswith(f"{day}/") for e in entries), day
+    with pytest.raises(errors.NotFoundError):  # an empty day, as `--since` reports it
+        await client.admin.stream_prompt_logs(week[2]).__anext__()
+    out = io.StringIO()
+    announce(fake, out)
+    assert f"prompt-log days: {', '.join(with_logs)} (the week's" in out.getvalue()

@@ -42,5 +42,6 @@ async def serve(args: argparse.Namespace, organization: str) -> None:
         host=args.host,
         port=args.port,
     ) as fake:
+        fake.state.prompt_logs.add_week()
         announce(fake)
         await asyncio.Event().wait()

@@ -32,6 +32,10 @@ class Seeds:
     """A service in which `conversations.create` starts a conversation (the first listed)."""
     prompt_log_prefixes: tuple[str, ...]
     """Prefixes that have prompt logs: the README's example prefix, then ``demo/``."""
+    prompt_log_days: tuple[str, ...]
+    """UTC days (``YYYY-MM-DD``, oldest first) that are prefixes with logs, for
+    `--since`/`--date` and `date_prefixes`: the past week but every third day when
+    served from the command line, none otherwise."""
     tools_with_invocations: tuple[tuple[str, str], ...]
     """(name, id) of the tools that have invocations, in list order."""
 
@@ -42,6 +46,7 @@ class Seeds:
         return cls(
             chat_service_id=CHAT_SERVICE_ID,
             prompt_log_prefixes=(EXAMPLE_PREFIX, DEMO_PREFIX.rstrip("/")),
+            prompt_log_days=tuple(state.prompt_logs.days),
             tools_with_invocations=tuple(
                 (tool["name"], tool["id"]) for tool in tools.tools if tool["id"] in invoked
             ),
@@ -61,6 +66,9 @@ def announcement(fake: FakeAmigoServer) -> Iterator[str]:
     yield "Seeded data:"
     yield f"  chat service id: {seeds.chat_service_id}"
     yield f"  prompt-log prefixes: {', '.join(seeds.prompt_log_prefixes)}"
+    if seeds.prompt_log_days:
+        days = ", ".join(seeds.prompt_log_days)
+        yield f"  prompt-log days: {days} (the week's other days are empty)"
     for name, tool_id in seeds.tools_with_invocations:
         yield f"  tool with invocations: {name} {tool_id}"
 

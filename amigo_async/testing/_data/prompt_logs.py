@@ -14,6 +14,7 @@ import random
 import struct
 import zlib
 from collections.abc import Iterable, Iterator
+from datetime import UTC, date, datetime, timedelta
 
 import attrs
 
@@ -38,6 +39,8 @@ _WORDS = _SOURCE_TEXT.split()
 _CORPUS_BYTES = 256 * 1024
 _STEPS = ("engage-user", "select-next-action", "reflect")
 DEMO_PREFIX = "demo/"
+_DATED_DAYS = 7  # `add_week`: `--since` a week ago
+_LOGS_PER_DAY = 4
 EXAMPLE_PREFIX = "conversation-42"  # the README's `stream_prompt_logs("conversation-42")`
 
 
@@ -125,6 +128,7 @@ class PromptLogData:
     logs: list[FakePromptLog] = attrs.field(factory=list)
     pinned: dict[str, bytes] = attrs.field(factory=dict)
     demo_prefixes: list[str] = attrs.field(factory=list)
+    days: list[str] = attrs.field(factory=list)
     zip64: bool = False
     compression_level: int = 6
 
@@ -161,6 +165,18 @@ class PromptLogData:
             history = GeneratedText(key + "h", rng.randint(800, 4000), rng.randint(2, 6))
             data.logs.append(_log(key, key, step, history, rng))
         return data
+
+    def add_week(self, today: date | None = None) -> list[str]:
+        """Logs under the past week's UTC days (``2026-12-07/...``) but every third, so a
+        date-range export shows both kinds of day; the days that have logs.
+
+        The command-line fake calls it; tests seed the days they need themselves.
+        """
+        for number, day in enumerate(_dated_days(today)):
+            if number % 3 != 2:
+                self.add_generated(f"{day}/", _LOGS_PER_DAY, file_size=3000, messages=4)
+                self.days.append(day)
+        return self.days
 
     def add(self, log: FakePromptLog) -> None:
         self.logs.append(log)
@@ -211,6 +227,12 @@ class PromptLogData:
     def archive(self, prefix: str) -> bytes:
         """The whole archive for `prefix` in memory (for tests and benchmarks)."""
         return b"".join(self.stream(prefix))
+
+
+def _dated_days(today: date | None = None) -> list[str]:
+    """The days (``YYYY-MM-DD``, oldest first) the fake seeds logs under: the past week."""
+    last = today if today is not None else datetime.now(UTC).date()
+    return [(last - timedelta(days=n)).isoformat() for n in range(_DATED_DAYS - 1, -1, -1)]
 
 
 def _log(
