@@ -42,6 +42,12 @@ COMMANDS = {
 }
 
 
+def _as_at_a_terminal() -> None:
+    """Give the child the SIGINT a terminal's Ctrl-C meets: a suite started with
+    ``nohup`` or ``&`` from a script ignores SIGINT, and every child inherits that."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _interrupted_run(
     module: str, command: list[str], tmp_path: Path
 ) -> subprocess.CompletedProcess[str]:
@@ -53,6 +59,7 @@ def _interrupted_run(
         text=True,
         timeout=60,
         env=environment,
+        preexec_fn=_as_at_a_terminal,
     )
 
 
@@ -92,6 +99,7 @@ def test_ctrl_c_in_a_chat_leaves_at_once_and_finishes_the_conversation(moment: s
         stderr=subprocess.PIPE,
         text=True,
         env=environment,
+        preexec_fn=_as_at_a_terminal,
     )
     try:
         assert chat.stdin is not None and chat.stdout is not None and chat.stderr is not None
