@@ -80,7 +80,7 @@ async def test_the_announcement_names_the_seeds_it_serves(fake: FakeAmigoServer)
     out = io.StringIO()
     announce(fake, out)
     text = out.getvalue()
-    assert f"AMIGO_BASE_URL={fake.url}\n" in text
+    assert f"  export AMIGO_BASE_URL={fake.url}\n" in text  # pasteable into a shell
     for name, tool_id in fake.seeds.tools_with_invocations:
         assert f"tool with invocations: {name} {tool_id}\n" in text
 

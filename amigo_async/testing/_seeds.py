@@ -54,15 +54,16 @@ class Seeds:
 
 
 def announcement(fake: FakeAmigoServer) -> Iterator[str]:
-    """What a started fake prints: where it is, the variables to export, the seeded ids."""
+    """What a started fake prints: where it is, the variables as `export` lines a shell
+    takes pasted or through `eval`, the seeded ids."""
     seeds = fake.seeds
     yield f"Fake Amigo API on {fake.url}  (organization {fake.organization})"
-    yield f"  AMIGO_BASE_URL={fake.url}"
-    yield f"  AMIGO_ORGANIZATION_ID={fake.organization}"
-    yield f"  AMIGO_TOKEN={fake.token}"
-    yield f"  AMIGO_API_KEY={fake.api_key}"
-    yield f"  AMIGO_API_KEY_ID={fake.api_key_id}"
-    yield f"  AMIGO_USER_ID={fake.user_id}"
+    yield f"  export AMIGO_BASE_URL={fake.url}"
+    yield f"  export AMIGO_ORGANIZATION_ID={fake.organization}"
+    yield f"  export AMIGO_TOKEN={fake.token}"
+    yield f"  export AMIGO_API_KEY={fake.api_key}"
+    yield f"  export AMIGO_API_KEY_ID={fake.api_key_id}"
+    yield f"  export AMIGO_USER_ID={fake.user_id}"
     yield "Seeded data:"
     yield f"  chat service id: {seeds.chat_service_id}"
     yield f"  prompt-log prefixes: {', '.join(seeds.prompt_log_prefixes)}"
