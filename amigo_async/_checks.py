@@ -284,14 +284,14 @@ ENVVAR_NAME_PATTERN = re.compile(r"[A-Z_]+")
 """modify-tool-envvars names, as the snapshot writes it (unanchored, JSON Schema style)."""
 
 
-def unique_items(values: Sequence[_T] | None) -> list[_T] | None:
+def unique_items(values: Sequence[_T] | None) -> Sequence[_T] | None:
     """A `uniqueItems` list filter with repeats dropped (first one kept, order unchanged).
 
     A repeated filter value means nothing more than the value once, so the client
     sends it once instead of letting the server refuse the whole request.
     """
-    if values is None:
-        return None
+    if not isinstance(values, list):
+        return values  # None, or a wrong shape the validation pass then names
     return list(dict.fromkeys(values))
 
 

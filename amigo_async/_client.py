@@ -19,6 +19,7 @@ from ._auth import ApiKeyCredentials, AuthScheme, Credentials, TokenCredentials
 from ._checks import check_int
 from ._config import RetryPolicy, Timeouts, resolve_base_url
 from ._limits import InProcessBackend, RateLimit, RateLimitBackend
+from ._network import SSLArgument, resolve_network
 from ._paths import check_segment
 from ._spec import DOCUMENTED_RATE_LIMITS, OPERATIONS
 from ._stats import ClientStats
@@ -72,21 +73,54 @@ def _optional_text(name: str, value: object) -> str | None:
 
 
 class AmigoClient:
-    """An async client for the Amigo Admin, Tool and Organization endpoints.
+    """An async client for the whole Amigo API, one attribute per area of the API.
 
-    Use it as ``async with AmigoClient(...) as client:``; it owns one pooled
-    aiohttp session and one rate-limit bucket per documented operation. Arguments
-    left out are read from the same environment variables as the official SDK
-    (``AMIGO_API_KEY``, ``AMIGO_API_KEY_ID``, ``AMIGO_USER_ID``,
-    ``AMIGO_ORGANIZATION_ID``, ``AMIGO_BASE_URL``) plus ``AMIGO_TOKEN``; any
-    credential argument given means the credential environment variables are
-    not mixed in (except ``AMIGO_USER_ID`` and each half of a key pair).
+    Use it as ``async with AmigoClient(...) as client:`` (or call
+    ``await client.aclose()`` when done; a client dropped with its connections
+    open warns with a `ResourceWarning`). It owns one pooled aiohttp session and
+    one rate-limit bucket per documented operation; areas are `admin`, `tools`,
+    `organization`, `services`, `users`, `roles`, `webhooks`, `conversations`,
+    `dynamic_behavior_sets`, `metrics` and `simulations`.
 
     Credentials: a token (a JWT) is used first while it is valid; an API key
     signs in only when there is no valid token (none given, its ``exp`` passed,
-    or a 401). ``token_cache=True`` (or a directory) shares signed-in tokens
-    between processes through a 0600 file per caller under the user cache
-    directory, so a shell loop of short programs signs in once.
+    or a 401). Arguments left out are read from the official SDK's environment
+    variables plus ``AMIGO_TOKEN``; any credential argument given means the
+    credential variables are not mixed in (except ``AMIGO_USER_ID`` and each
+    half of a key pair).
+
+    Args:
+        organization: the organization id (else ``AMIGO_ORGANIZATION_ID``).
+        token: a ready JWT, used first while it is valid (else ``AMIGO_TOKEN``).
+        api_key: with `api_key_id` and `user_id`, signs in for tokens
+            (else ``AMIGO_API_KEY``, ``AMIGO_API_KEY_ID``, ``AMIGO_USER_ID``).
+        api_key_id: the API key's id.
+        user_id: the user the API key signs in as.
+        token_cache: True (the user cache directory) or a directory: share
+            signed-in tokens between processes (one 0600 file per caller,
+            written atomically, never holding the key), so a shell loop of
+            short programs signs in once.
+        base_url: the server (else ``AMIGO_BASE_URL``, else `region`);
+            plain ``http://`` only to a loopback address.
+        region: one of `amigo_async.REGIONS` (default ``"us"``).
+        rate_limits: per-operation overrides of the documented limits
+            (None for an operation: no client-side limit).
+        rate_limiting: False turns the client's own pacing off.
+        rate_limit_backend: share the buckets between processes (`RedisBackend`).
+        auth_scheme: ``"bearer"`` (default) or ``"basic"`` (``{org}_{user}:{JWT}``).
+        org_id_header: sent as ``X-ORG-ID`` with every request.
+        mongo_cluster: sent as ``x-mongo-cluster-name``.
+        timeouts: a `Timeouts`.
+        retry: a `RetryPolicy`.
+        max_connections: the connection pool's size.
+        max_body_bytes: the largest JSON answer read.
+        event_hooks: callables receiving every `amigo_async.events` event.
+        proxy: an ``http://`` or ``https://`` proxy URL (``user:password@`` for
+            its own credentials, sent to the proxy alone); https traffic only.
+        trust_env: True reads ``HTTPS_PROXY``/``ALL_PROXY`` and ``NO_PROXY``
+            when `proxy` is not given (never ``~/.netrc``).
+        ssl: a CA bundle's path (used instead of the system's CAs) or an
+            `ssl.SSLContext`; ``False`` is refused.
     """
 
     organization_id: str
@@ -127,6 +161,9 @@ class AmigoClient:
         max_connections: int = 100,
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         event_hooks: Iterable[EventHook] = (),
+        proxy: str | None = None,
+        trust_env: bool = False,
+        ssl: SSLArgument = None,
     ) -> None:
         organization = organization if organization is not None else _env("AMIGO_ORGANIZATION_ID")
         self.organization_id = check_segment(
@@ -156,6 +193,7 @@ class AmigoClient:
             raise TypeError("rate_limiting must be True or False")
         if rate_limit_backend is not None and not isinstance(rate_limit_backend, RateLimitBackend):
             raise TypeError("rate_limit_backend must be a RateLimitBackend")
+        network = resolve_network(self.base_url, proxy=proxy, trust_env=trust_env, ssl=ssl)
         self.stats = ClientStats()
         self._transport = Transport(
             base_url=self.base_url,
@@ -166,6 +204,7 @@ class AmigoClient:
             timeouts=timeouts or Timeouts(),
             retry=retry or RetryPolicy(),
             fixed_headers=fixed_headers,
+            network=network,
             max_connections=check_int("max_connections", max_connections, minimum=1),
             max_body_bytes=check_int("max_body_bytes", max_body_bytes, minimum=1),
             events=EventDispatcher(event_hooks),

@@ -35,6 +35,7 @@ __all__ = [
     "error_context",
     "redirect_error",
     "server_text",
+    "with_trace_headers",
 ]
 
 FormFactory = Callable[[], aiohttp.FormData]
@@ -61,6 +62,7 @@ class RequestOptions:
     headers: Mapping[str, str] | None = None
     accept: str = JSON_ACCEPT
     bearer_only: bool = False
+    checked: bool = False  # a pager's page: its parameters were checked when it was made
 
     @property
     def parameterless(self) -> bool:
@@ -105,6 +107,7 @@ class CallBudget:
     rate_limited: int = 0
     signed_in_again: bool = False
     sent: int = 0
+    call: int = 0  # the key of the call's events (0: nobody listens)
     _waits: dict[str, float] | None = None  # made on the first wait: most calls have none
 
     def remaining(self) -> float:
@@ -130,6 +133,25 @@ class AttemptFailure:
 
     description: str
     never_sent: bool
+
+
+def with_trace_headers(
+    headers: Mapping[str, str], trace: Mapping[str, str]
+) -> CIMultiDict[str]:
+    """The headers plus a tracing hook's (``traceparent``), none replacing one already there.
+
+    A hook's value that could split a header line is dropped rather than sent.
+    """
+    merged = CIMultiDict(headers)
+    for name, value in trace.items():
+        if name in merged or not _is_header_text(name) or not _is_header_text(value):
+            continue
+        merged[name] = value
+    return merged
+
+
+def _is_header_text(text: object) -> bool:
+    return isinstance(text, str) and text.isascii() and text.isprintable()
 
 
 def describe_failure(exc: BaseException) -> str:

@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
 
+from ._checks import format_iso_duration, parse_iso_duration
+from ._checks_organization import API_KEY_DURATION
 from ._problem import ABSENT, Problem, short
 from ._spec import OPERATIONS
 
@@ -62,6 +65,9 @@ _NOT_BLANK: dict[str, tuple[tuple[str, str], ...]] = {
     "invoke-tool-version": (("path", "version"),),
     "search-tool-invocations": (("query", "query"),),
     "test-tool": (("body", "commit_branch"),),
+    "get-tool-versions": (("query", "versions"),),
+    "create-conversation": (("body", "service_version_set_name"),),
+    "generate-conversation-starter": (("body", "service_version_set_name"),),
 }
 """Texts the documents describe as a version constraint, a branch or a search: never blank."""
 
@@ -93,6 +99,12 @@ def prose_problems(
             value = body.get(name)
         if isinstance(value, str) and not value.strip():
             problems.append(Problem((where, name), "must not be empty", "value_error"))
+    if operation_id == "get-tool-invocations":
+        problems += _paired_versions(query)
+    if operation_id in _STREAMS and query.get("current_agent_action_type") is not None:
+        problems += _action_regex(query["current_agent_action_type"])
+    if operation_id in _ORDERED_RANGES:
+        problems += _ordered_range(query, *_ORDERED_RANGES[operation_id])
     body_rule = _BODY_RULES.get(operation_id)
     if body_rule is not None and isinstance(body, Mapping):
         problems += body_rule(body)
@@ -100,6 +112,73 @@ def prose_problems(
         rule = _pattern(VERSION_SELECTOR, "be a version, 'latest' or a range such as '2-5'")
         _each(problems, "version", query["version"], rule)
     return problems
+
+
+_STREAMS = frozenset({"create-conversation", "interact-with-conversation"})
+"""Their ``current_agent_action_type`` is a regex over the agent's action types."""
+
+_ORDERED_RANGES = {"get-webhook-deliveries": ("created_after", "created_before")}
+"""Time-range filters whose start cannot come after their end."""
+
+
+def _action_regex(value: object) -> list[Problem]:
+    place = ("query", "current_agent_action_type")
+    if not isinstance(value, str):
+        return []  # the schema check said so already
+    if not value.strip():
+        return [Problem(place, "must not be empty", "value_error")]
+    try:
+        re.compile(value)
+    except re.error as exc:
+        return [Problem(place, f"is not a regex: {exc}", "value_error")]
+    return []
+
+
+def _ordered_range(query: Mapping[str, object], start: str, end: str) -> list[Problem]:
+    after, before = query.get(start), query.get(end)
+    if not (isinstance(after, str) and isinstance(before, str)):
+        return []
+    try:  # both are aware ISO 8601 date-times: the schema check passed
+        later = datetime.fromisoformat(after) > datetime.fromisoformat(before)
+    except (TypeError, ValueError):
+        return []
+    if later:
+        return [Problem(("query", start), f"must not be later than {end}", "value_error")]
+    return []
+
+
+def _tag_change(body: Mapping[str, object]) -> list[Problem]:
+    """modify-tags-of-conversation: a body with neither updates nor deletes changes nothing."""
+    if body.get("updates") is None and body.get("deletes") is None:
+        return [Problem(("body",), "must give updates= or deletes=", "value_error")]
+    return []
+
+
+def _some_envvar_change(body: Mapping[str, object]) -> list[Problem]:
+    """modify-tool-envvars: no inserts, updates or deletes is nothing to modify."""
+    if any(body.get(name) for name in ("inserts", "updates", "deletes")):
+        return []
+    message = "inserts, updates and deletes are all empty: nothing to modify"
+    return [Problem(("body",), message, "value_error")]
+
+
+def _paired_versions(query: Mapping[str, object]) -> list[Problem]:
+    """get-tool-invocations: `version[i]` is the semver constraint for `tool_id[i]`."""
+    versions, ids = query.get("version"), query.get("tool_id")
+    if not isinstance(versions, list) or not versions:
+        return []
+    ids = ids if isinstance(ids, list) else []
+    if len(versions) != len(ids):
+        message = (
+            f"must have exactly one constraint per tool_id: "
+            f"{len(versions)} version(s) for {len(ids)} tool_id(s)"
+        )
+        return [Problem(("query", "version"), message, "value_error")]
+    return [  # a repeated tool_id is the schema's uniqueItems
+        Problem(("query", "version", index), "must not be empty", "value_error")
+        for index, item in enumerate(versions)
+        if isinstance(item, str) and not item.strip()
+    ]
 
 
 def _some_change(body: Mapping[str, object]) -> list[Problem]:
@@ -150,16 +229,57 @@ def _state_machine(body: Mapping[str, object]) -> list[Problem]:
     return problems
 
 
-def _named_role(body: Mapping[str, object]) -> list[Problem]:
-    """create-api-key: the key authenticates as a role, so its name cannot be blank."""
-    role = body.get("role_name")
-    if isinstance(role, str) and not role.strip():
-        return [Problem(("body", "role_name"), "must not be empty", "value_error")]
+def _message_needs_text(body: Mapping[str, object]) -> list[Problem]:
+    """create-conversation: the type describes the initial message, so it needs one."""
+    if body.get("initial_message_type") is not None and body.get("initial_message") is None:
+        return [Problem(("body", "initial_message_type"), "needs initial_message", "value_error")]
     return []
 
 
+def _count_range(body: Mapping[str, object]) -> list[Problem]:
+    """generate-conversation-starter: between min_count and max_count prompts, so a
+    range that ends before it starts asks for nothing."""
+    low, high = body.get("min_count"), body.get("max_count")
+    if isinstance(low, int) and isinstance(high, int) and high < low:
+        message = f"must be at least min_count ({low}); got {high}"
+        return [Problem(("body", "max_count"), message, "value_error")]
+    return []
+
+
+def _api_key(body: Mapping[str, object]) -> list[Problem]:
+    """create-api-key: the key authenticates as a role, so its name cannot be blank; it
+    lives 1 to 90 days."""
+    problems: list[Problem] = []
+    role = body.get("role_name")
+    if isinstance(role, str) and not role.strip():
+        problems.append(Problem(("body", "role_name"), "must not be empty", "value_error"))
+    duration = body.get("duration")
+    if isinstance(duration, str):
+        problems += _key_duration(duration)
+    return problems
+
+
+def _key_duration(text: str) -> list[Problem]:
+    low, high = API_KEY_DURATION
+    try:
+        duration = parse_iso_duration(text)
+    except ValueError:
+        return []  # the schema's `format: duration` said so already (a negative one too)
+    if low <= duration <= high:
+        return []
+    message = (
+        f"must be between {format_iso_duration(low)} and {format_iso_duration(high)}; "
+        f"got {format_iso_duration(duration)}"
+    )
+    return [Problem(("body", "duration"), message, "value_error")]
+
+
 _BODY_RULES: dict[str, Callable[[Mapping[str, object]], list[Problem]]] = {
-    "create-api-key": _named_role,
+    "create-api-key": _api_key,
+    "generate-conversation-starter": _count_range,
+    "create-conversation": _message_needs_text,
+    "modify-tags-of-conversation": _tag_change,
+    "modify-tool-envvars": _some_envvar_change,
     "modify-organization": _some_change,
     "create-service-hierarchical-state-machine-version": _state_machine,
 }

@@ -15,6 +15,7 @@ from yarl import URL
 from amigo_async._auth import AuthScheme
 from amigo_async._config import RetryPolicy, Timeouts
 from amigo_async._limits import RateLimit, RateLimitBackend
+from amigo_async._network import SSLArgument
 from amigo_async._stats import ClientStats
 from amigo_async.events import EventHook
 from amigo_async.jobs.observer import ProgressObserver
@@ -190,6 +191,9 @@ class AmigoClient:
         max_connections: int = ...,
         max_body_bytes: int = ...,
         event_hooks: Iterable[EventHook] = ...,
+        proxy: str | None = ...,
+        trust_env: bool = ...,
+        ssl: SSLArgument = ...,
     ) -> None: ...
     @property
     def closed(self) -> bool: ...

@@ -27,7 +27,8 @@ import logging
 import math
 import random
 import time
-from collections.abc import AsyncIterator, Mapping
+import warnings
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any, TypeVar
@@ -43,6 +44,7 @@ from ._body import BodyTooLargeError, StreamedBody, read_capped
 from ._config import RetryPolicy, Timeouts
 from ._hints import retry_after_seconds
 from ._limits import RateLimit, RateLimitBackend
+from ._network import Network
 from ._pacing import Pacing
 from ._pagination import (
     AsyncPager,
@@ -65,11 +67,14 @@ from ._request import (
     error_context,
     redirect_error,
     server_text,
+    with_trace_headers,
 )
 from ._spec import OPERATIONS, Operation, TimeoutKind
 from ._stats import ClientStats
 from ._validation import ABSENT, check_request
 from .events import (
+    CallFinished,
+    CallStarted,
     EventDispatcher,
     RequestFinished,
     RequestStarted,
@@ -122,6 +127,7 @@ class Transport:
         timeouts: Timeouts,
         retry: RetryPolicy,
         fixed_headers: Mapping[str, str],
+        network: Network,
         max_connections: int,
         max_body_bytes: int,
         events: EventDispatcher,
@@ -147,9 +153,11 @@ class Transport:
         self._prefix = f"{base_url.raw_path.rstrip('/')}/v1/" + encode_path_parameter(
             "organization", organization
         )
+        self._template = f"{base_url.raw_path.rstrip('/')}/v1/{{organization}}"
         # Sent with every request from the per-request dict: session default headers
         # would make aiohttp merge two header sets on every call.
         self._fixed_headers = {"User-Agent": user_agent, **fixed_headers}
+        self._network = network
         self._max_connections = max_connections
         self._session: aiohttp.ClientSession | None = None
         self._closed = False
@@ -174,12 +182,28 @@ class Transport:
         if self._closed:
             raise errors.ClientClosedError("this AmigoClient is closed; create a new one")
         if self._session is None:
+            network = self._network
             self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=self._max_connections, ttl_dns_cache=300),
+                connector=network.connector(limit=self._max_connections),
+                proxy=network.proxy,
                 raise_for_status=False,
                 auto_decompress=True,
             )
         return self._session
+
+    def __del__(self, _warn: Callable[..., None] = warnings.warn) -> None:
+        """An opened client dropped without `aclose`: say so, as aiohttp and asyncio do.
+
+        Calls made without ``async with`` work (the session opens on first use); a
+        client that then leaks its connections is the mistake this names.
+        """
+        if getattr(self, "_session", None) is not None and not self._closed:
+            _warn(
+                f"unclosed AmigoClient for organization {self.organization!r}: use "
+                "`async with AmigoClient(...) as client:` or call `await client.aclose()`",
+                ResourceWarning,
+                source=self,
+            )
 
     async def aclose(self) -> None:
         self._closed = True
@@ -278,6 +302,20 @@ class Transport:
         finally:
             body.release()
 
+    def check(
+        self,
+        operation_id: str,
+        *,
+        path_params: Mapping[str, object] | None = None,
+        params: Mapping[str, QueryValue] | None = None,
+        json_body: Any = None,
+    ) -> None:
+        """The validation pass now, for a call sent later: a lazy stream refuses a wrong
+        argument where it is called, not where it is first iterated."""
+        if json_body is not None and attrs.has(type(json_body)):
+            json_body = unstructure(json_body)
+        check_request(operation_id, path_params, params, ABSENT if json_body is None else json_body)
+
     def paginate(
         self,
         operation_id: str,
@@ -305,13 +343,13 @@ class Transport:
             page_size = min(page_size, max_items)
 
         async def fetch(token: PageToken) -> Page[T]:
-            answer = await self.request_json(
-                operation_id,
-                into,
+            options = RequestOptions(
                 path_params=path_params,
                 params={**params, "limit": page_size, "continuation_token": token},
+                checked=True,  # the check above holds for every page; only the token changes
             )
-            return page_of(answer, paging, operation_id)
+            answer = await self._json_answer(self.build(operation_id, options))
+            return page_of(structure_response(answer, into, operation_id), paging, operation_id)
 
         return AsyncPager(
             fetch, first_token=paging.first_token, operation_id=operation_id, max_items=max_items
@@ -409,7 +447,10 @@ class Transport:
         path_params, params, json_body = options.path_params, options.params, options.json_body
         if json_body is not None and attrs.has(type(json_body)):
             json_body = unstructure(json_body)
-        check_request(operation_id, path_params, params, ABSENT if json_body is None else json_body)
+        if not options.checked:
+            check_request(
+                operation_id, path_params, params, ABSENT if json_body is None else json_body
+            )
         path = self._path(operation, path_params)
         body: bytes | FormFactory | None = options.form
         headers = options.headers
@@ -456,8 +497,31 @@ class Transport:
         self, request: PreparedRequest, *, read_body: bool
     ) -> tuple[aiohttp.ClientResponse, bytes]:
         """Send until a 2xx answer (its body read when `read_body`) or a final error."""
+        if not self._observed:
+            return await self._send_until_answered(request, read_body, call=0)
+        operation = request.operation
+        call = next(self._keys)
+        started = time.monotonic()
+        self._events.emit(CallStarted(call, operation.id, operation.method))
+        error: str | None = "cancelled"  # unless the call returns or raises an Exception
+        try:
+            answer = await self._send_until_answered(request, read_body, call=call)
+            error = None
+            return answer
+        except Exception as exc:
+            error = type(exc).__name__
+            raise
+        finally:
+            seconds = time.monotonic() - started
+            self._events.emit(CallFinished(call, operation.id, seconds, error))
+
+    async def _send_until_answered(
+        self, request: PreparedRequest, read_body: bool, *, call: int
+    ) -> tuple[aiohttp.ClientResponse, bytes]:
         session = self.open()
-        budget = CallBudget(deadline=time.monotonic() + self._total(request.operation))
+        budget = CallBudget(
+            deadline=time.monotonic() + self._total(request.operation), call=call
+        )
         while True:
             token, outcome = await self._attempt(session, request, budget)
             if isinstance(outcome, AttemptFailure):
@@ -500,7 +564,9 @@ class Transport:
         key = next(self._keys) if observed else 0
         started = time.monotonic()
         if observed:
-            self._emit_start(request, key, budget)
+            trace = self._emit_start(request, key, budget)
+            if trace:
+                headers = with_trace_headers(headers, trace)
         failure: AttemptFailure | None = None
         response: aiohttp.ClientResponse | None = None
         try:
@@ -512,6 +578,7 @@ class Transport:
                 headers=headers,
                 timeout=timeout,
                 allow_redirects=False,
+                proxy_headers=self._network.proxy_headers,
             )
             if timeout.total is None:  # a stream: bound the wait for its headers here
                 async with asyncio.timeout(budget.remaining()):
@@ -752,11 +819,23 @@ class Transport:
 
     # -- events ---------------------------------------------------------------------
 
-    def _emit_start(self, request: PreparedRequest, key: int, budget: CallBudget) -> None:
+    def _emit_start(
+        self, request: PreparedRequest, key: int, budget: CallBudget
+    ) -> dict[str, str]:
+        """Announce the attempt; returns the tracing headers a hook asks to send with it."""
         operation = request.operation
-        self._events.emit(
-            RequestStarted(key, operation.id, operation.method, request.path, budget.sent)
+        event = RequestStarted(
+            key,
+            operation.id,
+            operation.method,
+            request.path,
+            budget.sent,
+            call=budget.call,
+            url=str(request.url),
+            url_template=self._template + operation.path,
         )
+        self._events.emit(event)
+        return event.trace_headers
 
     def _emit_finish(
         self,
@@ -778,6 +857,7 @@ class Transport:
                 None if response is None else response.status,
                 time.monotonic() - started,
                 None if failure is None else failure.description,
+                call=budget.call,
             )
         )
 

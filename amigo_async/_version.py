@@ -1,4 +1,4 @@
-"""The package's version, written only here: pyproject.toml reads it (`tool.setuptools.dynamic`).
+"""The package's version, written only here: pyproject.toml reads it (`tool.hatch.version`).
 
 A literal rather than `importlib.metadata`, whose import alone costs more than
 building a client.

@@ -19,6 +19,8 @@ from collections.abc import Callable, Iterable
 import attrs
 
 __all__ = [
+    "CallFinished",
+    "CallStarted",
     "Event",
     "EventHook",
     "LimiterWaited",
@@ -33,14 +35,48 @@ logger = logging.getLogger("amigo_async")
 
 
 @attrs.frozen
+class CallStarted:
+    """A call begins; its attempts, limiter waits and sign-in all happen before `CallFinished`.
+
+    Events of one call are emitted in the task that made it, so a hook may keep
+    per-call state in a context variable (the OpenTelemetry hook makes the call's
+    span current this way).
+    """
+
+    key: int
+    operation_id: str
+    method: str
+
+
+@attrs.frozen
+class CallFinished:
+    """The call ended: `error` is None on success, else the error's class name or "cancelled"."""
+
+    key: int
+    operation_id: str
+    seconds: float
+    error: str | None = None
+
+
+@attrs.frozen
 class RequestStarted:
-    """One attempt is about to be sent; `key` pairs it with its `RequestFinished`."""
+    """One attempt is about to be sent; `key` pairs it with its `RequestFinished`.
+
+    `url` has no query string (its values may be a user's data); `url_template`
+    is the documented path with its placeholders. A hook may put tracing headers
+    (W3C ``traceparent``) into `trace_headers`: they are sent with this attempt,
+    each only when the request has no header of that name already.
+    """
 
     key: int
     operation_id: str
     method: str
     path: str
     attempt: int
+    call: int = 0
+    url: str = ""
+    url_template: str = ""
+    trace_headers: dict[str, str] = attrs.field(factory=dict, eq=False, repr=False)
 
 
 @attrs.frozen
@@ -59,6 +95,7 @@ class RequestFinished:
     status: int | None
     seconds: float
     error: str | None = None
+    call: int = 0
 
 
 @attrs.frozen
@@ -95,7 +132,16 @@ class SignedIn:
     seconds: float
 
 
-Event = RequestStarted | RequestFinished | LimiterWaited | RateLimited | Retrying | SignedIn
+Event = (
+    CallStarted
+    | CallFinished
+    | RequestStarted
+    | RequestFinished
+    | LimiterWaited
+    | RateLimited
+    | Retrying
+    | SignedIn
+)
 EventHook = Callable[[Event], object]
 
 

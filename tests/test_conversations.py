@@ -305,9 +305,9 @@ ID = "a" * 24
         (lambda c: c.conversations.list(limit=151), "150"),
         (lambda c: c.conversations.list(sort_by=["name"]), "sort_by"),
         (lambda c: c.conversations.list(tags=["novalue"]), r"tag\[0\]"),
-        (lambda c: c.conversations.list(service_ids=["x"]), "service_ids"),
+        (lambda c: c.conversations.list(service_ids=["x"]), r"^service_id\[0\]"),
         (lambda c: c.conversations.list_messages(ID, limit=501), "500"),
-        (lambda c: c.conversations.list_messages(ID, message_types=["shout"]), "message_types"),
+        (lambda c: c.conversations.list_messages(ID, message_types=["shout"]), r"^message_type\[0\]"),
         (lambda c: c.conversations.list_messages(ID, sort_by=["+name"]), "sort_by"),
     ],
 )

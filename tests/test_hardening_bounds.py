@@ -197,6 +197,6 @@ async def test_fifty_cancelled_calls_each_emit_a_cancelled_finish_and_leave_no_s
     assert {e.error for e in finished} == {"cancelled"}
     assert {e.key for e in finished} == {e.key for e in seen if isinstance(e, RequestStarted)}
     spans = exporter.get_finished_spans()
-    assert len(spans) == 50
+    assert len(spans) == 100  # each call's span and its one attempt's span
     assert all(span.status.status_code is StatusCode.ERROR for span in spans)
-    assert vars(hook)["_open"] == {}
+    assert vars(hook)["_calls"] == {} and vars(hook)["_attempts"] == {}

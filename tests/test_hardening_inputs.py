@@ -116,7 +116,7 @@ async def test_search_invocations_requires_query_against(
 ) -> None:
     with pytest.raises(TypeError, match="query_against"):
         await client.tools.search_invocations("x")  # type: ignore[call-arg]
-    with pytest.raises(TypeError, match="query_against"):
+    with pytest.raises(ValueError, match=r"^query_against is required"):  # the one pass
         await client.tools.search_invocations("x", query_against=None)  # type: ignore[arg-type]
     assert fake.requests == []
 

@@ -238,7 +238,7 @@ VALUE_ERRORS: dict[str, tuple[Case, str]] = {
 }
 
 TYPE_ERRORS: dict[str, tuple[Case, str]] = {
-    "ids as one string": (lambda org: org.list_agents(ids=ID), "ids"),
+    "ids as one string": (lambda org: org.list_agents(ids=ID), r"^id must be a list"),
     "deprecated as text": (lambda org: org.list_agents(deprecated="yes"), "deprecated"),
     "agent version as a dict": (
         lambda org: org.create_agent_version(ID, {"initials": "A"}),

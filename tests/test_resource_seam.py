@@ -101,6 +101,16 @@ class StubTransport:
         raise AssertionError("this stub sends no streams")
         yield  # pragma: no cover
 
+    def check(
+        self,
+        operation_id: str,
+        *,
+        path_params: Mapping[str, object] | None = None,
+        params: Mapping[str, QueryValue] | None = None,
+        json_body: object = None,
+    ) -> None:
+        self.calls.append(("check", operation_id, {"params": params, "json_body": json_body}))
+
     def paginate(
         self,
         operation_id: str,

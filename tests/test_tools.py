@@ -435,17 +435,20 @@ async def test_server_answers_422_for_a_malformed_id(fake: FakeAmigoServer) -> N
     assert status == 422
 
 
-async def test_server_answers_400_when_versions_and_tool_ids_differ_in_length(
+async def test_server_refuses_versions_and_tool_ids_of_different_lengths(
     fake: FakeAmigoServer,
 ) -> None:
+    """The documents give the rule (one version per tool id), not its status: the fake
+    refuses it in its one validation pass, as a 422 naming the parameter."""
     tool_id = fake.state.tools.tools[0]["id"]
-    status, _ = await raw_request(
+    status, body = await raw_request(
         fake,
         "GET",
         "/tool/invocation",
         params=[("tool_id", tool_id), ("version", "1"), ("version", "2")],
     )
-    assert status == 400
+    assert status == 422
+    assert "version" in str(body)
 
 
 async def test_server_answers_422_for_an_empty_query_against(fake: FakeAmigoServer) -> None:

@@ -248,3 +248,77 @@ async def test_probe_naive_conversation_starts_at(
 async def test_null_refused_where_not_clearable(fake: FakeAmigoServer, client: AmigoClient) -> None:
     call = client.users.update(_ID, UpdateUserInfoRequest(first_name=NULL))
     await _refused(fake, ValueError, r"^body\.first_name cannot be sent as null", call)
+
+
+async def test_a_paged_list_is_checked_once_not_per_page(
+    fake: FakeAmigoServer, client: AmigoClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import amigo_async._transport as transport_module
+
+    checked: list[str] = []
+    real = transport_module.check_request
+
+    def counting(operation_id: str, *args: Any) -> None:
+        checked.append(operation_id)
+        real(operation_id, *args)
+
+    monkeypatch.setattr(transport_module, "check_request", counting)
+    users = [u async for u in client.users.list(sort_by=["last_name"], limit=5)]
+    pages = [r for r in fake.requests if r.operation_id == "get-users"]
+    assert len(users) == 12 and len(pages) == 3
+    assert checked.count("get-users") == 1
+
+
+def test_starter_counts_and_set_names_are_rules_of_the_pass() -> None:
+    body = {
+        "service_id": _ID,
+        "facets": ["a"],
+        "min_count": 5,
+        "max_count": 2,
+        "generation_instructions": "x",
+        "service_version_set_name": " ",
+    }
+    problems = request_problems("generate-conversation-starter", path=None, query=None, body=body)
+    assert [p.message() for p in problems] == [
+        "body.service_version_set_name must not be empty",
+        "body.max_count must be at least min_count (5); got 2",
+    ]
+    [paired] = request_problems(
+        "get-tool-invocations", path=None, query={"tool_id": [_ID], "version": ["1", "2"]}
+    )
+    assert paired.loc == ("query", "version")
+
+
+async def test_a_lazy_stream_is_refused_by_the_pass_at_call_time(
+    fake: FakeAmigoServer, client: AmigoClient
+) -> None:
+    with pytest.raises(ValueError, match=r"^body\.initial_message_type needs initial_message"):
+        client.conversations.create(_ID, initial_message_type="user-message")
+    with pytest.raises(ValueError, match=r"^body\.tags\.k must be at most 100"):
+        client.conversations.create(_ID, tags={"k": "v" * 101})
+    assert fake.requests == []
+
+
+async def test_interact_and_prose_rules_are_refused_by_the_pass(
+    fake: FakeAmigoServer, client: AmigoClient
+) -> None:
+    with pytest.raises(ValueError, match=r"^conversation_id must match"):
+        client.conversations.interact("x", text="hi")
+    with pytest.raises(ValueError, match=r"^current_agent_action_type is not a regex"):
+        client.conversations.interact(_ID, text="hi", current_agent_action_type="(")
+    with pytest.raises(ValueError, match=r"^body must give updates= or deletes="):
+        await client.conversations.update_tags(_ID)
+    later, earlier = datetime(2021, 1, 1, tzinfo=UTC), datetime(2020, 1, 1, tzinfo=UTC)
+    with pytest.raises(ValueError, match=r"^created_after must not be later than created_before"):
+        client.webhooks.list_deliveries(_ID, created_after=later, created_before=earlier)
+    assert fake.requests == []
+
+
+def test_api_key_duration_bounds_are_a_rule_of_the_pass() -> None:
+    def problems(duration: str) -> list[str]:
+        body = {"duration": duration, "name": "k", "role_name": "DefaultUserRole"}
+        return [p.message() for p in request_problems("create-api-key", path=None, query=None, body=body)]
+
+    assert problems("P30D") == []
+    assert problems("P91D") == ["body.duration must be between P1D and P90D; got P91D"]
+    assert problems("-P1D") == ["body.duration must be an ISO 8601 duration; got '-P1D'"]

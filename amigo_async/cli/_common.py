@@ -43,6 +43,8 @@ environment variables (a command-line option wins over its variable):
   AMIGO_API_KEY          --api-key: signs in when there is no valid token
   AMIGO_API_KEY_ID       --api-key-id
   AMIGO_USER_ID          --user-id
+  HTTPS_PROXY, NO_PROXY  a proxy to reach the API through, hosts to reach directly
+  SSL_CERT_FILE          a CA bundle to trust instead of the system's
 
 credentials: given as options, the credential variables are not read (except
 AMIGO_USER_ID and the other half of an API key pair). A token is used while it
@@ -136,6 +138,7 @@ async def client_for(
         api_key_id=args.api_key_id,
         user_id=args.user_id,
         token_cache=not args.no_token_cache,
+        trust_env=True,  # a command honours HTTPS_PROXY and NO_PROXY, as curl and pip do
         **client_options,
     ) as client:
         yield client

@@ -81,6 +81,16 @@ class Transport(Protocol):
     ) -> AbstractAsyncContextManager[StreamedBody]:
         """A 2xx answer whose body is read as it arrives."""
 
+    def check(
+        self,
+        operation_id: str,
+        *,
+        path_params: Mapping[str, object] | None = None,
+        params: Mapping[str, QueryValue] | None = None,
+        json_body: object = None,
+    ) -> None:
+        """The validation pass now, for a call sent later (a lazy stream)."""
+
     def paginate(
         self,
         operation_id: str,

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, TypeVar
-
-from .._checks import check_str_list
+from typing import TYPE_CHECKING, TypeVar, cast
 
 if TYPE_CHECKING:
     from .._pagination import AsyncPager
@@ -24,15 +22,20 @@ __all__ = ["as_list", "timestamp", "version_selector", "versions_pager"]
 T = TypeVar("T")
 
 
-def as_list(name: str, values: Iterable[str] | None) -> list[str] | None:
-    """An iterable filter as the list the query repeats; a bare str is refused (it would
-    be split into characters)."""
-    return check_str_list(name, values)
+def as_list(values: Iterable[T] | None) -> list[T] | None:
+    """An iterable filter as the list the query repeats (a tuple or generator is read once).
+
+    Anything that is not a non-text iterable is passed on as given, so the validation
+    pass names the parameter and says it must be a list (a bare str would otherwise be
+    split into characters)."""
+    if isinstance(values, Iterable) and not isinstance(values, (str, bytes, Mapping)):
+        return list(values)
+    return cast("list[T] | None", values)
 
 
 def timestamp(value: datetime | None) -> str | None:
     """A date-time filter in ISO 8601 (a naive one is then refused as the documents say)."""
-    return None if value is None else value.isoformat()
+    return value.isoformat() if isinstance(value, datetime) else value  # else: the pass says
 
 
 def version_selector(value: int | str | None) -> str | None:
@@ -54,7 +57,7 @@ def versions_pager(
     """A versions list (agents, state machines, behaviour sets, personas, scenarios)."""
     params = {
         "version": version_selector(version),
-        "sort_by": as_list("sort_by", sort_by),
+        "sort_by": as_list(sort_by),
     }
     return transport.paginate(
         operation_id,

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import builtins
 import json
-import re
 from collections.abc import AsyncGenerator, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
@@ -21,16 +20,10 @@ import aiohttp
 
 from .. import errors
 from .._checks import (
-    TAG_TEXT_PATTERN,
     check_aware_datetime,
-    check_count,
     check_int,
     check_non_empty,
-    check_object_id,
-    check_object_ids,
     check_one_of,
-    check_pattern,
-    check_str_list,
     unique_items,
 )
 from .._pagination import AsyncPager
@@ -42,8 +35,6 @@ from ..conversations import (
     parse_events,
 )
 from ..models.conversation import (
-    FORMAT_VALUES,
-    MESSAGE_TYPE_VALUES,
     ConversationInstance,
     CreateConversationResponse,
     GenerateConversationStarterResponse,
@@ -67,11 +58,9 @@ __all__ = ["AUDIO_FORMATS", "MAX_CONVERSATION_TAGS", "NDJSON", "ConversationsRes
 NDJSON = "application/x-ndjson"
 MAX_CONVERSATION_TAGS = 20  # create-conversation and modify-tags: `maxProperties: 20`
 _TAG_VALUE_MAX = 100
-_CREATE_TAG_KEY = re.compile(r"^[\w\s_]+$")
 _INITIAL_MESSAGE_TYPES = ("user-message", "external-event")
 _SKIP = "skip"
 """interact's third form: no user message, the agent goes on (recorded_message empty)."""
-_STARTER_COUNT = (1, 10)  # min_count / max_count: exclusiveMinimum 0, maximum 10
 
 AUDIO_FORMATS: Mapping[str, str] = {"mp3": "audio/mpeg", "pcm": "audio/pcm"}
 """The user-message audio formats interact documents (`UserMessageAudioConfig`)."""
@@ -110,23 +99,17 @@ class ConversationsResource(Resource):
         dropped unread sends nothing and warns with a `RuntimeWarning`, like a
         coroutine never awaited.
         """
-        check_object_id("service_id", service_id)
         body: dict[str, Any] = {"service_id": service_id}
-        if service_version_set_name is not None:
-            body["service_version_set_name"] = check_non_empty(
-                "service_version_set_name", service_version_set_name
-            )
-        if initial_message is not None:
-            body["initial_message"] = check_non_empty("initial_message", initial_message)
-        if initial_message_type is not None:
-            if initial_message is None:
-                raise ValueError("initial_message_type needs initial_message")
-            body["initial_message_type"] = check_one_of(
-                "initial_message_type", initial_message_type, _INITIAL_MESSAGE_TYPES
-            )
-        if tags is not None:
-            body["tags"] = _check_create_tags("tags", tags)
+        optional = {
+            "service_version_set_name": service_version_set_name,
+            "initial_message": initial_message,
+            "initial_message_type": initial_message_type,
+            "tags": dict(tags) if isinstance(tags, Mapping) else tags,
+        }
+        body.update((name, value) for name, value in optional.items() if value is not None)
         params = _stream_params(response_format, current_agent_action_type)
+        # Sent only when iterated, but refused now: the one pass runs at call time.
+        self._transport.check("create-conversation", params=params, json_body=body)
         events = self._events("create-conversation", CREATE_EVENTS, params=params, json_body=body)
         return EventStream(
             events, voice=response_format == "voice", operation="conversations.create(...)"
@@ -159,7 +142,6 @@ class ConversationsResource(Resource):
         Nothing is sent until the stream is iterated (or collected): a stream
         dropped unread sends nothing and warns with a `RuntimeWarning`.
         """
-        check_object_id("conversation_id", conversation_id)
         check_one_of("message_type", message_type, (*_INITIAL_MESSAGE_TYPES, _SKIP))
         if message_type == _SKIP:
             if text is not None or audio is not None or external_events:
@@ -178,6 +160,9 @@ class ConversationsResource(Resource):
             params["request_audio_config"] = _audio_config(
                 audio, audio_format, pcm_frame_rate, pcm_sample_width
             )
+        # Sent only when iterated, but refused now: the one pass runs at call time.
+        where = {"conversation_id": conversation_id}
+        self._transport.check("interact-with-conversation", path_params=where, params=params)
 
         def form() -> aiohttp.FormData:
             data = aiohttp.FormData(default_to_multipart=True)
@@ -260,15 +245,13 @@ class ConversationsResource(Resource):
         `tags` entries are ``key:value`` (``key:*`` for any value); `sort_by` fields:
         ``created_at`` with an optional ``+``/``-``. Pages hold up to 150.
         """
-        if is_finished is not None and not isinstance(is_finished, bool):
-            raise TypeError("is_finished must be a bool or None")
         params: dict[str, QueryValue] = {
-            "id": check_object_ids("ids", ids),
-            "user_id": unique_items(check_str_list("user_ids", user_ids)),
-            "service_id": unique_items(check_object_ids("service_ids", service_ids)),
+            "id": as_list(ids),
+            "user_id": unique_items(as_list(user_ids)),
+            "service_id": unique_items(as_list(service_ids)),
             "is_finished": is_finished,
-            "tag": as_list("tags", tags),
-            "sort_by": as_list("sort_by", sort_by),
+            "tag": as_list(tags),
+            "sort_by": as_list(sort_by),
         }
         return self._transport.paginate(
             "get-conversations",
@@ -295,15 +278,12 @@ class ConversationsResource(Resource):
         `message_types` from `MESSAGE_TYPE_VALUES` (the server's default leaves out
         ``agent-inner-thought``); `sort_by` fields: ``interaction_id``, ``created_at``.
         """
-        check_object_id("conversation_id", conversation_id)
-        types = check_str_list("message_types", message_types)
-        for index, kind in enumerate(types or ()):
-            check_one_of(f"message_types[{index}]", kind, MESSAGE_TYPE_VALUES)
+        types = as_list(message_types)
         params: dict[str, QueryValue] = {
-            "id": unique_items(check_object_ids("ids", ids)),
+            "id": unique_items(as_list(ids)),
             "message_type": unique_items(types),
-            "interaction_id": unique_items(check_object_ids("interaction_ids", interaction_ids)),
-            "sort_by": as_list("sort_by", sort_by),
+            "interaction_id": unique_items(as_list(interaction_ids)),
+            "sort_by": as_list(sort_by),
         }
         return self._transport.paginate(
             "get-conversation-messages",
@@ -335,7 +315,7 @@ class ConversationsResource(Resource):
         `interaction_id` must be the latest completed interaction; `context`
         describes the user (the server has a default persona).
         """
-        body = {} if context is None else {"context": check_non_empty("context", context)}
+        body = {} if context is None else {"context": context}
         answer = await self._transport.request_json(
             "recommend-responses-for-interaction",
             RecommendResponsesForInteractionResponse,
@@ -362,8 +342,6 @@ class ConversationsResource(Resource):
         The snapshot leaves the answer's shape open, so it is returned as sent.
         `long_lived` asks for a URL valid 12 hours (keep it False when you can).
         """
-        if not isinstance(long_lived, bool):
-            raise TypeError("long_lived must be a bool")
         return await self._transport.request_json(
             "retrieve-message-source",
             dict[str, Any],
@@ -382,23 +360,15 @@ class ConversationsResource(Resource):
         service_version_set_name: str | None = None,
     ) -> builtins.list[Prompt]:
         """generate-conversation-starter: between `min_count` and `max_count` (1-10) prompts."""
-        facet_list = check_str_list("facets", facets, min_items=1) or []
-        low, high = _STARTER_COUNT
-        check_int("min_count", min_count, minimum=low, maximum=high)
-        check_int("max_count", max_count, minimum=min_count, maximum=high)
         body: dict[str, Any] = {
             "service_id": service_id,
-            "facets": facet_list,
+            "facets": as_list(facets),
             "min_count": min_count,
             "max_count": max_count,
-            "generation_instructions": check_non_empty(
-                "generation_instructions", generation_instructions
-            ),
+            "generation_instructions": generation_instructions,
         }
         if service_version_set_name is not None:
-            body["service_version_set_name"] = check_non_empty(
-                "service_version_set_name", service_version_set_name
-            )
+            body["service_version_set_name"] = service_version_set_name
         answer = await self._transport.request_json(
             "generate-conversation-starter", GenerateConversationStarterResponse, json_body=body
         )
@@ -417,12 +387,10 @@ class ConversationsResource(Resource):
         """
         body: dict[str, Any] = {}
         if updates is not None:
-            body["updates"] = _check_update_tags("updates", updates)
-        removed = unique_items(check_str_list("deletes", deletes))
+            body["updates"] = dict(updates) if isinstance(updates, Mapping) else updates
+        removed = unique_items(as_list(deletes))
         if removed is not None:
             body["deletes"] = removed
-        if not body:
-            raise ValueError("give updates= or deletes=")
         await self._transport.request_none(
             "modify-tags-of-conversation",
             path_params={"conversation_id": conversation_id},
@@ -431,14 +399,8 @@ class ConversationsResource(Resource):
 
 
 def _stream_params(response_format: str, action_type: str | None) -> dict[str, QueryValue]:
-    params: dict[str, QueryValue] = {
-        "response_format": check_one_of("response_format", response_format, FORMAT_VALUES)
-    }
+    params: dict[str, QueryValue] = {"response_format": response_format}
     if action_type is not None:
-        try:
-            re.compile(check_non_empty("current_agent_action_type", action_type))
-        except re.error as exc:
-            raise ValueError(f"current_agent_action_type is not a regex: {exc}") from None
         params["current_agent_action_type"] = action_type
     return params
 
@@ -480,35 +442,3 @@ def _check_external_events(
         check_non_empty(f"{name}[{index}] content", content)
         checked.append((at, content))
     return checked
-
-
-def _check_create_tags(name: str, tags: Mapping[str, str | None]) -> dict[str, str | None]:
-    """create-conversation tags: keys of word characters/spaces, values of 1-100 characters."""
-    return _as_list(name, tags, _CREATE_TAG_KEY, None)
-
-
-def _check_update_tags(name: str, tags: Mapping[str, str | None]) -> dict[str, str | None]:
-    """modify-tags updates: keys and values of word characters and spaces."""
-    return _as_list(name, tags, TAG_TEXT_PATTERN, TAG_TEXT_PATTERN)
-
-
-def _as_list(
-    name: str,
-    tags: Mapping[str, str | None],
-    key_pattern: re.Pattern[str],
-    value_pattern: re.Pattern[str] | None,
-) -> dict[str, str | None]:
-    if not isinstance(tags, Mapping):
-        raise TypeError(f"{name} must be a mapping of key to value (or None)")
-    check_count(name, list(tags), max_items=MAX_CONVERSATION_TAGS)
-    for key, value in tags.items():
-        check_non_empty(f"{name} key", check_pattern(f"{name} key", key, key_pattern))
-        if value is None:
-            continue
-        label = f"{name}[{key!r}]"
-        check_non_empty(label, value)
-        if value_pattern is not None:
-            check_pattern(label, value, value_pattern)
-        elif len(value) > _TAG_VALUE_MAX:
-            raise ValueError(f"{label} must be at most {_TAG_VALUE_MAX} characters")
-    return dict(tags)

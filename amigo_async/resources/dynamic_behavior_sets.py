@@ -12,7 +12,6 @@ from __future__ import annotations
 import builtins
 from collections.abc import Iterable
 
-from .._checks import check_optional_bool, check_str_list
 from .._pagination import AsyncPager
 from .._paths import QueryValue
 from ..models.dynamic_behavior_set import (
@@ -61,8 +60,8 @@ class DynamicBehaviorSetsResource(Resource):
         in ``page.extra``.
         """
         params: dict[str, QueryValue] = {
-            "id": check_str_list("ids", ids),
-            "sort_by": as_list("sort_by", sort_by),
+            "id": as_list(ids),
+            "sort_by": as_list(sort_by),
             **_filters(is_active, applied_to_service, creator, tag),
         }
         return self._transport.paginate(
@@ -192,7 +191,7 @@ class DynamicBehaviorSetsResource(Resource):
             operation_id,
             GetDynamicBehaviorInvocationsResponse,
             DynamicBehaviorInvocation,
-            {"sort_by": as_list("sort_by", sort_by)},
+            {"sort_by": as_list(sort_by)},
             path_params={_ID: dynamic_behavior_set_id},
             limit=limit,
             max_items=max_items,
@@ -207,8 +206,8 @@ def _filters(
 ) -> dict[str, QueryValue]:
     """The filters get-dynamic-behavior-sets and search-dynamic-behavior-sets share."""
     return {
-        "is_active": check_optional_bool("is_active", is_active),
-        "applied_to_service": check_str_list("applied_to_service", applied_to_service),
-        "creator": as_list("creator", creator),
-        "tag": as_list("tag", tag),
+        "is_active": is_active,
+        "applied_to_service": as_list(applied_to_service),
+        "creator": as_list(creator),
+        "tag": as_list(tag),
     }

@@ -13,13 +13,11 @@ import builtins
 from collections.abc import Iterable
 from datetime import datetime
 
-from .._checks import check_optional_bool, check_str_list
 from .._pagination import AsyncPager
 from .._paths import QueryValue
 from ..models.metric import (
     CreateMetricRequest,
     CreateMetricResponse,
-    EvaluateMetricsRequest,
     EvaluateMetricsResponse,
     GetMetricEvaluationResultsResponse,
     GetMetricsResponse,
@@ -62,9 +60,9 @@ class MetricsResource(Resource):
         ``filter_values`` in ``page.extra``.
         """
         params: dict[str, QueryValue] = {
-            "id": check_str_list("ids", ids),
-            "is_deleted": check_optional_bool("is_deleted", is_deleted),
-            "sort_by": as_list("sort_by", sort_by),
+            "id": as_list(ids),
+            "is_deleted": is_deleted,
+            "sort_by": as_list(sort_by),
             **_filters(applied_to_service, type, creator, tag),
         }
         return self._transport.paginate(
@@ -128,15 +126,14 @@ class MetricsResource(Resource):
         With `evaluate_to_interaction_id`, only the conversation up to that
         interaction counts. 400 if the conversation has no interactions.
         """
-        request = EvaluateMetricsRequest(
-            metric_ids=check_str_list("metric_ids", metric_ids) or [],
-            conversation_id=conversation_id,
-            evaluate_to_interaction_id=evaluate_to_interaction_id,
-        )
+        body: dict[str, object] = {  # plain JSON, so a bare str reaches the pass unsplit
+            "metric_ids": as_list(metric_ids),
+            "conversation_id": conversation_id,
+        }
+        if evaluate_to_interaction_id is not None:
+            body["evaluate_to_interaction_id"] = evaluate_to_interaction_id
         answer = await self._transport.request_json(
-            "evaluate-metrics",
-            EvaluateMetricsResponse,
-            json_body=request,
+            "evaluate-metrics", EvaluateMetricsResponse, json_body=body
         )
         return answer.metrics
 
@@ -163,15 +160,13 @@ class MetricsResource(Resource):
         """
         operation_id = "get-metric-evaluation-results"
         params: dict[str, QueryValue] = {
-            "metric_id": check_str_list("metric_id", metric_id),
-            "source_type": check_str_list("source_type", source_type),
-            "conversation_id": check_str_list("conversation_id", conversation_id),
-            "simulation_unit_test_set_run_id": check_str_list(
-                "simulation_unit_test_set_run_id", simulation_unit_test_set_run_id
-            ),
+            "metric_id": as_list(metric_id),
+            "source_type": as_list(source_type),
+            "conversation_id": as_list(conversation_id),
+            "simulation_unit_test_set_run_id": as_list(simulation_unit_test_set_run_id),
             "timestamp_after": timestamp(timestamp_after),
             "timestamp_before": timestamp(timestamp_before),
-            "sort_by": as_list("sort_by", sort_by),
+            "sort_by": as_list(sort_by),
         }
         return self._transport.paginate(
             operation_id,
@@ -191,8 +186,8 @@ def _filters(
 ) -> dict[str, QueryValue]:
     """The filters get-metrics and search-metrics share."""
     return {
-        "applied_to_service": check_str_list("applied_to_service", applied_to_service),
-        "type": check_str_list("type", types),
-        "creator": as_list("creator", creator),
-        "tag": as_list("tag", tag),
+        "applied_to_service": as_list(applied_to_service),
+        "type": as_list(types),
+        "creator": as_list(creator),
+        "tag": as_list(tag),
     }

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from .._checks import (
     VERSION_SELECTOR_PATTERN,
-    check_duration,
     check_header_value,
     check_non_empty,
-    check_optional_bool,
+    format_iso_duration,
+    parse_iso_duration,
     unique_items,
 )
 from .._checks_organization import (
@@ -82,6 +82,22 @@ def _check_images(body: NewOrganization | OrganizationUpdate) -> None:
         value = getattr(body, field)
         if value is not None:
             check_image(field, value)
+
+
+def _duration_text(value: timedelta | str) -> str:
+    """The duration's canonical ISO 8601 spelling (``P2W`` is sent as ``P14D``), a negative
+    one marked ``-``; text that is not a duration as given. The validation pass judges
+    the spelling and the documented bounds."""
+    duration: object = value
+    if isinstance(value, str):
+        try:
+            duration = parse_iso_duration(value.strip())
+        except ValueError:
+            return value
+    if isinstance(duration, timedelta):
+        spelled = format_iso_duration(abs(duration))
+        return f"-{spelled}" if duration < timedelta() else spelled
+    return cast("str", value)  # neither: passed on for the validation pass to name
 
 
 class OrganizationResource(Resource):
@@ -152,8 +168,8 @@ class OrganizationResource(Resource):
         Pages hold `limit` agents (at most 20; the cap when left out).
         """
         params = {
-            "deprecated": check_optional_bool("deprecated", deprecated),
-            "id": unique_items(as_list("ids", ids)),
+            "deprecated": deprecated,
+            "id": unique_items(as_list(ids)),
         }
         return self._transport.paginate(
             "get-agents", AgentList, Agent, params, limit=limit, max_items=max_items
@@ -229,8 +245,8 @@ class OrganizationResource(Resource):
     ) -> AsyncPager[StateMachine]:
         """get-service-hierarchical-state-machines: every state machine (pages of at most 50)."""
         params = {
-            "deprecated": check_optional_bool("deprecated", deprecated),
-            "id": unique_items(as_list("ids", ids)),
+            "deprecated": deprecated,
+            "id": unique_items(as_list(ids)),
         }
         return self._transport.paginate(
             "get-service-hierarchical-state-machines",
@@ -263,13 +279,11 @@ class OrganizationResource(Resource):
         """
         operation_id = "create-service-hierarchical-state-machine-version"
         require_type("state_machine_version", state_machine_version, NewStateMachineVersion)
-        if not isinstance(dry_run, bool):
-            raise TypeError(f"dry_run must be True or False, not {type(dry_run).__name__}")
         return await self._transport.request_optional_json(
             operation_id,
             VersionCreated,
             path_params={"service_hierarchical_state_machine_id": state_machine_id},
-            params={"version": version, "dry_run": dry_run or None},
+            params={"version": version, "dry_run": None if dry_run is False else dry_run},
             json_body=unstructure(state_machine_version),
         )
 
@@ -328,9 +342,7 @@ class OrganizationResource(Resource):
         caps what the key can authenticate as.
         """
         request = NewApiKey(
-            duration=check_duration(
-                "duration", duration, minimum=API_KEY_DURATION[0], maximum=API_KEY_DURATION[1]
-            ),
+            duration=_duration_text(duration),
             name=name,
             role_name=role_name,
         )

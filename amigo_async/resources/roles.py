@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .._checks import check_optional_bool, check_str_list
 from .._pagination import AsyncPager
 from ..models.role import (
     AssignRoleRequest,
@@ -45,11 +44,9 @@ class RolesResource(Resource):
     ) -> list[RoleInstance]:
         """get-roles: the roles (one answer, not paged); their grants only when asked for."""
         params = {
-            "id": check_str_list("ids", ids),
-            "name": check_str_list("names", names),
-            "return_permission_grants": check_optional_bool(
-                "return_permission_grants", return_permission_grants
-            ),
+            "id": as_list(ids),
+            "name": as_list(names),
+            "return_permission_grants": return_permission_grants,
         }
         answer = await self._transport.request_json("get-roles", GetRolesResponse, params=params)
         return answer.roles
@@ -108,16 +105,14 @@ class RolesResource(Resource):
         ``expires_at`` and ``permission_grant.permission_name``. Pages hold
         `limit` grants (at most 10; the cap when left out).
         """
-        if permission_grant_name is not None and not isinstance(permission_grant_name, str):
-            raise TypeError("permission_grant_name must be a str or None")
         params = {
-            "id": check_str_list("ids", ids),
-            "user_id": check_str_list("user_ids", user_ids),
+            "id": as_list(ids),
+            "user_id": as_list(user_ids),
             "permission_grant_name": permission_grant_name,
-            "is_expired": check_optional_bool("is_expired", is_expired),
-            "creator": check_str_list("creators", creators),
-            "tag": check_str_list("tags", tags),
-            "sort_by": as_list("sort_by", sort_by),
+            "is_expired": is_expired,
+            "creator": as_list(creators),
+            "tag": as_list(tags),
+            "sort_by": as_list(sort_by),
         }
         return self._transport.paginate(
             "get-temporary-permission-grants",

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .._checks import check_optional_bool, check_str_list
 from .._pagination import AsyncPager
 from ..models.service import (
     CreateServiceRequest,
@@ -46,10 +45,10 @@ class ServicesResource(Resource):
         descending. Pages hold `limit` services (at most 20; the cap when left out).
         """
         params = {
-            "id": check_str_list("ids", ids),
-            "is_active": check_optional_bool("is_active", is_active),
-            "tags": check_str_list("tags", tags),
-            "sort_by": as_list("sort_by", sort_by),
+            "id": as_list(ids),
+            "is_active": is_active,
+            "tags": as_list(tags),
+            "sort_by": as_list(sort_by),
         }
         return self._transport.paginate(
             "get-services",

@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from .._checks import check_optional_bool, check_str_list
 from .._pagination import AsyncPager
 from .._paths import QueryValue
 from ..models.simulation import (
@@ -97,9 +96,9 @@ class SimulationsResource(Resource):
     ) -> AsyncPager[SimulationPersonaInstance]:
         """get-simulation-personas: pages of at most 50; `sort_by` ``±updated_at``."""
         params = {
-            "id": check_str_list("ids", ids),
-            "is_deleted": check_optional_bool("is_deleted", is_deleted),
-            "role": check_str_list("role", role),
+            "id": as_list(ids),
+            "is_deleted": is_deleted,
+            "role": as_list(role),
             **_owned("get-simulation-personas", creator, tag, sort_by),
         }
         return self._transport.paginate(
@@ -122,7 +121,7 @@ class SimulationsResource(Resource):
         """search-simulation-personas: by the terms of `query` in name and latest background."""
         params = {
             "query": query,
-            "role": check_str_list("role", role),
+            "role": as_list(role),
             **_owned(None, creator, tag),
         }
         answer = await self._transport.request_json(
@@ -213,8 +212,8 @@ class SimulationsResource(Resource):
     ) -> AsyncPager[SimulationScenarioInstance]:
         """get-simulation-scenarios: pages of at most 200 (50 by the server's default)."""
         params = {
-            "id": check_str_list("ids", ids),
-            "is_deleted": check_optional_bool("is_deleted", is_deleted),
+            "id": as_list(ids),
+            "is_deleted": is_deleted,
             **_owned("get-simulation-scenarios", creator, tag, sort_by),
         }
         return self._transport.paginate(
@@ -326,8 +325,8 @@ class SimulationsResource(Resource):
     ) -> AsyncPager[SimulationUnitTestInstance]:
         """get-simulation-unit-tests: pages of at most 500 (50 by the server's default)."""
         params = {
-            "id": check_str_list("ids", ids),
-            "is_deleted": check_optional_bool("is_deleted", is_deleted),
+            "id": as_list(ids),
+            "is_deleted": is_deleted,
             **_unit_test_filters(service_id, persona_id, scenario_id, metric_id),
             **_owned("get-simulation-unit-tests", creator, tag, sort_by),
         }
@@ -406,9 +405,9 @@ class SimulationsResource(Resource):
     ) -> AsyncPager[SimulationUnitTestSetInstance]:
         """get-simulation-unit-test-sets: pages of at most 20; `sort_by` ``±updated_at``."""
         params = {
-            "id": check_str_list("ids", ids),
-            "is_deleted": check_optional_bool("is_deleted", is_deleted),
-            "unit_test_id": check_str_list("unit_test_id", unit_test_id),
+            "id": as_list(ids),
+            "is_deleted": is_deleted,
+            "unit_test_id": as_list(unit_test_id),
             **_owned("get-simulation-unit-test-sets", creator, tag, sort_by),
         }
         return self._transport.paginate(
@@ -431,7 +430,7 @@ class SimulationsResource(Resource):
         """search-simulation-unit-test-sets: by the terms of `query` in name or description."""
         params = {
             "query": query,
-            "unit_test_id": check_str_list("unit_test_id", unit_test_id),
+            "unit_test_id": as_list(unit_test_id),
             **_owned(None, creator, tag),
         }
         answer = await self._transport.request_json(
@@ -488,17 +487,15 @@ class SimulationsResource(Resource):
         failed already). The creation bounds are inclusive and must be timezone-aware.
         """
         params: dict[str, QueryValue] = {
-            "id": check_str_list("ids", ids),
-            "simulation_unit_test_set_id": check_str_list(
-                "simulation_unit_test_set_id", simulation_unit_test_set_id
-            ),
-            "is_completed": check_optional_bool("is_completed", is_completed),
-            "failed_metrics": check_optional_bool("failed_metrics", failed_metrics),
-            "errored": check_optional_bool("errored", errored),
+            "id": as_list(ids),
+            "simulation_unit_test_set_id": as_list(simulation_unit_test_set_id),
+            "is_completed": is_completed,
+            "failed_metrics": failed_metrics,
+            "errored": errored,
             "created_after": timestamp(created_after),
             "created_before": timestamp(created_before),
-            "creator": as_list("creator", creator),
-            "sort_by": as_list("sort_by", sort_by),
+            "creator": as_list(creator),
+            "sort_by": as_list(sort_by),
         }
         return self._transport.paginate(
             "get-simulation-unit-test-set-runs",
@@ -549,11 +546,11 @@ def _owned(
 ) -> dict[str, QueryValue]:
     """The creator, tag and (for a list, `operation_id`) sort filters every kind shares."""
     params: dict[str, QueryValue] = {
-        "creator": as_list("creator", creator),
-        "tag": as_list("tag", tag),
+        "creator": as_list(creator),
+        "tag": as_list(tag),
     }
     if operation_id is not None:
-        params["sort_by"] = as_list("sort_by", sort_by)
+        params["sort_by"] = as_list(sort_by)
     return params
 
 
@@ -564,8 +561,8 @@ def _unit_test_filters(
     metric_id: Iterable[str] | None,
 ) -> dict[str, QueryValue]:
     return {
-        "service_id": check_str_list("service_id", service_id),
-        "persona_id": check_str_list("persona_id", persona_id),
-        "scenario_id": check_str_list("scenario_id", scenario_id),
-        "metric_id": check_str_list("metric_id", metric_id),
+        "service_id": as_list(service_id),
+        "persona_id": as_list(persona_id),
+        "scenario_id": as_list(scenario_id),
+        "metric_id": as_list(metric_id),
     }

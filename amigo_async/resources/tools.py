@@ -14,32 +14,22 @@ from collections.abc import AsyncIterator, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .._checks import (
-    PROJECT_PATH_PATTERN,
-    TAG_TEXT_PATTERN,
     USER_VARIABLE_PATTERN,
     check_count,
     check_envvar_name,
     check_non_empty,
-    check_object_id,
-    check_object_ids,
     check_one_of,
     check_optional_bool,
     check_pattern,
-    check_str_list,
     unique_items,
 )
 from .._pagination import AsyncPager
 from ..models import converter
 from ..models.tools import (
-    BUMP_TYPES,
     INVOCATION_MODES,
-    INVOCATION_SOURCE_TYPES,
     MAX_INPUTS,
-    MAX_TAGS,
     MAX_USER_VARIABLES,
-    QUERY_AGAINST_FIELDS,
     CreatedTool,
-    CreateToolRequest,
     EnvVarDelete,
     EnvVarInsert,
     EnvVarUpdate,
@@ -47,7 +37,6 @@ from ..models.tools import (
     InvocationResults,
     InvokeToolVersionRequest,
     ModifyToolEnvVarsRequest,
-    ModifyToolRequest,
     PublishedToolVersion,
     PublishToolVersionRequest,
     TestToolRequest,
@@ -74,23 +63,9 @@ __all__ = ["ToolsResource"]
 T = TypeVar("T")
 
 
-def _check_tags_body(name: str, tags: Mapping[str, str | None]) -> dict[str, str | None]:
-    if not isinstance(tags, Mapping):
-        raise TypeError(f"{name} must be a mapping of key to value (or None)")
-    if len(tags) > MAX_TAGS:
-        raise ValueError(f"{name} must hold at most {MAX_TAGS} tags; got {len(tags)}")
-    checked: dict[str, str | None] = {}
-    for key, value in tags.items():
-        _check_tag_text(f"{name} key", key)
-        if value is not None:
-            _check_tag_text(f"{name}[{key!r}]", value)
-        checked[key] = value
-    return checked
-
-
-def _check_tag_text(name: str, value: object) -> None:
-    check_pattern(name, value, TAG_TEXT_PATTERN, "^[\\w\\s]+$ (letters, digits, _, spaces)")
-    check_non_empty(name, value)
+def _tags(tags: Mapping[str, str | None] | None) -> object:
+    """Tags as the JSON object sent (plain JSON, so the validation pass sees what was given)."""
+    return dict(tags) if isinstance(tags, Mapping) else tags
 
 
 def _check_user_variables(name: str, variables: Mapping[str, str]) -> None:
@@ -182,10 +157,9 @@ class ToolsResource(Resource):
         null value). Pages hold `limit` tools (at most 20; the cap when left out).
         First pages carry ``filter_values`` in ``page.extra``.
         """
-        ids = unique_items(check_object_ids("ids", ids))
-        check_optional_bool("deprecated", deprecated)
-        sort = as_list("sort_by", sort_by)
-        tags = as_list("tag", tag)
+        ids = unique_items(as_list(ids))
+        sort = as_list(sort_by)
+        tags = as_list(tag)
         params: dict[str, QueryValue] = {
             "id": ids,
             "deprecated": deprecated,
@@ -204,14 +178,8 @@ class ToolsResource(Resource):
         `name` must match ``^[a-z0-9_]+$`` and be unique among non-deprecated tools
         (else `ConflictError`).
         """
-        request = CreateToolRequest(
-            name=name,
-            description=description,
-            tags=_check_tags_body("tags", tags if tags is not None else {}),
-        )
-        return await self._transport.request_json(
-            "create-tool", CreatedTool, json_body=converter.unstructure(request)
-        )
+        body = {"name": name, "description": description, "tags": _tags(tags) or {}}
+        return await self._transport.request_json("create-tool", CreatedTool, json_body=body)
 
     async def update(
         self,
@@ -221,14 +189,11 @@ class ToolsResource(Resource):
         tags: Mapping[str, str | None] | None = None,
     ) -> None:
         """modify-tool: only the fields given are sent (and changed)."""
-        request = ModifyToolRequest(
-            description=description,
-            tags=None if tags is None else _check_tags_body("tags", tags),
-        )
+        changes = {"description": description, "tags": _tags(tags)}
         await self._transport.request_none(
             "modify-tool",
             path_params={"tool_id": tool_id},
-            json_body=converter.unstructure(request),
+            json_body={name: value for name, value in changes.items() if value is not None},
         )
 
     async def deprecate(self, tool_id: str) -> None:
@@ -252,8 +217,6 @@ class ToolsResource(Resource):
             updates=_check_envvar_items("updates", updates, EnvVarUpdate),
             deletes=_check_envvar_items("deletes", delete_items, EnvVarDelete),
         )
-        if not (request.inserts or request.updates or request.deletes):
-            raise ValueError("inserts, updates and deletes are all empty: nothing to modify")
         await self._transport.request_none(
             "modify-tool-envvars",
             path_params={"tool_id": tool_id},
@@ -275,12 +238,8 @@ class ToolsResource(Resource):
     ) -> AsyncPager[ToolVersion]:
         """get-tool-versions: `versions` is a semver constraint such as ``>=1.0,<2``;
         `creator` entries are ``org_id,user_id``. Pages hold at most 50."""
-        check_object_id("tool_id", tool_id)
-        check_optional_bool("deprecated", deprecated)
-        if versions is not None:
-            check_non_empty("versions", versions)
-        sort = as_list("sort_by", sort_by)
-        creators = as_list("creator", creator)
+        sort = as_list(sort_by)
+        creators = as_list(creator)
         params: dict[str, QueryValue] = {
             "deprecated": deprecated,
             "versions": versions,
@@ -304,8 +263,6 @@ class ToolsResource(Resource):
 
         `bump_type` is ``major`` (use it for a tool's first version), ``minor`` or ``patch``.
         """
-        check_pattern("project_path", project_path, PROJECT_PATH_PATTERN)
-        check_one_of("bump_type", bump_type, BUMP_TYPES)
         request = PublishToolVersionRequest(project_path=project_path, bump_type=bump_type)
         return await self._transport.request_json(
             "publish-tool-version",
@@ -335,7 +292,6 @@ class ToolsResource(Resource):
 
         The documented limit is 1 request per minute; the client paces to it.
         """
-        check_pattern("project_path", project_path, PROJECT_PATH_PATTERN)
         request = TestToolRequest(
             inputs=_check_inputs(inputs),
             commit_branch=commit_branch,
@@ -383,27 +339,17 @@ class ToolsResource(Resource):
         `version[i]` is a semver constraint for `tool_id[i]`; when given, the two
         lists must have the same length. Pages hold at most 100.
         """
-        tool_ids = check_object_ids("tool_id", tool_id)
-        versions = check_str_list("version", version)
-        if versions:
-            if tool_ids is None or len(versions) != len(tool_ids):
-                raise ValueError(
-                    f"version must have exactly one constraint per tool_id: "
-                    f"{len(versions)} version(s) for {len(tool_ids or ())} tool_id(s)"
-                )
-            if len(set(tool_ids)) != len(tool_ids):
-                raise ValueError("tool_id must not repeat an id when version is given")
-            for index, item in enumerate(versions):
-                check_non_empty(f"version[{index}]", item)
-        else:
-            tool_ids = unique_items(tool_ids)
+        tool_ids = as_list(tool_id)
+        versions = as_list(version)
+        if not versions:  # without versions a repeated id means the id once
+            tool_ids = as_list(unique_items(tool_ids))
         params: dict[str, QueryValue] = {
             "tool_id": tool_ids,
             "version": versions,
             **_invocation_filters(
                 invocation_source_type, conversation_id, simulation_unit_test_set_run_id, succeeded
             ),
-            "sort_by": as_list("sort_by", sort_by),
+            "sort_by": as_list(sort_by),
         }
         return self._transport.paginate(
             "get-tool-invocations",
@@ -431,17 +377,10 @@ class ToolsResource(Resource):
         (pass ``QUERY_AGAINST_FIELDS`` itself for all of them). The documents make
         it required with no default, so it must be given; an empty list is refused.
         """
-        if query_against is None:
-            raise TypeError(
-                "query_against is required: the fields to search (see QUERY_AGAINST_FIELDS)"
-            )
-        fields = check_str_list("query_against", query_against) or []
-        for index, item in enumerate(fields):
-            check_one_of(f"query_against[{index}]", item, QUERY_AGAINST_FIELDS)
         params: dict[str, QueryValue] = {
             "query": query,
-            "query_against": unique_items(fields),
-            "tool_id": check_object_ids("tool_id", tool_id),
+            "query_against": unique_items(as_list(query_against)),
+            "tool_id": as_list(tool_id),
             **_invocation_filters(
                 invocation_source_type, conversation_id, simulation_unit_test_set_run_id, succeeded
             ),
@@ -487,13 +426,11 @@ def _invocation_filters(
     succeeded: bool | None,
 ) -> dict[str, QueryValue]:
     """The filters get-tool-invocations and search-tool-invocations share, checked."""
-    source_types = check_str_list("invocation_source_type", invocation_source_type)
-    for index, item in enumerate(source_types or ()):
-        check_one_of(f"invocation_source_type[{index}]", item, INVOCATION_SOURCE_TYPES)
-    run_ids = check_object_ids("simulation_unit_test_set_run_id", simulation_unit_test_set_run_id)
+    source_types = as_list(invocation_source_type)
+    run_ids = as_list(simulation_unit_test_set_run_id)
     return {
         "invocation_source_type": unique_items(source_types),
-        "conversation_id": unique_items(check_object_ids("conversation_id", conversation_id)),
+        "conversation_id": unique_items(as_list(conversation_id)),
         "simulation_unit_test_set_run_id": unique_items(run_ids),
-        "succeeded": check_optional_bool("succeeded", succeeded),
+        "succeeded": succeeded,
     }

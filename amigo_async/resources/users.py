@@ -11,7 +11,6 @@ from __future__ import annotations
 import builtins
 from collections.abc import Iterable
 
-from .._checks import check_str_list
 from .._pagination import AsyncPager
 from ..models.user import (
     CreateInvitedUserRequest,
@@ -60,9 +59,9 @@ class UsersResource(Resource):
         users (at most 100; the cap when left out).
         """
         params = {
-            "user_id": check_str_list("ids", ids),
-            "email": check_str_list("emails", emails),
-            "sort_by": as_list("sort_by", sort_by),
+            "user_id": as_list(ids),
+            "email": as_list(emails),
+            "sort_by": as_list(sort_by),
         }
         return self._transport.paginate(
             "get-users", GetUsersResponse, UserInstance, params, limit=limit, max_items=max_items
@@ -72,9 +71,7 @@ class UsersResource(Resource):
         self, query: str, *, ids: Iterable[str] | None = None
     ) -> builtins.list[UserInstance]:
         """search-users: users whose name or email contains `query` (one answer, not paged)."""
-        if not isinstance(query, str):
-            raise TypeError(f"query must be a str, not {type(query).__name__}")
-        params = {"query": query, "user_id": check_str_list("ids", ids)}
+        params = {"query": query, "user_id": as_list(ids)}
         answer = await self._transport.request_json(
             "search-users", SearchUsersResponse, params=params
         )
@@ -116,9 +113,9 @@ class UsersResource(Resource):
         memories (at most 50; the cap when left out).
         """
         params = {
-            "id": check_str_list("ids", ids),
-            "conversation_id": check_str_list("conversation_ids", conversation_ids),
-            "sort_by": as_list("sort_by", sort_by),
+            "id": as_list(ids),
+            "conversation_id": as_list(conversation_ids),
+            "sort_by": as_list(sort_by),
         }
         return self._transport.paginate(
             "get-memories",

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from .._checks import check_aware_datetime, check_str_list
 from .._pagination import AsyncPager
 from ..models.webhook_destination import (
     CreateWebhookDestinationRequest,
@@ -24,7 +23,7 @@ from ..models.webhook_destination import (
 )
 from ._base import Resource
 from ._bodies import json_body
-from ._listing import as_list
+from ._listing import as_list, timestamp
 
 __all__ = ["WebhooksResource"]
 
@@ -37,7 +36,7 @@ class WebhooksResource(Resource):
         answer = await self._transport.request_json(
             "get-webhook-destinations",
             GetWebhookDestinationsResponse,
-            params={"id": check_str_list("ids", ids)},
+            params={"id": as_list(ids)},
         )
         return answer.webhook_destinations
 
@@ -99,19 +98,12 @@ class WebhooksResource(Resource):
         ``status`` and ``created_at``. Pages hold `limit` deliveries (at most 50;
         the cap when left out).
         """
-        for name, value in (("status", status), ("type", type)):
-            if value is not None and not isinstance(value, str):
-                raise TypeError(f"{name} must be a str or None, not {value.__class__.__name__}")
-        after = check_aware_datetime("created_after", created_after)
-        before = check_aware_datetime("created_before", created_before)
-        if after is not None and before is not None and after > before:
-            raise ValueError("created_after must not be later than created_before")
         params = {
             "status": status,
             "type": type,
-            "created_after": None if after is None else after.isoformat(),
-            "created_before": None if before is None else before.isoformat(),
-            "sort_by": as_list("sort_by", sort_by),
+            "created_after": timestamp(created_after),
+            "created_before": timestamp(created_before),
+            "sort_by": as_list(sort_by),
         }
         return self._transport.paginate(
             "get-webhook-deliveries",
