@@ -33,6 +33,7 @@ from ._rules import prose_problems
 __all__ = [
     "ABSENT",
     "Problem",
+    "api_data",
     "check_request",
     "documented",
     "request_problems",
@@ -66,7 +67,9 @@ class _OperationFacts:
 
 
 @cache
-def _data() -> dict[str, Any]:
+def api_data() -> dict[str, Any]:
+    """The generated API facts (the prose-free snapshot), read once per process: the
+    client's checks and the fake's routes and ``/openapi.json`` share this one copy."""
     with _DATA.open(encoding="utf-8") as file:
         data: dict[str, Any] = json.load(file)
     return data
@@ -76,7 +79,7 @@ def _data() -> dict[str, Any]:
 def _operations() -> dict[str, _OperationFacts]:
     """operationId -> its facts; where an id names several methods, the GET (as `_spec`)."""
     out: dict[str, _OperationFacts] = {}
-    for item in _data()["paths"].values():
+    for item in api_data()["paths"].values():
         for method, operation in item.items():
             known = operation["operationId"] in out
             if known and method != "get":
@@ -292,7 +295,7 @@ class _Walker:
         self.problems = problems
         self.request = request
         self.clearable_only = clearable_only
-        self._schemas: dict[str, Any] = _data()["components"]["schemas"]
+        self._schemas: dict[str, Any] = api_data()["components"]["schemas"]
 
     def add(self, loc: tuple[str | int, ...], msg: str, kind: str = "value") -> None:
         self.problems.append(Problem(loc, msg, _PROBLEM_TYPES.get(kind, "value_error")))

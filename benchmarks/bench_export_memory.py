@@ -59,6 +59,7 @@ async def _measure(
                 _days(days),
                 out,
                 format=export_format,  # type: ignore[arg-type]
+                concurrency=concurrency,
             )
             seconds = time.perf_counter() - started
     if not summary.ok:
@@ -113,6 +114,8 @@ def main() -> None:
                     __file__,
                     "--days",
                     str(args.days),
+                    "--concurrency",
+                    str(args.concurrency),
                     "--child",
                     export_format,
                     url,

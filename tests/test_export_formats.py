@@ -4,6 +4,8 @@ files until its directory has spoken."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import sys
 from collections.abc import AsyncGenerator
 from datetime import date
@@ -295,3 +297,35 @@ async def test_an_entry_under_a_forged_local_name_is_not_left_on_disk(
     [result] = summary.results
     assert (result.status, result.disproved) == ("failed", 1)
     assert names_in(tmp_path / result.path) == ["e%2F1.system.json", "e%2F2.system.json"]
+
+
+_POOL_PROBE = """
+import os
+from amigo_async.jobs._sinks import require_pyarrow
+require_pyarrow()
+import pyarrow
+print(pyarrow.default_memory_pool().backend_name, os.environ.get("ARROW_DEFAULT_MEMORY_POOL"))
+"""
+
+
+@pytest.mark.parametrize(
+    ("chosen", "expected"),
+    [(None, "system None"), ("mimalloc", "mimalloc mimalloc")],
+)
+def test_parquet_imports_pyarrow_with_malloc_unless_the_user_chose(
+    chosen: str | None, expected: str
+) -> None:
+    """Arrow's default allocator costs the export megabytes of RSS (issue 20); a
+    user's own choice stands, and the environment is left as it was."""
+    environment = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    if chosen is not None:
+        environment["ARROW_DEFAULT_MEMORY_POOL"] = chosen
+    probe = subprocess.run(
+        [sys.executable, "-c", _POOL_PROBE],
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    assert probe.stdout.split() == expected.split()

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import json
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import attrs
 
-__all__ = ["HeaderFacts", "header_facts", "openapi_document"]
+from .._validation import api_data
 
-_DATA = Path(__file__).resolve().parent.parent / "_generated" / "api.json"
+__all__ = ["HeaderFacts", "header_facts", "openapi_document"]
 
 
 @attrs.frozen
@@ -26,20 +25,13 @@ class HeaderFacts:
 
 
 @cache
-def _data() -> dict[str, Any]:
-    with _DATA.open(encoding="utf-8") as file:
-        data: dict[str, Any] = json.load(file)
-    return data
-
-
-@cache
 def openapi_document() -> bytes:
     """The snapshot as the fake serves it at ``/openapi.json`` (FastAPI's path), for tools
     such as schemathesis: the generated data, its security read as the schemes' own
     descriptions say. The snapshot lists Bearer, Basic and ``X-ORG-ID`` in one requirement,
     which in OpenAPI means all three at once; the descriptions make them alternatives, with
     ``X-ORG-ID`` an optional addition to Bearer."""
-    document = dict(_data())
+    document = dict(api_data())
     document["security"] = [a for r in document.get("security", []) for a in _alternatives(r)]
     document["paths"] = {
         path: {method: _with_alternatives(operation) for method, operation in item.items()}
@@ -62,7 +54,7 @@ def _with_alternatives(operation: dict[str, Any]) -> dict[str, Any]:
 
 @cache
 def _by_operation() -> dict[str, HeaderFacts]:
-    data = _data()
+    data = api_data()
     default = data.get("security", [])
     facts: dict[str, HeaderFacts] = {}
     for item in data["paths"].values():
