@@ -271,3 +271,14 @@ async def test_ticking_calls_the_display_while_the_block_runs() -> None:
     await asyncio.sleep(0.05)
 
     assert seen >= 3 and ticks == seen
+
+
+def test_since_takes_a_time_back_from_now_as_tools_scan_does() -> None:
+    from amigo_async.cli.export import _day
+
+    today = datetime.now(UTC).date()
+    assert _day("6d") == today - timedelta(days=6)
+    assert _day("P1W") == today - timedelta(days=7)
+    assert _day("2026-11-30").isoformat() == "2026-11-30"
+    with pytest.raises(Exception, match="YYYY-MM-DD or a time back from now"):
+        _day("last tuesday")

@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Hashable
-from datetime import date
+from datetime import UTC, date
 from typing import TYPE_CHECKING, Any
 
 from ..jobs.dates import DEFAULT_DATE_FORMAT, WINDOW_DAYS, date_prefixes
@@ -14,6 +14,7 @@ from ..jobs.export import EMPTY_DETAIL, FORMATS, MANIFEST_NAME, ExportSummary, e
 from . import _fake
 from ._common import Subparsers, add_client_options, client_for
 from ._progress import TerminalProgress, format_bytes, ticking
+from .scan import parse_since
 
 if TYPE_CHECKING:
     from ..testing import FakeAmigoServer
@@ -78,10 +79,13 @@ def _summary(summary: ExportSummary) -> str:
 
 
 def _day(text: str) -> date:
+    """A UTC day: ``YYYY-MM-DD``, or as ``tools scan --since`` reads a time (``6d``, ``P1W``)."""
     try:
-        return date.fromisoformat(text)
+        return parse_since(text).astimezone(UTC).date()
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a day as YYYY-MM-DD, got {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"expected a day as YYYY-MM-DD or a time back from now (6d, P1W), got {text!r}"
+        ) from None
 
 
 def _prefixes(args: argparse.Namespace) -> tuple[list[str], bool]:
@@ -167,7 +171,7 @@ def add_commands(subparsers: Subparsers) -> None:
     export.add_argument(
         "--date", action="append", default=[], type=_day, metavar="DAY", help="a day (repeatable)"
     )
-    export.add_argument("--since", type=_day, metavar="DAY", help="the first day (YYYY-MM-DD)")
+    export.add_argument("--since", type=_day, metavar="DAY", help="the first day (YYYY-MM-DD, or back from now: 6d, P1W)")
     export.add_argument("--until", type=_day, metavar="DAY", help="the last day (default: today)")
     export.add_argument(
         "--date-format",
