@@ -171,7 +171,9 @@ def add_commands(subparsers: Subparsers) -> None:
     export.add_argument(
         "--date", action="append", default=[], type=_day, metavar="DAY", help="a day (repeatable)"
     )
-    export.add_argument("--since", type=_day, metavar="DAY", help="the first day (YYYY-MM-DD, or back from now: 6d, P1W)")
+    export.add_argument(
+        "--since", type=_day, metavar="DAY", help="the first day (YYYY-MM-DD, or back: 6d, P1W)"
+    )
     export.add_argument("--until", type=_day, metavar="DAY", help="the last day (default: today)")
     export.add_argument(
         "--date-format",
