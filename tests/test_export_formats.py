@@ -126,7 +126,7 @@ async def test_parquet_has_one_typed_row_per_message(
     assert set(seeded.column("prefix").to_pylist()) == {prefix}
 
 
-async def test_parquet_is_written_in_row_groups_as_entries_arrive(
+async def test_parquet_is_written_in_row_groups_of_bounded_size(
     fake: FakeAmigoServer, client: AmigoClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(_sinks, "_ROW_GROUP_BYTES", 2000)
@@ -137,6 +137,39 @@ async def test_parquet_is_written_in_row_groups_as_entries_arrive(
     written = pq.ParquetFile(tmp_path / summary.results[0].path)
     assert written.metadata.num_row_groups >= 10
     assert written.metadata.num_rows == 20 * (1 + 3)
+
+
+async def test_parquet_keeps_one_writer_open_whatever_the_concurrency(
+    fake: FakeAmigoServer, client: AmigoClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each open ParquetWriter holds megabytes of buffers: four at once broke the
+    # 100 MB budget for a 1 GB export (benchmarks/bench_export_memory.py).
+    open_writers: list[int] = []
+    counts: list[int] = []
+
+    class CountingWriter(pq.ParquetWriter):  # type: ignore[misc]
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            super().__init__(*args, **kwargs)
+            open_writers.append(1)
+            counts.append(len(open_writers))
+
+        def close(self) -> None:
+            if self.is_open:
+                open_writers.pop()
+            super().close()
+
+    monkeypatch.setattr(pq, "ParquetWriter", CountingWriter)
+    days = [f"d{day}/" for day in range(4)]
+    for day in days:
+        fake.state.prompt_logs.add_generated(day, 30, file_size=1000, messages=3)
+
+    summary = await export(client, days, tmp_path, format="parquet", concurrency=4)
+
+    assert [r.status for r in summary.results] == ["completed"] * 4
+    assert counts == [1, 1, 1, 1]
+    rows = [pq.ParquetFile(tmp_path / r.path).metadata.num_rows for r in summary.results]
+    assert rows == [30 * (1 + 3)] * 4
+    assert not [name for name in names_in(tmp_path) if name.startswith(".")]
 
 
 async def test_parquet_without_pyarrow_names_the_extra_before_any_request(

@@ -210,55 +210,95 @@ def _parquet_schema() -> pyarrow.Schema:
 
 
 class _ParquetSink:
+    """Rows are spooled to a hidden file as they arrive and turned into Parquet on
+    commit, in the writer thread, so however many prefixes download at once only
+    one Parquet writer and its buffers are ever alive (about 30 MB less peak RSS
+    for a 1 GB export at the default concurrency, benchmarks/bench_export_memory.py).
+    """
+
+    flush_due = False
+
     def __init__(self, path: Path, prefix: str, exported_at: datetime) -> None:
-        pq = _import_parquet()
-        self._schema = _parquet_schema()
         self._file = _StagedFile(path)
-        self._writer = pq.ParquetWriter(self._file.temporary, self._schema, compression="zstd")
+        self._spool = _StagedFile(path.with_name(path.name + ".rows"))
+        self._handle = self._spool.temporary.open("xb")
         self._prefix = prefix
         self._exported_at = exported_at
-        self._columns: dict[str, list[Any]] = {name: [] for name in self._schema.names}
-        self._buffered = 0
-
-    @property
-    def flush_due(self) -> bool:
-        rows = len(self._columns["text"])
-        return self._buffered >= _ROW_GROUP_BYTES or rows >= _ROW_GROUP_ROWS
 
     def add(self, entry: PromptLogEntry) -> None:
         messages = messages_of(entry)
-        columns = self._columns
+        head = [entry.log_key, entry.kind.value, entry.file_name, len(messages)]
+        tail = [entry.size, entry.invalid_utf8]
         for message in messages:
-            columns["prefix"].append(self._prefix)
-            columns["log_key"].append(entry.log_key)
-            columns["kind"].append(entry.kind.value)
-            columns["file_name"].append(entry.file_name)
-            columns["message_index"].append(message.index)
-            columns["message_count"].append(len(messages))
-            columns["role"].append(message.role)
-            columns["text"].append(message.text)
-            columns["entry_size"].append(entry.size)
-            columns["invalid_utf8"].append(entry.invalid_utf8)
-            columns["exported_at"].append(self._exported_at)
-        self._buffered += entry.size
+            row = [*head, message.index, message.role, message.text, *tail]
+            self._handle.write(_json_row(row) + b"\n")
 
     def flush(self) -> None:
-        """Write the buffered rows as one row group and let them go."""
-        import pyarrow as pa
-
-        if not self._columns["text"]:
-            return
-        table = pa.Table.from_pydict(self._columns, schema=self._schema)
-        self._columns = {name: [] for name in self._schema.names}
-        self._buffered = 0
-        self._writer.write_table(table)
+        return None
 
     def commit(self) -> None:
-        self.flush()
-        self._writer.close()
+        self._handle.close()
+        try:
+            self._convert()
+        except BaseException:
+            self._file.discard()
+            raise
+        finally:
+            self._spool.discard()
         self._file.publish()
 
     def abandon(self, disproved: Collection[str]) -> None:
-        with contextlib.suppress(Exception):  # the writer may be what failed
-            self._writer.close()
-        self._file.discard()
+        self._handle.close()
+        self._spool.discard()
+
+    def _convert(self) -> None:
+        pq = _import_parquet()
+        schema = _parquet_schema()
+        with (
+            pq.ParquetWriter(self._file.temporary, schema, compression="zstd") as writer,
+            self._spool.temporary.open("rb") as spool,
+        ):
+            rows: list[list[Any]] = []
+            buffered = 0
+            for line in spool:
+                rows.append(_row_of(line))
+                buffered += len(line)
+                if buffered >= _ROW_GROUP_BYTES or len(rows) >= _ROW_GROUP_ROWS:
+                    writer.write_table(self._table(rows, schema))
+                    rows, buffered = [], 0
+            if rows:
+                writer.write_table(self._table(rows, schema))
+
+    def _table(self, rows: list[list[Any]], schema: pyarrow.Schema) -> pyarrow.Table:
+        import pyarrow as pa
+
+        log_key, kind, file_name, count, index, role, text, size, invalid = zip(*rows, strict=True)
+        columns = {
+            "prefix": [self._prefix] * len(rows),
+            "log_key": log_key,
+            "kind": kind,
+            "file_name": file_name,
+            "message_index": index,
+            "message_count": count,
+            "role": role,
+            "text": text,
+            "entry_size": size,
+            "invalid_utf8": invalid,
+            "exported_at": [self._exported_at] * len(rows),
+        }
+        return pa.Table.from_pydict(columns, schema=schema)
+
+
+def _json_row(row: list[Any]) -> bytes:
+    try:
+        return orjson.dumps(row)
+    except TypeError:  # a lone surrogate in a name: JSON's \u escapes carry it
+        return json.dumps(row).encode()
+
+
+def _row_of(line: bytes) -> list[Any]:
+    try:
+        row: list[Any] = orjson.loads(line)
+    except orjson.JSONDecodeError:  # the \u escape of a lone surrogate
+        row = json.loads(line)
+    return row
