@@ -113,6 +113,15 @@ class _SignInAnswer:
     expires_at: datetime
 
 
+
+def _wire_body(json_body: Any) -> Any:
+    """The JSON body as it goes on the wire (an attrs body unstructured), or ABSENT: the
+    one form both the validation pass and the encoder read."""
+    if json_body is None:
+        return ABSENT
+    return unstructure(json_body) if attrs.has(type(json_body)) else json_body
+
+
 class Transport:
     """Owns the session, the credentials' use and the limiter; sends every request."""
 
@@ -312,9 +321,7 @@ class Transport:
     ) -> None:
         """The validation pass now, for a call sent later: a lazy stream refuses a wrong
         argument where it is called, not where it is first iterated."""
-        if json_body is not None and attrs.has(type(json_body)):
-            json_body = unstructure(json_body)
-        check_request(operation_id, path_params, params, ABSENT if json_body is None else json_body)
+        check_request(operation_id, path_params, params, _wire_body(json_body))
 
     def paginate(
         self,
@@ -444,19 +451,16 @@ class Transport:
         if fixed is None:
             fixed = self._fixed[operation_id, accept] = self._fixed_parts(operation_id, accept)
         operation, timeout, request_headers = fixed
-        path_params, params, json_body = options.path_params, options.params, options.json_body
-        if json_body is not None and attrs.has(type(json_body)):
-            json_body = unstructure(json_body)
+        path_params, params = options.path_params, options.params
+        json_body = _wire_body(options.json_body)
         if not options.checked:
-            check_request(
-                operation_id, path_params, params, ABSENT if json_body is None else json_body
-            )
+            check_request(operation_id, path_params, params, json_body)
         path = self._path(operation, path_params)
         body: bytes | FormFactory | None = options.form
         headers = options.headers
-        if json_body is not None or headers:
+        if json_body is not ABSENT or headers:
             request_headers = dict(request_headers)  # the shared one is never changed
-        if json_body is not None:
+        if json_body is not ABSENT:
             body = json.dumps(json_body, separators=(",", ":")).encode()
             request_headers["Content-Type"] = "application/json"
         if headers:
