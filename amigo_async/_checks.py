@@ -24,7 +24,6 @@ __all__ = [
     "VERSION_SELECTOR_PATTERN",
     "check_aware_datetime",
     "check_count",
-    "check_duration",
     "check_envvar_name",
     "check_header_value",
     "check_int",
@@ -231,33 +230,6 @@ def format_iso_duration(value: timedelta) -> str:
     if not date and not time:
         return "PT0S"
     return "P" + date + (f"T{time}" if time else "")
-
-
-def check_duration(name: str, value: object, *, minimum: timedelta, maximum: timedelta) -> str:
-    """A duration given as a `timedelta` or an ISO 8601 string, within [minimum, maximum].
-
-    Returns the ISO 8601 spelling to send, so the server reads exactly what was checked.
-    """
-    if isinstance(value, str):
-        try:
-            duration = parse_iso_duration(value.strip())
-        except ValueError:
-            raise ValueError(
-                f"{name} must be an ISO 8601 duration such as 'P30D'; got {_describe(value)}"
-            ) from None
-    elif isinstance(value, timedelta):
-        duration = value
-    else:
-        raise TypeError(
-            f"{name} must be a datetime.timedelta or an ISO 8601 string, not {type(value).__name__}"
-        )
-    if not minimum <= duration <= maximum:
-        raise ValueError(
-            f"{name} must be between {format_iso_duration(minimum)} and "
-            f"{format_iso_duration(maximum)}; got {format_iso_duration(abs(duration))}"
-            + (" (negative)" if duration < timedelta() else "")
-        )
-    return format_iso_duration(duration)
 
 
 def check_optional_bool(name: str, value: object) -> bool | None:
