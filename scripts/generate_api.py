@@ -47,6 +47,7 @@ OPERATION_ID_OVERRIDES = {
 }
 
 MODEL_AREAS = (
+    "admin",
     "conversation",
     "service",
     "user",
@@ -55,13 +56,86 @@ MODEL_AREAS = (
     "dynamic_behavior_set",
     "metric",
     "simulation",
+    "tool",
 )
-"""Areas whose models are generated. Admin, tool and organization models are hand-written:
-their answers are read more leniently than the snapshot requires (a `get-models` entry
-without `params_model_schema`, for one), which a generated model would refuse."""
+"""Areas whose models are generated (organization models are still hand-written)."""
+
+MODULE_NAMES = {"tool": "tools"}
+"""Area -> model module, where the module users import is not named after the area."""
 
 CLASS_NAMES: dict[str, str] = {
     # Public names users import, where the schema's own name says less.
+    "src__app__endpoints__admin__get_models__Response": "ModelsResponse",
+    "src__app__endpoints__admin__submit_sql_query__Response": "SqlQueryResult",
+    "Model": "LLMModel",
+    "src__app__endpoints__tool__create_tool__Response": "CreatedTool",
+    "src__app__endpoints__tool__get_tools__Response": "ToolList",
+    "ToolInstance": "Tool",
+    "src__app__endpoints__tool__get_tools__Response__FilterValues": "ToolFilterValues",
+    "Input": "ToolInput",
+    "src__app__endpoints__tool__test_tool__Response": "InvocationResults",
+    "src__app__endpoints__tool__modify_tool_envvars__Request": "ModifyToolEnvVarsRequest",
+    "InsertRequest": "EnvVarInsert",
+    "UpdateRequest": "EnvVarUpdate",
+    "src__app__endpoints__tool__modify_tool_envvars__Request__DeleteRequest": "EnvVarDelete",
+    "src__app__endpoints__tool__publish_tool_version__Response": "PublishedToolVersion",
+    "src__app__endpoints__tool__get_tool_versions__Response": "ToolVersionList",
+    "ToolVersionInstance": "ToolVersion",
+    "src__app__endpoints__tool__get_tool_versions__Response__FilterValues": (
+        "ToolVersionFilterValues"
+    ),
+    "src__app__endpoints__tool__get_tool_invocations__Response": "ToolInvocationList",
+    "ToolInvocationInstance": "ToolInvocation",
+    "AgentFrameworkInvocationMetadata": "InvocationMetadata",
+    "src__app__endpoints__tool__search_tool_invocations__Response": "ToolInvocationSearchResult",
+}
+
+SAME_CLASS: dict[str, str] = {
+    # Schema -> the schema whose class stands for it too (the same fields).
+    "src__app__endpoints__tool__invoke_tool_version__Response": (
+        "src__app__endpoints__tool__test_tool__Response"
+    ),
+}
+
+LENIENT_FIELDS: dict[tuple[str, str], str] = {
+    # (schema, field) the snapshot requires in an answer, read with a default when absent.
+    ("Model", "params_model_schema"): "get-models entries without it are served; read as {}",
+    ("src__app__endpoints__tool__get_tools__Response", "filter_values"): "first page only",
+    ("src__app__endpoints__tool__get_tool_versions__Response", "filter_values"): "first page only",
+}
+
+CLIENT_DEFAULTS: dict[tuple[str, str], tuple[str, str]] = {
+    # (schema, field) -> (default, why): a required request field the client fills in.
+    ("Input", "input_parameters"): ("attrs.field(factory=dict)", "a tool without inputs"),
+    ("Input", "invocation_mode"): ('"regular"', "what a caller outside a simulation means"),
+    ("Input", "nonsensitive_user_variables"): ("attrs.field(factory=dict)", "none given"),
+    ("Input", "sensitive_user_variables"): ("attrs.field(factory=dict)", "none given"),
+    ("InsertRequest", "is_secret"): ("False", "a plain variable unless said otherwise"),
+    ("src__app__endpoints__tool__create_tool__Request", "tags"): (
+        "attrs.field(factory=dict)",
+        "an untagged tool",
+    ),
+    ("src__app__endpoints__tool__test_tool__Request", "required_envvars"): (
+        "attrs.field(factory=dict)",
+        "none needed",
+    ),
+    ("src__app__endpoints__tool__test_tool__Request", "required_secret_envvars"): (
+        "attrs.field(factory=dict)",
+        "none needed",
+    ),
+}
+
+SECRET_FIELDS: dict[tuple[str, str], str] = {
+    # (schema, field) -> the repr it gets: secrets never reach a repr or a log line.
+    ("InsertRequest", "value"): "False",
+    ("UpdateRequest", "value"): "False",
+    ("Input", "sensitive_user_variables"): "False",
+    ("src__app__endpoints__tool__test_tool__Request", "required_secret_envvars"): "False",
+}
+
+BEHAVIOUR: dict[str, str] = {
+    # Schema -> the mixin (in models/_behaviour.py) giving its class what JSON cannot say.
+    "Version": "VersionText",
 }
 
 _NOT_SET = "_NotSet"  # the snapshot's "field left out" sentinel: the client leaves a None out
@@ -387,7 +461,8 @@ def model_owners(spec: dict[str, Any]) -> dict[str, list[str]]:
         if area not in MODEL_AREAS:
             continue
         seen: set[str] = set()
-        stack = list(reversed(list(_refs([operation.get("requestBody"), operation["responses"]]))))
+        answers = [body for code, body in operation["responses"].items() if code.startswith("2")]
+        stack = list(reversed(list(_refs([operation.get("requestBody"), answers]))))
         while stack:
             name = stack.pop()
             if name in seen or name == _NOT_SET:
@@ -418,7 +493,20 @@ def request_schemas(spec: dict[str, Any]) -> set[str]:
 
 
 def module_of(areas: list[str]) -> str:
-    return areas[0] if len(areas) == 1 else "_common"
+    return MODULE_NAMES.get(areas[0], areas[0]) if len(areas) == 1 else "_common"
+
+
+def with_same_classes(spec: dict[str, Any]) -> dict[str, Any]:
+    """`spec` with every reference to a `SAME_CLASS` schema made to the one standing for it."""
+    schemas = spec["components"]["schemas"]
+    for alias, target in SAME_CLASS.items():
+        if schemas[alias] != schemas[target]:
+            raise ValueError(f"{alias} differs from {target}: it needs its own class")
+    text = json.dumps(spec)
+    for alias, target in SAME_CLASS.items():
+        text = text.replace(f'"#/components/schemas/{alias}"', f'"#/components/schemas/{target}"')
+    merged: dict[str, Any] = json.loads(text)
+    return merged
 
 
 def _camel(segment: str) -> str:
@@ -470,6 +558,7 @@ class ModelWriter:
     """Renders the model modules; one instance per snapshot."""
 
     def __init__(self, spec: dict[str, Any]) -> None:
+        spec = with_same_classes(spec)
         self.spec = spec
         self.schemas: dict[str, dict[str, Any]] = spec["components"]["schemas"]
         self.requests = request_schemas(spec)
@@ -480,7 +569,8 @@ class ModelWriter:
             if not is_scalar_alias(self.schemas[name])
             and self.schemas[name].get("properties") != {}
         ]
-        self.names = {**class_names(self.modeled), **CLASS_NAMES}
+        unnamed = [name for name in self.modeled if name not in CLASS_NAMES]
+        self.names = {**class_names(unnamed), **CLASS_NAMES}
         self.names = {name: self.names[name] for name in self.modeled}
         self.inline: dict[str, str] = {}  # unions written inside a property -> module
         self.context = ""  # the class and property being written, to name an inline union
@@ -494,7 +584,8 @@ class ModelWriter:
 
     def modules(self) -> list[str]:
         present = {self.module(name) for name in self.modeled}
-        return [m for m in ("_common", *MODEL_AREAS) if m in present]
+        order = ("_common", *(MODULE_NAMES.get(area, area) for area in MODEL_AREAS))
+        return [m for m in order if m in present]
 
     def classes_of(self) -> dict[str, dict[str, str]]:
         """module -> {class name: schema name}: what a test structures samples into."""
@@ -651,6 +742,9 @@ class ModelWriter:
             names.append("register_request_bodies")
         if names:
             local.append(f"from ._converter import {', '.join(names)}")
+        behaviour = sorted(u[10:] for u in uses if u.startswith("behaviour:"))
+        if behaviour:
+            local.append(_import_list("._behaviour", behaviour))
         helpers = []
         if any(u.startswith("plain:") for u in uses):
             helpers.append("register_plain_union")
@@ -659,7 +753,7 @@ class ModelWriter:
         if helpers:
             local.append(f"from ._unions import {', '.join(helpers)}")
         if local:
-            lines.append("\n".join(local) + "\n")
+            lines.append("\n".join(sorted(local)) + "\n")
         return "\n".join(lines).rstrip("\n")
 
     def _needs_converter(self, module: str, uses: set[str]) -> bool:
@@ -683,28 +777,57 @@ class ModelWriter:
 
     def _class(self, name: str, uses: set[str]) -> str:
         schema = self.schemas[name]
-        required = set(schema.get("required", []))
-        doc = self._where(name)
-        lines = ["@attrs.frozen(kw_only=True)", f"class {self.names[name]}:"]
-        lines += docstring(doc, 4)
+        cls = self.names[name]
+        base = BEHAVIOUR.get(name)
+        if base:
+            uses.add("behaviour:" + base)
+        lines = ["@attrs.frozen(kw_only=True)", f"class {cls}{f'({base})' if base else ''}:"]
+        lines += docstring(self._where(name), 4)
         lines.append("")
+        if cls.startswith("Test"):
+            lines += ["    __test__ = False  # not a pytest test class", ""]
         for prop, prop_schema in schema["properties"].items():
-            self.context = self.names[name] + _camel(prop)
+            self.context = cls + _camel(prop)
             annotation = self.type_of(prop_schema, uses)
-            default = ""
-            if "const" in prop_schema and annotation.startswith("Literal["):
-                default = f" = {_literal(prop_schema['const'])}"
-            elif prop not in required:
-                if "None" not in annotation.split(" | "):
-                    annotation += " | None"
-                default = " = None"
+            annotation, default = self._default(name, prop, annotation, uses)
             line = f"    {python_name(prop)}: {annotation}{default}"
             if len(line) > WIDTH and default.startswith(' = "'):
                 line = f"    {python_name(prop)}: {annotation} = (\n        {default[3:]}\n    )"
+            elif len(line) > WIDTH and default.startswith(" = attrs.field("):
+                field = Call(f"{python_name(prop)}: {annotation} = attrs.field", _args(default))
+                line = layout(field, 4)
             elif len(line) > WIDTH:
                 line = f"    {python_name(prop)}: (\n        {annotation}\n    ){default}"
             lines.append(line)
         return "\n".join(lines)
+
+    def _default(self, name: str, prop: str, annotation: str, uses: set[str]) -> tuple[str, str]:
+        """The annotation and `` = default`` of a field (empty: required)."""
+        schema = self.schemas[name]
+        prop_schema = schema["properties"][prop]
+        default = ""
+        if "const" in prop_schema and annotation.startswith("Literal["):
+            default = _literal(prop_schema["const"])
+        elif (name, prop) in CLIENT_DEFAULTS:
+            default = CLIENT_DEFAULTS[name, prop][0]
+        elif (name, prop) in LENIENT_FIELDS:
+            default = "attrs.field(factory=" + annotation.split("[")[0] + ")"
+            if annotation.split("[")[0] not in ("list", "dict"):
+                annotation, default = _optional(annotation), "None"
+        elif prop not in schema.get("required", []):
+            annotation, default = _optional(annotation), "None"
+        hidden = SECRET_FIELDS.get((name, prop))
+        if annotation.split(" | ")[0] == "bytes":
+            hidden = "bytes_repr"
+        if hidden is None:
+            return annotation, f" = {default}" if default else ""
+        if hidden != "False":
+            uses.add("behaviour:" + hidden)
+        if not default:
+            return annotation, f" = attrs.field(repr={hidden})"
+        if default.startswith("attrs.field("):
+            return annotation, f" = {default[:-1]}, repr={hidden})"
+        return annotation, f" = attrs.field(default={default}, repr={hidden})"
 
     def request_classes(self, module: str) -> list[str]:
         """The request body classes of `module`: a field left at None is not sent."""
@@ -814,6 +937,15 @@ class ModelWriter:
         if len(lines) == 1:
             return ""
         return "\n".join(lines) + "\n\n\n_register_hooks()"
+
+
+def _args(default: str) -> list[str]:
+    """The arguments of a `` = attrs.field(...)`` default, to lay out."""
+    return default.removeprefix(" = attrs.field(").removesuffix(")").split(", ")
+
+
+def _optional(annotation: str) -> str:
+    return annotation if "None" in annotation.split(" | ") else annotation + " | None"
 
 
 def python_name(prop: str) -> str:

@@ -3,7 +3,7 @@
 Each area module lists its public classes in ``__all__``; they are re-exported here.
 """
 
-from . import admin, organization, tools
+from . import admin, organization, tool_facts, tool_repo, tools
 from ._converter import (
     NULL,
     Null,
@@ -15,6 +15,8 @@ from ._converter import (
 )
 from .admin import *  # noqa: F403
 from .organization import *  # noqa: F403
+from .tool_facts import *  # noqa: F403
+from .tool_repo import *  # noqa: F403
 from .tools import *  # noqa: F403
 
 __all__ = [
@@ -27,5 +29,7 @@ __all__ = [
     "unstructure",
     *admin.__all__,
     *organization.__all__,
+    *tool_facts.__all__,
+    *tool_repo.__all__,
     *tools.__all__,
 ]
