@@ -57,11 +57,19 @@ MODEL_AREAS = (
     "metric",
     "simulation",
     "tool",
+    "organization",
 )
-"""Areas whose models are generated (organization models are still hand-written)."""
+"""Areas whose models are generated: every area of the snapshot."""
 
 MODULE_NAMES = {"tool": "tools"}
 """Area -> model module, where the module users import is not named after the area."""
+
+_ORG = "src__app__endpoints__organization__"
+_EMPTY_LIST = "attrs.field(factory=list)"
+_EMPTY_MAP = "attrs.field(factory=dict)"
+_STATE_MACHINE_VERSION = (
+    "src__app__endpoints__organization__create_service_hierarchical_state_machine_version__Request"
+)
 
 CLASS_NAMES: dict[str, str] = {
     # Public names users import, where the schema's own name says less.
@@ -88,13 +96,96 @@ CLASS_NAMES: dict[str, str] = {
     "ToolInvocationInstance": "ToolInvocation",
     "AgentFrameworkInvocationMetadata": "InvocationMetadata",
     "src__app__endpoints__tool__search_tool_invocations__Response": "ToolInvocationSearchResult",
+    "Preferences-Output": "UserPreferences",
+    "UserDimension-Input": "UserDimension",
+    "src__app__endpoints__organization__get_user_dimensions__Response": "UserDimensionList",
+    "src__app__endpoints__organization__get_organization__Response": "Organization",
+    "src__app__endpoints__organization__create_organization__Request": "NewOrganization",
+    "src__app__endpoints__organization__create_organization__Response": "CreatedOrganization",
+    "src__app__endpoints__organization__modify_organization__Request": "OrganizationUpdate",
+    "src__app__endpoints__organization__create_agent__Request": "NewAgent",
+    "src__app__endpoints__organization__create_agent__Response": "Created",
+    "src__app__endpoints__organization__get_agents__Response": "AgentList",
+    "src__app__endpoints__organization__get_agents__Response__AgentInstance": "Agent",
+    "src__app__endpoints__organization__create_agent_version__Request": "NewAgentVersion",
+    "Identity-Input": "AgentIdentity",
+    "RelationshipToDeveloper-Input": "RelationshipToDeveloper",
+    "src__app__endpoints__organization__create_agent_version__Response": "VersionCreated",
+    "src__app__endpoints__organization__get_agent_versions__Response": "AgentVersionList",
+    "src__app__endpoints__organization__get_agent_versions__Response__AgentInstance": (
+        "AgentVersion"
+    ),
+    "VoiceConfigInstance": "VoiceSettings",
+    "amigo_lib__mongo__collections__agent__Agent__UserInfo": "Creator",
+    "src__app__endpoints__organization__create_service_hierarchical_state_machine__Request": (
+        "NewStateMachine"
+    ),
+    "src__app__endpoints__organization__get_service_hierarchical_state_machines__Response": (
+        "StateMachineList"
+    ),
+    "StateMachineInstance": "StateMachine",
+    _STATE_MACHINE_VERSION: "NewStateMachineVersion",
+    _STATE_MACHINE_VERSION + "__ToolCallSpec": "ToolCallSpec",
+    "ActionState-Input": "ActionState",
+    "DecisionState-Input": "DecisionState",
+    "RecallState-Input": "RecallState",
+    "AnnotationState-Input": "AnnotationState",
+    "ReflectionState-Input": "ReflectionState",
+    "ToolCallState-Input": "ToolCallState",
+    "ExitCondition-Input": "ExitCondition",
+    _ORG + "get_service_hierarchical_state_machine_versions__Response": "StateMachineVersionList",
+    "ServiceHierarchicalStateMachineInstance": "StateMachineVersion",
+    "src__app__endpoints__organization__create_api_key__Request": "NewApiKey",
+    "src__app__endpoints__organization__create_api_key__Response": "CreatedApiKey",
+    "src__app__endpoints__organization__get_api_keys__Response": "ApiKeyList",
+    "APIKeyInstance": "ApiKey",
+    "src__app__endpoints__organization__delete_api_key__Response": "DeletedApiKey",
 }
 
+OLD_NAMES: dict[str, dict[str, str]] = {
+    # Module -> {a public name that changed: the class it names now}, kept so user code runs.
+    "user": {  # the names before organization shared these classes
+        "PreferencesOutput": "UserPreferences",
+        "UserDimensionOutput": "UserDimension",
+    },
+}
+
+_ORG_USER_INFO = "amigo_lib__mongo__collections__{}__UserInfo"
+
 SAME_CLASS: dict[str, str] = {
-    # Schema -> the schema whose class stands for it too (the same fields).
+    # Schema -> the schema whose class stands for it too: the same fields, the same required
+    # ones, types that read the same in Python (a request's constraints are checked from the
+    # facts, not the class). One class for what a user sends and reads back.
     "src__app__endpoints__tool__invoke_tool_version__Response": (
         "src__app__endpoints__tool__test_tool__Response"
     ),
+    _ORG + "create_service_hierarchical_state_machine__Response": _ORG + "create_agent__Response",
+    _ORG + "create_service_hierarchical_state_machine_version__Response": (
+        _ORG + "create_agent_version__Response"
+    ),
+    _ORG_USER_INFO.format("api_key__APIKey"): _ORG_USER_INFO.format("agent__Agent"),
+    _ORG_USER_INFO.format(
+        "service_hierarchical_state_machine__ServiceHierarchicalStateMachine"
+    ): _ORG_USER_INFO.format("agent__Agent"),
+    _ORG + "create_organization__Request__Preferences": "Preferences-Output",
+    _ORG + "modify_organization__Request__Preferences": "Preferences-Output",
+    "amigo_lib__mongo__collections__service_hierarchical_state_machine__"
+    "ServiceHierarchicalStateMachine__ToolCallSpec": _STATE_MACHINE_VERSION + "__ToolCallSpec",
+    **{
+        f"{name}-Output": f"{name}-Input"
+        for name in (
+            "ActionState",
+            "DecisionState",
+            "RecallState",
+            "AnnotationState",
+            "ReflectionState",
+            "ToolCallState",
+            "ExitCondition",
+            "Identity",
+            "RelationshipToDeveloper",
+            "UserDimension",
+        )
+    },
 }
 
 LENIENT_FIELDS: dict[tuple[str, str], str] = {
@@ -102,27 +193,62 @@ LENIENT_FIELDS: dict[tuple[str, str], str] = {
     ("Model", "params_model_schema"): "get-models entries without it are served; read as {}",
     ("src__app__endpoints__tool__get_tools__Response", "filter_values"): "first page only",
     ("src__app__endpoints__tool__get_tool_versions__Response", "filter_values"): "first page only",
+    **{
+        (_ORG + f"get_{listing}__Response", "continuation_token"): "absent on a last page, read"
+        for listing in (
+            "agents",
+            "agent_versions",
+            "service_hierarchical_state_machines",
+            "service_hierarchical_state_machine_versions",
+        )
+    },
 }
 
-CLIENT_DEFAULTS: dict[tuple[str, str], tuple[str, str]] = {
-    # (schema, field) -> (default, why): a required request field the client fills in.
-    ("Input", "input_parameters"): ("attrs.field(factory=dict)", "a tool without inputs"),
-    ("Input", "invocation_mode"): ('"regular"', "what a caller outside a simulation means"),
-    ("Input", "nonsensitive_user_variables"): ("attrs.field(factory=dict)", "none given"),
-    ("Input", "sensitive_user_variables"): ("attrs.field(factory=dict)", "none given"),
-    ("InsertRequest", "is_secret"): ("False", "a plain variable unless said otherwise"),
-    ("src__app__endpoints__tool__create_tool__Request", "tags"): (
-        "attrs.field(factory=dict)",
-        "an untagged tool",
-    ),
-    ("src__app__endpoints__tool__test_tool__Request", "required_envvars"): (
-        "attrs.field(factory=dict)",
-        "none needed",
-    ),
-    ("src__app__endpoints__tool__test_tool__Request", "required_secret_envvars"): (
-        "attrs.field(factory=dict)",
-        "none needed",
-    ),
+_TOOL_CALL_SPECS = {"tool_call_specs": _EMPTY_LIST, "audio_fillers": _EMPTY_LIST}
+
+CLIENT_DEFAULTS: dict[str, dict[str, str]] = {
+    # Schema -> {field: default}: required request fields a caller may leave out; the client
+    # sends the usual value (mostly an empty list or map) rather than make every call spell it.
+    "Input": {  # a test or invocation with no variables, outside a simulation
+        "input_parameters": _EMPTY_MAP,
+        "invocation_mode": '"regular"',
+        "nonsensitive_user_variables": _EMPTY_MAP,
+        "sensitive_user_variables": _EMPTY_MAP,
+    },
+    "InsertRequest": {"is_secret": "False"},  # a plain variable unless said otherwise
+    "src__app__endpoints__tool__create_tool__Request": {"tags": _EMPTY_MAP},  # untagged
+    "src__app__endpoints__tool__test_tool__Request": {  # a tool needing no variables
+        "required_envvars": _EMPTY_MAP,
+        "required_secret_envvars": _EMPTY_MAP,
+    },
+    "ActionState-Input": {  # optional guidance, no tools, memory retrieval as usual
+        "intra_state_navigation_guidelines": _EMPTY_LIST,
+        "action_guidelines": _EMPTY_LIST,
+        "boundary_constraints": _EMPTY_LIST,
+        "action_tool_call_specs": _EMPTY_LIST,
+        "exit_condition_tool_call_specs": _EMPTY_LIST,
+        "skip_active_memory_retrieval": "False",
+    },
+    "DecisionState-Input": {"decision_guidelines": _EMPTY_LIST, **_TOOL_CALL_SPECS},
+    "RecallState-Input": {"queries": "None", "requested_information": "None"},  # one of them
+    _ORG + "create_api_key__Request": {  # an unnamed key with the documented default role
+        "name": "None",
+        "role_name": '"DefaultAdministratorRole"',
+    },
+    "ReflectionState-Input": _TOOL_CALL_SPECS,
+    "ToolCallState-Input": {
+        "designated_tool_call_params_generation_audio_fillers": _EMPTY_LIST,
+        "designated_tool_call_guidances": _EMPTY_LIST,
+        "designated_tool_call_validations": _EMPTY_LIST,
+        "tool_call_specs": _EMPTY_LIST,
+    },
+    _STATE_MACHINE_VERSION: {  # a machine with no references and no global guidance
+        "references": _EMPTY_MAP,
+        "global_intra_state_navigation_guidelines": _EMPTY_LIST,
+        "global_action_guidelines": _EMPTY_LIST,
+        "global_boundary_constraints": _EMPTY_LIST,
+    },
+    _STATE_MACHINE_VERSION + "__ToolCallSpec": {"audio_fillers": _EMPTY_LIST},
 }
 
 SECRET_FIELDS: dict[tuple[str, str], str] = {
@@ -131,11 +257,18 @@ SECRET_FIELDS: dict[tuple[str, str], str] = {
     ("UpdateRequest", "value"): "False",
     ("Input", "sensitive_user_variables"): "False",
     ("src__app__endpoints__tool__test_tool__Request", "required_secret_envvars"): "False",
+    (_ORG + "create_api_key__Response", "api_key"): "redacted_repr",
+}
+
+HAND_WRITTEN_UNIONS: dict[str, str] = {
+    # A union no tag tells apart -> its hand-written type in models/_behaviour.py.
+    "str | tuple[str, str]": "NextState",  # a state, or (reference, state) of another machine
 }
 
 BEHAVIOUR: dict[str, str] = {
-    # Schema -> the mixin (in models/_behaviour.py) giving its class what JSON cannot say.
+    # Class -> the mixin (in models/_behaviour.py) giving it what JSON cannot say.
     "Version": "VersionText",
+    "UnknownState": "NamedPayload",
 }
 
 _NOT_SET = "_NotSet"  # the snapshot's "field left out" sentinel: the client leaves a None out
@@ -500,7 +633,11 @@ def with_same_classes(spec: dict[str, Any]) -> dict[str, Any]:
     """`spec` with every reference to a `SAME_CLASS` schema made to the one standing for it."""
     schemas = spec["components"]["schemas"]
     for alias, target in SAME_CLASS.items():
-        if schemas[alias] != schemas[target]:
+        shape = [
+            (set(s.get("properties", {})), set(s.get("required", [])))
+            for s in (schemas[alias], schemas[target])
+        ]
+        if shape[0] != shape[1]:
             raise ValueError(f"{alias} differs from {target}: it needs its own class")
     text = json.dumps(spec)
     for alias, target in SAME_CLASS.items():
@@ -612,6 +749,10 @@ class ModelWriter:
                 annotation = self.type_of(member, uses)
                 if annotation not in types:
                     types.append(annotation)
+            special = HAND_WRITTEN_UNIONS.get(" | ".join(types))
+            if special:
+                uses.add("behaviour:" + special)
+                return special + (" | None" if nullable else "")
             if len(types) > 1 and not all(t in ("str", "int", "float", "bool") for t in types):
                 return self._inline_union(members, nullable, uses)
             if len(types) > 1:
@@ -633,6 +774,8 @@ class ModelWriter:
             uses.add("Any") if extra in (True, {}) else None
             value = "Any" if extra in (True, {}) else self.type_of(extra, uses)
             return f"dict[str, {value}]"
+        if kind == "string" and schema.get("format") == "base64":
+            return "bytes"  # sent and read as base64 text: the converter's bytes hooks
         if kind == "string" and schema.get("format") == "date-time":
             uses.add("datetime")
             return "datetime"
@@ -650,6 +793,13 @@ class ModelWriter:
         refs = [r for r in refs if r != _NOT_SET]
         if len(refs) != len([m for m in members if m.get("type") != "null"]):
             raise ValueError(f"{self.context}: a union of inline schemas")
+        named = [
+            n
+            for n in self.modeled
+            if is_union(self.schemas[n]) and set(self.leaves(n)) == set(refs)
+        ]
+        if named:  # the same variants as a named union: that union
+            return self._ref(named[0], uses) + (" | None" if nullable else "")
         alias = self.context
         if alias in self.names.values():
             raise ValueError(f"{alias} names a schema too")
@@ -687,8 +837,10 @@ class ModelWriter:
         exported = [self.names[n] for n in own]
         exported += ["Unknown" + self.names[n] for n in own if is_union(self.schemas[n])]
         exported += [self._values_name(n) for n in own if is_enum(self.schemas[n])]
+        exported += [*self._shared(module, uses), *OLD_NAMES.get(module, {})]
         head = self._header(module) + "\n" + self._imports(module, uses) + "\n\n" + _all(exported)
-        chunks = [chunk for chunk in (*enums, *classes, *unions, hooks) if chunk]
+        old_names = self._old_names(module)
+        chunks = [chunk for chunk in (*enums, *classes, *unions, old_names, hooks) if chunk]
         return "\n\n\n".join([head, *chunks]) + "\n"
 
     def _header(self, module: str) -> str:
@@ -722,17 +874,7 @@ class ModelWriter:
             third[-1] += ", override"
         lines.append("\n".join(third) + "\n")
         local = []
-        shared = sorted(
-            self.names[u[4:]]
-            for u in uses
-            if u.startswith("ref:") and self.module(u[4:]) == "_common" and module != "_common"
-        )
-        shared += sorted(
-            self._values_name(u[7:])
-            for u in uses
-            if u.startswith("values:") and self.module(u[7:]) == "_common" and module != "_common"
-        )
-        shared.sort(key=lambda n: (not n.isupper(), n))
+        shared = self._shared(module, uses)
         if shared:
             local.append(_import_list("._common", shared))
         names = []
@@ -756,6 +898,29 @@ class ModelWriter:
             lines.append("\n".join(sorted(local)) + "\n")
         return "\n".join(lines).rstrip("\n")
 
+    def _shared(self, module: str, uses: set[str]) -> list[str]:
+        """The names `module` takes from ``_common``; it re-exports them, so a class that
+        moves there when a second area uses it keeps its import path."""
+        if module == "_common":
+            return []
+        names = set()
+        for use in uses:
+            kind, _, name = use.partition(":")
+            if kind not in ("ref", "values") or self.module(name) != "_common":
+                continue
+            if kind == "ref":
+                names.add(self.names[name])
+            if kind == "values" or is_enum(self.schemas[name]):
+                names.add(self._values_name(name))
+        return sorted(names, key=lambda n: (not n.isupper(), n))
+
+    def _old_names(self, module: str) -> str:
+        aliases = OLD_NAMES.get(module, {})
+        lines = []
+        for old, new in aliases.items():
+            lines += [f"{old} = {new}", *docstring(f"The former name of `{new}`.", 0)]
+        return "\n".join(lines)
+
     def _needs_converter(self, module: str, uses: set[str]) -> bool:
         own_unions = any(is_union(self.schemas[n]) for n in self.own_now)
         plain = any(u.startswith("plain:") for u in uses)
@@ -768,6 +933,7 @@ class ModelWriter:
         schema = self.schemas[name]
         values = [repr_str(v) for v in schema["enum"]]
         alias = self.names[name]
+        uses.add("TypeAlias")
         lines = [
             f"{alias}: TypeAlias = str",
             *docstring(f"Values: `{self._values_name(name)}`.", 0),
@@ -778,7 +944,7 @@ class ModelWriter:
     def _class(self, name: str, uses: set[str]) -> str:
         schema = self.schemas[name]
         cls = self.names[name]
-        base = BEHAVIOUR.get(name)
+        base = BEHAVIOUR.get(cls)
         if base:
             uses.add("behaviour:" + base)
         lines = ["@attrs.frozen(kw_only=True)", f"class {cls}{f'({base})' if base else ''}:"]
@@ -808,8 +974,10 @@ class ModelWriter:
         default = ""
         if "const" in prop_schema and annotation.startswith("Literal["):
             default = _literal(prop_schema["const"])
-        elif (name, prop) in CLIENT_DEFAULTS:
-            default = CLIENT_DEFAULTS[name, prop][0]
+        elif prop in CLIENT_DEFAULTS.get(name, {}):
+            default = CLIENT_DEFAULTS[name][prop]
+            if default == "None":  # required: sent as null, not left out like an optional one
+                default = 'attrs.field(default=None, metadata={"required": True})'
         elif (name, prop) in LENIENT_FIELDS:
             default = "attrs.field(factory=" + annotation.split("[")[0] + ")"
             if annotation.split("[")[0] not in ("list", "dict"):
@@ -877,9 +1045,12 @@ class ModelWriter:
             uses.add("ref:" + leaf)
         uses.update(("Any", "TypeAlias"))
         doc = f"One of the {alias} kinds"
+        base = BEHAVIOUR.get("Unknown" + alias)
+        if base:
+            uses.add("behaviour:" + base)
         unknown = [
             "@attrs.frozen",
-            f"class Unknown{alias}:",
+            f"class Unknown{alias}{f'({base})' if base else ''}:",
             *docstring(
                 f"A `{alias}` whose ``{tag}`` this client does not know; `raw` keeps it.", 4
             ),

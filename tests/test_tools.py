@@ -14,7 +14,7 @@ import pytest
 
 from amigo_async import AmigoClient, errors
 from amigo_async._spec import OPERATIONS
-from amigo_async.models.tool_facts import QUERY_AGAINST_FIELDS
+from amigo_async.models.facts import QUERY_AGAINST_FIELDS
 from amigo_async.models.tools import (
     EnvVarInsert,
     EnvVarUpdate,
@@ -26,7 +26,6 @@ from amigo_async.models.tools import (
     ToolInput,
     ToolVersion,
     ToolVersionFilterValues,
-    Version,
 )
 from amigo_async.testing import FakeAmigoServer, Fault
 

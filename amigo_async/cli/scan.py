@@ -13,7 +13,7 @@ from .._checks import parse_iso_duration
 from ..jobs.aggregate import InvocationAggregator
 from ..jobs.formats import format_csv, format_json, format_table
 from ..jobs.scan import DEFAULT_CONCURRENCY
-from ..models.tool_facts import INVOCATION_SOURCE_TYPES
+from ..models.facts import INVOCATION_SOURCE_TYPES
 from . import _fake
 from ._common import Subparsers, client_for
 from ._progress import TerminalProgress

@@ -48,7 +48,7 @@ from .._checks import (
     check_str_list,
 )
 from .._pagination import AsyncPager, Page
-from ..models.tool_facts import INVOCATION_SOURCE_TYPES
+from ..models.facts import INVOCATION_SOURCE_TYPES
 from ..models.tools import ToolInvocation
 from ..resources.tools import ToolsResource
 from .observer import ProgressObserver

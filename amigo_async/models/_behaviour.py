@@ -1,12 +1,40 @@
-"""What a generated model needs that the snapshot cannot say: text forms and reprs.
+"""What a generated model needs that the snapshot cannot say: text forms, reprs, `NextState`.
 
-The generator (scripts/generate_api.py, its `BEHAVIOUR` and `SECRET_FIELDS` tables)
-names these in the classes it writes; nothing here imports a generated module.
+The generator (scripts/generate_api.py, its `BEHAVIOUR`, `SECRET_FIELDS` and
+`HAND_WRITTEN_UNIONS` tables) names these in the classes it writes; nothing here
+imports a generated module.
 """
 
 from __future__ import annotations
 
-__all__ = ["VersionText", "bytes_repr", "redacted_repr"]
+from typing import Any, TypeAlias
+
+from ._converter import converter
+
+__all__ = ["NamedPayload", "NextState", "VersionText", "bytes_repr", "redacted_repr"]
+
+NextState: TypeAlias = str | tuple[str, str]
+"""An internal state name, or (``"reference.state"``, entry state) of a referenced machine.
+
+No tag tells the two apart, so the converter reads it by shape: a string, or a JSON
+array of two strings.
+"""
+
+
+def _structure_next_state(data: Any, _: Any) -> NextState:
+    if isinstance(data, str):
+        return data
+    if isinstance(data, list | tuple) and len(data) == 2 and all(isinstance(x, str) for x in data):
+        return (data[0], data[1])
+    raise ValueError(f"next_state must be a state name or a [reference, state] pair: {data!r}")
+
+
+def _unstructure_next_state(value: NextState) -> Any:
+    return list(value) if isinstance(value, tuple) else value
+
+
+converter.register_structure_hook(NextState, _structure_next_state)
+converter.register_unstructure_hook(NextState, _unstructure_next_state)
 
 
 class VersionText:
@@ -18,6 +46,21 @@ class VersionText:
 
     def __str__(self) -> str:
         return f"{self.major}.{self.minor}.{self.patch}"
+
+
+class NamedPayload:
+    """An unknown state still has a name a caller can show; `data` is the payload as received."""
+
+    raw: dict[str, Any]
+
+    @property
+    def name(self) -> str | None:
+        name = self.raw.get("name")
+        return name if isinstance(name, str) else None
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return self.raw
 
 
 def bytes_repr(value: bytes | None) -> str:

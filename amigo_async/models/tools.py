@@ -45,6 +45,7 @@ __all__ = [
     "StateTransitionInvocationMetadata",
     "SucceededInvocationResult",
     "SucceededInvocationStatus",
+    "Tag",
     "TestToolRequest",
     "Tool",
     "ToolCallStateInvocationMetadata",

@@ -25,7 +25,7 @@ from .._checks import (
 )
 from .._pagination import AsyncPager
 from ..models import converter
-from ..models.tool_facts import INVOCATION_MODES, MAX_INPUTS, MAX_USER_VARIABLES
+from ..models.facts import INVOCATION_MODES, MAX_INPUTS, MAX_USER_VARIABLES
 from ..models.tools import (
     CreatedTool,
     EnvVarDelete,

@@ -1,12 +1,13 @@
-"""Documented facts of the tool requests that the generated models do not hold as names.
+"""Documented facts of requests that the generated models do not hold as names.
 
-Read by the client's checks, the scanner, the command line and the fake server.
+Read by the client's checks and defaults, the scanner, the command line and the fake server.
 """
 
 from __future__ import annotations
 
 __all__ = [
     "BUMP_TYPES",
+    "DEFAULT_API_KEY_ROLE",
     "INVOCATION_MODES",
     "INVOCATION_SOURCE_TYPES",
     "MAX_FILE_PATHS",
@@ -29,3 +30,6 @@ QUERY_AGAINST_FIELDS = (
     "invocation_status.exception_stack_trace",
     "invocation_status.output",
 )
+
+DEFAULT_API_KEY_ROLE = "DefaultAdministratorRole"
+"""The role a new API key gets when none is named."""
