@@ -19,6 +19,12 @@ What it writes (every file says it is generated):
   ``models/_common.py`` for the schemas several of them share: frozen attrs classes
   for every request and response schema of those areas and what they nest.
 
+What the snapshot cannot say is in small tables below, each entry with its reason:
+`CLASS_NAMES` and `OLD_NAMES` (the public names), `SAME_CLASS` (one class for a request
+schema and its answer twin), `LENIENT_FIELDS` (answers read with a default),
+`CLIENT_DEFAULTS` (request fields the client fills in), `SECRET_FIELDS` (reprs), and
+`BEHAVIOUR`/`HAND_WRITTEN_UNIONS` (the hand-written parts in ``models/_behaviour.py``).
+
 Standard library only; the code depends on the data alone, so the test in
 ``tests/test_generated_api.py`` can run this in memory and compare.
 """
@@ -194,7 +200,7 @@ LENIENT_FIELDS: dict[tuple[str, str], str] = {
     ("src__app__endpoints__tool__get_tools__Response", "filter_values"): "first page only",
     ("src__app__endpoints__tool__get_tool_versions__Response", "filter_values"): "first page only",
     **{
-        (_ORG + f"get_{listing}__Response", "continuation_token"): "absent on a last page, read"
+        (_ORG + f"get_{listing}__Response", "continuation_token"): "a last page may leave it out"
         for listing in (
             "agents",
             "agent_versions",
@@ -209,6 +215,7 @@ _TOOL_CALL_SPECS = {"tool_call_specs": _EMPTY_LIST, "audio_fillers": _EMPTY_LIST
 CLIENT_DEFAULTS: dict[str, dict[str, str]] = {
     # Schema -> {field: default}: required request fields a caller may leave out; the client
     # sends the usual value (mostly an empty list or map) rather than make every call spell it.
+    # "None" on a field the snapshot requires (nullable) is sent as null, never left out.
     "Input": {  # a test or invocation with no variables, outside a simulation
         "input_parameters": _EMPTY_MAP,
         "invocation_mode": '"regular"',

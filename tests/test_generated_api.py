@@ -295,3 +295,12 @@ def test_the_data_holds_no_prose() -> None:
 
     walk(snapshot(), False, "")
     assert found == []
+
+
+def test_a_class_that_moved_keeps_its_old_import_path_and_name() -> None:
+    """Organization shares the user area's preferences and dimensions now; old imports run."""
+    from amigo_async.models import user
+    from amigo_async.models.organization import UserDimension, UserPreferences
+
+    assert user.PreferencesOutput is user.UserPreferences is UserPreferences
+    assert user.UserDimensionOutput is UserDimension
