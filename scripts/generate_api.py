@@ -199,6 +199,8 @@ LENIENT_FIELDS: dict[tuple[str, str], str] = {
     ("Model", "params_model_schema"): "get-models entries without it are served; read as {}",
     ("src__app__endpoints__tool__get_tools__Response", "filter_values"): "first page only",
     ("src__app__endpoints__tool__get_tool_versions__Response", "filter_values"): "first page only",
+    (_ORG + "get_organization__Response", "default_user_preferences"): "for some callers only",
+    (_ORG + "get_organization__Response", "tenant_id"): "with GetOrganizationDetails only",
     **{
         (_ORG + f"get_{listing}__Response", "continuation_token"): "a last page may leave it out"
         for listing in (

@@ -16,6 +16,7 @@ from amigo_async.models import (
     NewAgentVersion,
     NewApiKey,
     NewOrganization,
+    Organization,
     OrganizationUpdate,
     RecallState,
     StateMachineVersion,
@@ -225,3 +226,20 @@ def test_a_recall_state_sends_both_of_its_nullable_fields() -> None:
 def test_listing_envelopes_tolerate_a_missing_token() -> None:
     listing = structure({"agents": [], "has_more": False}, AgentList)
     assert listing.continuation_token is None
+
+
+def test_an_organization_without_its_permission_only_fields_is_read() -> None:
+    """`tenant_id` and `default_user_preferences` come only with GetOrganizationDetails."""
+    organization = structure(
+        {
+            "org_id": "acme",
+            "org_name": "Acme",
+            "title": "t",
+            "main_description": "m",
+            "sub_description": "s",
+            "onboarding_instructions": [],
+        },
+        Organization,
+    )
+    assert organization.tenant_id is None
+    assert organization.default_user_preferences is None

@@ -79,8 +79,8 @@ class Organization:
     main_description: str
     sub_description: str
     onboarding_instructions: list[str]
-    default_user_preferences: UserPreferences | None
-    tenant_id: str | None
+    default_user_preferences: UserPreferences | None = None
+    tenant_id: str | None = None
 
 
 @attrs.frozen(kw_only=True)
