@@ -123,6 +123,10 @@ async def client_for(
     `prepare_fake` receives the fake server before the client starts (to seed data or
     queue faults for a demonstration).
     """
+    from ._logging import show_long_waits
+
+    hooks = [*client_options.pop("event_hooks", ()), show_long_waits]
+    client_options["event_hooks"] = hooks
     if getattr(args, "fake", False):
         from ._fake import fake_client
 
