@@ -73,6 +73,19 @@ def test_help_names_every_environment_variable_read(capsys: pytest.CaptureFixtur
     assert "wins over" in help_text and "demo" not in help_text
 
 
+def test_fake_help_lists_only_the_options_that_apply(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        cli.main(["fake", "--help"])
+    help_text = capsys.readouterr().out
+    for meaningless in ("--token", "--api-key", "--base-url", "--region", "--fake", "--user-id"):
+        assert meaningless not in help_text
+    assert "--verbose" in help_text and "--organization" in help_text and "--port" in help_text
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["fake", "--token", "t"])  # refused, not ignored
+    assert exited.value.code == 2
+    assert "unrecognized arguments: --token" in capsys.readouterr().err
+
+
 async def test_credential_flags_win_over_the_environment(
     fake: FakeAmigoServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
