@@ -13,9 +13,8 @@ from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any, TypeAlias
 
-from .._client import AmigoClient
-
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the client loads when a command runs, not to build the parser
+    from .._client import AmigoClient
     from ..testing import FakeAmigoServer
 
 __all__ = [
@@ -134,6 +133,7 @@ async def client_for(
     `prepare_fake` receives the fake server before the client starts (to seed data or
     queue faults for a demonstration).
     """
+    from .._client import AmigoClient
     from ._logging import show_long_waits
 
     hooks = [*client_options.pop("event_hooks", ()), show_long_waits]

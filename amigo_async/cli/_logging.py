@@ -12,9 +12,10 @@ import logging
 import os
 import sys
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from ..errors import sanitize
-from ..events import Event, LimiterWaiting
+if TYPE_CHECKING:  # loaded when a command runs, not for --help or --version
+    from ..events import Event
 
 __all__ = ["configure_logging", "show_long_waits"]
 
@@ -28,6 +29,8 @@ class _ScrubCredentials(logging.Filter):
         self._secrets = secrets
 
     def filter(self, record: logging.LogRecord) -> bool:
+        from ..errors import sanitize
+
         record.msg = sanitize(record.getMessage(), self._secrets, limit=_MAX_RECORD_CHARS)
         record.args = None
         return True
@@ -54,6 +57,8 @@ def configure_logging(verbose: bool, given: Iterable[str | None] = ()) -> None:
 def show_long_waits(event: Event) -> None:
     """An event hook: a line on stderr when a rate-limit wait of seconds begins, so a
     command that waits does not look hung (said once per wait by the library)."""
+    from ..events import LimiterWaiting
+
     if isinstance(event, LimiterWaiting):
         clear = "\r\x1b[K" if sys.stderr.isatty() else ""  # above a progress bar, if any
         print(
