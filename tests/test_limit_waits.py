@@ -12,8 +12,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import os
+import sys
 import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 import pytest
 from aiohttp import web
@@ -21,8 +24,9 @@ from hostile import json_response, serve
 
 from amigo_async import AmigoClient, RateLimit, TokenBucket
 from amigo_async.cli._logging import show_long_waits
-from amigo_async.events import Event, LimiterWaited, LimiterWaiting
+from amigo_async.events import Event, LimiterWaited, LimiterWaiting, RateLimited
 
+ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "tok-waits-secret"
 MODELS = {"models": [{"name": "m1"}]}
 A_MINUTE = RateLimit(5, per_seconds=60.0)
@@ -151,7 +155,50 @@ async def test_a_hostile_reset_costs_at_most_the_window(reset: str) -> None:
 
 def test_the_command_line_prints_a_long_wait(capsys: pytest.CaptureFixture[str]) -> None:
     show_long_waits(LimiterWaited("get-prompt-logs", 41.2))  # after the fact: not printed
-    show_long_waits(LimiterWaiting("get-prompt-logs", 41.2))
+    show_long_waits(LimiterWaiting("get-prompt-logs", 40.2))  # never less than the wait
     captured = capsys.readouterr()
     assert captured.out == ""
     assert captured.err.strip() == "waiting 41 s for the rate limit of get-prompt-logs"
+
+
+def _limited_first(
+    times: int, retry_after: str
+) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """get-models: 429 with `retry_after` for the first `times` requests, then 200."""
+    answered: list[int] = []
+
+    async def handler(request: web.Request) -> web.Response:
+        answered.append(1)
+        if len(answered) <= times:
+            return json_response({"detail": "slow down"}, 429, **{"Retry-After": retry_after})
+        return json_response(MODELS)
+
+    return handler
+
+
+async def test_callers_meeting_one_429_pause_warn_once(caplog: pytest.LogCaptureFixture) -> None:
+    seen: list[Event] = []
+    caplog.set_level(logging.DEBUG, logger="amigo_async")
+    limit = RateLimit(10, per_seconds=60)  # a token for each call and for its retry
+    async with serve(_limited_first(5, "0.3")) as api, _client(api.url, seen, limit) as client:
+        await asyncio.gather(*(client.admin.get_models() for _ in range(5)))
+    warned = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert [r.getMessage() for r in warned] == ["get-models: 429 from the server; pausing 0.30s"]
+    assert len([e for e in seen if isinstance(e, RateLimited)]) == 5  # each 429 still counts
+
+
+async def test_the_command_line_says_it_waits_for_a_429_pause() -> None:
+    async with serve(_limited_first(1, "2.5")) as api:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "amigo_async.cli", "models", "list",
+            "--base-url", api.url, "--organization", "acme", "--token", TOKEN,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )  # fmt: skip
+        out, err = await asyncio.wait_for(process.communicate(), timeout=60)
+    said = err.decode()
+    assert process.returncode == 0, said
+    assert out.decode().startswith("1 models:")
+    assert said.count("429 from the server") == 1
+    assert said.count("waiting 3 s for the rate limit of get-models") == 1
+    assert TOKEN not in said

@@ -9,6 +9,7 @@ the credentials it knows (from the environment) and anything shaped like one.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import sys
 from collections.abc import Iterable
@@ -62,7 +63,8 @@ def show_long_waits(event: Event) -> None:
     if isinstance(event, LimiterWaiting):
         clear = "\r\x1b[K" if sys.stderr.isatty() else ""  # above a progress bar, if any
         print(
-            f"{clear}waiting {event.seconds:.0f} s for the rate limit of {event.operation_id}",
+            f"{clear}waiting {math.ceil(event.seconds)} s for the rate limit of "
+            f"{event.operation_id}",
             file=sys.stderr,
             flush=True,
         )
