@@ -4,6 +4,10 @@ A command group is a module with ``add_commands(subparsers)``; each subcommand i
 adds sets ``handler``, an async function of the parsed arguments returning the
 exit status. Every parser is a `CommandParser`, so the global options work
 anywhere on the command line. A new group is one more module and one more line in `COMMAND_GROUPS`.
+
+Every group is imported to build the parser, so a group module imports only what
+its parser needs and its handlers import their work (the client, the jobs, the
+models): ``--version`` and ``--help`` then load neither aiohttp nor the API document.
 """
 
 from __future__ import annotations
