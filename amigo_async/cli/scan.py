@@ -9,7 +9,7 @@ from collections.abc import Hashable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TextIO
 
-from .._checks import parse_iso_duration
+from .._durations import parse_iso_duration
 from ..jobs.aggregate import InvocationAggregator
 from ..jobs.formats import format_csv, format_json, format_table
 from ..jobs.scan import DEFAULT_CONCURRENCY

@@ -7,12 +7,15 @@ therefore only see requests the snapshot allows, and hold no type, pattern,
 length or bound checks of their own.
 
 What FastAPI ignores, the fake ignores too: query parameters the operation does
-not document (a body's unknown fields are the schema's business).
+not document (a body's unknown fields are the schema's business). A multipart body
+(interact's) is checked by its fields, a field sent more than once as a list.
 """
 
 from __future__ import annotations
 
 import json
+from email import policy
+from email.parser import BytesParser
 from typing import Any
 
 from aiohttp import web
@@ -24,7 +27,8 @@ from ._crud import drop_not_set
 
 __all__ = ["refusal"]
 
-_FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+_MULTIPART = "multipart/form-data"
+_FORM_TYPES = (_MULTIPART, "application/x-www-form-urlencoded")
 
 
 def refusal(operation: Operation, request: web.Request, body: bytes) -> Reply | None:
@@ -52,7 +56,10 @@ def refusal(operation: Operation, request: web.Request, body: bytes) -> Reply | 
 
 
 def _json_body(request: web.Request, body: bytes) -> Any:
-    """The JSON body, ABSENT when there is none (or it is a form), or a 422 for bad JSON."""
+    """The JSON body or a multipart form's fields, ABSENT when there is none (or it is an
+    urlencoded form), or a 422 for bad JSON."""
+    if request.content_type == _MULTIPART:
+        return _form_fields(request, body)
     if not body or request.content_type in _FORM_TYPES:
         return ABSENT
     try:
@@ -67,6 +74,23 @@ def _json_body(request: web.Request, body: bytes) -> Any:
             },
             422,
         )
+
+
+def _form_fields(request: web.Request, body: bytes) -> dict[str, str | list[str]] | Any:
+    """A multipart body's fields by name (texts; a file's bytes one character a byte), or
+    ABSENT when it holds no part."""
+    head = f"Content-Type: {request.headers.get('Content-Type', '')}\r\n\r\n".encode()
+    message = BytesParser(policy=policy.HTTP).parsebytes(head + body)
+    fields: dict[str, list[str]] = {}
+    for part in message.iter_parts() if message.is_multipart() else ():
+        name = part.get_param("name", header="content-disposition")
+        payload = part.get_payload(decode=True)
+        if isinstance(name, str) and isinstance(payload, bytes):
+            text = payload.decode("latin-1" if part.get_filename() else "utf-8", "replace")
+            fields.setdefault(name, []).append(text)
+    if not fields:
+        return ABSENT
+    return {name: _one_or_all(values) for name, values in fields.items()}
 
 
 def _one_or_all(values: list[str]) -> str | list[str]:
