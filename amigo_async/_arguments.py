@@ -13,7 +13,9 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
-from typing import TypeVar
+from typing import TypeVar, get_args
+
+import attrs
 
 from ._problem import short
 
@@ -23,6 +25,7 @@ __all__ = [
     "check_exactly_one",
     "check_header_value",
     "check_int",
+    "check_model",
     "check_non_empty",
     "check_object_id",
     "check_object_ids",
@@ -65,6 +68,27 @@ def check_header_value(name: str, value: object) -> str:
     if not value.isprintable():
         raise ValueError(f"{name} must not contain control characters or line breaks")
     return check_non_empty(name, value)
+
+
+def check_model(name: str, value: object, cls: type[_T]) -> _T:
+    """`value` itself when it is a `cls`, its bytes fields holding bytes: a dict or another
+    model is refused by name, as is text where an image's bytes go (the model encodes
+    them as base64, so the wire never shows what the caller gave)."""
+    if not isinstance(value, cls):
+        raise TypeError(f"{name} must be of type {cls.__name__}, not {type(value).__name__}")
+    for field in attrs.fields(type(value)):  # type: ignore[arg-type]  # an attrs model
+        item = getattr(value, field.name)
+        wrong = item is not None and not isinstance(item, bytes | bytearray)
+        if wrong and _holds_bytes(field.type):
+            raise TypeError(f"{field.name} must be bytes, not {type(item).__name__}")
+    return value
+
+
+def _holds_bytes(annotation: object) -> bool:
+    """``bytes`` or ``bytes | None``, resolved or still text."""
+    if isinstance(annotation, str):
+        return annotation.split("|")[0].strip() == "bytes"
+    return annotation is bytes or bytes in get_args(annotation)
 
 
 def check_exactly_one(**given: object) -> None:

@@ -436,12 +436,40 @@ class _Walker:
         target = mapping.get(given) if isinstance(given, str) else None
         if target is None:
             if tag not in value:
-                self.add((*loc, tag), "is required", "missing")
+                self._untagged(members, tag, value, loc)
             else:
                 choices = _choices(list(mapping))
                 self.add((*loc, tag), f"must be one of {choices}; got {short(given)}")
             return
         self.check(target, value, loc)
+
+    def _untagged(
+        self,
+        members: Sequence[Mapping[str, Any]],
+        tag: str,
+        value: Mapping[str, Any],
+        loc: tuple[str | int, ...],
+    ) -> None:
+        """No tag given: where members leave it out of `required` (a default fills it in,
+        as the grants' conditions do), the value stands if exactly one member takes it
+        (`oneOf`); where every member requires it, it is missing."""
+        optional = [m for m in members if tag not in self.resolve(m).get("required", ())]
+        if not optional:
+            self.add((*loc, tag), "is required", "missing")
+            return
+        attempts: list[list[Problem]] = []
+        for member in optional:
+            trial = _Walker([], request=self.request, clearable_only=self.clearable_only)
+            trial.check(member, value, loc)
+            attempts.append(trial.problems)
+        fitting = sum(1 for found in attempts if not found)
+        if fitting == 1:
+            return
+        if fitting > 1:
+            self.add((*loc, tag), "is required: the value fits more than one kind", "missing")
+            return
+        fewest: list[Problem] = min(attempts, key=len)
+        self.problems.extend(fewest)
 
     def _implicit_tag(self, members: Sequence[Mapping[str, Any]]) -> str | None:
         """A property every member requires with a `const` of its own (interact's

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 from typing import TYPE_CHECKING, cast
 
-from .._arguments import check_header_value
+from .._arguments import check_header_value, check_model
 from .._durations import format_iso_duration, parse_iso_duration
 from .._pagination import AsyncPager
 from ..models import unstructure
@@ -93,6 +93,7 @@ class OrganizationResource(Resource):
         here or ``mongo_cluster=`` to the client. The operation accepts only a
         Bearer token, so it is sent as one even by a client configured for Basic.
         """
+        check_model("organization", organization, NewOrganization)
         cluster = mongo_cluster if mongo_cluster is not None else self._mongo_cluster
         if cluster is None:
             raise ValueError(
@@ -110,6 +111,7 @@ class OrganizationResource(Resource):
 
     async def update(self, update: OrganizationUpdate) -> None:
         """modify-organization: change the fields of `update` that are not None."""
+        check_model("update", update, OrganizationUpdate)
         await self._transport.request_none("modify-organization", json_body=unstructure(update))
 
     async def delete(self) -> None:
@@ -158,6 +160,7 @@ class OrganizationResource(Resource):
         With `version`, the server refuses (409) unless it is the agent's next version
         number, which guards against two writers racing.
         """
+        check_model("agent_version", agent_version, NewAgentVersion)
         return await self._transport.request_json(
             "create-agent-version",
             VersionCreated,
@@ -245,6 +248,7 @@ class OrganizationResource(Resource):
         None). With `version`, the server refuses (409) unless it is the next version.
         """
         operation_id = "create-service-hierarchical-state-machine-version"
+        check_model("state_machine_version", state_machine_version, NewStateMachineVersion)
         return await self._transport.request_optional_json(
             operation_id,
             VersionCreated,
