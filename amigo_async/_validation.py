@@ -405,7 +405,9 @@ class _Walker:
                 self.add(loc, f"must be {self._kinds(real)}, not None", "type")
             return
         real = [m for m in real if self.resolve(m).get("type") != "null"]
-        tag = schema.get("discriminator", {}).get("propertyName") or self._implicit_tag(real)
+        tag = schema.get("discriminator", {}).get("propertyName")
+        if tag is None:
+            tag = self._implicit_tag(schema, real)
         if tag is not None and isinstance(value, Mapping):
             self._tagged(schema, real, tag, value, loc)
             return
@@ -471,12 +473,20 @@ class _Walker:
         fewest: list[Problem] = min(attempts, key=len)
         self.problems.extend(fewest)
 
-    def _implicit_tag(self, members: Sequence[Mapping[str, Any]]) -> str | None:
+    def _implicit_tag(
+        self, schema: Mapping[str, Any], members: Sequence[Mapping[str, Any]]
+    ) -> str | None:
         """A property every member requires with a `const` of its own (interact's
         ``initial_message_type``): a discriminator in all but name, so a value is judged
         by the member it names, not by whichever member it came closest to."""
         if len(members) < 2:
             return None
+        key = id(schema)
+        if key not in _IMPLICIT_TAGS:
+            _IMPLICIT_TAGS[key] = self._find_implicit_tag(members)
+        return _IMPLICIT_TAGS[key]
+
+    def _find_implicit_tag(self, members: Sequence[Mapping[str, Any]]) -> str | None:
         schemas = [self.resolve(m) for m in members]
         first = schemas[0].get("properties", {})
         for name, prop in first.items():
@@ -684,6 +694,9 @@ def compiled(pattern: str) -> re.Pattern[str]:
         pattern = pattern[:-1] + r"\Z"
     return re.compile(pattern)
 
+
+_IMPLICIT_TAGS: dict[int, str | None] = {}
+"""id(a union schema of the data) -> its implicit tag: found once (see `_ENUMS`)."""
 
 _ENUMS: dict[int, frozenset[object]] = {}
 """id(an enum list of the data) -> its values: built once, whatever its length (the
