@@ -76,12 +76,23 @@ def check_model(name: str, value: object, cls: type[_T]) -> _T:
     them as base64, so the wire never shows what the caller gave)."""
     if not isinstance(value, cls):
         raise TypeError(f"{name} must be of type {cls.__name__}, not {type(value).__name__}")
-    for field in attrs.fields(type(value)):  # type: ignore[arg-type]  # an attrs model
-        item = getattr(value, field.name)
-        wrong = item is not None and not isinstance(item, bytes | bytearray)
-        if wrong and _holds_bytes(field.type):
-            raise TypeError(f"{field.name} must be bytes, not {type(item).__name__}")
+    for field in _bytes_fields(type(value)):
+        item = getattr(value, field)
+        if item is not None and not isinstance(item, bytes | bytearray):
+            raise TypeError(f"{field} must be bytes, not {type(item).__name__}")
     return value
+
+
+_BYTES_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _bytes_fields(cls: type) -> tuple[str, ...]:
+    """The fields of an attrs class annotated ``bytes`` or ``bytes | None``, found once."""
+    found = _BYTES_FIELDS.get(cls)
+    if found is None:
+        fields = attrs.fields(cls) if attrs.has(cls) else ()
+        found = _BYTES_FIELDS[cls] = tuple(f.name for f in fields if _holds_bytes(f.type))
+    return found
 
 
 def _holds_bytes(annotation: object) -> bool:
