@@ -4,9 +4,9 @@ The snapshot's schemas say what a value is; some conventions live in its descrip
 instead: the fields `sort_by` accepts, ``key:value`` tag filters, ``org_id,user_id``
 creators, version selectors (``3``, ``latest``, ``2-5``). They are written here by
 hand, keyed by operation id, and `_validation.request_problems` runs them after the
-schema checks. The tool repo operations, which the snapshot does not describe, keep
-their hand-written facts here too (`UNDESCRIBED_OPERATIONS`, in the snapshot's own
-form, so the same schema walk reads them).
+schema checks. The tool repo operations, which the snapshot does not describe, have
+their facts written by hand in `_undescribed`; their prose rules (no blank ref, no
+NUL in a path) are here with the others.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import binascii
 import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any
 
 from ._durations import format_iso_duration, parse_iso_duration
 from ._images import IMAGE_RULES, image_problem
@@ -25,7 +24,6 @@ from ._spec import OPERATIONS
 
 __all__ = [
     "API_KEY_DURATION",
-    "UNDESCRIBED_OPERATIONS",
     "VERSION_SELECTOR",
     "prose_problems",
 ]
@@ -70,77 +68,6 @@ _VERSION_LISTS = frozenset(
     }
 )
 """Lists whose ``version`` query is a selector: ``3``, ``latest`` or a range."""
-
-
-def _query(name: str, schema: dict[str, Any]) -> dict[str, Any]:
-    return {"name": name, "in": "query", "schema": schema}
-
-
-def _path(name: str) -> dict[str, Any]:
-    return {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-
-
-def _paged(operation_id: str) -> list[dict[str, Any]]:
-    paging = OPERATIONS[operation_id].paging
-    cap = 0 if paging is None else paging.cap
-    return [
-        _query("limit", {"type": "integer", "minimum": 1, "maximum": cap}),
-        _query("continuation_token", {"type": "integer"}),
-    ]
-
-
-_TEXT: dict[str, Any] = {"type": "string"}
-_WHEN: dict[str, Any] = {"type": "string", "format": "date-time"}
-_FLAG: dict[str, Any] = {"type": "boolean"}
-
-UNDESCRIBED_OPERATIONS: dict[str, dict[str, Any]] = {
-    "get-tool-repo-file-content": {"parameters": [_path("file_path"), _query("ref", _TEXT)]},
-    "get-tool-repo-directory": {
-        "parameters": [
-            _path("directory_path"),
-            _query("ref", _TEXT),
-            _query("include_last_commit_info", _FLAG),
-        ]
-    },
-    "get-tool-repo-files": {
-        "requestBody": {
-            "required": True,
-            "content": {
-                "application/json": {
-                    "schema": {
-                        "type": "object",
-                        "properties": {
-                            "file_paths": {
-                                "type": "array",
-                                "items": _TEXT,
-                                "minItems": 1,
-                                "maxItems": 5,
-                            },
-                            "ref": _TEXT,
-                        },
-                        "required": ["file_paths"],
-                        "additionalProperties": False,
-                    }
-                }
-            },
-        }
-    },
-    "get-tool-repo-commits": {
-        "parameters": [
-            _query("ref", _TEXT),
-            _query("path", _TEXT),
-            _query("committed_on_or_after", _WHEN),
-            _query("committed_on_or_before", _WHEN),
-            _query("show_changed_files", _FLAG),
-            _query("show_change_stats", _FLAG),
-            *_paged("get-tool-repo-commits"),
-        ]
-    },
-    "get-tool-repo-branch": {"parameters": [_path("branch_name")]},
-    "get-tool-repo-branches": {"parameters": _paged("get-tool-repo-branches")},
-}
-"""The tool repo operations the snapshot leaves out, as the tool documents describe them,
-in the snapshot's own form (the validation pass reads them like the others)."""
 
 
 _NOT_BLANK: dict[str, tuple[tuple[str, str], ...]] = {

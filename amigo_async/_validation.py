@@ -7,7 +7,7 @@ with the same function (``from_strings=True``: values as a server gets them), so
 client and its test double cannot disagree about what the documents allow. A body is
 JSON, or a multipart form given as its fields (interact's recorded message). The tool
 repo operations, which the snapshot leaves out, are read from the hand-written facts
-of `_rules` in the same form.
+of `_undescribed` in the same form.
 
 A `Problem` names where (``("body", "actions", 2, "type")``), what (human text that
 never repeats a long value whole) and which kind (the words FastAPI answers with):
@@ -31,7 +31,8 @@ import attrs
 
 from ._durations import parse_iso_duration
 from ._problem import ABSENT, Problem, short
-from ._rules import UNDESCRIBED_OPERATIONS, prose_problems
+from ._rules import prose_problems
+from ._undescribed import UNDESCRIBED_OPERATIONS
 
 __all__ = [
     "ABSENT",
