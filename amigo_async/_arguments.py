@@ -20,6 +20,7 @@ import attrs
 from ._problem import short
 
 __all__ = [
+    "check_absent",
     "check_aware_datetime",
     "check_chunk_size",
     "check_exactly_one",
@@ -100,6 +101,13 @@ def _holds_bytes(annotation: object) -> bool:
     if isinstance(annotation, str):
         return annotation.split("|")[0].strip() == "bytes"
     return annotation is bytes or bytes in get_args(annotation)
+
+
+def check_absent(goes_with: str, **given: object) -> None:
+    """Arguments that mean something only with another choice, given without it."""
+    named = [f"{name}=" for name, value in given.items() if value is not None]
+    if named:
+        raise ValueError(f"{' and '.join(named)} go with {goes_with} only")
 
 
 def check_exactly_one(**given: object) -> None:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from amigo_async._arguments import (
+    check_absent,
     check_aware_datetime,
     check_chunk_size,
     check_exactly_one,
@@ -93,6 +94,12 @@ def test_exactly_one_names_the_arguments() -> None:
     for given in ({"text": None, "audio": None}, {"text": "a", "audio": b"b"}):
         with pytest.raises(ValueError, match=r"^give exactly one of text= or audio="):
             check_exactly_one(**given)
+
+
+def test_absent_names_what_goes_with_another_choice() -> None:
+    check_absent("audio_format='pcm'", pcm_frame_rate=None)
+    with pytest.raises(ValueError, match=r"^pcm_frame_rate= go with audio_format='pcm' only"):
+        check_absent("audio_format='pcm'", pcm_frame_rate=16000, pcm_sample_width=None)
 
 
 def test_timed_texts_are_datetime_text_pairs() -> None:

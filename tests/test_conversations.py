@@ -316,6 +316,10 @@ AWARE = datetime(2025, 1, 1, tzinfo=UTC)
             r"^request_audio_config\.frame_rate must be at least 4000",
         ),
         (
+            lambda c: c.conversations.interact(ID, audio=b"x", pcm_frame_rate=16000),
+            r"^pcm_frame_rate= go with audio_format='pcm' only",
+        ),
+        (
             lambda c: c.conversations.interact(ID, text="a", external_events=[(NAIVE, "e")]),
             r"^body\.external_event_message_timestamp\[0\] must be a timezone-aware",
         ),
@@ -334,7 +338,10 @@ AWARE = datetime(2025, 1, 1, tzinfo=UTC)
         (lambda c: c.conversations.list(tags=["novalue"]), r"tag\[0\]"),
         (lambda c: c.conversations.list(service_ids=["x"]), r"^service_id\[0\]"),
         (lambda c: c.conversations.list_messages(ID, limit=501), "500"),
-        (lambda c: c.conversations.list_messages(ID, message_types=["shout"]), r"^message_type\[0\]"),
+        (
+            lambda c: c.conversations.list_messages(ID, message_types=["shout"]),
+            r"^message_type\[0\]",
+        ),
         (lambda c: c.conversations.list_messages(ID, sort_by=["+name"]), "sort_by"),
     ],
 )

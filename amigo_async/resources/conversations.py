@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from .. import errors
-from .._arguments import check_exactly_one, check_timed_texts
+from .._arguments import check_absent, check_exactly_one, check_timed_texts
 from .._pagination import AsyncPager
 from .._request import FormFile
 from ..conversations import (
@@ -376,8 +376,10 @@ def _audio_config(audio_format: str, frame_rate: int | None, sample_width: int |
     """The `request_audio_config` query value: a JSON object the validation pass reads
     against its schema (a PCM frame rate out of bounds is named there)."""
     config: dict[str, object] = {"type": audio_format}
-    if frame_rate is not None or sample_width is not None or audio_format == "pcm":
+    if audio_format == "pcm":
         config.update(frame_rate=frame_rate, n_channels=1, sample_width=sample_width)
+    else:
+        check_absent("audio_format='pcm'", pcm_frame_rate=frame_rate, pcm_sample_width=sample_width)
     config = {name: value for name, value in config.items() if value is not None}
     return json.dumps(config, separators=(",", ":"))
 
