@@ -83,10 +83,9 @@ _NOT_BLANK: dict[str, tuple[tuple[str, str], ...]] = {
     "get-tool-repo-files": (("body", "ref"), ("body", "file_paths")),
     "get-tool-repo-commits": (("query", "ref"), ("query", "path")),
     "get-tool-repo-branch": (("path", "branch_name"),),
-    "get-prompt-logs": (("query", "prompt_log_prefix"),),
 }
-"""Texts the documents describe as a version constraint, a branch, a file, a search or a
-prefix: never blank (a list's items each)."""
+"""Texts the documents describe as a version constraint, a branch, a file or a search:
+never blank (a list's items each)."""
 
 _NO_NUL: dict[str, tuple[tuple[str, str], ...]] = {
     "get-tool-repo-file-content": (("path", "file_path"), ("query", "ref")),
@@ -122,6 +121,9 @@ def prose_problems(
         _texts(problems, (where, name), places[where].get(name), _nul)
     if operation_id == "get-tool-invocations":
         problems += _paired_versions(query)
+    if operation_id == "get-prompt-logs" and query.get("prompt_log_prefix") == "":
+        message = "must not be empty: it would name every log (at most 1000 may match)"
+        problems.append(Problem(("query", "prompt_log_prefix"), message, "value_error"))
     if operation_id == "interact-with-conversation" and isinstance(body, Mapping):
         problems += _blank_message(query, body)
     if operation_id in _STREAMS and query.get("current_agent_action_type") is not None:

@@ -181,9 +181,9 @@ CASES = {
     "sql query: not text": Case(
         "submit-sql-query", _body(sql_query=5), TypeError, r"body\.sql_query must be a str"
     ),
-    "prompt logs: a blank prefix": Case(
+    "prompt logs: an empty prefix": Case(
         "get-prompt-logs",
-        _query(prompt_log_prefix=" "),
+        _query(prompt_log_prefix=""),
         ValueError,
         r"prompt_log_prefix must not be empty",
     ),

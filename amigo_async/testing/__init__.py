@@ -27,7 +27,7 @@ Where the fake departs from the schemas alone, a documented prose rule says so:
   name unknown states or references; ``min_count`` above ``max_count``;
   ``tool_id`` and ``version`` lists of different lengths; interact's external
   event contents and timestamps of different counts, and a text message of only
-  whitespace (empty to the server; only a ``skip`` sends an empty one); a blank
+  whitespace (empty to the server; only a ``skip`` sends an empty one); an empty
   or NUL-holding ``prompt_log_prefix``; a blank name among test-tool's required
   environment variables; Basic credentials on
   create-organization (its ``security`` lists Bearer only); a value of a
