@@ -78,8 +78,14 @@ def _json_body(request: web.Request, body: bytes) -> Any:
 
 def _form_fields(request: web.Request, body: bytes) -> dict[str, str | list[str]] | Any:
     """A multipart body's fields by name (texts; a file's bytes one character a byte), or
-    ABSENT when it holds no part."""
-    head = f"Content-Type: {request.headers.get('Content-Type', '')}\r\n\r\n".encode()
+    ABSENT when it holds no part.
+
+    The boundary is the body's own first line: interact documents a ``content-type``
+    header parameter (``multipart/form-data; boundary=.+``), so a client following the
+    snapshot may name a boundary the encoder it uses then does not."""
+    first_line = body.split(b"\r\n", 1)[0]
+    boundary = first_line[2:].decode("latin-1") if first_line.startswith(b"--") else ""
+    head = f'Content-Type: multipart/form-data; boundary="{boundary}"\r\n\r\n'.encode()
     message = BytesParser(policy=policy.HTTP).parsebytes(head + body)
     fields: dict[str, list[str]] = {}
     for part in message.iter_parts() if message.is_multipart() else ():
