@@ -39,6 +39,7 @@ __all__ = [
     "Problem",
     "api_data",
     "check_request",
+    "described",
     "documented",
     "request_problems",
     "response_problems",
@@ -118,6 +119,11 @@ def _facts_of(operation: Mapping[str, Any]) -> _OperationFacts:
     return _OperationFacts(
         places["path"], places["query"], body, bool(request.get("required")), form, responses
     )
+
+
+def described(operation_id: str) -> bool:
+    """Whether the pass has facts of the operation: the snapshot's, or `_undescribed`'s."""
+    return operation_id in _operations()
 
 
 def documented(operation_id: str) -> bool:

@@ -1,8 +1,7 @@
 """The rules resources used to enforce, now judged by the one validation pass: the client
 raises naming the field and sends nothing, and the fake answers 422 to the same raw
 request (it runs the same pass). The tool repo's operations, which the snapshot leaves
-out, are checked by the client from their hand-written facts; the fake's handlers keep
-their own checks for them, so only the client side is asserted there.
+out, are judged from their hand-written facts (`amigo_async._undescribed`) on both sides.
 """
 
 from __future__ import annotations
@@ -22,7 +21,7 @@ from images import png
 from amigo_async import AmigoClient
 from amigo_async._request import FormFile
 from amigo_async._spec import OPERATIONS
-from amigo_async._validation import documented
+from amigo_async._validation import described
 from amigo_async.testing import FakeAmigoServer
 
 _SAMPLES = dict(requests())
@@ -233,7 +232,7 @@ CASES = {
     ),
     "repo: a flag that is not a bool": Case(
         "get-tool-repo-directory",
-        lambda parts: ({"directory_path": ""}, {"include_last_commit_info": "yes"}, None),
+        lambda parts: ({"directory_path": ""}, {"include_last_commit_info": "maybe"}, None),
         TypeError,
         r"include_last_commit_info must be a bool",
     ),
@@ -287,7 +286,7 @@ def _multipart(body: dict[str, Any]) -> aiohttp.FormData:
     return data
 
 
-@pytest.mark.parametrize("name", sorted(n for n, c in CASES.items() if documented(c.operation_id)))
+@pytest.mark.parametrize("name", sorted(n for n, c in CASES.items() if described(c.operation_id)))
 async def test_the_fake_answers_422_to_the_same_raw_request(name: str) -> None:
     case = CASES[name]
     path, query, body = case.change(_sample(case.operation_id))
