@@ -9,8 +9,10 @@ variables and the seeded ids (`FakeAmigoServer.seeds`) a user needs.
 
 Every request is checked against the snapshot before a handler runs (the client's
 own validation pass, reading values as a server does), and a violation answers
-422 with FastAPI's ``{"detail": [{"loc", "msg", "type"}]}``. The snapshot is
-served back at ``/openapi.json`` for tools such as schemathesis.
+422 with FastAPI's ``{"detail": [{"loc", "msg", "type"}]}``; the tool repo's
+operations, which the snapshot leaves out, are checked the same way from facts written
+by hand. The snapshot is served back at ``/openapi.json`` for tools such as
+schemathesis.
 
 Where the fake departs from the schemas alone, a documented prose rule says so:
 
