@@ -2,9 +2,9 @@
 
 Every method is keyed to one operationId; the transport's one validation pass judges
 what it sends before anything leaves, so a bad id or an over-cap limit never spends
-a rate-limit token. Lists
-come back as `AsyncPager`s; what each documents (items field, token field,
-`limit` cap and default, first token, sort fields) is in the operations table.
+a rate-limit token. Lists come back as `AsyncPager`s; what each documents (items
+field, token field, `limit` cap and default, first token, sort fields) is in the
+operations table.
 """
 
 from __future__ import annotations
