@@ -24,9 +24,16 @@ Where the fake departs from the schemas alone, a documented prose rule says so:
   days (and a grant's ending past year 9999); organization images that are not
   base64 PNG (ICO for the favicon) of the documented shape and least size (logo
   5:2 from 400 x 160, square logo and favicon square from 40 x 40, headshot
-  0.73 from 292 x 400); a state machine whose state names repeat,
-  whose initial or terminal state is not an action state, or whose transitions
-  name unknown states or references; ``min_count`` above ``max_count``;
+  0.73 from 292 x 400); a state machine without states, whose state names repeat,
+  whose initial or terminal state is not an action state, whose recall state has
+  not exactly one source, or whose transitions name unknown states or references;
+  ``min_count`` above ``max_count``; an ``initial_message_type`` without an
+  ``initial_message``; a change that changes nothing (a tag change with neither
+  ``updates`` nor ``deletes``, an environment-variable change with no insert,
+  update or delete, an organization change setting no field); a blank search
+  ``query``, ``commit_branch``, version constraint or ``service_version_set_name``;
+  a ``current_agent_action_type`` that is not a regex; ``created_after`` later
+  than ``created_before`` (webhook deliveries);
   ``tool_id`` and ``version`` lists of different lengths; interact's external
   event contents and timestamps of different counts, and a text message of only
   whitespace (empty to the server; only a ``skip`` sends an empty one); an empty
@@ -38,7 +45,9 @@ Where the fake departs from the schemas alone, a documented prose rule says so:
 - The documented semantic refusals: unknown ids (404), duplicates and version
   mismatches (409), one unfinished conversation per user and service (409), a
   metric or state machine still in use, more than 3 active tool versions, the API
-  key limit, more than 20 conversation tags (400).
+  key limit, more than 20 conversation tags, a read-only SQL query only, an
+  environment variable that does not exist, a unit test set run's artifacts not yet
+  available, a success criterion whose type is not its metric's (400).
 - Accepted although the schemas' security asks for it: no ``X-ORG-ID`` header
   (its scheme's description calls it optional; ``/openapi.json`` says so).
 - A URL two documented paths match (``/metric/search/`` and ``/metric/{metric_id}/``)
