@@ -2,15 +2,14 @@
 
 One module for the validation pass (`format: duration`), the prose rules (an API
 key's lifetime), the organization resource (a duration sent in its canonical
-spelling), the scan command (``--since P1W``) and the fake (a grant's expiry).
+spelling), the scan command (``--since P1W``) and the fake (a grant's expiry). It
+imports nothing of the library: the command line reads ``--since`` before loading it.
 """
 
 from __future__ import annotations
 
 import re
 from datetime import timedelta
-
-from ._problem import short
 
 __all__ = ["format_iso_duration", "parse_iso_duration"]
 
@@ -38,15 +37,20 @@ def parse_iso_duration(text: str) -> timedelta:
     `timedelta` (``P9999999999D``), which the server cannot hold either."""
     match = _ISO_DURATION.fullmatch(text)
     if match is None:
-        raise ValueError(f"not an ISO 8601 duration: {short(text)}")
+        raise ValueError(f"not an ISO 8601 duration: {_short(text)}")
     total = timedelta()
     try:
         for number, unit in zip(match.groups(), _ISO_UNITS, strict=True):
             if number is not None:
                 total += unit * float(number.replace(",", "."))
     except OverflowError:
-        raise ValueError(f"an ISO 8601 duration too long to hold: {short(text)}") from None
+        raise ValueError(f"an ISO 8601 duration too long to hold: {_short(text)}") from None
     return total
+
+
+def _short(text: str) -> str:
+    shown = repr(text)
+    return shown if len(shown) <= 60 else shown[:57] + "..."
 
 
 def format_iso_duration(value: timedelta) -> str:
