@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Self
 
 from yarl import URL
 
+from ._arguments import check_int
 from ._auth import ApiKeyCredentials, AuthScheme, Credentials, TokenCredentials
-from ._checks import check_int
 from ._config import RetryPolicy, Timeouts, resolve_base_url
 from ._limits import InProcessBackend, RateLimit, RateLimitBackend
 from ._network import SSLArgument, resolve_network

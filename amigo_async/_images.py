@@ -1,8 +1,9 @@
 """The documented image rules of an organization, checked from the image's header bytes.
 
-create-organization and modify-organization take four images whose format and
-size the documents fix. The server refuses others with a 422 after a rate-limit
-token is spent; reading the header (PNG: the IHDR chunk; ICO: the icon
+create-organization and modify-organization take four images (base64 text on the
+wire) whose format and size the documents fix: a prose rule of the validation pass
+(`_rules`), so the client sends none that breaks it and the fake refuses it. Reading
+the header (PNG: the IHDR chunk; ICO: the icon
 directory) needs no imaging library and tells format and dimensions exactly.
 """
 
@@ -14,7 +15,7 @@ from types import MappingProxyType
 
 import attrs
 
-__all__ = ["IMAGE_RULES", "ImageRule", "check_image", "image_sizes"]
+__all__ = ["IMAGE_RULES", "ImageRule", "image_problem", "image_sizes"]
 
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _ICO_HEADER = b"\x00\x00\x01\x00"  # reserved 0, type 1 (icon)
@@ -77,21 +78,20 @@ def image_sizes(data: bytes) -> tuple[str, list[tuple[int, int]]] | None:
     return None
 
 
-def check_image(name: str, value: object) -> bytes:
-    """The image's bytes when they meet `name`'s documented rule; ValueError naming it if not."""
-    if not isinstance(value, bytes | bytearray):
-        raise TypeError(f"{name} must be the image's bytes, not {type(value).__name__}")
-    if not value:
-        raise ValueError(f"{name} must not be empty")
+def image_problem(name: str, data: bytes) -> str | None:
+    """What keeps `data` from meeting `name`'s documented rule (the words after the field's
+    name), or None when it meets it."""
+    if not data:
+        return "must not be empty"
     rule = IMAGE_RULES[name]
     try:
-        found = image_sizes(bytes(value[: 6 + 0xFFFF * _ICO_ENTRY]))
+        found = image_sizes(data[: 6 + 0xFFFF * _ICO_ENTRY])
     except ValueError as exc:
-        raise ValueError(f"{name}: {exc}; it must be {rule.describe()}") from None
+        return f"is not a whole image header ({exc}); it must be {rule.describe()}"
     if found is None or found[0] != rule.format:
         what = "neither PNG nor ICO" if found is None else found[0]
-        raise ValueError(f"{name} must be {rule.describe()}; got {what}")
+        return f"must be {rule.describe()}; got {what}"
     if not any(rule.fits(width, height) for width, height in found[1]):
         sizes = ", ".join(f"{w} x {h}" for w, h in found[1])
-        raise ValueError(f"{name} must be {rule.describe()}; got {sizes}")
-    return bytes(value)
+        return f"must be {rule.describe()}; got {sizes}"
+    return None

@@ -10,7 +10,7 @@ along on ``__context__`` either.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import aiohttp
@@ -28,11 +28,15 @@ __all__ = [
     "AttemptFailure",
     "CallBudget",
     "FormFactory",
+    "FormFields",
+    "FormFile",
     "PreparedRequest",
     "RequestOptions",
     "build_error",
     "describe_failure",
     "error_context",
+    "form_data",
+    "form_view",
     "redirect_error",
     "server_text",
     "with_trace_headers",
@@ -40,6 +44,43 @@ __all__ = [
 
 FormFactory = Callable[[], aiohttp.FormData]
 """Builds a multipart body afresh for each attempt (a FormData is consumed by sending)."""
+
+
+@attrs.frozen
+class FormFile:
+    """A file part of a multipart body (interact's recorded audio)."""
+
+    data: bytes = attrs.field(repr=False)
+    filename: str
+    content_type: str
+
+
+FormFields = Mapping[str, "str | FormFile | Sequence[str]"]
+"""A multipart body by field: a text, a file, or texts repeated under one name."""
+
+
+def form_data(fields: FormFields) -> aiohttp.FormData:
+    """The multipart body of `fields`, built afresh (a FormData is consumed by sending)."""
+    data = aiohttp.FormData(default_to_multipart=True)
+    for name, value in fields.items():
+        if isinstance(value, FormFile):
+            data.add_field(
+                name, value.data, filename=value.filename, content_type=value.content_type
+            )
+        elif isinstance(value, str):
+            data.add_field(name, value)
+        else:
+            for item in value:
+                data.add_field(name, item)
+    return data
+
+
+def form_view(fields: FormFields) -> dict[str, object]:
+    """The fields as the validation pass reads them: a file as its bytes."""
+    return {
+        name: value.data if isinstance(value, FormFile) else value for name, value in fields.items()
+    }
+
 
 JSON_ACCEPT = "application/json"
 
@@ -58,7 +99,7 @@ class RequestOptions:
     path_params: Mapping[str, object] | None = None
     params: Mapping[str, QueryValue] | None = None
     json_body: object = None  # a generated request model, or plain JSON values
-    form: FormFactory | None = None
+    form: FormFields | None = None  # a multipart body, checked by the pass like a JSON one
     headers: Mapping[str, str] | None = None
     accept: str = JSON_ACCEPT
     bearer_only: bool = False
@@ -135,9 +176,7 @@ class AttemptFailure:
     never_sent: bool
 
 
-def with_trace_headers(
-    headers: Mapping[str, str], trace: Mapping[str, str]
-) -> CIMultiDict[str]:
+def with_trace_headers(headers: Mapping[str, str], trace: Mapping[str, str]) -> CIMultiDict[str]:
     """The headers plus a tracing hook's (``traceparent``), none replacing one already there.
 
     A hook's value that could split a header line is dropped rather than sent.

@@ -4,22 +4,32 @@ The snapshot's schemas say what a value is; some conventions live in its descrip
 instead: the fields `sort_by` accepts, ``key:value`` tag filters, ``org_id,user_id``
 creators, version selectors (``3``, ``latest``, ``2-5``). They are written here by
 hand, keyed by operation id, and `_validation.request_problems` runs them after the
-schema checks. The tool repo operations, which the snapshot does not describe, keep
-their hand-written facts here too.
+schema checks. The tool repo operations, which the snapshot does not describe, have
+their facts written by hand in `_undescribed`; their prose rules (no blank ref, no
+NUL in a path) are here with the others.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from ._checks import format_iso_duration, parse_iso_duration
-from ._checks_organization import API_KEY_DURATION
+from ._durations import format_iso_duration, parse_iso_duration
+from ._images import IMAGE_RULES, image_problem
 from ._problem import ABSENT, Problem, short
 from ._spec import OPERATIONS
 
-__all__ = ["prose_problems"]
+__all__ = [
+    "API_KEY_DURATION",
+    "VERSION_SELECTOR",
+    "prose_problems",
+]
+
+API_KEY_DURATION = (timedelta(days=1), timedelta(days=90))
+"""create-api-key: the documented bounds of a key's lifetime."""
 
 _TAG = re.compile(r"^[^:]*[^:\s][^:]*:.*$")
 _CREATOR = re.compile(r"^[^,\s]+,[^,\s]+$")
@@ -68,11 +78,24 @@ _NOT_BLANK: dict[str, tuple[tuple[str, str], ...]] = {
     "get-tool-versions": (("query", "versions"),),
     "create-conversation": (("body", "service_version_set_name"),),
     "generate-conversation-starter": (("body", "service_version_set_name"),),
+    "get-tool-repo-file-content": (("path", "file_path"), ("query", "ref")),
+    "get-tool-repo-directory": (("query", "ref"),),
+    "get-tool-repo-files": (("body", "ref"), ("body", "file_paths")),
+    "get-tool-repo-commits": (("query", "ref"), ("query", "path")),
+    "get-tool-repo-branch": (("path", "branch_name"),),
 }
-"""Texts the documents describe as a version constraint, a branch or a search: never blank."""
+"""Texts the documents describe as a version constraint, a branch, a file or a search:
+never blank (a list's items each)."""
 
-_TOOL_REPO_LISTS = frozenset({"get-tool-repo-commits", "get-tool-repo-branches"})
-"""Paginated lists the snapshot does not describe: their `limit` cap is written here."""
+_NO_NUL: dict[str, tuple[tuple[str, str], ...]] = {
+    "get-tool-repo-file-content": (("path", "file_path"), ("query", "ref")),
+    "get-tool-repo-directory": (("path", "directory_path"), ("query", "ref")),
+    "get-tool-repo-files": (("body", "ref"), ("body", "file_paths")),
+    "get-tool-repo-commits": (("query", "ref"), ("query", "path")),
+    "get-tool-repo-branch": (("path", "branch_name"),),
+    "get-prompt-logs": (("query", "prompt_log_prefix"),),
+}
+"""Names of files, refs and prefixes: a NUL ends a name in git and S3, so none holds one."""
 
 
 def prose_problems(
@@ -91,16 +114,18 @@ def prose_problems(
             _each(problems, "tag", query["tag"], _pattern(_TAG, "match the tag syntax 'key:value'"))
         if query.get("creator") is not None:
             _each(problems, "creator", query["creator"], _pattern(_CREATOR, "be 'org_id,user_id'"))
-    if operation_id in _TOOL_REPO_LISTS and query.get("limit") is not None:
-        problems += _repo_limit(operation_id, query["limit"])
+    places = {"path": path, "query": query, "body": body if isinstance(body, Mapping) else {}}
     for where, name in _NOT_BLANK.get(operation_id, ()):
-        value = (path if where == "path" else query).get(name)
-        if where == "body" and isinstance(body, Mapping):
-            value = body.get(name)
-        if isinstance(value, str) and not value.strip():
-            problems.append(Problem((where, name), "must not be empty", "value_error"))
+        _texts(problems, (where, name), places[where].get(name), _blank)
+    for where, name in _NO_NUL.get(operation_id, ()):
+        _texts(problems, (where, name), places[where].get(name), _nul)
     if operation_id == "get-tool-invocations":
         problems += _paired_versions(query)
+    if operation_id == "get-prompt-logs" and query.get("prompt_log_prefix") == "":
+        message = "must not be empty: it would name every log (at most 1000 may match)"
+        problems.append(Problem(("query", "prompt_log_prefix"), message, "value_error"))
+    if operation_id == "interact-with-conversation" and isinstance(body, Mapping):
+        problems += _blank_message(query, body)
     if operation_id in _STREAMS and query.get("current_agent_action_type") is not None:
         problems += _action_regex(query["current_agent_action_type"])
     if operation_id in _ORDERED_RANGES:
@@ -274,29 +299,108 @@ def _key_duration(text: str) -> list[Problem]:
     return [Problem(("body", "duration"), message, "value_error")]
 
 
+def _images(body: Mapping[str, object]) -> list[Problem]:
+    """create-organization, modify-organization: each image base64 text of the documented
+    kind and size (the schema says only "a string")."""
+    problems: list[Problem] = []
+    for field in IMAGE_RULES:
+        text = body.get(field)
+        if not isinstance(text, str):
+            continue
+        try:
+            data = base64.b64decode(text, validate=True)
+        except (binascii.Error, ValueError):
+            problems.append(Problem(("body", field), "must be base64 text", "value_error"))
+            continue
+        message = image_problem(field, data)
+        if message is not None:
+            problems.append(Problem(("body", field), message, "value_error"))
+    return problems
+
+
+def _organization_change(body: Mapping[str, object]) -> list[Problem]:
+    return _some_change(body) + _images(body)
+
+
+def _envvar_names(body: Mapping[str, object]) -> list[Problem]:
+    """test-tool: the environment a build needs, by variable name: a blank name is none."""
+    problems: list[Problem] = []
+    for field in ("required_envvars", "required_secret_envvars"):
+        values = body.get(field)
+        if isinstance(values, Mapping):
+            problems += [
+                Problem(("body", field, _cut(key)), "is a blank name", "value_error")
+                for key in values
+                if isinstance(key, str) and not key.strip()
+            ]
+    return problems
+
+
+def _external_events(body: Mapping[str, object]) -> list[Problem]:
+    """interact-with-conversation: the i-th content goes with the i-th timestamp."""
+    contents = body.get("external_event_message_content")
+    stamps = body.get("external_event_message_timestamp")
+    contents = contents if isinstance(contents, list) else []
+    stamps = stamps if isinstance(stamps, list) else []
+    if len(contents) == len(stamps):
+        return []
+    message = (
+        f"must give one timestamp per content: {len(stamps)} timestamp(s) "
+        f"for {len(contents)} content(s)"
+    )
+    return [Problem(("body", "external_event_message_timestamp"), message, "value_error")]
+
+
+def _blank_message(query: Mapping[str, object], body: Mapping[str, object]) -> list[Problem]:
+    """interact: a text message of only whitespace is empty to the server (400); only a
+    skip sends an empty one."""
+    text = body.get("recorded_message")
+    if query.get("request_format") != "text" or body.get("initial_message_type") == "skip":
+        return []
+    if isinstance(text, str) and text and not text.strip():
+        return [Problem(("body", "recorded_message"), "must not be blank", "value_error")]
+    return []
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 _BODY_RULES: dict[str, Callable[[Mapping[str, object]], list[Problem]]] = {
     "create-api-key": _api_key,
+    "create-organization": _images,
+    "interact-with-conversation": _external_events,
+    "test-tool": _envvar_names,
     "generate-conversation-starter": _count_range,
     "create-conversation": _message_needs_text,
     "modify-tags-of-conversation": _tag_change,
     "modify-tool-envvars": _some_envvar_change,
-    "modify-organization": _some_change,
+    "modify-organization": _organization_change,
     "create-service-hierarchical-state-machine-version": _state_machine,
 }
 
 
-def _repo_limit(operation_id: str, limit: object) -> list[Problem]:
-    """The tool repo lists, outside the snapshot: `limit` is 1 to the documented cap."""
-    paging = OPERATIONS[operation_id].paging
-    cap = 0 if paging is None else paging.cap
-    if not isinstance(limit, int) or isinstance(limit, bool):
-        return [
-            Problem(("query", "limit"), f"must be an int, not {type(limit).__name__}", "type_error")
-        ]
-    if not 1 <= limit <= cap:
-        bound = "at least 1" if limit < 1 else f"at most {cap}"
-        return [Problem(("query", "limit"), f"must be {bound}; got {limit}", "value_error")]
-    return []
+def _blank(text: str) -> str | None:
+    return None if text.strip() else "must not be empty"
+
+
+def _nul(text: str) -> str | None:
+    return "must not contain NUL" if "\x00" in text else None
+
+
+def _texts(
+    problems: list[Problem],
+    loc: tuple[str | int, ...],
+    value: object,
+    rule: Callable[[str], str | None],
+) -> None:
+    """`rule` on a text, or on each text of a list (a wrong kind is the schema's to name)."""
+    items = enumerate(value) if isinstance(value, list) else [(None, value)]
+    for index, item in items:
+        message = rule(item) if isinstance(item, str) else None
+        if message is not None:
+            where = loc if index is None else (*loc, index)
+            problems.append(Problem(where, message, "value_error"))
 
 
 def _each(

@@ -31,6 +31,7 @@ import warnings
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from datetime import datetime
+from functools import partial
 from typing import Any, TypeVar
 
 import aiohttp
@@ -60,11 +61,14 @@ from ._request import (
     AttemptFailure,
     CallBudget,
     FormFactory,
+    FormFields,
     PreparedRequest,
     RequestOptions,
     build_error,
     describe_failure,
     error_context,
+    form_data,
+    form_view,
     redirect_error,
     server_text,
     with_trace_headers,
@@ -111,7 +115,6 @@ def _ended_by(exc: BaseException) -> str:
 class _SignInAnswer:
     id_token: str
     expires_at: datetime
-
 
 
 def _wire_body(json_body: Any) -> Any:
@@ -230,7 +233,7 @@ class Transport:
         path_params: Mapping[str, object] | None = None,
         params: Mapping[str, QueryValue] | None = None,
         json_body: Any = None,
-        form: FormFactory | None = None,
+        form: FormFields | None = None,
         headers: Mapping[str, str] | None = None,
         bearer_only: bool = False,
     ) -> T:
@@ -291,7 +294,7 @@ class Transport:
         path_params: Mapping[str, object] | None = None,
         params: Mapping[str, QueryValue] | None = None,
         json_body: Any = None,
-        form: FormFactory | None = None,
+        form: FormFields | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> AsyncIterator[StreamedBody]:
         """A 2xx answer whose body the caller reads as it arrives; released on every exit."""
@@ -318,10 +321,12 @@ class Transport:
         path_params: Mapping[str, object] | None = None,
         params: Mapping[str, QueryValue] | None = None,
         json_body: Any = None,
+        form: FormFields | None = None,
     ) -> None:
         """The validation pass now, for a call sent later: a lazy stream refuses a wrong
         argument where it is called, not where it is first iterated."""
-        check_request(operation_id, path_params, params, _wire_body(json_body))
+        body = form_view(form) if form is not None else _wire_body(json_body)
+        check_request(operation_id, path_params, params, body)
 
     def paginate(
         self,
@@ -453,10 +458,12 @@ class Transport:
         operation, timeout, request_headers = fixed
         path_params, params = options.path_params, options.params
         json_body = _wire_body(options.json_body)
+        form = options.form
         if not options.checked:
-            check_request(operation_id, path_params, params, json_body)
+            checked_body = json_body if form is None else form_view(form)
+            check_request(operation_id, path_params, params, checked_body)
         path = self._path(operation, path_params)
-        body: bytes | FormFactory | None = options.form
+        body: bytes | FormFactory | None = None if form is None else partial(form_data, form)
         headers = options.headers
         if json_body is not ABSENT or headers:
             request_headers = dict(request_headers)  # the shared one is never changed
@@ -523,9 +530,7 @@ class Transport:
         self, request: PreparedRequest, read_body: bool, *, call: int
     ) -> tuple[aiohttp.ClientResponse, bytes]:
         session = self.open()
-        budget = CallBudget(
-            deadline=time.monotonic() + self._total(request.operation), call=call
-        )
+        budget = CallBudget(deadline=time.monotonic() + self._total(request.operation), call=call)
         while True:
             token, outcome = await self._attempt(session, request, budget)
             if isinstance(outcome, AttemptFailure):
@@ -823,9 +828,7 @@ class Transport:
 
     # -- events ---------------------------------------------------------------------
 
-    def _emit_start(
-        self, request: PreparedRequest, key: int, budget: CallBudget
-    ) -> dict[str, str]:
+    def _emit_start(self, request: PreparedRequest, key: int, budget: CallBudget) -> dict[str, str]:
         """Announce the attempt; returns the tracing headers a hook asks to send with it."""
         operation = request.operation
         event = RequestStarted(

@@ -1,10 +1,13 @@
-"""One validation pass: a request's path, query and JSON body against the snapshot's schemas.
+"""One validation pass: a request's path, query and body against the snapshot's schemas.
 
 The schemas are the generated data (``_generated/api.json``, the snapshot without its
 prose), read once on first use. The transport checks every request here before a
 rate-limit token is spent or a byte is sent; the fake server checks what it receives
 with the same function (``from_strings=True``: values as a server gets them), so the
-client and its test double cannot disagree about what the documents allow.
+client and its test double cannot disagree about what the documents allow. A body is
+JSON, or a multipart form given as its fields (interact's recorded message). The tool
+repo operations, which the snapshot leaves out, are read from the hand-written facts
+of `_undescribed` in the same form.
 
 A `Problem` names where (``("body", "actions", 2, "type")``), what (human text that
 never repeats a long value whole) and which kind (the words FastAPI answers with):
@@ -26,15 +29,17 @@ from typing import Any
 
 import attrs
 
-from ._checks import parse_iso_duration
+from ._durations import parse_iso_duration
 from ._problem import ABSENT, Problem, short
 from ._rules import prose_problems
+from ._undescribed import UNDESCRIBED_OPERATIONS
 
 __all__ = [
     "ABSENT",
     "Problem",
     "api_data",
     "check_request",
+    "described",
     "documented",
     "request_problems",
     "response_problems",
@@ -44,6 +49,7 @@ _DATA = Path(__file__).with_name("_generated") / "api.json"
 _PREFIX = "/v1/{organization}"
 _SKIPPED_PARAMETERS = frozenset({"organization"})  # filled in by the transport
 _NOT_SET = "#/components/schemas/_NotSet"  # "left out": never a value on the wire
+_FORM = "multipart/form-data"
 _STRIPPED = "StrippedNonemptyString"  # the server strips these strings, then checks them
 
 
@@ -61,8 +67,9 @@ class _Parameter:
 class _OperationFacts:
     path: Mapping[str, _Parameter]
     query: Mapping[str, _Parameter]
-    body: Mapping[str, Any] | None  # the JSON body's schema
+    body: Mapping[str, Any] | None  # the JSON body's schema, or the multipart form's
     body_required: bool
+    form: bool  # the body is a multipart form: its fields are texts, files, repeated texts
     responses: Mapping[str, Mapping[str, Any]]  # status -> the JSON answer's schema
 
 
@@ -78,7 +85,10 @@ def api_data() -> dict[str, Any]:
 @cache
 def _operations() -> dict[str, _OperationFacts]:
     """operationId -> its facts; where an id names several methods, the GET (as `_spec`)."""
-    out: dict[str, _OperationFacts] = {}
+    out = {
+        operation_id: _facts_of(operation)
+        for operation_id, operation in UNDESCRIBED_OPERATIONS.items()
+    }
     for item in api_data()["paths"].values():
         for method, operation in item.items():
             known = operation["operationId"] in out
@@ -98,20 +108,27 @@ def _facts_of(operation: Mapping[str, Any]) -> _OperationFacts:
             parameter["name"], bool(parameter.get("required")), parameter["schema"]
         )
     request = operation.get("requestBody", {})
-    body = request.get("content", {}).get("application/json", {}).get("schema")
+    content = request.get("content", {})
+    form = _FORM in content
+    body = content.get(_FORM if form else "application/json", {}).get("schema")
     responses = {
         status: answer["content"]["application/json"]["schema"]
-        for status, answer in operation["responses"].items()
+        for status, answer in operation.get("responses", {}).items()
         if "application/json" in answer.get("content", {})
     }
     return _OperationFacts(
-        places["path"], places["query"], body, bool(request.get("required")), responses
+        places["path"], places["query"], body, bool(request.get("required")), form, responses
     )
+
+
+def described(operation_id: str) -> bool:
+    """Whether the pass has facts of the operation: the snapshot's, or `_undescribed`'s."""
+    return operation_id in _operations()
 
 
 def documented(operation_id: str) -> bool:
     """Whether the snapshot describes the operation (the tool repo's are not)."""
-    return operation_id in _operations()
+    return operation_id in _operations() and operation_id not in UNDESCRIBED_OPERATIONS
 
 
 # -- entry points -------------------------------------------------------------------
@@ -143,6 +160,8 @@ def request_problems(
             if facts.body is not None and facts.body_required:
                 problems.append(Problem(("body",), "is required", "missing"))
         elif facts.body is not None:
+            if facts.form and isinstance(body, Mapping):
+                body = _form_fields(walker, facts.body, body)
             walker.check(facts.body, body, ("body",))
     if not problems:
         problems += prose_problems(operation_id, path or {}, query or {}, body)
@@ -213,6 +232,27 @@ def _check_parameters(
         if isinstance(value, str) and walker.kinds(parameter.schema) == {"object"}:
             value = _json_object(value)  # a documented object travels as JSON text
         walker.check(parameter.schema, value, (place, name))
+
+
+def _form_fields(
+    walker: _Walker, schema: Mapping[str, Any], fields: Mapping[str, object]
+) -> dict[str, object]:
+    """A form's fields as its schema reads them: a file's bytes as text (one character a
+    byte), a field given once as a one-item list where the schema wants a list, and a
+    one-item list as its item where it does not (a server sees only repeated names)."""
+    members = schema.get("oneOf") or schema.get("anyOf") or [schema]
+    properties: Mapping[str, Any] = walker.resolve(members[0]).get("properties", {})
+    out: dict[str, object] = {}
+    for name, value in fields.items():
+        if isinstance(value, bytes | bytearray | memoryview):
+            value = bytes(value).decode("latin-1")
+        wants_list = walker.resolve(properties.get(name, {})).get("type") == "array"
+        if wants_list and isinstance(value, str):
+            value = [value]
+        elif not wants_list and isinstance(value, list) and len(value) == 1:
+            value = value[0]
+        out[name] = value
+    return out
 
 
 def _json_object(text: str) -> object:
@@ -373,6 +413,8 @@ class _Walker:
             return
         real = [m for m in real if self.resolve(m).get("type") != "null"]
         tag = schema.get("discriminator", {}).get("propertyName")
+        if tag is None:
+            tag = self._implicit_tag(schema, real)
         if tag is not None and isinstance(value, Mapping):
             self._tagged(schema, real, tag, value, loc)
             return
@@ -403,12 +445,65 @@ class _Walker:
         target = mapping.get(given) if isinstance(given, str) else None
         if target is None:
             if tag not in value:
-                self.add((*loc, tag), "is required", "missing")
+                self._untagged(members, tag, value, loc)
             else:
                 choices = _choices(list(mapping))
                 self.add((*loc, tag), f"must be one of {choices}; got {short(given)}")
             return
         self.check(target, value, loc)
+
+    def _untagged(
+        self,
+        members: Sequence[Mapping[str, Any]],
+        tag: str,
+        value: Mapping[str, Any],
+        loc: tuple[str | int, ...],
+    ) -> None:
+        """No tag given: where members leave it out of `required` (a default fills it in,
+        as the grants' conditions do), the value stands if exactly one member takes it
+        (`oneOf`); where every member requires it, it is missing."""
+        optional = [m for m in members if tag not in self.resolve(m).get("required", ())]
+        if not optional:
+            self.add((*loc, tag), "is required", "missing")
+            return
+        attempts: list[list[Problem]] = []
+        for member in optional:
+            trial = _Walker([], request=self.request, clearable_only=self.clearable_only)
+            trial.check(member, value, loc)
+            attempts.append(trial.problems)
+        fitting = sum(1 for found in attempts if not found)
+        if fitting == 1:
+            return
+        if fitting > 1:
+            self.add((*loc, tag), "is required: the value fits more than one kind", "missing")
+            return
+        fewest: list[Problem] = min(attempts, key=len)
+        self.problems.extend(fewest)
+
+    def _implicit_tag(
+        self, schema: Mapping[str, Any], members: Sequence[Mapping[str, Any]]
+    ) -> str | None:
+        """A property every member requires with a `const` of its own (interact's
+        ``initial_message_type``): a discriminator in all but name, so a value is judged
+        by the member it names, not by whichever member it came closest to."""
+        if len(members) < 2:
+            return None
+        key = id(schema)
+        if key not in _IMPLICIT_TAGS:
+            _IMPLICIT_TAGS[key] = self._find_implicit_tag(members)
+        return _IMPLICIT_TAGS[key]
+
+    def _find_implicit_tag(self, members: Sequence[Mapping[str, Any]]) -> str | None:
+        schemas = [self.resolve(m) for m in members]
+        first = schemas[0].get("properties", {})
+        for name, prop in first.items():
+            if "const" not in prop:
+                continue
+            consts = [s.get("properties", {}).get(name, {}).get("const") for s in schemas]
+            required = all(name in s.get("required", ()) for s in schemas)
+            if required and None not in consts and len(set(map(repr, consts))) == len(consts):
+                return str(name)
+        return None
 
     def _tags(
         self, schema: Mapping[str, Any], members: Sequence[Mapping[str, Any]], tag: str
@@ -606,6 +701,9 @@ def compiled(pattern: str) -> re.Pattern[str]:
         pattern = pattern[:-1] + r"\Z"
     return re.compile(pattern)
 
+
+_IMPLICIT_TAGS: dict[int, str | None] = {}
+"""id(a union schema of the data) -> its implicit tag: found once (see `_ENUMS`)."""
 
 _ENUMS: dict[int, frozenset[object]] = {}
 """id(an enum list of the data) -> its values: built once, whatever its length (the

@@ -7,6 +7,7 @@ before sending. The valid request comes first so the wrong value is the only pro
 
 from __future__ import annotations
 
+import base64
 import copy
 import itertools
 import re
@@ -14,6 +15,7 @@ from collections.abc import Iterator
 from typing import Any, NamedTuple
 
 from _snapshot import snapshot, snapshot_operations
+from images import ico, png
 
 from amigo_async._validation import compiled
 
@@ -275,11 +277,30 @@ def _request(operation: dict[str, Any]) -> Request:
             mutations.append(mutation)
     content = operation.get("requestBody", {}).get("content", {})
     body = None
-    if "application/json" in content:
-        schema = content["application/json"]["schema"]
-        body = sample(schema)
+    kind = next((k for k in ("application/json", "multipart/form-data") if k in content), None)
+    if kind is not None:  # a form is checked by its fields, as a JSON object is
+        schema = content[kind]["schema"]
+        body = _prose_valid(sample(schema))
         mutations += [m for m in wrong_values(schema, ("body",)) if m.loc != ("body",)]
     return Request(places["path"], places["query"], body, mutations)
+
+
+_IMAGES = {
+    "logo": png(400, 160),
+    "square_logo": png(40, 40),
+    "favicon": ico((48, 48)),
+    "signup_page_headshot": png(292, 400),
+}
+"""Organization images of the documented kinds and sizes (a prose rule reads the bytes)."""
+
+
+def _prose_valid(body: Any) -> Any:
+    """The sampled body made to meet the prose rules the schema cannot say: images."""
+    if isinstance(body, dict):
+        for field, image in _IMAGES.items():
+            if isinstance(body.get(field), str):
+                body[field] = base64.b64encode(image).decode()
+    return body
 
 
 def _query_object(schema: dict[str, Any]) -> bool:

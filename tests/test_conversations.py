@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -285,6 +286,8 @@ async def test_leaving_a_stream_early_frees_the_conversation(
 
 
 ID = "a" * 24
+NAIVE = datetime(2025, 1, 1)
+AWARE = datetime(2025, 1, 1, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
@@ -297,9 +300,37 @@ ID = "a" * 24
         (lambda c: c.conversations.create(ID, tags={"k": "v" * 101}), "100"),
         (lambda c: c.conversations.interact(ID), "exactly one"),
         (lambda c: c.conversations.interact(ID, text="a", audio=b"b"), "exactly one"),
-        (lambda c: c.conversations.interact(ID, text="  "), "text"),
-        (lambda c: c.conversations.interact(ID, audio=b"x", audio_format="pcm"), "pcm_frame_rate"),
-        (lambda c: c.conversations.interact(ID, audio=b"x", audio_format="wav"), "audio_format"),
+        (lambda c: c.conversations.interact(ID, text="  "), r"^body\.recorded_message"),
+        (
+            lambda c: c.conversations.interact(ID, audio=b"x", audio_format="pcm"),
+            r"^request_audio_config\.frame_rate is required",
+        ),
+        (
+            lambda c: c.conversations.interact(ID, audio=b"x", audio_format="wav"),
+            r"^request_audio_config\.type must be one of 'mp3', 'pcm'",
+        ),
+        (
+            lambda c: c.conversations.interact(
+                ID, audio=b"x", audio_format="pcm", pcm_frame_rate=3999, pcm_sample_width=2
+            ),
+            r"^request_audio_config\.frame_rate must be at least 4000",
+        ),
+        (
+            lambda c: c.conversations.interact(ID, audio=b"x", pcm_frame_rate=16000),
+            r"^pcm_frame_rate= go with audio_format='pcm' only",
+        ),
+        (
+            lambda c: c.conversations.interact(ID, text="a", external_events=[(NAIVE, "e")]),
+            r"^body\.external_event_message_timestamp\[0\] must be a timezone-aware",
+        ),
+        (
+            lambda c: c.conversations.interact(ID, text="a", external_events=[(AWARE, "")]),
+            r"^body\.external_event_message_content\[0\] must be at least 1",
+        ),
+        (
+            lambda c: c.conversations.interact(ID, text="a", external_events=[AWARE]),
+            r"^external_events\[0\] must be a \(datetime, str\) pair",
+        ),
         (lambda c: c.conversations.interact(ID, text="a", current_agent_action_type="("), "regex"),
         (lambda c: c.conversations.interact("x" * 24, text="a"), "conversation_id"),
         (lambda c: c.conversations.list(limit=151), "150"),
@@ -307,7 +338,10 @@ ID = "a" * 24
         (lambda c: c.conversations.list(tags=["novalue"]), r"tag\[0\]"),
         (lambda c: c.conversations.list(service_ids=["x"]), r"^service_id\[0\]"),
         (lambda c: c.conversations.list_messages(ID, limit=501), "500"),
-        (lambda c: c.conversations.list_messages(ID, message_types=["shout"]), r"^message_type\[0\]"),
+        (
+            lambda c: c.conversations.list_messages(ID, message_types=["shout"]),
+            r"^message_type\[0\]",
+        ),
         (lambda c: c.conversations.list_messages(ID, sort_by=["+name"]), "sort_by"),
     ],
 )

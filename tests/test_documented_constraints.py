@@ -64,7 +64,25 @@ def test_a_wrong_parameter_is_named(
 def test_right_parameters_pass_and_unknown_operations_are_not_checked() -> None:
     check_request("get-agents", None, {"limit": 20, "id": [OID], "deprecated": None})
     check_request("create-conversation", None, {"response_format": "text"}, {"service_id": OID})
-    check_request("get-tool-repo-files", {"anything": 1}, {"whatever": "x"})
+    check_request("not-an-operation", {"anything": 1}, {"whatever": "x"})
+
+
+def test_the_tool_repo_operations_are_checked_by_their_hand_written_facts() -> None:
+    check_request("get-tool-repo-files", None, None, {"file_paths": ["a.py"], "ref": "main"})
+    with pytest.raises(ValueError, match=r"^whatever is not a query parameter"):
+        check_request("get-tool-repo-commits", None, {"whatever": "x"})
+    with pytest.raises(ValueError, match=r"^body\.file_paths must hold at most 5"):
+        check_request("get-tool-repo-files", None, None, {"file_paths": ["a"] * 6})
+    with pytest.raises(ValueError, match=r"^body\.file_paths\[1\] must not be empty"):
+        check_request("get-tool-repo-files", None, None, {"file_paths": ["a", " "]})
+    with pytest.raises(ValueError, match=r"^file_path must not contain NUL"):
+        check_request("get-tool-repo-file-content", {"file_path": "a\x00b"}, None)
+    with pytest.raises(ValueError, match=r"^committed_on_or_after must be a timezone-aware"):
+        check_request("get-tool-repo-commits", None, {"committed_on_or_after": "2024-01-01T00:00"})
+    with pytest.raises(TypeError, match=r"^show_change_stats must be a bool"):
+        check_request("get-tool-repo-commits", None, {"show_change_stats": "yes"})
+    with pytest.raises(ValueError, match=r"^limit must be at most 20"):
+        check_request("get-tool-repo-branches", None, {"limit": 21})
 
 
 def _body_problem(operation_id: str, body: dict[str, Any]) -> str:

@@ -7,6 +7,7 @@ header bytes; search-tool-invocations needs `query_against`, as documented.
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import attrs
@@ -15,7 +16,8 @@ from images import ico, png
 from test_organization import new_organization
 
 from amigo_async import AmigoClient
-from amigo_async._images import check_image, image_sizes
+from amigo_async._images import image_problem, image_sizes
+from amigo_async._validation import request_problems
 from amigo_async.models.organization import OrganizationUpdate
 from amigo_async.models.tools import EnvVarDelete, EnvVarInsert, EnvVarUpdate
 from amigo_async.testing import FakeAmigoServer
@@ -31,7 +33,7 @@ def _query(fake: FakeAmigoServer, key: str) -> list[str]:
 # -- environment-variable names ---------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["lower", "123", "  API_KEY", "API_KEY ", "", "-"])
+@pytest.mark.parametrize("name", ["lower", "123", "", "   ", "-"])
 @pytest.mark.parametrize("kind", ["inserts", "updates", "deletes"])
 async def test_an_envvar_name_outside_the_pattern_is_refused_before_sending(
     fake: FakeAmigoServer, client: AmigoClient, name: str, kind: str
@@ -41,12 +43,12 @@ async def test_an_envvar_name_outside_the_pattern_is_refused_before_sending(
         "updates": EnvVarUpdate(name=name, value="v"),
         "deletes": EnvVarDelete(name=name),
     }[kind]
-    with pytest.raises(ValueError, match=rf"^{kind}\[0\]\.name"):
+    with pytest.raises(ValueError, match=rf"^body\.{kind}\[0\]\.name"):
         await client.tools.update_envvars(TOOL, **{kind: [item]})
     assert fake.requests == []
 
 
-@pytest.mark.parametrize("name", ["API_KEY", "S3_BUCKET", "X"])
+@pytest.mark.parametrize("name", ["API_KEY", "S3_BUCKET", "X", "  API_KEY", "API_KEY "])
 async def test_an_envvar_name_within_the_pattern_is_sent(
     fake: FakeAmigoServer, client: AmigoClient, name: str
 ) -> None:
@@ -55,7 +57,7 @@ async def test_an_envvar_name_within_the_pattern_is_sent(
         await client.tools.update_envvars(tool, inserts=[EnvVarInsert(name=name, value="v")])
     except Exception as exc:  # the fake may refuse for its own reasons; the point is: it was sent
         assert not isinstance(exc, ValueError | TypeError), exc
-    assert fake.count("modify-tool-envvars") == 1
+    assert fake.count("modify-tool-envvars") == 1  # a StrippedNonemptyString: the server strips
 
 
 @pytest.mark.parametrize(
@@ -68,7 +70,7 @@ async def test_an_envvar_name_within_the_pattern_is_sent(
 async def test_an_envvar_value_or_flag_of_the_wrong_type_is_refused(
     fake: FakeAmigoServer, client: AmigoClient, item: EnvVarInsert, field: str
 ) -> None:
-    with pytest.raises(TypeError, match=rf"^inserts\[0\]\.{field}"):
+    with pytest.raises(TypeError, match=rf"^body\.inserts\[0\]\.{field}"):
         await client.tools.update_envvars(TOOL, inserts=[item])
     assert fake.requests == []
 
@@ -140,13 +142,15 @@ BAD = {
 
 @pytest.mark.parametrize(("field", "image"), [(f, i) for f, images in GOOD.items() for i in images])
 def test_an_image_meeting_its_rule_passes(field: str, image: bytes) -> None:
-    assert check_image(field, image) == image
+    assert image_problem(field, image) is None
 
 
 @pytest.mark.parametrize(("field", "image"), [(f, i) for f, images in BAD.items() for i in images])
 def test_an_image_breaking_its_rule_is_refused_naming_the_field(field: str, image: bytes) -> None:
-    with pytest.raises(ValueError, match=rf"^{field}"):
-        check_image(field, image)
+    problems = request_problems(
+        "modify-organization", path=None, query=None, body={field: base64.b64encode(image).decode()}
+    )
+    assert [p.loc for p in problems] == [("body", field)]
 
 
 def test_image_sizes_reads_png_and_ico_headers() -> None:
@@ -158,9 +162,9 @@ def test_image_sizes_reads_png_and_ico_headers() -> None:
 async def test_a_logo_of_the_wrong_size_sends_nothing(
     fake: FakeAmigoServer, client: AmigoClient
 ) -> None:
-    with pytest.raises(ValueError, match=r"^logo"):
+    with pytest.raises(ValueError, match=r"^body\.logo must be a PNG image"):
         await client.organization.update(OrganizationUpdate(logo=png(100, 40)))
     organization = attrs.evolve(new_organization(), favicon=png(48, 48))
-    with pytest.raises(ValueError, match=r"^favicon"):
+    with pytest.raises(ValueError, match=r"^body\.favicon must be an? ICO image"):
         await client.organization.create(organization, mongo_cluster="c")
     assert fake.requests == []

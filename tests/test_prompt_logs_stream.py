@@ -129,7 +129,7 @@ async def test_first_entry_arrives_long_before_the_last_byte() -> None:
 # -- bad input and documented statuses ------------------------------------------------
 
 
-@pytest.mark.parametrize(("prefix", "error"), [("", ValueError), (None, TypeError), (3, TypeError)])
+@pytest.mark.parametrize(("prefix", "error"), [("", ValueError), (None, ValueError), (3, TypeError)])
 async def test_prefix_is_checked_before_any_request(
     fake: FakeAmigoServer, client: AmigoClient, prefix: object, error: type[Exception]
 ) -> None:

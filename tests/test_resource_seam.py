@@ -21,7 +21,7 @@ from amigo_async._auth import Credentials, TokenCredentials
 from amigo_async._body import StreamedBody
 from amigo_async._pagination import AsyncPager, Page, PageToken
 from amigo_async._paths import QueryValue
-from amigo_async._request import FormFactory
+from amigo_async._request import FormFields
 from amigo_async._validation import check_request
 from amigo_async.models import LLMModel, ModelsResponse
 from amigo_async.models.tools import Tool
@@ -50,7 +50,7 @@ class StubTransport:
         path_params: Mapping[str, object] | None = None,
         params: Mapping[str, QueryValue] | None = None,
         json_body: object = None,
-        form: FormFactory | None = None,
+        form: FormFields | None = None,
         headers: Mapping[str, str] | None = None,
         bearer_only: bool = False,
     ) -> T:
@@ -90,7 +90,7 @@ class StubTransport:
         path_params: Mapping[str, object] | None = None,
         params: Mapping[str, QueryValue] | None = None,
         json_body: object = None,
-        form: FormFactory | None = None,
+        form: FormFields | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> AbstractAsyncContextManager[StreamedBody]:
         self.calls.append(("stream", operation_id, {"accept": accept}))
@@ -108,6 +108,7 @@ class StubTransport:
         path_params: Mapping[str, object] | None = None,
         params: Mapping[str, QueryValue] | None = None,
         json_body: object = None,
+        form: FormFields | None = None,
     ) -> None:
         self.calls.append(("check", operation_id, {"params": params, "json_body": json_body}))
 

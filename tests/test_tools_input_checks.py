@@ -203,25 +203,25 @@ CASES: list[tuple[str, Call, type[Exception], str]] = [
         "no inputs",
         lambda c: c.tools.invoke_version(ID, "1.0.0", []),
         ValueError,
-        r"^inputs must hold at least 1",
+        r"^body\.inputs must hold at least 1",
     ),
     (
         "eleven inputs",
         lambda c: c.tools.invoke_version(ID, "1.0.0", [{}] * 11),
         ValueError,
-        r"^inputs must hold at most 10",
+        r"^body\.inputs must hold at most 10",
     ),
     (
         "test eleven inputs",
         lambda c: c.tools.test(commit_branch="m", project_path="p", inputs=[{}] * 11),
         ValueError,
-        r"^inputs must hold at most 10",
+        r"^body\.inputs must hold at most 10",
     ),
     (
         "input mode",
         lambda c: c.tools.invoke_version(ID, "1", [ToolInput(invocation_mode="batch")]),
         ValueError,
-        r"^inputs\[0\]\.invocation_mode",
+        r"^body\.inputs\[0\]\.invocation_mode must be one of",
     ),  # type: ignore[arg-type]
     (
         "user variable name",
@@ -229,13 +229,13 @@ CASES: list[tuple[str, Call, type[Exception], str]] = [
             ID, "1", [ToolInput(nonsensitive_user_variables={"Bad": "v"})]
         ),
         ValueError,
-        r"^inputs\[0\]\.nonsensitive_user_variables key",
+        r"^body\.inputs\[0\]\.nonsensitive_user_variables\.Bad must match",
     ),
     (
         "single input not in a list",
         lambda c: c.tools.invoke_version(ID, "1", {"a": 1}),
         TypeError,
-        r"^inputs must be a list",
+        r"^body\.inputs must be a list",
     ),
     (
         "empty version",
@@ -291,27 +291,27 @@ CASES: list[tuple[str, Call, type[Exception], str]] = [
     (
         "insert of a wrong type",
         lambda c: c.tools.update_envvars(ID, inserts=[{"name": "A"}]),
-        TypeError,
-        r"^inserts\[0\] must be a EnvVarInsert",
+        ValueError,
+        r"^body\.inserts\[0\]\.value is required",
     ),  # type: ignore[list-item]
     (
         "empty env var name",
         lambda c: c.tools.update_envvars(ID, inserts=[EnvVarInsert(name="", value="v")]),
         ValueError,
-        r"^inserts\[0\]\.name must not be empty",
+        r"^body\.inserts\[0\]\.name must not be empty",
     ),
     # repo
     (
         "no file paths",
         lambda c: c.tools.repo.get_files([]),
         ValueError,
-        r"^file_paths must hold at least 1",
+        r"^body\.file_paths must hold at least 1",
     ),
     (
         "six file paths",
         lambda c: c.tools.repo.get_files(["a"] * 6),
         ValueError,
-        r"^file_paths must hold at most 5",
+        r"^body\.file_paths must hold at most 5",
     ),
     (
         "empty file path",
@@ -335,7 +335,7 @@ CASES: list[tuple[str, Call, type[Exception], str]] = [
         "naive commit filter",
         lambda c: c.tools.repo.list_commits(committed_on_or_after=datetime(2024, 1, 1)),
         ValueError,
-        r"^committed_on_or_after must be timezone-aware",
+        r"^committed_on_or_after must be a timezone-aware",
     ),
     (
         "chunk size",

@@ -9,7 +9,7 @@ from collections.abc import Hashable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TextIO
 
-from .._checks import parse_iso_duration
+from .._durations import parse_iso_duration
 from . import _fake
 from ._common import Subparsers, client_for
 from ._progress import TerminalProgress

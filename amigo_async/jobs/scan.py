@@ -38,7 +38,7 @@ from typing import Self, cast
 
 import attrs
 
-from .._checks import (
+from .._arguments import (
     check_aware_datetime,
     check_int,
     check_non_empty,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import attrs
 
+from .._validation import check_request
+
 MAX_LOGS_PER_PREFIX = 1000
 """The documents allow only prefixes matching at most this many prompt logs."""
 
@@ -29,13 +31,11 @@ prompt-log names; the documented 1,000 logs need about 250 KB)."""
 
 
 def check_prefix(prefix: object) -> str:
-    """A prompt-log prefix as the server accepts it; raised before any request."""
+    """A prompt-log prefix as the server accepts it (the validation pass's rule for
+    get-prompt-logs: not empty, no NUL); raised before any request."""
     if not isinstance(prefix, str):
         raise TypeError(f"prefix must be a string, not {type(prefix).__name__}")
-    if not prefix:
-        raise ValueError("prefix must not be empty (a prefix may match at most 1000 logs)")
-    if "\x00" in prefix:
-        raise ValueError("prefix must not contain NUL")
+    check_request("get-prompt-logs", None, {"prompt_log_prefix": prefix})
     return prefix
 
 

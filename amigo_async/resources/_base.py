@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from .._body import StreamedBody
     from .._pagination import AsyncPager
     from .._paths import QueryValue
-    from .._request import FormFactory
+    from .._request import FormFields
 
 __all__ = ["Resource", "Transport"]
 
@@ -39,7 +39,7 @@ class Transport(Protocol):
         path_params: Mapping[str, object] | None = None,
         params: Mapping[str, QueryValue] | None = None,
         json_body: object = None,
-        form: FormFactory | None = None,
+        form: FormFields | None = None,
         headers: Mapping[str, str] | None = None,
         bearer_only: bool = False,
     ) -> T:
@@ -76,7 +76,7 @@ class Transport(Protocol):
         path_params: Mapping[str, object] | None = None,
         params: Mapping[str, QueryValue] | None = None,
         json_body: object = None,
-        form: FormFactory | None = None,
+        form: FormFields | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> AbstractAsyncContextManager[StreamedBody]:
         """A 2xx answer whose body is read as it arrives."""
@@ -88,6 +88,7 @@ class Transport(Protocol):
         path_params: Mapping[str, object] | None = None,
         params: Mapping[str, QueryValue] | None = None,
         json_body: object = None,
+        form: FormFields | None = None,
     ) -> None:
         """The validation pass now, for a call sent later (a lazy stream)."""
 

@@ -8,7 +8,7 @@ the prose rules of `amigo_async._rules` (sort fields, ``key:value`` tags,
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, TypeVar, cast
 
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from .._pagination import AsyncPager
     from ._base import Transport
 
-__all__ = ["as_list", "timestamp", "version_selector", "versions_pager"]
+__all__ = ["as_list", "timestamp", "unique_items", "version_selector", "versions_pager"]
 
 
 T = TypeVar("T")
@@ -31,6 +31,17 @@ def as_list(values: Iterable[T] | None) -> list[T] | None:
     if isinstance(values, Iterable) and not isinstance(values, (str, bytes, Mapping)):
         return list(values)
     return cast("list[T] | None", values)
+
+
+def unique_items(values: Sequence[T] | None) -> Sequence[T] | None:
+    """A `uniqueItems` list filter with repeats dropped (first one kept, order unchanged).
+
+    A repeated filter value means nothing more than the value once, so the client
+    sends it once instead of letting the server refuse the whole request.
+    """
+    if not isinstance(values, list):
+        return values  # None, or a wrong shape the validation pass then names
+    return list(dict.fromkeys(values))
 
 
 def timestamp(value: datetime | None) -> str | None:

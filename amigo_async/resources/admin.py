@@ -10,7 +10,6 @@ from ..prompt_logs import (
     DEFAULT_MAX_ENTRY_SIZE,
     PromptLogEntry,
     check_max_entry_size,
-    check_prefix,
     stream_entries,
 )
 from ._base import Resource
@@ -28,8 +27,6 @@ class AdminResource(Resource):
 
     async def sql_query(self, sql_query: str) -> SqlQueryResult:
         """submit-sql-query: a read-only query, at most 1000 rows, 30 s on the server."""
-        if not isinstance(sql_query, str):
-            raise TypeError("sql_query must be a string")
         return await self._transport.request_json(
             "submit-sql-query",
             SqlQueryResult,
@@ -45,7 +42,7 @@ class AdminResource(Resource):
         404 (no log matches), 422 (a bad prefix, or more than 1000 logs), 429 and 503
         raise their errors when iteration starts.
         """
-        return self._download(check_prefix(prefix))
+        return self._download(self._checked(prefix))
 
     def stream_prompt_logs(
         self, prefix: str, *, max_entry_size: int = DEFAULT_MAX_ENTRY_SIZE
@@ -57,7 +54,12 @@ class AdminResource(Resource):
         than `max_entry_size`. Use ``contextlib.aclosing`` to stop early and release
         the connection at once.
         """
-        return self._entries(check_prefix(prefix), check_max_entry_size(max_entry_size))
+        return self._entries(self._checked(prefix), check_max_entry_size(max_entry_size))
+
+    def _checked(self, prefix: str) -> str:
+        """The validation pass now: the archive is sent for only when iterated."""
+        self._transport.check(_PROMPT_LOGS, params={"prompt_log_prefix": prefix})
+        return prefix
 
     async def _download(self, prefix: str) -> AsyncGenerator[bytes, None]:
         async with self._transport.stream(

@@ -16,17 +16,10 @@ from collections.abc import AsyncGenerator, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-import aiohttp
-
 from .. import errors
-from .._checks import (
-    check_aware_datetime,
-    check_int,
-    check_non_empty,
-    check_one_of,
-    unique_items,
-)
+from .._arguments import check_absent, check_exactly_one, check_timed_texts
 from .._pagination import AsyncPager
+from .._request import FormFile
 from ..conversations import (
     CREATE_EVENTS,
     INTERACT_EVENTS,
@@ -47,25 +40,21 @@ from ..models.conversation import (
     RecommendResponsesForInteractionResponse,
 )
 from ._base import Resource
-from ._listing import as_list
+from ._listing import as_list, unique_items
 
 if TYPE_CHECKING:
     from .._paths import QueryValue
-    from .._request import FormFactory
+    from .._request import FormFields
 
 __all__ = ["AUDIO_FORMATS", "MAX_CONVERSATION_TAGS", "NDJSON", "ConversationsResource"]
 
 NDJSON = "application/x-ndjson"
 MAX_CONVERSATION_TAGS = 20  # create-conversation and modify-tags: `maxProperties: 20`
-_TAG_VALUE_MAX = 100
-_INITIAL_MESSAGE_TYPES = ("user-message", "external-event")
 _SKIP = "skip"
 """interact's third form: no user message, the agent goes on (recorded_message empty)."""
 
 AUDIO_FORMATS: Mapping[str, str] = {"mp3": "audio/mpeg", "pcm": "audio/pcm"}
 """The user-message audio formats interact documents (`UserMessageAudioConfig`)."""
-_PCM_FRAME_RATE = (4000, 44100)
-_PCM_SAMPLE_WIDTHS = (2, 4)
 
 Format = Literal["text", "voice"]
 
@@ -142,45 +131,23 @@ class ConversationsResource(Resource):
         Nothing is sent until the stream is iterated (or collected): a stream
         dropped unread sends nothing and warns with a `RuntimeWarning`.
         """
-        check_one_of("message_type", message_type, (*_INITIAL_MESSAGE_TYPES, _SKIP))
-        if message_type == _SKIP:
-            if text is not None or audio is not None or external_events:
-                raise ValueError("a skip sends no text=, audio= or external_events=")
+        if message_type == _SKIP and text is None and audio is None:
             text = ""  # the documented skip form: an empty recorded_message
-        elif (text is None) == (audio is None):
-            raise ValueError("give exactly one of text= or audio=")
-        history = _check_external_events("external_events", external_events)
+        check_exactly_one(text=text, audio=audio)
         params = _stream_params(response_format, current_agent_action_type)
-        if text is not None:
-            if message_type != _SKIP:
-                check_non_empty("text", text)
+        if audio is None:
             params["request_format"] = "text"
         else:
             params["request_format"] = "voice"
             params["request_audio_config"] = _audio_config(
-                audio, audio_format, pcm_frame_rate, pcm_sample_width
+                audio_format, pcm_frame_rate, pcm_sample_width
             )
+        form = _interact_form(message_type, text, audio, audio_format, external_events)
         # Sent only when iterated, but refused now: the one pass runs at call time.
         where = {"conversation_id": conversation_id}
-        self._transport.check("interact-with-conversation", path_params=where, params=params)
-
-        def form() -> aiohttp.FormData:
-            data = aiohttp.FormData(default_to_multipart=True)
-            data.add_field("initial_message_type", message_type)
-            if text is not None:
-                data.add_field("recorded_message", text)
-            else:
-                data.add_field(
-                    "recorded_message",
-                    audio,
-                    filename=f"message.{audio_format}",
-                    content_type=AUDIO_FORMATS[audio_format],
-                )
-            for at, content in history:
-                data.add_field("external_event_message_content", content)
-                data.add_field("external_event_message_timestamp", at.isoformat())
-            return data
-
+        self._transport.check(
+            "interact-with-conversation", path_params=where, params=params, form=form
+        )
         events = self._events(
             "interact-with-conversation",
             INTERACT_EVENTS,
@@ -202,7 +169,7 @@ class ConversationsResource(Resource):
         *,
         params: Mapping[str, QueryValue],
         json_body: object = None,
-        form: FormFactory | None = None,
+        form: FormFields | None = None,
         conversation_id: str | None = None,
     ) -> AsyncGenerator[E, None]:
         path_params = {"conversation_id": conversation_id} if conversation_id else None
@@ -405,40 +372,34 @@ def _stream_params(response_format: str, action_type: str | None) -> dict[str, Q
     return params
 
 
-def _audio_config(
-    audio: object, audio_format: str, frame_rate: int | None, sample_width: int | None
-) -> str:
-    """The `request_audio_config` query value (a JSON object), checked against the schema."""
-    if not isinstance(audio, bytes | bytearray | memoryview):
-        raise TypeError(f"audio must be bytes, not {type(audio).__name__}")
-    check_non_empty("audio", bytes(audio[:1]))
-    check_one_of("audio_format", audio_format, tuple(AUDIO_FORMATS))
-    if audio_format == "mp3":
-        if frame_rate is not None or sample_width is not None:
-            raise ValueError("pcm_frame_rate and pcm_sample_width go with audio_format='pcm'")
-        return json.dumps({"type": "mp3"})
-    if frame_rate is None or sample_width is None:
-        raise ValueError("audio_format='pcm' needs pcm_frame_rate and pcm_sample_width")
-    check_int("pcm_frame_rate", frame_rate, minimum=_PCM_FRAME_RATE[0], maximum=_PCM_FRAME_RATE[1])
-    check_one_of("pcm_sample_width", sample_width, _PCM_SAMPLE_WIDTHS)
-    config = {
-        "type": "pcm",
-        "frame_rate": frame_rate,
-        "n_channels": 1,
-        "sample_width": sample_width,
-    }
+def _audio_config(audio_format: str, frame_rate: int | None, sample_width: int | None) -> str:
+    """The `request_audio_config` query value: a JSON object the validation pass reads
+    against its schema (a PCM frame rate out of bounds is named there)."""
+    config: dict[str, object] = {"type": audio_format}
+    if audio_format == "pcm":
+        config.update(frame_rate=frame_rate, n_channels=1, sample_width=sample_width)
+    else:
+        check_absent("audio_format='pcm'", pcm_frame_rate=frame_rate, pcm_sample_width=sample_width)
+    config = {name: value for name, value in config.items() if value is not None}
     return json.dumps(config, separators=(",", ":"))
 
 
-def _check_external_events(
-    name: str, events: Sequence[tuple[datetime, str]]
-) -> list[tuple[datetime, str]]:
-    checked: list[tuple[datetime, str]] = []
-    for index, pair in enumerate(events):
-        if not isinstance(pair, tuple) or len(pair) != 2:
-            raise TypeError(f"{name}[{index}] must be a (datetime, str) pair")
-        at, content = pair
-        check_aware_datetime(f"{name}[{index}] timestamp", at)
-        check_non_empty(f"{name}[{index}] content", content)
-        checked.append((at, content))
-    return checked
+def _interact_form(
+    message_type: str,
+    text: str | None,
+    audio: bytes | None,
+    audio_format: str,
+    external_events: Sequence[tuple[datetime, str]],
+) -> FormFields:
+    """interact's multipart body; the validation pass reads it against the snapshot's form."""
+    events = check_timed_texts("external_events", external_events)
+    message: str | FormFile = text or ""
+    if audio is not None:
+        content_type = AUDIO_FORMATS.get(audio_format, "application/octet-stream")
+        message = FormFile(audio, f"message.{audio_format}", content_type)
+    return {
+        "initial_message_type": message_type,
+        "recorded_message": message,
+        "external_event_message_content": [content for _, content in events],
+        "external_event_message_timestamp": [at.isoformat() for at, _ in events],
+    }

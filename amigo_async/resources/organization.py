@@ -13,22 +13,8 @@ from collections.abc import Iterable
 from datetime import timedelta
 from typing import TYPE_CHECKING, cast
 
-from .._checks import (
-    VERSION_SELECTOR_PATTERN,
-    check_header_value,
-    check_non_empty,
-    format_iso_duration,
-    parse_iso_duration,
-    unique_items,
-)
-from .._checks_organization import (
-    API_KEY_DURATION,
-    AZURE_DEVOPS_TEAM_PATTERN,
-    EXTERNAL_STATE_NAME_PATTERN,
-    STATE_NAME_PATTERN,
-    require_type,
-)
-from .._images import IMAGE_RULES, check_image
+from .._arguments import check_header_value, check_model
+from .._durations import format_iso_duration, parse_iso_duration
 from .._pagination import AsyncPager
 from ..models import unstructure
 from ..models.facts import DEFAULT_API_KEY_ROLE
@@ -60,28 +46,12 @@ from ..models.organization import (
     VersionCreated,
 )
 from ._base import Resource
-from ._listing import as_list, versions_pager
+from ._listing import as_list, unique_items, versions_pager
 
 if TYPE_CHECKING:
     from ._base import Transport
 
-__all__ = [
-    "API_KEY_DURATION",
-    "AZURE_DEVOPS_TEAM_PATTERN",
-    "EXTERNAL_STATE_NAME_PATTERN",
-    "STATE_NAME_PATTERN",
-    "VERSION_SELECTOR_PATTERN",
-    "OrganizationResource",
-]
-
-
-def _check_images(body: NewOrganization | OrganizationUpdate) -> None:
-    """The documented image kinds and sizes, judged on the bytes before they are encoded
-    (the snapshot sees only base64 text)."""
-    for field in IMAGE_RULES:
-        value = getattr(body, field)
-        if value is not None:
-            check_image(field, value)
+__all__ = ["OrganizationResource"]
 
 
 def _duration_text(value: timedelta | str) -> str:
@@ -123,14 +93,14 @@ class OrganizationResource(Resource):
         here or ``mongo_cluster=`` to the client. The operation accepts only a
         Bearer token, so it is sent as one even by a client configured for Basic.
         """
-        _check_images(require_type("organization", organization, NewOrganization))
+        check_model("organization", organization, NewOrganization)
         cluster = mongo_cluster if mongo_cluster is not None else self._mongo_cluster
         if cluster is None:
             raise ValueError(
                 "create-organization requires the x-mongo-cluster-name header: "
                 "pass mongo_cluster= to this call or to AmigoClient"
             )
-        check_non_empty("mongo_cluster", check_header_value("mongo_cluster", cluster))
+        check_header_value("mongo_cluster", cluster)
         return await self._transport.request_json(
             "create-organization",
             CreatedOrganization,
@@ -141,7 +111,7 @@ class OrganizationResource(Resource):
 
     async def update(self, update: OrganizationUpdate) -> None:
         """modify-organization: change the fields of `update` that are not None."""
-        _check_images(require_type("update", update, OrganizationUpdate))
+        check_model("update", update, OrganizationUpdate)
         await self._transport.request_none("modify-organization", json_body=unstructure(update))
 
     async def delete(self) -> None:
@@ -190,7 +160,7 @@ class OrganizationResource(Resource):
         With `version`, the server refuses (409) unless it is the agent's next version
         number, which guards against two writers racing.
         """
-        require_type("agent_version", agent_version, NewAgentVersion)
+        check_model("agent_version", agent_version, NewAgentVersion)
         return await self._transport.request_json(
             "create-agent-version",
             VersionCreated,
@@ -278,7 +248,7 @@ class OrganizationResource(Resource):
         None). With `version`, the server refuses (409) unless it is the next version.
         """
         operation_id = "create-service-hierarchical-state-machine-version"
-        require_type("state_machine_version", state_machine_version, NewStateMachineVersion)
+        check_model("state_machine_version", state_machine_version, NewStateMachineVersion)
         return await self._transport.request_optional_json(
             operation_id,
             VersionCreated,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from .._arguments import check_model
 from .._pagination import AsyncPager
 from ..models.service import (
     CreateServiceRequest,
@@ -19,7 +20,7 @@ from ..models.service import (
     VersionSetInput,
 )
 from ._base import Resource
-from ._bodies import json_body, require_model
+from ._bodies import json_body
 from ._listing import as_list
 
 __all__ = ["ServicesResource"]
@@ -80,7 +81,7 @@ class ServicesResource(Resource):
     ) -> None:
         """upsert-service-version-set: create or replace one named version set of a service."""
         body = UpsertServiceVersionSetRequest(
-            version_set=require_model("version_set", version_set, VersionSetInput)
+            version_set=check_model("version_set", version_set, VersionSetInput)
         )
         await self._transport.request_none(
             "upsert-service-version-set",

@@ -14,11 +14,9 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from .._arguments import check_chunk_size
 from .._auth import jwt_expiry
-from .._checks import check_aware_datetime, check_non_empty, check_optional_bool, check_str_list
 from .._pagination import AsyncPager
-from ..models import converter
-from ..models.facts import MAX_FILE_PATHS
 from ..models.tool_repo import (
     GitCredential,
     RepoBranch,
@@ -28,27 +26,15 @@ from ..models.tool_repo import (
     RepoDirectory,
     RepoFile,
     RepoFileList,
-    RepoFilesRequest,
 )
 from ._base import Resource
+from ._listing import as_list, timestamp
 from ._streaming import DEFAULT_CHUNK_SIZE, download, stream_body
 
 if TYPE_CHECKING:
     from .._paths import QueryValue
 
 __all__ = ["ToolRepoResource"]
-
-
-def _check_ref(ref: str | None) -> str | None:
-    return None if ref is None else check_non_empty("ref", ref)
-
-
-def _check_path(name: str, value: object) -> str:
-    if not isinstance(value, str):
-        raise TypeError(f"{name} must be a str, not {type(value).__name__}")
-    if "\x00" in value:
-        raise ValueError(f"{name} must not contain NUL")
-    return value
 
 
 class ToolRepoResource(Resource):
@@ -60,16 +46,16 @@ class ToolRepoResource(Resource):
         self, file_path: str, *, ref: str | None = None, chunk_size: int = DEFAULT_CHUNK_SIZE
     ) -> AsyncIterator[bytes]:
         """get-tool-repo-file-content: a file's raw bytes as they arrive (for large files)."""
-        check_non_empty("file_path", _check_path("file_path", file_path))
-        if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
-            raise ValueError("chunk_size must be a positive int")
+        # Sent only when iterated, but refused now: the one pass runs at call time.
+        where, params = {"file_path": file_path}, {"ref": ref}
+        self._transport.check("get-tool-repo-file-content", path_params=where, params=params)
         return stream_body(
             self._transport,
             "get-tool-repo-file-content",
             accept="*/*",
-            path_params={"file_path": file_path},
-            params={"ref": _check_ref(ref)},
-            chunk_size=chunk_size,
+            path_params=where,
+            params=params,
+            chunk_size=check_chunk_size(chunk_size),
         )
 
     async def download_file(
@@ -89,12 +75,9 @@ class ToolRepoResource(Resource):
 
         `include_last_commit_info` makes the server slow, as documented.
         """
-        _check_path("directory_path", directory_path)
         params: dict[str, QueryValue] = {
-            "ref": _check_ref(ref),
-            "include_last_commit_info": check_optional_bool(
-                "include_last_commit_info", include_last_commit_info
-            ),
+            "ref": ref,
+            "include_last_commit_info": include_last_commit_info,
         }
         return await self._transport.request_json(
             "get-tool-repo-directory",
@@ -111,12 +94,11 @@ class ToolRepoResource(Resource):
         As documented, this is a GET with a JSON body ``{ref, file_paths}``. A file
         too large to inline comes back with ``content=None``: use `stream_file`.
         """
-        paths = check_str_list("file_paths", file_paths, min_items=1, max_items=MAX_FILE_PATHS)
-        for index, path in enumerate(paths or ()):
-            check_non_empty(f"file_paths[{index}]", _check_path(f"file_paths[{index}]", path))
-        request = RepoFilesRequest(file_paths=paths or [], ref=_check_ref(ref))
+        request: dict[str, object] = {"file_paths": as_list(file_paths)}
+        if ref is not None:
+            request["ref"] = ref
         body = await self._transport.request_json(
-            "get-tool-repo-files", RepoFileList, json_body=converter.unstructure(request)
+            "get-tool-repo-files", RepoFileList, json_body=request
         )
         return body.files
 
@@ -138,17 +120,13 @@ class ToolRepoResource(Resource):
 
         The first continuation token is 1 here, as documented; `show_*` make the server slow.
         """
-        after = check_aware_datetime("committed_on_or_after", committed_on_or_after)
-        before = check_aware_datetime("committed_on_or_before", committed_on_or_before)
-        if path is not None:
-            check_non_empty("path", _check_path("path", path))
         params: dict[str, QueryValue] = {
-            "ref": _check_ref(ref),
+            "ref": ref,
             "path": path,
-            "committed_on_or_after": after.isoformat() if after else None,
-            "committed_on_or_before": before.isoformat() if before else None,
-            "show_changed_files": check_optional_bool("show_changed_files", show_changed_files),
-            "show_change_stats": check_optional_bool("show_change_stats", show_change_stats),
+            "committed_on_or_after": timestamp(committed_on_or_after),
+            "committed_on_or_before": timestamp(committed_on_or_before),
+            "show_changed_files": show_changed_files,
+            "show_change_stats": show_change_stats,
         }
         return self._transport.paginate(
             "get-tool-repo-commits",
@@ -161,7 +139,6 @@ class ToolRepoResource(Resource):
 
     async def get_branch(self, branch_name: str) -> RepoBranch:
         """get-tool-repo-branch: a branch and its latest commit (`name` filled in from the call)."""
-        check_non_empty("branch_name", _check_path("branch_name", branch_name))
         branch = await self._transport.request_json(
             "get-tool-repo-branch", RepoBranch, path_params={"branch_name": branch_name}
         )

@@ -1,9 +1,10 @@
 """Tool endpoints: tools, versions, env vars, test and invoke, invocations, the scaffold.
 
-Every method is keyed to one operationId and checks its input before anything is
-sent, so a bad id or an over-cap limit never spends a rate-limit token. Lists
-come back as `AsyncPager`s; what each documents (items field, token field,
-`limit` cap and default, first token, sort fields) is in the operations table.
+Every method is keyed to one operationId; the transport's one validation pass judges
+what it sends before anything leaves, so a bad id or an over-cap limit never spends
+a rate-limit token. Lists come back as `AsyncPager`s; what each documents (items
+field, token field, `limit` cap and default, first token, sort fields) is in the
+operations table.
 """
 
 from __future__ import annotations
@@ -11,21 +12,11 @@ from __future__ import annotations
 import builtins
 import os
 from collections.abc import AsyncIterator, Iterable, Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
-from .._checks import (
-    USER_VARIABLE_PATTERN,
-    check_count,
-    check_envvar_name,
-    check_non_empty,
-    check_one_of,
-    check_optional_bool,
-    check_pattern,
-    unique_items,
-)
+from .._arguments import check_chunk_size
 from .._pagination import AsyncPager
 from ..models import converter
-from ..models.facts import INVOCATION_MODES, MAX_INPUTS, MAX_USER_VARIABLES
 from ..models.tools import (
     CreatedTool,
     EnvVarDelete,
@@ -33,11 +24,8 @@ from ..models.tools import (
     EnvVarUpdate,
     InvocationResult,
     InvocationResults,
-    InvokeToolVersionRequest,
-    ModifyToolEnvVarsRequest,
     PublishedToolVersion,
     PublishToolVersionRequest,
-    TestToolRequest,
     Tool,
     ToolInput,
     ToolInvocation,
@@ -48,7 +36,7 @@ from ..models.tools import (
     ToolVersionList,
 )
 from ._base import Resource
-from ._listing import as_list
+from ._listing import as_list, unique_items
 from ._streaming import DEFAULT_CHUNK_SIZE, download, stream_body
 
 if TYPE_CHECKING:
@@ -58,69 +46,37 @@ if TYPE_CHECKING:
 
 __all__ = ["ToolsResource"]
 
-T = TypeVar("T")
-
 
 def _tags(tags: Mapping[str, str | None] | None) -> object:
     """Tags as the JSON object sent (plain JSON, so the validation pass sees what was given)."""
     return dict(tags) if isinstance(tags, Mapping) else tags
 
 
-def _check_user_variables(name: str, variables: Mapping[str, str]) -> None:
-    if len(variables) > MAX_USER_VARIABLES:
-        raise ValueError(f"{name} must hold at most {MAX_USER_VARIABLES} variables")
-    for key, value in variables.items():
-        check_pattern(f"{name} key", key, USER_VARIABLE_PATTERN)
-        if not isinstance(value, str):
-            raise TypeError(f"{name}[{key!r}] must be a str")
+def _input(item: object) -> object:
+    """One input as sent: a plain mapping is taken as its `input_parameters`."""
+    if isinstance(item, ToolInput):
+        return converter.unstructure(item)
+    if isinstance(item, Mapping):
+        return converter.unstructure(ToolInput(input_parameters=dict(item)))
+    return item  # the validation pass names what it is
 
 
-def _check_inputs(inputs: Iterable[ToolInput | Mapping[str, Any]]) -> list[ToolInput]:
-    """1-10 inputs; a plain mapping is taken as one input's `input_parameters`."""
+def _inputs(inputs: Iterable[ToolInput | Mapping[str, Any]]) -> object:
+    """The inputs as sent; a single input or text is passed on for the pass to refuse."""
     if isinstance(inputs, ToolInput | Mapping | str | bytes):
-        raise TypeError("inputs must be a list of ToolInput (or of input-parameter mappings)")
-    checked: list[ToolInput] = []
-    for index, item in enumerate(inputs):
-        name = f"inputs[{index}]"
-        if isinstance(item, Mapping):
-            item = ToolInput(input_parameters=dict(item))
-        if not isinstance(item, ToolInput):
-            raise TypeError(f"{name} must be a ToolInput or a mapping, not {type(item).__name__}")
-        check_one_of(f"{name}.invocation_mode", item.invocation_mode, INVOCATION_MODES)
-        _check_user_variables(
-            f"{name}.nonsensitive_user_variables", item.nonsensitive_user_variables
-        )
-        _check_user_variables(f"{name}.sensitive_user_variables", item.sensitive_user_variables)
-        checked.append(item)
-    check_count("inputs", checked, min_items=1, max_items=MAX_INPUTS)
-    return checked
+        return inputs
+    return [_input(item) for item in inputs]
 
 
-def _check_envvars(name: str, values: Mapping[str, str] | None) -> dict[str, str]:
-    if values is None:
-        return {}
-    if not isinstance(values, Mapping):
-        raise TypeError(f"{name} must be a mapping of name to value")
-    for key, value in values.items():
-        check_non_empty(f"{name} key", key)
-        if not isinstance(value, str):
-            raise TypeError(f"{name}[{key!r}] must be a str")
-    return dict(values)
+def _envvars(values: Mapping[str, str] | None) -> object:
+    return {} if values is None else dict(values) if isinstance(values, Mapping) else values
 
 
-def _check_envvar_items(name: str, items: Iterable[Any], cls: type[T]) -> list[T]:
+def _envvar_items(items: Iterable[object]) -> object:
+    """Environment-variable changes as sent (models unstructured, anything else as given)."""
     if isinstance(items, str | bytes) or not isinstance(items, Iterable):
-        raise TypeError(f"{name} must be a list of {cls.__name__}")
-    checked = list(items)
-    for index, item in enumerate(checked):
-        if not isinstance(item, cls):
-            raise TypeError(f"{name}[{index}] must be a {cls.__name__}")
-        check_envvar_name(f"{name}[{index}].name", item.name)  # type: ignore[attr-defined]
-        value = getattr(item, "value", "")
-        if not isinstance(value, str):
-            raise TypeError(f"{name}[{index}].value must be a str, not {type(value).__name__}")
-        check_optional_bool(f"{name}[{index}].is_secret", getattr(item, "is_secret", None))
-    return checked
+        return items
+    return [converter.unstructure(item) for item in items]
 
 
 # -- the resource -----------------------------------------------------------------
@@ -207,18 +163,15 @@ class ToolsResource(Resource):
         deletes: Iterable[EnvVarDelete | str] = (),
     ) -> None:
         """modify-tool-envvars: add, update and delete environment variables in one call."""
-        if isinstance(deletes, str | bytes):
-            raise TypeError("deletes must be a list of EnvVarDelete or names")
-        delete_items = [EnvVarDelete(name=d) if isinstance(d, str) else d for d in deletes]
-        request = ModifyToolEnvVarsRequest(
-            inserts=_check_envvar_items("inserts", inserts, EnvVarInsert),
-            updates=_check_envvar_items("updates", updates, EnvVarUpdate),
-            deletes=_check_envvar_items("deletes", delete_items, EnvVarDelete),
-        )
+        if not isinstance(deletes, str | bytes) and isinstance(deletes, Iterable):
+            deletes = [EnvVarDelete(name=d) if isinstance(d, str) else d for d in deletes]
+        body = {
+            "inserts": _envvar_items(inserts),
+            "updates": _envvar_items(updates),
+            "deletes": _envvar_items(deletes),
+        }
         await self._transport.request_none(
-            "modify-tool-envvars",
-            path_params={"tool_id": tool_id},
-            json_body=converter.unstructure(request),
+            "modify-tool-envvars", path_params={"tool_id": tool_id}, json_body=body
         )
 
     # versions
@@ -290,30 +243,25 @@ class ToolsResource(Resource):
 
         The documented limit is 1 request per minute; the client paces to it.
         """
-        request = TestToolRequest(
-            inputs=_check_inputs(inputs),
-            commit_branch=commit_branch,
-            project_path=project_path,
-            required_envvars=_check_envvars("required_envvars", required_envvars),
-            required_secret_envvars=_check_envvars(
-                "required_secret_envvars", required_secret_envvars
-            ),
-        )
-        body = await self._transport.request_json(
-            "test-tool", InvocationResults, json_body=converter.unstructure(request)
-        )
+        request = {
+            "inputs": _inputs(inputs),
+            "commit_branch": commit_branch,
+            "project_path": project_path,
+            "required_envvars": _envvars(required_envvars),
+            "required_secret_envvars": _envvars(required_secret_envvars),
+        }
+        body = await self._transport.request_json("test-tool", InvocationResults, json_body=request)
         return body.invocation_results
 
     async def invoke_version(
         self, tool_id: str, version: str, inputs: Iterable[ToolInput | Mapping[str, Any]]
     ) -> builtins.list[InvocationResult]:
         """invoke-tool-version: one result per input (1-10), in order."""
-        request = InvokeToolVersionRequest(inputs=_check_inputs(inputs))
         body = await self._transport.request_json(
             "invoke-tool-version",
             InvocationResults,
             path_params={"tool_id": tool_id, "version": version},
-            json_body=converter.unstructure(request),
+            json_body={"inputs": _inputs(inputs)},
         )
         return body.invocation_results
 
@@ -396,7 +344,7 @@ class ToolsResource(Resource):
         The gzip stream is checked on the way: an archive cut short raises
         `TruncatedStreamError` after the last chunk.
         """
-        _check_chunk_size(chunk_size)
+        check_chunk_size(chunk_size)
         return stream_body(
             self._transport,
             "get-tool-scaffold-release",
@@ -410,11 +358,6 @@ class ToolsResource(Resource):
     ) -> int:
         """get-tool-scaffold-release into `destination`, whole or not at all; bytes written."""
         return await download(self.stream_scaffold(chunk_size=chunk_size), destination)
-
-
-def _check_chunk_size(chunk_size: int) -> None:
-    if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
-        raise ValueError("chunk_size must be a positive int")
 
 
 def _invocation_filters(

@@ -33,6 +33,7 @@ from . import _routes  # noqa: F401  (registers every handler)
 from ._app import HANDLERS, Call, Reply, Unprocessable, error_reply, json_reply
 from ._facts import header_facts, openapi_document
 from ._faults import Fault, FaultKind, FaultPlan
+from ._methods import declared_methods
 from ._request_checks import refusal
 from ._seeds import Seeds
 from ._state import FakeState
@@ -168,7 +169,7 @@ class FakeAmigoServer:
 
     def make_app(self) -> web.Application:
         """One aiohttp resource per path, so a 405 lists every method the path serves."""
-        app = web.Application(client_max_size=32 * 1024 * 1024)
+        app = web.Application(client_max_size=32 * 1024 * 1024, middlewares=[declared_methods])
         resources: dict[str, web.Resource] = {}
         for operation in sorted(OPERATIONS.values(), key=_route_order):
             pattern = _route_pattern(operation)

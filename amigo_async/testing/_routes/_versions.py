@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..._checks import VERSION_SELECTOR_PATTERN
+from ..._rules import VERSION_SELECTOR as VERSION_SELECTOR_PATTERN
 from .._app import Call, Unprocessable
 from .._crud import Refused
 

@@ -17,8 +17,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
 from typing import Any
 
-from ..._checks import parse_iso_duration
-from ...resources.organization import API_KEY_DURATION
+from ..._durations import parse_iso_duration
+from ..._rules import API_KEY_DURATION
 from .._app import (
     Call,
     Reply,

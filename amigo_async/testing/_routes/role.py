@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from ..._checks import parse_iso_duration
+from ..._durations import parse_iso_duration
 from ...models.role import (
     AssignRoleRequest,
     CreateRoleRequest,
