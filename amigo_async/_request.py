@@ -135,9 +135,7 @@ class AttemptFailure:
     never_sent: bool
 
 
-def with_trace_headers(
-    headers: Mapping[str, str], trace: Mapping[str, str]
-) -> CIMultiDict[str]:
+def with_trace_headers(headers: Mapping[str, str], trace: Mapping[str, str]) -> CIMultiDict[str]:
     """The headers plus a tracing hook's (``traceparent``), none replacing one already there.
 
     A hook's value that could split a header line is dropped rather than sent.
@@ -170,7 +168,7 @@ def server_text(text: str | None, secrets: Iterable[str]) -> str | None:
     """
     if not text:
         return None
-    text = text[: _HEADER_TEXT_CHARS * 8].encode("utf-8", "replace").decode()
+    text = text.encode("utf-8", "replace").decode()  # sanitize cuts, then scrubs
     return errors.sanitize(text, secrets, limit=_HEADER_TEXT_CHARS) or None
 
 
@@ -198,7 +196,11 @@ def build_error(
 ) -> errors.AmigoError:
     """An error naming the operation, path, status and request id, with a sanitised excerpt."""
     excerpt = (
-        errors.sanitize(body[:_EXCERPT_SOURCE_BYTES].decode("utf-8", "replace"), secrets)
+        errors.sanitize(
+            body[:_EXCERPT_SOURCE_BYTES].decode("utf-8", "replace"),
+            secrets,
+            cut=len(body) > _EXCERPT_SOURCE_BYTES,
+        )
         if body
         else None
     )
