@@ -24,6 +24,7 @@ from ..models.conversation import (
     NewMessageEvent,
 )
 from ._common import Subparsers, client_for
+from ._text import terminal_safe
 
 if TYPE_CHECKING:
     from .._client import AmigoClient
@@ -56,16 +57,17 @@ class _Printer:
                 self._clear_status()
                 self.out.write("agent> ")
                 self.speaking = True
-            self.out.write(event.message)
+            self.out.write(terminal_safe(event.message, multiline=True))
             self.out.flush()
         elif isinstance(event, InteractionCompleteEvent):
             self._clear_status()
-            self.out.write("\n" if self.speaking else f"agent> {event.full_message}\n")
+            full = terminal_safe(event.full_message, multiline=True)
+            self.out.write("\n" if self.speaking else f"agent> {full}\n")
             self.out.flush()
 
     def _status(self, text: str) -> None:
         if self.live:  # piped output gets the conversation only
-            self.out.write(f"\r\x1b[2K\x1b[2m{text}\x1b[0m")
+            self.out.write(f"\r\x1b[2K\x1b[2m{terminal_safe(text)}\x1b[0m")
             self.out.flush()
             self.status_shown = True
 
@@ -269,7 +271,8 @@ async def _list_command(args: argparse.Namespace) -> int:
             state = "finished" if conversation.is_finished else "unfinished"
             created = conversation.created_at.strftime("%Y-%m-%d %H:%M:%S")
             print(
-                f"{conversation.id:<24}  {conversation.service_id:<24}  {created:<19}  "
+                f"{terminal_safe(conversation.id):<24}  "
+                f"{terminal_safe(conversation.service_id):<24}  {created:<19}  "
                 f"{state:<10}  {conversation.num_messages}"
             )
     return 0

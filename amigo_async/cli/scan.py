@@ -17,6 +17,7 @@ from ..models.tools import INVOCATION_SOURCE_TYPES
 from . import _fake
 from ._common import Subparsers, client_for
 from ._progress import TerminalProgress
+from ._text import terminal_safe
 
 if TYPE_CHECKING:
     from ..testing import FakeAmigoServer
@@ -82,6 +83,7 @@ class _ScanDisplay(TerminalProgress):
 
 
 def _write(text: str, stream: TextIO) -> None:
+    text = terminal_safe(text, multiline=True)
     stream.write(text if text.endswith("\n") else text + "\n")
     stream.flush()
 
