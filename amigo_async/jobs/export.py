@@ -366,7 +366,7 @@ async def export_prompt_logs(
         async with asyncio.TaskGroup() as group:
             for prefix in unique:
                 record = records.get(prefix)
-                if record is not None and _done_before(record, format):
+                if record is not None and _done_before(record, format, root):
                     results[prefix] = _skipped(record)
                     if observer is not None:
                         observer.finished(prefix, ok=True, detail="already in the manifest")
@@ -375,8 +375,17 @@ async def export_prompt_logs(
     return ExportSummary(root, tuple(results[prefix] for prefix in unique), format)
 
 
-def _done_before(record: dict[str, Any], export_format: ExportFormat) -> bool:
-    return record.get("status", "completed") in _DONE and record.get("format") == export_format
+def _done_before(record: dict[str, Any], export_format: ExportFormat, root: Path) -> bool:
+    """Whether the manifest says so and, for a completed prefix, its output is still there
+    (an output deleted since, or a path leading out of `root`, is exported again)."""
+    status = record.get("status", "completed")
+    if status not in _DONE or record.get("format") != export_format:
+        return False
+    if status == "empty":
+        return True
+    path = Path(record.get("path", ""))
+    inside = bool(path.parts) and not path.is_absolute() and ".." not in path.parts
+    return inside and (root / path).exists()
 
 
 def _skipped(record: dict[str, Any]) -> PrefixResult:
