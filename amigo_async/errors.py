@@ -64,6 +64,7 @@ __all__ = [
     "RequestTimeoutError",
     "ServerError",
     "ServiceUnavailableError",
+    "StreamTimeoutError",
     "TransportError",
     "TruncatedStreamError",
     "UnexpectedStatusError",
@@ -364,3 +365,13 @@ def error_for_status(status: int) -> type[APIStatusError]:
     if 300 <= status < 400:
         return RedirectError
     return ServerError if status >= 500 else UnexpectedStatusError
+
+
+class StreamTimeoutError(TruncatedStreamError):
+    """A streamed body passed one of its time bounds: it arrived too slowly
+    (`Timeouts.low_speed_bytes` per `Timeouts.low_speed_window`) or a conversation
+    turn took longer than `Timeouts.turn_total`. `bound` names the `Timeouts` field."""
+
+    def __init__(self, message: str, *, bound: str = "", **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.bound = bound
