@@ -4,11 +4,15 @@ whose output is gone."""
 
 from __future__ import annotations
 
+import io
 import json
 import logging
+import zipfile
 from pathlib import Path
 
 import pytest
+from aiohttp import web
+from hostile import serve
 
 from amigo_async import AmigoClient
 from amigo_async.jobs.export import MANIFEST_NAME, export_prompt_logs
@@ -64,3 +68,46 @@ async def test_a_completed_prefix_without_its_output_is_exported_again(
     result = summary.results[0]
     assert result.status == "completed"
     assert (tmp_path / result.path).is_file()
+
+
+def _zip_with_a_damaged_local_name() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        for log in range(3):
+            for kind in ("system", "history", "error"):
+                archive.writestr(f"conversation-42/log{log}-{kind}", json.dumps({"log": log}))
+    # The first local header names another file than the central directory says.
+    return buffer.getvalue().replace(b"42/log0-system", b"4X/log0-system", 1)
+
+
+def _entry_files(root: Path) -> list[Path]:
+    return [p for p in root.rglob("*") if p.is_file() and p.name != MANIFEST_NAME]
+
+
+@pytest.mark.parametrize("export_format", ["files", "jsonl"])
+async def test_a_failed_prefix_records_the_entries_it_left_on_disk(
+    tmp_path: Path, export_format: str
+) -> None:
+    body = _zip_with_a_damaged_local_name()
+
+    async def archive(request: web.Request) -> web.Response:
+        return web.Response(body=body, content_type="application/zip")
+
+    async with (
+        serve(archive) as api,
+        AmigoClient("acme", base_url=api.url, token="tok-manifest") as client,
+    ):
+        summary = await export_prompt_logs(
+            client,
+            ["conversation-42"],
+            tmp_path,
+            format=export_format,
+            max_attempts=1,  # type: ignore[arg-type]
+        )
+    (result,) = summary.results
+    on_disk = _entry_files(tmp_path)
+    assert result.status == "failed"
+    assert result.entries == len(on_disk) == (8 if export_format == "files" else 0)
+    assert not [p for p in on_disk if "log0" in p.name and "system" in p.name]  # disproved
+    (record,) = [json.loads(line) for line in (tmp_path / MANIFEST_NAME).read_text().splitlines()]
+    assert record["status"] == "failed" and record["entries"] == result.entries

@@ -27,6 +27,7 @@ __all__ = [
     "StagedFiles",
     "output_name",
     "prepare_directory",
+    "published_files",
     "safe_file_name",
     "temporary_name",
     "tidy",
@@ -135,6 +136,16 @@ def write_file(directory: Path, name: str, data: bytes) -> None:
         with contextlib.suppress(OSError):
             temporary.unlink()
         raise
+
+
+def published_files(directory: Path) -> int:
+    """How many entry files `directory` holds under their final names (0 when it is absent)."""
+    try:
+        return sum(
+            1 for path in directory.iterdir() if not path.name.startswith(".") and path.is_file()
+        )
+    except OSError:
+        return 0
 
 
 def tidy(directory: Path, keep: Collection[str] | None = None) -> None:

@@ -39,7 +39,7 @@ import attrs
 
 from .. import errors
 from ..prompt_logs import DEFAULT_MAX_ENTRY_SIZE, check_max_entry_size, check_prefix
-from ._files import MANIFEST_NAME, Manifest, safe_file_name, tidy
+from ._files import MANIFEST_NAME, Manifest, published_files, safe_file_name, tidy
 from ._sinks import FORMATS, ExportFormat, Sink, open_sink, output_path, require_pyarrow
 from .observer import ProgressObserver
 
@@ -79,7 +79,9 @@ class PrefixResult:
     `path` is relative to the output directory: the prefix's directory of files,
     or its ``.jsonl``/``.parquet`` file; empty for an empty prefix. `disproved`
     counts entries that arrived but that the archive's directory disproved:
-    they were not kept.
+    they were not kept. For a failed prefix `entries` counts the entry files it
+    left on disk (format ``files`` keeps each entry that arrived whole and was
+    not disproved; a failed ``.jsonl``/``.parquet`` file is discarded: 0).
     """
 
     prefix: str
@@ -160,7 +162,10 @@ class _Job:
             else:
                 break
             path = output_path(self.format, prefix)
-            result = PrefixResult(prefix, "failed", path, attempts=attempt, error=failure)
+            kept = await self._kept(path)
+            result = PrefixResult(
+                prefix, "failed", path, entries=kept, attempts=attempt, error=failure
+            )
             break
         result = await self._record(attrs.evolve(result, disproved=disproved))
         self._finish(result)
@@ -207,6 +212,14 @@ class _Job:
             invalid_utf8=invalid,
             attempts=attempt,
         )
+
+    async def _kept(self, path: str) -> int:
+        """The entries a failed prefix left on disk: with ``files`` every whole entry that
+        no directory disproved stays (a failed jsonl/parquet file is discarded). Counted
+        on the writer thread, so after the attempt's abandon has run."""
+        if self.format != "files":
+            return 0
+        return await self._off_loop(published_files, self.out_dir / path)
 
     async def _off_loop(self, function: Callable[..., _T], *args: Any) -> _T:
         return await asyncio.get_running_loop().run_in_executor(self.writer, function, *args)
