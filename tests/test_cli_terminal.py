@@ -11,8 +11,8 @@ from aiohttp import web
 from hostile import json_response, serve
 
 from amigo_async import cli
+from amigo_async.cli._chat import _Printer
 from amigo_async.cli._text import terminal_safe
-from amigo_async.cli.conversations import _Printer
 from amigo_async.models import converter
 from amigo_async.models.conversation import InteractionCompleteEvent, NewMessageEvent
 
