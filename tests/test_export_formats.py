@@ -8,7 +8,7 @@ import os
 import subprocess
 import sys
 from collections.abc import AsyncGenerator
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pyarrow as pa
@@ -124,6 +124,39 @@ async def test_parquet_has_one_typed_row_per_message(
         max(len(e.messages), 1) if e.kind == "history" else 1 for e in entries
     )
     assert set(seeded.column("prefix").to_pylist()) == {prefix}
+
+
+async def test_each_format_carries_the_zip_entry_date_as_modified_at(
+    fake: FakeAmigoServer, client: AmigoClient, tmp_path: Path
+) -> None:
+    # The fake stamps every member 2025-01-01 00:00 (MS-DOS fields, no time zone).
+    seed_history(fake)
+
+    parquet = await export(client, ["t/"], tmp_path / "p", format="parquet")
+    jsonl = await export(client, ["t/"], tmp_path / "j", format="jsonl")
+
+    table = pq.read_table(tmp_path / "p" / parquet.results[0].path)
+    assert table.schema.field("modified_at").type == pa.timestamp("ms")  # no zone
+    assert set(table.column("modified_at").to_pylist()) == {datetime(2025, 1, 1)}
+    lines = (tmp_path / "j" / jsonl.results[0].path).read_text().splitlines()
+    assert {json.loads(line)["modified_at"] for line in lines} == {"2025-01-01T00:00:00"}
+
+
+async def test_parquet_rows_are_allocated_by_jemalloc_where_arrow_has_it(
+    fake: FakeAmigoServer, client: AmigoClient, tmp_path: Path
+) -> None:
+    # Arrow's jemalloc returns the conversion's buffers; malloc and mimalloc keep
+    # them (about 5 MB more peak RSS for 1 GB, benchmarks/bench_export_memory.py).
+    try:
+        jemalloc = pa.jemalloc_memory_pool()
+    except NotImplementedError:
+        pytest.skip("this pyarrow has no jemalloc")
+    before = jemalloc.num_allocations()
+    seed_history(fake)
+
+    await export(client, ["t/"], tmp_path, format="parquet")
+
+    assert jemalloc.num_allocations() > before
 
 
 async def test_parquet_is_written_in_row_groups_of_bounded_size(

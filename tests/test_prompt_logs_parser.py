@@ -12,6 +12,7 @@ import random
 import struct
 import zipfile
 from collections.abc import Iterable, Iterator
+from datetime import datetime
 
 import pytest
 
@@ -23,6 +24,7 @@ from amigo_async.prompt_logs import (
     iter_entries,
     split_messages,
 )
+from amigo_async.prompt_logs._members import dos_datetime
 from amigo_async.testing._data.prompt_logs import GeneratedText, zip_stream
 
 FILES: list[tuple[str, bytes]] = [
@@ -410,3 +412,33 @@ def test_bytes_kept_between_chunks_are_a_header_at_most_then_the_directory(
     assert len(list(iter_entries(chunked(data, 4096)))) == 50
     assert max(kept) <= len(data) - directory_offset  # the directory, not the members
     assert max(kept[: directory_offset // 4096]) < 100  # before it: a cut header at most
+
+
+def test_an_entry_carries_its_zip_date_and_time_without_a_zone() -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as written:
+        written.writestr(zipfile.ZipInfo("k/1-system", (2026, 12, 6, 13, 45, 58)), b"dated")
+        written.writestr(zipfile.ZipInfo("k/2-system"), b"zipfile's default: 1980-01-01")
+
+    dated, undated = iter_entries([buffer.getvalue()])
+
+    assert dated.modified_at == datetime(2026, 12, 6, 13, 45, 58)
+    assert undated.modified_at is None  # the format's zero means "no date"
+
+
+@pytest.mark.parametrize(
+    ("date", "time", "expected"),
+    [
+        (0, 0, None),
+        ((2025 - 1980) << 9 | 2 << 5 | 30, 0, None),  # 30 February
+        (
+            (2025 - 1980) << 9 | 1 << 5 | 1,
+            23 << 11 | 59 << 5 | 29,
+            datetime(2025, 1, 1, 23, 59, 58),
+        ),
+    ],
+)
+def test_zip_dates_that_name_no_moment_are_none(
+    date: int, time: int, expected: datetime | None
+) -> None:
+    assert dos_datetime(date, time) == expected

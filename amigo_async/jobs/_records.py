@@ -58,7 +58,10 @@ def entry_document(
     ``text`` appears only when the messages do not join back to the file's text
     with ``"\\n---\\n"`` (see `split_messages`), and ``raw_base64`` only when the
     file is not valid UTF-8: together they keep the bytes as sent recoverable.
+    ``modified_at`` is the archive's date and time for the file, without a time
+    zone (see `PromptLogEntry.modified_at`); ``exported_at`` is UTC.
     """
+    modified = entry.modified_at
     document: dict[str, Any] = {
         "prefix": prefix,
         "log_key": entry.log_key,
@@ -66,6 +69,7 @@ def entry_document(
         "file_name": entry.file_name,
         "size": entry.size,
         "invalid_utf8": entry.invalid_utf8,
+        "modified_at": None if modified is None else modified.isoformat(timespec="seconds"),
         "exported_at": exported_at.isoformat(timespec="seconds"),
         "messages": [
             {"index": message.index, "role": message.role, "text": message.text}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import functools
 import logging
+from datetime import datetime
 
 import attrs
 
@@ -35,13 +36,16 @@ class PromptLogEntry:
     `invalid_utf8` says that bytes which are not UTF-8 were replaced by U+FFFD in
     it. For an `UNKNOWN` entry, `log_key` is the whole file name. `messages` (a
     history split on its separator lines, see `split_messages`) is also computed on
-    first use, so a consumer pays only for what it reads.
+    first use, so a consumer pays only for what it reads. `modified_at` is the
+    date and time the archive gives the file (its zip header: the server's clock,
+    no time zone, two-second steps), None when the archive gives none.
     """
 
     log_key: str
     kind: PromptLogKind
     data: bytes = attrs.field(repr=False)
     file_name: str = ""
+    modified_at: datetime | None = None
 
     @property
     def size(self) -> int:
@@ -69,14 +73,16 @@ class PromptLogEntry:
         return split_messages(self.text) if self.kind is PromptLogKind.HISTORY else ()
 
 
-def entry_from_file(file_name: str, data: bytes) -> PromptLogEntry:
+def entry_from_file(
+    file_name: str, data: bytes, modified_at: datetime | None = None
+) -> PromptLogEntry:
     """Turn one archive member into an entry; never raises for odd names or bytes."""
     kind, log_key = kind_of(file_name)
     if kind is PromptLogKind.UNKNOWN:
         logger.warning(
             "unexpected file %s in a prompt-log archive; kept as 'unknown'", shown(file_name)
         )
-    return PromptLogEntry(log_key, kind, data, file_name)
+    return PromptLogEntry(log_key, kind, data, file_name, modified_at)
 
 
 def kind_of(file_name: str) -> tuple[PromptLogKind, str]:

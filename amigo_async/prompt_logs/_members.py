@@ -23,6 +23,7 @@ from __future__ import annotations
 import struct
 import zlib
 from collections.abc import Callable
+from datetime import datetime
 from typing import NamedTuple
 
 from .. import errors
@@ -64,6 +65,7 @@ class Member(NamedTuple):
     data: bytes
     crc: int
     offset: int  # of its local header
+    modified_at: datetime | None = None
 
 
 class _Current(NamedTuple):
@@ -73,6 +75,26 @@ class _Current(NamedTuple):
     name: str
     offset: int
     expected: tuple[int, int, int] | None  # (CRC-32, compressed, size); None: a descriptor
+    modified_at: datetime | None
+
+
+def dos_datetime(date: int, time: int) -> datetime | None:
+    """A zip header's MS-DOS date and time (no time zone, two-second steps); None
+    for the format's zero (1980-01-01 00:00, what a writer that sets none leaves)
+    and for fields that name no real moment."""
+    if (date, time) in ((0, 0), (0x21, 0)):
+        return None
+    try:
+        return datetime(
+            1980 + (date >> 9),
+            date >> 5 & 0xF,
+            date & 0x1F,
+            time >> 11,
+            time >> 5 & 0x3F,
+            (time & 0x1F) * 2,
+        )
+    except ValueError:
+        return None
 
 
 def decode_name(raw: bytes) -> str:
@@ -149,7 +171,7 @@ class MemberReader:
     def _local_header(self, data: bytes, at: int) -> int | None:
         if len(data) - at < _LOCAL.size:
             return None
-        _, _, flags, method, _, _, crc, compressed, size, name_length, extra_length = (
+        _, _, flags, method, time, date, crc, compressed, size, name_length, extra_length = (
             _LOCAL.unpack_from(data, at)
         )
         name_at = at + _LOCAL.size
@@ -166,7 +188,8 @@ class MemberReader:
         if not has_descriptor and size > self._limits.max_entry_size:
             raise _too_large(name, self._limits.max_entry_size)
         expected = None if has_descriptor else (crc, compressed, size)
-        self._current = _Current(raw_name, name, self._base + at, expected)
+        modified_at = dos_datetime(date, time)
+        self._current = _Current(raw_name, name, self._base + at, expected, modified_at)
         self._inflater, self._parts = reader, []
         self._crc = self._size = self._compressed = 0
         self._step = self._data if reader is not None else self._stored_until_descriptor
@@ -188,7 +211,7 @@ class MemberReader:
         parts = self._parts
         content = parts[0] if len(parts) == 1 else b"".join(parts)
         current, self._parts, self._inflater = self._current, [], None
-        member = Member(current.raw_name, current.name, content, self._crc, current.offset)
+        member = self._member_of(current, content)
         if current.expected is None:
             self._member, self._step = member, self._descriptor
             return at
@@ -213,7 +236,7 @@ class MemberReader:
         assert self._current is not None
         current, content = self._current, b"".join(self._parts)
         self._parts, self._step = [], self._signature
-        self._deliver(Member(current.raw_name, current.name, content, self._crc, current.offset))
+        self._deliver(self._member_of(current, content))
         return after
 
     def _stored_end(self, data: bytes, at: int) -> int | None:
@@ -268,6 +291,11 @@ class MemberReader:
         raise Damaged(f"unexpected bytes after the data descriptor of {shown(name)}")
 
     # -- helpers
+
+    def _member_of(self, current: _Current, content: bytes) -> Member:
+        return Member(
+            current.raw_name, current.name, content, self._crc, current.offset, current.modified_at
+        )
 
     def _store(self, piece: bytes) -> None:
         self._compressed += len(piece)

@@ -44,7 +44,7 @@ class _Pipeline:
         for member in reader.ready:
             self._arrived.append((member.raw_name, member.crc, len(member.data), member.offset))
             self._names.append(member.name)
-            entries.append(entry_from_file(member.name, member.data))
+            entries.append(entry_from_file(member.name, member.data, member.modified_at))
         reader.ready.clear()
         return entries
 

@@ -16,9 +16,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
-from ...models.tools import (
-    MAX_FILE_PATHS,
-)
+from ...models.facts import MAX_FILE_PATHS
 from .._app import (
     Call,
     Reply,
