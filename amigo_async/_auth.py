@@ -50,6 +50,8 @@ _EXPIRED_TOKEN_REUSE_SECONDS = 30.0
 
 # Far above any JWT the API issues (a few KB), far below what breaks a header or the cache.
 _MAX_TOKEN_CHARACTERS = 32 * 1024
+# An API key id is scrubbed from what we print when it has at least this many characters.
+_MIN_SCRUBBED_KEY_ID = 8
 
 logger = logging.getLogger("amigo_async")
 
@@ -289,7 +291,15 @@ class ApiKeyCredentials(Credentials):
 
     @property
     def secrets(self) -> tuple[str, ...]:
-        return (self._api_key, *self._secret_forms(self._token), *self._secret_forms(self._current))
+        """The key, its id and the tokens; an id too short to be told from a word is left
+        out (scrubbing ``key`` from every message would hide more than it protects)."""
+        key_id = (self.api_key_id,) if len(self.api_key_id) >= _MIN_SCRUBBED_KEY_ID else ()
+        return (
+            self._api_key,
+            *key_id,
+            *self._secret_forms(self._token),
+            *self._secret_forms(self._current),
+        )
 
     def user_id(self) -> str | None:
         return self._user_id
@@ -365,6 +375,6 @@ class ApiKeyCredentials(Credentials):
 
     def __repr__(self) -> str:
         return (
-            f"ApiKeyCredentials(api_key_id={self.api_key_id!r}, user_id={self._user_id!r}, "
-            f"scheme={self.scheme!r}, api_key=[hidden])"
+            f"ApiKeyCredentials(user_id={self._user_id!r}, "
+            f"scheme={self.scheme!r}, api_key_id=[hidden], api_key=[hidden])"
         )

@@ -176,6 +176,11 @@ class AmigoClient:
         self.base_url = resolve_base_url(base_url, region)
         if auth_scheme not in ("bearer", "basic"):
             raise ValueError(f"auth_scheme must be 'bearer' or 'basic', got {auth_scheme!r}")
+        if timeouts is not None and not isinstance(timeouts, Timeouts):
+            raise TypeError("timeouts must be an amigo_async.Timeouts")
+        timeouts = timeouts or Timeouts()
+        # another process's sign-in is waited for as long as a call may take, then this one signs in
+        self._lock_wait = timeouts.total if timeouts.total is not None else 90.0
         credentials = self._make_credentials(
             token, api_key, api_key_id, user_id, auth_scheme, token_cache
         )
@@ -185,8 +190,6 @@ class AmigoClient:
             fixed_headers["X-ORG-ID"] = _check_text("org_id_header", org_id_header)
         if self.mongo_cluster is not None:
             fixed_headers["x-mongo-cluster-name"] = self.mongo_cluster  # optional on every call
-        if timeouts is not None and not isinstance(timeouts, Timeouts):
-            raise TypeError("timeouts must be an amigo_async.Timeouts")
         if retry is not None and not isinstance(retry, RetryPolicy):
             raise TypeError("retry must be an amigo_async.RetryPolicy")
         if not isinstance(rate_limiting, bool):
@@ -201,7 +204,7 @@ class AmigoClient:
             credentials=credentials,
             limits=self._resolve_limits(rate_limits) if rate_limiting else {},
             backend=rate_limit_backend or InProcessBackend(),
-            timeouts=timeouts or Timeouts(),
+            timeouts=timeouts,
             retry=retry or RetryPolicy(),
             fixed_headers=fixed_headers,
             network=network,
@@ -273,7 +276,11 @@ class AmigoClient:
         else:
             raise TypeError("token_cache must be True, False or a directory path")
         return TokenCache.for_caller(
-            directory, str(self.base_url), self.organization_id, *key_parts
+            directory,
+            str(self.base_url),
+            self.organization_id,
+            *key_parts,
+            lock_timeout=self._lock_wait,
         )
 
     @staticmethod

@@ -40,6 +40,13 @@ def _seconds(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
         raise ValueError(f"{attribute.name} must be positive, got {value!r}")
 
 
+def _byte_count(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{attribute.name} must be an integer number of bytes")
+    if value < 0:
+        raise ValueError(f"{attribute.name} must be >= 0, got {value!r}")
+
+
 @attrs.frozen
 class Timeouts:
     """Seconds allowed per kind of operation.
@@ -56,12 +63,27 @@ class Timeouts:
     as it needs but fails after `stream_idle` seconds of silence on the socket.
     `connect` bounds opening one socket (waiting for a pooled connection counts
     against `total`).
+
+    A server can also keep a streamed body alive for ever by dripping a byte now
+    and then, never silent long enough for `stream_idle`. Two bounds stop that,
+    the way curl's ``--speed-limit``/``--speed-time`` and ``--max-time`` do: a
+    streamed body fails when fewer than `low_speed_bytes` arrive in
+    `low_speed_window` seconds of waiting for it (1 KiB in 30 s by default, which
+    a slow but honest link passes by far: an NDJSON turn sends a line per token,
+    a zip arrives at network speed; time your own code spends between chunks is
+    not counted), and one conversation turn (from its first byte to
+    ``interaction-complete``, your code's time between events included) fails
+    after `turn_total` seconds (15 minutes by default; agents answer in seconds).
+    Both raise `StreamTimeoutError` naming the bound; None turns a bound off.
     """
 
     connect: float | None = attrs.field(default=15.0, validator=_seconds)
     total: float | None = attrs.field(default=60.0, validator=_seconds)
     long_total: float | None = attrs.field(default=600.0, validator=_seconds)
     stream_idle: float | None = attrs.field(default=60.0, validator=_seconds)
+    low_speed_bytes: int = attrs.field(default=1024, validator=_byte_count)
+    low_speed_window: float | None = attrs.field(default=30.0, validator=_seconds)
+    turn_total: float | None = attrs.field(default=900.0, validator=_seconds)
 
     def for_kind(self, kind: TimeoutKind) -> aiohttp.ClientTimeout:
         if kind is TimeoutKind.STREAM:

@@ -83,8 +83,9 @@ def window_reset_seconds(headers: Mapping[str, str]) -> float | None:
 
 
 def request_id(headers: Mapping[str, str]) -> str | None:
+    """The raw request id; the caller scrubs it before cutting (a cut could halve a secret)."""
     for name in _REQUEST_ID_HEADERS:
         value = headers.get(name)
         if value:
-            return value[:100]
+            return value
     return None

@@ -209,7 +209,7 @@ def server_text(text: str | None, secrets: Iterable[str]) -> str | None:
     """
     if not text:
         return None
-    text = text[: _HEADER_TEXT_CHARS * 8].encode("utf-8", "replace").decode()
+    text = text.encode("utf-8", "replace").decode()  # sanitize cuts, then scrubs
     return errors.sanitize(text, secrets, limit=_HEADER_TEXT_CHARS) or None
 
 
@@ -237,7 +237,11 @@ def build_error(
 ) -> errors.AmigoError:
     """An error naming the operation, path, status and request id, with a sanitised excerpt."""
     excerpt = (
-        errors.sanitize(body[:_EXCERPT_SOURCE_BYTES].decode("utf-8", "replace"), secrets)
+        errors.sanitize(
+            body[:_EXCERPT_SOURCE_BYTES].decode("utf-8", "replace"),
+            secrets,
+            cut=len(body) > _EXCERPT_SOURCE_BYTES,
+        )
         if body
         else None
     )

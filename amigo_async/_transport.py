@@ -308,7 +308,11 @@ class Transport:
         )
         request = self.build(operation_id, options)
         response, _ = await self._send(request, read_body=False)
-        body = StreamedBody(response, error_context(request, response, self.credentials.secrets))
+        pace = (self.timeouts.low_speed_bytes, self.timeouts.low_speed_window)
+        context = error_context(request, response, self.credentials.secrets)
+        body = StreamedBody(
+            response, context, low_speed=pace, turn_total=self.timeouts.turn_total
+        )
         try:
             yield body
         finally:

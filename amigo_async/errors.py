@@ -64,6 +64,7 @@ __all__ = [
     "RequestTimeoutError",
     "ServerError",
     "ServiceUnavailableError",
+    "StreamTimeoutError",
     "TransportError",
     "TruncatedStreamError",
     "UnexpectedStatusError",
@@ -79,30 +80,54 @@ _SECRET_FIELD = re.compile(
     r"""(?ix)("?(?:id_token|token|api[_-]?key|password|secret|authorization)"?\s*[:=]\s*)
     ("[^"]*"|'[^']*'|[^\s,;}&]+)"""
 )
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# C0 but tab and newline, DEL and C1 (U+009B alone starts a terminal escape sequence)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _JSON_ESCAPE = re.compile(r"\\u00([2-7][0-9a-fA-F])")
 
 
-def sanitize(text: str, secrets: Iterable[str] = (), *, limit: int = _EXCERPT_CHARS) -> str:
+def sanitize(
+    text: str, secrets: Iterable[str] = (), *, limit: int = _EXCERPT_CHARS, cut: bool = False
+) -> str:
     """A short excerpt of `text` with credentials and JWT-shaped strings removed.
 
     The text is cut before any pattern runs, so a huge body costs no more than a
     short one; the margin keeps a secret that straddles the excerpt's end whole
     enough to be recognised and removed. A secret is matched in any letter case
     and after undoing JSON's ``\\u00XX`` escapes of printable ASCII, the ways a
-    proxy can echo it still readable.
+    proxy can echo it still readable. `cut` says the caller already cut `text`
+    short, so it may end inside a secret.
     """
-    text = text[: limit * 4 + 512]
+    forms = sorted({f for secret in secrets for f in _echoed_forms(secret)}, key=len, reverse=True)
+    text = _cut_before_secrets(text, limit * 4 + 512, forms, cut=cut)
     text = _JSON_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
-    for secret in secrets:
-        for form in _echoed_forms(secret):
-            text = re.sub(re.escape(form), "[redacted]", text, flags=re.IGNORECASE)
+    for form in forms:
+        text = re.sub(re.escape(form), "[redacted]", text, flags=re.IGNORECASE)
     text = _JWT.sub("[redacted-jwt]", text)
     text = _AUTH_VALUE.sub(lambda m: f"{m.group(1)} [redacted]", text)
     text = _SECRET_FIELD.sub(lambda m: f"{m.group(1)}[redacted]", text)
     text = _CONTROL.sub(" ", text).strip()
     if len(text) > limit:
         text = text[:limit] + "…"
+    return text
+
+
+def _cut_before_secrets(text: str, size: int, forms: list[str], *, cut: bool) -> str:
+    """`text` cut to `size`, and further back when it ends with the start of a secret.
+
+    Scrubbing shrinks the text (a long token becomes ``[redacted]``), so a piece of
+    a secret cut in two could otherwise end up inside the excerpt.
+    """
+    if len(text) <= size and not cut:
+        return text
+    text = text[:size]
+    folded = text.lower()
+    for form in forms:
+        form = form.lower()
+        tail_start = max(0, len(folded) - len(form) + 1)
+        for start in range(tail_start, len(folded)):
+            if form.startswith(folded[start:]):
+                text, folded = text[:start], folded[:start]
+                break
     return text
 
 
@@ -340,3 +365,13 @@ def error_for_status(status: int) -> type[APIStatusError]:
     if 300 <= status < 400:
         return RedirectError
     return ServerError if status >= 500 else UnexpectedStatusError
+
+
+class StreamTimeoutError(TruncatedStreamError):
+    """A streamed body passed one of its time bounds: it arrived too slowly
+    (`Timeouts.low_speed_bytes` per `Timeouts.low_speed_window`) or a conversation
+    turn took longer than `Timeouts.turn_total`. `bound` names the `Timeouts` field."""
+
+    def __init__(self, message: str, *, bound: str = "", **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.bound = bound

@@ -20,6 +20,7 @@ from .. import __version__
 from . import conversations, export, fake, models, scan
 from ._common import ENVIRONMENT_HELP, AddCommands, CommandParser, Handler, fill_global_defaults
 from ._logging import configure_logging
+from ._text import terminal_safe
 
 __all__ = ["COMMAND_GROUPS", "run"]
 
@@ -63,5 +64,5 @@ def run(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(handler(args))
     except (AmigoError, ValueError, TypeError, OSError) as error:
         # OSError: an --out that is a file, unwritable, or a path too long.
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {terminal_safe(str(error))}", file=sys.stderr)
         return 1

@@ -23,6 +23,7 @@ from ..models.conversation import (
     InteractionCompleteEvent,
     NewMessageEvent,
 )
+from ._text import terminal_safe
 
 if TYPE_CHECKING:
     from .._client import AmigoClient
@@ -53,16 +54,17 @@ class _Printer:
                 self._clear_status()
                 self.out.write("agent> ")
                 self.speaking = True
-            self.out.write(event.message)
+            self.out.write(terminal_safe(event.message, multiline=True))
             self.out.flush()
         elif isinstance(event, InteractionCompleteEvent):
             self._clear_status()
-            self.out.write("\n" if self.speaking else f"agent> {event.full_message}\n")
+            full = terminal_safe(event.full_message, multiline=True)
+            self.out.write("\n" if self.speaking else f"agent> {full}\n")
             self.out.flush()
 
     def _status(self, text: str) -> None:
         if self.live:  # piped output gets the conversation only
-            self.out.write(f"\r\x1b[2K\x1b[2m{text}\x1b[0m")
+            self.out.write(f"\r\x1b[2K\x1b[2m{terminal_safe(text)}\x1b[0m")
             self.out.flush()
             self.status_shown = True
 
@@ -173,7 +175,8 @@ class Chat:
             if isinstance(event, ConversationCreatedEvent):
                 self.conversation_id = event.conversation_id
                 print(
-                    f"(conversation {event.conversation_id}; /quit or Ctrl-C to finish)",
+                    f"(conversation {terminal_safe(event.conversation_id)}; "
+                    "/quit or Ctrl-C to finish)",
                     file=sys.stderr,
                     flush=True,
                 )
@@ -226,4 +229,4 @@ class Chat:
                 service_ids=[service_id], is_finished=False, sort_by=["-created_at"], max_items=5
             )
             async for conversation in unfinished:
-                print(f"  unfinished: {conversation.id}", file=sys.stderr)
+                print(f"  unfinished: {terminal_safe(conversation.id)}", file=sys.stderr)

@@ -20,6 +20,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Self, TextIO
 
 from ..jobs.observer import ProgressObserver
+from ._text import terminal_safe
 
 if TYPE_CHECKING:
     from .._client import ClientStats
@@ -110,7 +111,7 @@ class TerminalProgress(ProgressObserver):
         """A line of its own (a retry, a failure), above the bar on a terminal."""
         if self.interactive:
             self._clear()
-            print(message, file=self.stream, flush=True)
+            print(terminal_safe(message), file=self.stream, flush=True)
             self._draw(force=True)
         else:
             self._log(message)
@@ -194,7 +195,7 @@ class TerminalProgress(ProgressObserver):
         width = (self._width or shutil.get_terminal_size((100, 24)).columns) - 1
         if len(line) > width:
             line = line[: max(width - 3, 0)] + "..."
-        self.stream.write("\r\x1b[K" + line)
+        self.stream.write("\r\x1b[K" + terminal_safe(line))
         self.stream.flush()
         self._line_shown = True
 
@@ -206,7 +207,7 @@ class TerminalProgress(ProgressObserver):
     def _log(self, message: str) -> None:
         self._logged_at = self._clock()
         stamp = time.strftime("%H:%M:%S")
-        print(f"{stamp} {message}", file=self.stream, flush=True)
+        print(f"{stamp} {terminal_safe(message)}", file=self.stream, flush=True)
 
 
 @asynccontextmanager

@@ -12,6 +12,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from ._common import Subparsers, client_for
+from ._text import terminal_safe
 
 if TYPE_CHECKING:
     from ..testing import FakeAmigoServer
@@ -60,7 +61,8 @@ async def _list_command(args: argparse.Namespace) -> int:
             state = "finished" if conversation.is_finished else "unfinished"
             created = conversation.created_at.strftime("%Y-%m-%d %H:%M:%S")
             print(
-                f"{conversation.id:<24}  {conversation.service_id:<24}  {created:<19}  "
+                f"{terminal_safe(conversation.id):<24}  "
+                f"{terminal_safe(conversation.service_id):<24}  {created:<19}  "
                 f"{state:<10}  {conversation.num_messages}"
             )
     return 0

@@ -16,6 +16,7 @@ from ..jobs.dates import DEFAULT_DATE_FORMAT, WINDOW_DAYS, date_prefixes
 from . import _fake
 from ._common import Subparsers, add_client_options, client_for
 from ._progress import TerminalProgress, format_bytes, ticking
+from ._text import terminal_safe
 from .scan import parse_since
 
 if TYPE_CHECKING:
@@ -153,12 +154,12 @@ async def _run_export(args: argparse.Namespace) -> int:
                 return _error(str(error))
             except OSError as error:
                 return _error(f"cannot write to --out {args.out}: {error.strerror or error}")
-    print(_summary(summary))
+    print(terminal_safe(_summary(summary), multiline=True))
     return 0 if summary.ok else 1
 
 
 def _error(message: str) -> int:
-    print(f"error: {message}", file=sys.stderr)
+    print(f"error: {terminal_safe(message)}", file=sys.stderr)
     return 1
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 
 from ._common import Subparsers, client_for
+from ._text import terminal_safe
 
 __all__ = ["add_commands"]
 
@@ -18,7 +19,7 @@ async def _list_models(args: argparse.Namespace) -> int:
         models = await client.admin.get_models()
         print(f"{len(models)} models:")
         for model in models:
-            print(f"  {model.name}")
+            print(f"  {terminal_safe(model.name)}")
     return 0
 
 

@@ -13,6 +13,7 @@ from .._durations import parse_iso_duration
 from . import _fake
 from ._common import Subparsers, client_for
 from ._progress import TerminalProgress
+from ._text import terminal_safe
 
 if TYPE_CHECKING:
     from ..testing import FakeAmigoServer
@@ -84,6 +85,7 @@ class _ScanDisplay(TerminalProgress):
 
 
 def _write(text: str, stream: TextIO) -> None:
+    text = terminal_safe(text, multiline=True)
     stream.write(text if text.endswith("\n") else text + "\n")
     stream.flush()
 

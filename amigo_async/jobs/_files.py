@@ -27,6 +27,7 @@ __all__ = [
     "StagedFiles",
     "output_name",
     "prepare_directory",
+    "published_files",
     "safe_file_name",
     "temporary_name",
     "tidy",
@@ -137,6 +138,16 @@ def write_file(directory: Path, name: str, data: bytes) -> None:
         raise
 
 
+def published_files(directory: Path) -> int:
+    """How many entry files `directory` holds under their final names (0 when it is absent)."""
+    try:
+        return sum(
+            1 for path in directory.iterdir() if not path.name.startswith(".") and path.is_file()
+        )
+    except OSError:
+        return 0
+
+
 def tidy(directory: Path, keep: Collection[str] | None = None) -> None:
     """Remove temporary files left by an interrupted run (and, given `keep`, stale files)."""
     for path in directory.iterdir():
@@ -194,16 +205,19 @@ class Manifest:
         return {}
 
     def records(self) -> dict[str, dict[str, Any]]:
+        """The readable records; a line that is not one (cut short, tampered, not
+        UTF-8, a field of the wrong type) is skipped with a warning, so its prefix is
+        exported again."""
         records: dict[str, dict[str, Any]] = {}
         if not self.path.exists():
             return records
-        with self.path.open(encoding="utf-8") as handle:
+        with self.path.open("rb") as handle:
             for number, line in enumerate(handle, 1):
-                try:
-                    record = json.loads(line)
-                    records[record["prefix"]] = record
-                except (ValueError, KeyError, TypeError):
+                record = _record_of(line)
+                if record is None:
                     logger.warning("%s line %d is unreadable; ignored", self.path, number)
+                else:
+                    records[record["prefix"]] = record
         return records
 
     def append(self, record: dict[str, Any]) -> None:
@@ -217,3 +231,34 @@ class Manifest:
             handle.write(line)
             handle.flush()
             os.fsync(handle.fileno())
+
+
+_COUNTS = ("entries", "bytes", "invalid_utf8", "attempts")
+_STATUSES = ("completed", "empty", "failed")
+_MAX_RECORD_BYTES = 1024 * 1024  # a record is a few hundred bytes; kinds add a few more
+
+
+def _record_of(line: bytes) -> dict[str, Any] | None:
+    """One manifest line as a record of the shape `append` writes, or None."""
+    if len(line) > _MAX_RECORD_BYTES:
+        return None
+    try:
+        record = json.loads(line.decode("utf-8"))
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+        return None
+    if not isinstance(record, dict) or not isinstance(record.get("prefix"), str):
+        return None
+    if record.get("status", "completed") not in _STATUSES:
+        return None
+    if not all(isinstance(record.get(name, ""), str) for name in ("format", "path")):
+        return None
+    if not all(_is_count(record.get(name, 0)) for name in _COUNTS):
+        return None
+    kinds = record.get("kinds", {})
+    if not isinstance(kinds, dict) or not all(map(_is_count, kinds.values())):
+        return None
+    return record
+
+
+def _is_count(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0

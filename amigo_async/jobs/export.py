@@ -39,7 +39,7 @@ import attrs
 
 from .. import errors
 from ..prompt_logs import DEFAULT_MAX_ENTRY_SIZE, check_max_entry_size, check_prefix
-from ._files import MANIFEST_NAME, Manifest, safe_file_name, tidy
+from ._files import MANIFEST_NAME, Manifest, published_files, safe_file_name, tidy
 from ._sinks import FORMATS, ExportFormat, Sink, open_sink, output_path, require_pyarrow
 from .observer import ProgressObserver
 
@@ -79,7 +79,9 @@ class PrefixResult:
     `path` is relative to the output directory: the prefix's directory of files,
     or its ``.jsonl``/``.parquet`` file; empty for an empty prefix. `disproved`
     counts entries that arrived but that the archive's directory disproved:
-    they were not kept.
+    they were not kept. For a failed prefix `entries` counts the entry files it
+    left on disk (format ``files`` keeps each entry that arrived whole and was
+    not disproved; a failed ``.jsonl``/``.parquet`` file is discarded: 0).
     """
 
     prefix: str
@@ -160,7 +162,10 @@ class _Job:
             else:
                 break
             path = output_path(self.format, prefix)
-            result = PrefixResult(prefix, "failed", path, attempts=attempt, error=failure)
+            kept = await self._kept(path)
+            result = PrefixResult(
+                prefix, "failed", path, entries=kept, attempts=attempt, error=failure
+            )
             break
         result = await self._record(attrs.evolve(result, disproved=disproved))
         self._finish(result)
@@ -207,6 +212,14 @@ class _Job:
             invalid_utf8=invalid,
             attempts=attempt,
         )
+
+    async def _kept(self, path: str) -> int:
+        """The entries a failed prefix left on disk: with ``files`` every whole entry that
+        no directory disproved stays (a failed jsonl/parquet file is discarded). Counted
+        on the writer thread, so after the attempt's abandon has run."""
+        if self.format != "files":
+            return 0
+        return await self._off_loop(published_files, self.out_dir / path)
 
     async def _off_loop(self, function: Callable[..., _T], *args: Any) -> _T:
         return await asyncio.get_running_loop().run_in_executor(self.writer, function, *args)
@@ -366,7 +379,7 @@ async def export_prompt_logs(
         async with asyncio.TaskGroup() as group:
             for prefix in unique:
                 record = records.get(prefix)
-                if record is not None and _done_before(record, format):
+                if record is not None and _done_before(record, format, root):
                     results[prefix] = _skipped(record)
                     if observer is not None:
                         observer.finished(prefix, ok=True, detail="already in the manifest")
@@ -375,8 +388,17 @@ async def export_prompt_logs(
     return ExportSummary(root, tuple(results[prefix] for prefix in unique), format)
 
 
-def _done_before(record: dict[str, Any], export_format: ExportFormat) -> bool:
-    return record.get("status", "completed") in _DONE and record.get("format") == export_format
+def _done_before(record: dict[str, Any], export_format: ExportFormat, root: Path) -> bool:
+    """Whether the manifest says so and, for a completed prefix, its output is still there
+    (an output deleted since, or a path leading out of `root`, is exported again)."""
+    status = record.get("status", "completed")
+    if status not in _DONE or record.get("format") != export_format:
+        return False
+    if status == "empty":
+        return True
+    path = Path(record.get("path", ""))
+    inside = bool(path.parts) and not path.is_absolute() and ".." not in path.parts
+    return inside and (root / path).exists()
 
 
 def _skipped(record: dict[str, Any]) -> PrefixResult:

@@ -355,8 +355,9 @@ def _tagged_as(member: type[Any], value: dict[str, Any]) -> bool:
 
 
 def _key(key: str) -> str:
-    """A map key as a path step; a server's key can be any length, the message stays short."""
-    return repr(key) if len(key) <= _KEY_CHARS else repr(key[:_KEY_CHARS]) + "…"
+    """A map key as a path step. A long key is not shown even in part: it may be a
+    token the server echoed, and a piece cut from it could no longer be scrubbed."""
+    return repr(key) if len(key) <= _KEY_CHARS else f"<a key of {len(key)} characters>"
 
 
 def _name(cls: Any) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
+from typing import Any
 
 from .. import errors
 from ._damage import Damaged
@@ -52,7 +53,9 @@ class _Pipeline:
             raise self._failure
 
     def source_failed(self, failure: errors.AmigoError) -> errors.TruncatedStreamError:
-        return self._truncated(f"the download stopped: {failure}")
+        """The download's failure, counted; a time bound that was hit stays named by its class."""
+        bound = failure.bound if isinstance(failure, errors.StreamTimeoutError) else None
+        return self._truncated(f"the download stopped: {failure}", bound=bound)
 
     def finish(self) -> Steps:
         """At the end of the bytes: raise unless the archive is complete and consistent.
@@ -64,16 +67,19 @@ class _Pipeline:
             raise self._truncated(str(damaged), disproved) from None
 
     def _truncated(
-        self, reason: str, disproved: tuple[str, ...] = ()
+        self, reason: str, disproved: tuple[str, ...] = (), *, bound: str | None = None
     ) -> errors.TruncatedStreamError:
         name = self._reader.last_name
-        return errors.TruncatedStreamError(
-            f"prompt-log archive incomplete: {reason}",
-            entries_delivered=self._reader.delivered,
-            bytes_received=self._reader.received,
-            last_log_key=None if name is None else errors.sanitize(kind_of(name)[1]),
-            disproved=disproved,
-        )
+        message = f"prompt-log archive incomplete: {reason}"
+        counts: dict[str, Any] = {
+            "entries_delivered": self._reader.delivered,
+            "bytes_received": self._reader.received,
+            "last_log_key": None if name is None else errors.sanitize(kind_of(name)[1]),
+            "disproved": disproved,
+        }
+        if bound is not None:
+            return errors.StreamTimeoutError(message, bound=bound, **counts)
+        return errors.TruncatedStreamError(message, **counts)
 
 
 def iter_entries(

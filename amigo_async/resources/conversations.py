@@ -183,7 +183,7 @@ class ConversationsResource(Resource):
         ) as body:
             try:
                 async for event in parse_events(
-                    body.chunks(),
+                    body.chunks(turn=True),
                     kinds,
                     conversation_id=conversation_id,
                     operation_id=operation_id,
