@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
+from functools import cached_property
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Self
@@ -80,7 +81,8 @@ class AmigoClient:
     open warns with a `ResourceWarning`). It owns one pooled aiohttp session and
     one rate-limit bucket per documented operation; areas are `admin`, `tools`,
     `organization`, `services`, `users`, `roles`, `webhooks`, `conversations`,
-    `dynamic_behavior_sets`, `metrics` and `simulations`.
+    `dynamic_behavior_sets`, `metrics` and `simulations`. Each area is made on
+    first use, so a program imports only the models of the areas it touches.
 
     Credentials: a token (a JWT) is used first while it is valid; an API key
     signs in only when there is no valid token (none given, its ``exp`` passed,
@@ -127,17 +129,6 @@ class AmigoClient:
     base_url: URL
     mongo_cluster: str | None
     stats: ClientStats
-    admin: AdminResource
-    tools: ToolsWithScan
-    organization: OrganizationResource
-    services: ServicesResource
-    users: UsersResource
-    roles: RolesResource
-    webhooks: WebhooksResource
-    conversations: ConversationsResource
-    dynamic_behavior_sets: DynamicBehaviorSetsResource
-    metrics: MetricsResource
-    simulations: SimulationsResource
 
     def __init__(
         self,
@@ -214,7 +205,6 @@ class AmigoClient:
             stats=self.stats,
             user_agent=_USER_AGENT,
         )
-        self._attach_resources()
 
     # -- construction helpers -------------------------------------------------
 
@@ -304,30 +294,72 @@ class AmigoClient:
                 )
         return limits
 
-    def _attach_resources(self) -> None:
-        from .jobs.scan import ToolsWithScan
+    # -- areas: each made (and its models imported) on first use -------------
+    @cached_property
+    def admin(self) -> AdminResource:
         from .resources.admin import AdminResource
-        from .resources.conversations import ConversationsResource
-        from .resources.dynamic_behavior_sets import DynamicBehaviorSetsResource
-        from .resources.metrics import MetricsResource
+
+        return AdminResource(self._transport)
+
+    @cached_property
+    def tools(self) -> ToolsWithScan:
+        from .jobs.scan import ToolsWithScan
+
+        return ToolsWithScan(self._transport)
+
+    @cached_property
+    def organization(self) -> OrganizationResource:
         from .resources.organization import OrganizationResource
-        from .resources.roles import RolesResource
+
+        return OrganizationResource(self._transport, self.mongo_cluster)
+
+    @cached_property
+    def services(self) -> ServicesResource:
         from .resources.services import ServicesResource
-        from .resources.simulations import SimulationsResource
+
+        return ServicesResource(self._transport)
+
+    @cached_property
+    def users(self) -> UsersResource:
         from .resources.users import UsersResource
+
+        return UsersResource(self._transport)
+
+    @cached_property
+    def roles(self) -> RolesResource:
+        from .resources.roles import RolesResource
+
+        return RolesResource(self._transport)
+
+    @cached_property
+    def webhooks(self) -> WebhooksResource:
         from .resources.webhooks import WebhooksResource
 
-        self.admin = AdminResource(self._transport)
-        self.tools = ToolsWithScan(self._transport)
-        self.organization = OrganizationResource(self._transport, self.mongo_cluster)
-        self.services = ServicesResource(self._transport)
-        self.users = UsersResource(self._transport)
-        self.roles = RolesResource(self._transport)
-        self.webhooks = WebhooksResource(self._transport)
-        self.conversations = ConversationsResource(self._transport)
-        self.dynamic_behavior_sets = DynamicBehaviorSetsResource(self._transport)
-        self.metrics = MetricsResource(self._transport)
-        self.simulations = SimulationsResource(self._transport)
+        return WebhooksResource(self._transport)
+
+    @cached_property
+    def conversations(self) -> ConversationsResource:
+        from .resources.conversations import ConversationsResource
+
+        return ConversationsResource(self._transport)
+
+    @cached_property
+    def dynamic_behavior_sets(self) -> DynamicBehaviorSetsResource:
+        from .resources.dynamic_behavior_sets import DynamicBehaviorSetsResource
+
+        return DynamicBehaviorSetsResource(self._transport)
+
+    @cached_property
+    def metrics(self) -> MetricsResource:
+        from .resources.metrics import MetricsResource
+
+        return MetricsResource(self._transport)
+
+    @cached_property
+    def simulations(self) -> SimulationsResource:
+        from .resources.simulations import SimulationsResource
+
+        return SimulationsResource(self._transport)
 
     # -- lifetime -------------------------------------------------------------
 

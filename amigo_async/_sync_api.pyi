@@ -160,17 +160,6 @@ class AmigoClient:
     base_url: URL
     mongo_cluster: str | None
     stats: ClientStats
-    admin: AdminResource
-    tools: ToolsWithScan
-    organization: OrganizationResource
-    services: ServicesResource
-    users: UsersResource
-    roles: RolesResource
-    webhooks: WebhooksResource
-    conversations: ConversationsResource
-    dynamic_behavior_sets: DynamicBehaviorSetsResource
-    metrics: MetricsResource
-    simulations: SimulationsResource
     def __init__(
         self,
         organization: str | None = ...,
@@ -197,6 +186,17 @@ class AmigoClient:
         trust_env: bool = ...,
         ssl: SSLArgument = ...,
     ) -> None: ...
+    admin: AdminResource
+    tools: ToolsWithScan
+    organization: OrganizationResource
+    services: ServicesResource
+    users: UsersResource
+    roles: RolesResource
+    webhooks: WebhooksResource
+    conversations: ConversationsResource
+    dynamic_behavior_sets: DynamicBehaviorSetsResource
+    metrics: MetricsResource
+    simulations: SimulationsResource
     @property
     def closed(self) -> bool: ...
     @property

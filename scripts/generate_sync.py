@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import ast
 import builtins
+import functools
 import importlib
 import importlib.util
 import inspect
@@ -246,6 +247,8 @@ class _Surface:
         return f"class {self._names[cls]}:\n" + "\n".join(body) + "\n"
 
     def _member(self, name: str, member: object, home: str) -> list[str]:
+        if isinstance(member, functools.cached_property):  # a client's area, made on first use
+            return [f"    {name}: {self._returns(member.func, home)}"]
         if isinstance(member, property):
             assert member.fget is not None
             returns = self._returns(member.fget, home)

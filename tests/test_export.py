@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import sys
 from collections.abc import AsyncIterator, Hashable
 from pathlib import Path
 
@@ -423,3 +424,50 @@ async def test_transport_errors_fail_the_prefix_and_keep_going(
 
     assert [r.status for r in summary.results] == ["failed", "completed"]
     assert errors.AuthenticationError.__name__ in (summary.results[0].error or "")
+
+
+# -- what an export loads ------------------------------------------------------------
+
+_EXPORT_IN_A_FRESH_PROCESS = """
+import asyncio, json, sys, tempfile
+from amigo_async import AmigoClient, export_prompt_logs
+
+async def main(url, token):
+    async with AmigoClient("acme", token=token, base_url=url) as client:
+        with tempfile.TemporaryDirectory() as out:
+            summary = await export_prompt_logs(client, ["g/"], out, format="jsonl")
+    assert summary.ok, summary.results
+    print(json.dumps(sorted(m for m in sys.modules if m.startswith("amigo_async."))))
+
+asyncio.run(main(*sys.argv[1:]))
+"""
+
+
+async def test_an_export_imports_no_other_area_s_resource_or_models(
+    fake: FakeAmigoServer,
+) -> None:
+    """Each model module costs memory for the life of the process (issue 20: the
+    export's peak RSS); the client makes an area only when it is first used."""
+    fake.state.prompt_logs.add_generated("g/", 3, file_size=100, messages=2)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        _EXPORT_IN_A_FRESH_PROCESS,
+        str(fake.url),
+        fake.token,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    out, _ = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode == 0
+    loaded = set(json.loads(out))
+
+    assert "amigo_async.resources.admin" in loaded
+    unused = {
+        f"amigo_async.{package}.{name}"
+        for package, names in {
+            "resources": ["conversations", "simulations", "services", "users", "roles", "metrics"],
+            "models": ["conversation", "simulation", "service", "user", "role", "metric"],
+        }.items()
+        for name in names
+    }
+    assert sorted(loaded & unused) == []
