@@ -14,7 +14,7 @@ from ...models.metric import (
     UpdateMetricRequest,
 )
 from .._app import Call, Reply, json_reply
-from .._crud import Refused, body_of, endpoint, fields_of, listing, matching, tagged
+from .._crud import Refused, body_of, endpoint, fields_of, listing, matching, tag_list, tagged
 from .._samples import sample
 from .._state import object_id
 from ._filters import (
@@ -44,10 +44,6 @@ def _filtered(call: Call, deleted: bool) -> list[dict[str, Any]]:
         if m["metric_value"]["type"] in (call.query_all("type") or [m["metric_value"]["type"]])
     ]
     return tagged(call, by_creator(call, items), "tag")
-
-
-def _tags(tags: dict[str, str | None]) -> list[dict[str, Any]]:
-    return [{"key": key, "value": value} for key, value in tags.items()]
 
 
 @endpoint("get-metrics")
@@ -81,7 +77,7 @@ async def create_metric(call: Call) -> Reply:
             "org_id": call.state.organization,
             "created_at": when,
             "updated_at": when,
-            "tags": _tags(request.tags),
+            "tags": tag_list(request.tags),
             "creator": who,
             "updated_by": who,
             "is_deleted": False,
@@ -97,7 +93,7 @@ async def update_metric(call: Call) -> Reply:
     update = body_of(call, UpdateMetricRequest)
     changes: dict[str, Any] = fields_of(update)
     if update.tags is not None:
-        changes["tags"] = _tags(update.tags)
+        changes["tags"] = tag_list(update.tags)
     changes.update(updated_at=now(), updated_by=creator(call))
     call.state.metrics.metrics.update(metric_id, changes)
     return json_reply({})

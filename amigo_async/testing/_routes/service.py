@@ -6,8 +6,6 @@ Bodies are checked by the generated request models (422); unknown ids answer
 
 from __future__ import annotations
 
-from typing import Any
-
 from ...models.service import (
     CreateServiceRequest,
     ServiceInstance,
@@ -15,12 +13,8 @@ from ...models.service import (
     UpsertServiceVersionSetRequest,
 )
 from .._app import Call, Reply, json_reply
-from .._crud import Refused, body_of, endpoint, fields_of, listing, matching, tagged
+from .._crud import Refused, body_of, endpoint, fields_of, listing, matching, tag_list, tagged
 from .._samples import sample
-
-
-def _tags(tags: dict[str, str | None]) -> list[dict[str, Any]]:
-    return [{"key": key, "value": value} for key, value in tags.items()]
 
 
 def _version_set_name(call: Call) -> str:
@@ -53,7 +47,7 @@ async def create_service(call: Call) -> Reply:
     record = sample(
         ServiceInstance,
         data.rng,
-        **{**body, "tags": _tags(body["tags"])},
+        **{**body, "tags": tag_list(body["tags"])},
         version_sets={"release": release},
         creator=author,
         updated_by=author,
@@ -70,7 +64,7 @@ async def update_service(call: Call) -> Reply:
     if changes["name"] not in (None, service["name"]):
         store.unique("name", changes["name"])
     if changes["tags"] is not None:
-        changes["tags"] = _tags(changes["tags"])
+        changes["tags"] = tag_list(changes["tags"])
     store.update(service["id"], changes)
     return json_reply(None)
 

@@ -27,7 +27,17 @@ from ...models.simulation import (
     UpdateSimulationUnitTestSetRequest,
 )
 from .._app import Call, Reply, json_reply
-from .._crud import Refused, Store, body_of, endpoint, fields_of, listing, matching, tagged
+from .._crud import (
+    Refused,
+    Store,
+    body_of,
+    endpoint,
+    fields_of,
+    listing,
+    matching,
+    tag_list,
+    tagged,
+)
 from .._samples import sample
 from .._state import object_id
 from ._filters import (
@@ -72,10 +82,6 @@ def _new(call: Call, **fields: Any) -> dict[str, Any]:
 
 def _touched(call: Call, changes: dict[str, Any]) -> dict[str, Any]:
     return {**changes, "updated_at": now(), "updated_by": creator(call)}
-
-
-def _tag_list(tags: dict[str, str | None]) -> list[dict[str, Any]]:
-    return [{"key": key, "value": value} for key, value in tags.items()]
 
 
 def _unique_live(store: Store, name: str, but: str | None = None) -> None:
@@ -239,7 +245,7 @@ async def create_unit_test(call: Call) -> Reply:
     _unique_live(_store(call, "unit_tests"), request["name"])
     _check_references(call, request)
     record = _store(call, "unit_tests").add(
-        _new(call, **{**request, "tags": _tag_list(request["tags"])})
+        _new(call, **{**request, "tags": tag_list(request["tags"])})
     )
     return json_reply({"simulation_unit_test_id": record["id"]}, 201)
 
@@ -250,7 +256,7 @@ async def update_unit_test(call: Call) -> Reply:
     changes = fields_of(body_of(call, UpdateSimulationUnitTestRequest))
     changes.pop("run_count", None)  # a set's run count, not part of the unit test record
     if changes["tags"] is not None:
-        changes["tags"] = _tag_list(changes["tags"])
+        changes["tags"] = tag_list(changes["tags"])
     _check_references(call, {**record, **{k: v for k, v in changes.items() if v is not None}})
     _store(call, "unit_tests").update(record["id"], _touched(call, changes))
     return Reply(204)
@@ -309,7 +315,7 @@ async def create_unit_test_set(call: Call) -> Reply:
     request = unstructure(body_of(call, CreateSimulationUnitTestSetRequest))
     _unique_live(_store(call, "unit_test_sets"), request["name"])
     _check_unit_tests(call, request["unit_test_runs"])
-    fields = {**request, "tags": _tag_list(request["tags"]), "last_triggered_run_id": None}
+    fields = {**request, "tags": tag_list(request["tags"]), "last_triggered_run_id": None}
     record = _store(call, "unit_test_sets").add(_new(call, **fields))
     return json_reply({"simulation_unit_test_set_id": record["id"]}, 201)
 
@@ -322,7 +328,7 @@ async def update_unit_test_set(call: Call) -> Reply:
         _unique_live(_store(call, "unit_test_sets"), changes["name"], but=record["id"])
     _check_unit_tests(call, changes["unit_test_runs"])
     if changes["tags"] is not None:
-        changes["tags"] = _tag_list(changes["tags"])
+        changes["tags"] = tag_list(changes["tags"])
     _store(call, "unit_test_sets").update(record["id"], _touched(call, changes))
     return Reply(204)
 
