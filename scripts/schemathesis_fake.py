@@ -47,7 +47,7 @@ def fake_server(*extra: str) -> Iterator[tuple[str, str]]:
         assert process.stdout is not None
         found: dict[str, str] = {}
         for line in iter(process.stdout.readline, ""):
-            name, _, value = line.strip().partition("=")
+            name, _, value = line.strip().removeprefix("export ").partition("=")
             found[name] = value
             if "AMIGO_TOKEN" in found and "AMIGO_BASE_URL" in found:
                 break
