@@ -17,15 +17,7 @@ from .._app import Call, Reply, json_reply
 from .._crud import Refused, body_of, endpoint, fields_of, listing, matching, tag_list, tagged
 from .._samples import sample
 from .._state import object_id
-from ._filters import (
-    by_creator,
-    by_member,
-    creator,
-    distinct,
-    now,
-    searched,
-    tag_keys,
-)
+from ._filters import by_creator, by_member, creator, distinct, now, searched, tag_keys
 
 
 def _live(call: Call, metric_id: str) -> dict[str, Any]:

@@ -40,15 +40,7 @@ from .._crud import (
 )
 from .._samples import sample
 from .._state import object_id
-from ._filters import (
-    by_bool,
-    by_creator,
-    creator,
-    distinct,
-    now,
-    searched,
-    tag_keys,
-)
+from ._filters import by_bool, by_creator, creator, distinct, now, searched, tag_keys
 from ._versions import next_version, selected_versions
 
 

@@ -18,13 +18,7 @@ from typing import Any
 from ...models.tools import MAX_FILE_PATHS
 from .._app import Call, Reply, Unprocessable, json_reply, paginate, paging_of
 from .._crud import Refused, endpoint, listing, tagged
-from .._data.tools import (
-    INLINE_FILE_LIMIT,
-    RepoData,
-    ToolData,
-    VersionConstraint,
-    parse_version,
-)
+from .._data.tools import INLINE_FILE_LIMIT, RepoData, ToolData, VersionConstraint, parse_version
 
 _ENVVAR_NAME = re.compile(r"[A-Z_]+")  # unanchored in the schema, searched like pydantic does
 _MAX_NAME_LENGTH = 64  # the fake's choice; the documents only say "too long" is a 400
