@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 import re
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -17,10 +18,12 @@ from email import policy
 from email.parser import BytesParser
 from typing import Any
 
+from ...models.conversation import GetInteractionInsightsResponse
 from .._app import Call, Reply, Unprocessable, error_reply, json_reply
 from .._crud import Refused, endpoint, listing, tagged
 from .._data.conversation import ConversationData, FakeConversation
 from .._faults import Fault, FaultKind
+from .._samples import sample
 
 _MESSAGE_TYPES = ("user-message", "external-event", "skip")
 _DEFAULT_MESSAGE_TYPES = ("external-event", "agent-message", "user-message")
@@ -303,30 +306,9 @@ async def recommend_responses(call: Call) -> Reply:
 
 @endpoint("get-interaction-insights")
 async def get_interaction_insights(call: Call) -> Reply:
-    found = _conversation(call)
-    interaction = _interaction(call, found)
-    machine = [found.service_id, 1]
-    return json_reply(
-        {
-            "current_state_name": "listen",
-            "current_state_action": "answer the user's question",
-            "current_state_objective": "help the user",
-            "state_transition_logs": [
-                {
-                    "type": "jumpback",
-                    "previous_state": "start",
-                    "previous_service_hierarchical_state_machine_version_info": machine,
-                    "next_state": "listen",
-                    "next_service_hierarchical_state_machine_version_info": machine,
-                }
-            ],
-            "working_memory": [{"content": "the user is curious", "context": interaction}],
-            "reflections": [],
-            "triggered_dynamic_behavior_set_version_info": None,
-            "select_next_action_tool_call_logs": [],
-            "engage_user_tool_call_logs": [],
-        }
-    )
+    """A sample of the documented answer, the same for the same interaction."""
+    interaction = _interaction(call, _conversation(call))
+    return json_reply(sample(GetInteractionInsightsResponse, random.Random(interaction)))
 
 
 @endpoint("retrieve-message-source")
