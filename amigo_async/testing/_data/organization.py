@@ -192,7 +192,7 @@ def _profile() -> dict[str, Any]:
 
 def _state_machine_body(rng: random.Random) -> dict[str, Any]:
     """A sampled version whose graph holds: two action states, ``start`` leading to ``end``."""
-    no_tools = {"action_tool_call_specs": [], "exit_condition_tool_call_specs": []}
+    no_tools: dict[str, Any] = {"action_tool_call_specs": [], "exit_condition_tool_call_specs": []}
     end = sample(ActionState, rng, name="end", exit_conditions=[], **no_tools)
     exit_to_end = [{"description": "The goal is known.", "next_state": "end"}]
     start = sample(ActionState, rng, name="start", exit_conditions=exit_to_end, **no_tools)

@@ -120,27 +120,9 @@ async def create_tool(call: Call) -> Reply:
     data = _tools(call)
     if any(tool["name"] == name and not tool["deprecated"] for tool in data.tools):
         raise Refused(409, "A tool with the same name already exists.")
-    now = call.server.now_iso()
-    user = {"org_id": "", "user_id": call.user_id or ""}
-    tool_id = data.new_tool_id()
-    data.tools.append(
-        {
-            "id": tool_id,
-            "created_at": now,
-            "updated_at": now,
-            "name": name,
-            "description": description,
-            "deprecated": False,
-            "tags": [{"key": k, "value": v} for k, v in tags.items()],
-            "creator": user,
-            "updated_by": dict(user),
-        }
-    )
-    data.versions[tool_id] = []
-    data.envvars[tool_id] = {}
-    data.deleted_envvars[tool_id] = set()
-    data.refresh_envvar_lists(tool_id)
-    return json_reply({"id": tool_id}, 201)
+    now, user = call.server.now_iso(), call.user_id or ""
+    tool = data.add_tool(data.new_tool_id(), name, description, tags, created=now, user_id=user)
+    return json_reply({"id": tool["id"]}, 201)
 
 
 @endpoint("modify-tool")
