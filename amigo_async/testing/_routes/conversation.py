@@ -42,7 +42,7 @@ def _data(call: Call) -> ConversationData:
 
 
 def _conversation(call: Call) -> FakeConversation:
-    found = _data(call).conversations.get(call.object_id("conversation_id"))
+    found = _data(call).conversations.get(call.path("conversation_id"))
     if found is None or found.user_id != call.user_id:
         raise Refused(404, "Specified organization or conversation is not found.")
     return found
@@ -240,7 +240,7 @@ def _line(event: dict[str, Any]) -> bytes:
 
 @endpoint("get-conversations")
 async def get_conversations(call: Call) -> Reply:
-    ids, services = call.object_ids("id"), call.object_ids("service_id")
+    ids, services = call.query_all("id"), call.query_all("service_id")
     users = call.query_all("user_id")
     finished = call.query_bool("is_finished")
     items = [
@@ -257,7 +257,7 @@ async def get_conversations(call: Call) -> Reply:
 @endpoint("get-conversation-messages")
 async def get_conversation_messages(call: Call) -> Reply:
     found = _conversation(call)
-    ids, interactions = call.object_ids("id"), call.object_ids("interaction_id")
+    ids, interactions = call.query_all("id"), call.query_all("interaction_id")
     kinds = call.query_all("message_type") or list(_DEFAULT_MESSAGE_TYPES)
     items = [
         m
@@ -287,7 +287,7 @@ async def finish_conversation(call: Call) -> Reply:
 
 
 def _interaction(call: Call, conversation: FakeConversation) -> str:
-    interaction_id = call.object_id("interaction_id")
+    interaction_id = call.path("interaction_id")
     if interaction_id not in conversation.interactions:
         raise Refused(404, "Specified organization, conversation, or interaction is not found.")
     return interaction_id
@@ -314,7 +314,7 @@ async def get_interaction_insights(call: Call) -> Reply:
 @endpoint("retrieve-message-source")
 async def retrieve_message_source(call: Call) -> Reply:
     found = _conversation(call)
-    message_id = call.object_id("message_id")
+    message_id = call.path("message_id")
     message = next((m for m in found.messages if m["id"] == message_id), None)
     if message is None:
         return error_reply(404, "Specified organization or message is not found.")

@@ -22,7 +22,7 @@ _ID = "dynamic_behavior_set_id"
 
 
 def _set_id(call: Call) -> str:
-    set_id = call.object_id(_ID)
+    set_id = call.path(_ID)
     call.state.dynamic_behavior_sets.sets.get(set_id)  # 404 if unknown
     return set_id
 

@@ -80,7 +80,7 @@ async def create_metric(call: Call) -> Reply:
 
 @endpoint("update-metric")
 async def update_metric(call: Call) -> Reply:
-    metric_id = call.object_id("metric_id")
+    metric_id = call.path("metric_id")
     _live(call, metric_id)
     update = body_of(call, UpdateMetricRequest)
     changes: dict[str, Any] = fields_of(update)
@@ -93,7 +93,7 @@ async def update_metric(call: Call) -> Reply:
 
 @endpoint("delete-metric")
 async def delete_metric(call: Call) -> Reply:
-    metric_id = call.object_id("metric_id")
+    metric_id = call.path("metric_id")
     record = _live(call, metric_id)
     for test in call.state.simulations.unit_tests.values():
         if any(c["metric_id"] == metric_id for c in test["success_criterions"]):
@@ -156,9 +156,9 @@ async def get_results(call: Call) -> Reply:
     items = matching(
         call, items, "simulation_unit_test_set_run_id", "source.simulation_unit_test_set_run_id"
     )
-    after, before = call.query("timestamp_after"), call.query("timestamp_before")
-    items = [i for i in items if (after is None or _at(i) >= _at_of(after))]
-    items = [i for i in items if (before is None or _at(i) <= _at_of(before))]
+    after, before = call.query_datetime("timestamp_after"), call.query_datetime("timestamp_before")
+    items = [i for i in items if after is None or _at(i) >= after]
+    items = [i for i in items if before is None or _at(i) <= before]
     filter_values = {"metric_ids": distinct(items, "metric_id")}
     return listing(
         call, "get-metric-evaluation-results", items, extra={"filter_values": filter_values}
@@ -166,8 +166,4 @@ async def get_results(call: Call) -> Reply:
 
 
 def _at(item: dict[str, Any]) -> datetime:
-    return _at_of(item["created_at"])
-
-
-def _at_of(text: str) -> datetime:
-    return parse_datetime(text)
+    return parse_datetime(item["created_at"])

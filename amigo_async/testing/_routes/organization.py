@@ -221,7 +221,7 @@ async def create_agent(call: Call, data: OrganizationData) -> Reply:
 
 @_endpoint("create-agent-version")
 async def create_agent_version(call: Call, data: OrganizationData) -> Reply:
-    agent_id = call.object_id("agent_id")
+    agent_id = call.path("agent_id")
     body = _body(call)
     agent = _live(data.agents, agent_id, "agent")
     if agent.deprecated:
@@ -245,12 +245,12 @@ async def create_agent_version(call: Call, data: OrganizationData) -> Reply:
 
 @_endpoint("delete-agent")
 async def delete_agent(call: Call, data: OrganizationData) -> Reply:
-    return _delete(data.agents, call.object_id("agent_id"), "agent")
+    return _delete(data.agents, call.path("agent_id"), "agent")
 
 
 @_endpoint("get-agent-versions")
 async def get_agent_versions(call: Call, data: OrganizationData) -> Reply:
-    agent = _live(data.agents, call.object_id("agent_id"), "agent")
+    agent = _live(data.agents, call.path("agent_id"), "agent")
     versions = [_with_org(call, v) for v in selected_versions(call, agent.versions)]
     return listing(call, "get-agent-versions", versions)
 
@@ -310,7 +310,7 @@ def _check_graph(body: dict[str, Any], data: OrganizationData) -> None:
 
 @_endpoint("create-service-hierarchical-state-machine-version")
 async def create_state_machine_version(call: Call, data: OrganizationData) -> Reply:
-    machine_id = call.object_id("service_hierarchical_state_machine_id")
+    machine_id = call.path("service_hierarchical_state_machine_id")
     dry_run = call.query_bool("dry_run") or False
     body = _body(call)
     machine = _live(data.state_machines, machine_id, "state machine")
@@ -329,12 +329,12 @@ async def create_state_machine_version(call: Call, data: OrganizationData) -> Re
 
 @_endpoint("delete-service-hierarchical-state-machine")
 async def delete_state_machine(call: Call, data: OrganizationData) -> Reply:
-    return _delete(data.state_machines, call.object_id("state_machine_id"), "state machine")
+    return _delete(data.state_machines, call.path("state_machine_id"), "state machine")
 
 
 @_endpoint(_MACHINE_VERSIONS)
 async def get_state_machine_versions(call: Call, data: OrganizationData) -> Reply:
-    machine_id = call.object_id("service_hierarchical_state_machine_id")
+    machine_id = call.path("service_hierarchical_state_machine_id")
     machine = _live(data.state_machines, machine_id, "state machine")
     versions = [_with_org(call, v) for v in selected_versions(call, machine.versions)]
     return listing(call, _MACHINE_VERSIONS, versions)

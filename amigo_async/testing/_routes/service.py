@@ -59,7 +59,7 @@ async def create_service(call: Call) -> Reply:
 @endpoint("update-service")
 async def update_service(call: Call) -> Reply:
     store = call.state.services.services
-    service = store.get(call.object_id("service_id"))
+    service = store.get(call.path("service_id"))
     changes = fields_of(body_of(call, UpdateServiceRequest))
     if changes["name"] not in (None, service["name"]):
         store.unique("name", changes["name"])
@@ -71,7 +71,7 @@ async def update_service(call: Call) -> Reply:
 
 @endpoint("upsert-service-version-set")
 async def upsert_service_version_set(call: Call) -> Reply:
-    service = call.state.services.services.get(call.object_id("service_id"))
+    service = call.state.services.services.get(call.path("service_id"))
     name = _version_set_name(call)
     body = fields_of(body_of(call, UpsertServiceVersionSetRequest))
     service["version_sets"][name] = body["version_set"]
@@ -80,7 +80,7 @@ async def upsert_service_version_set(call: Call) -> Reply:
 
 @endpoint("delete-service-version-set")
 async def delete_service_version_set(call: Call) -> Reply:
-    service = call.state.services.services.get(call.object_id("service_id"))
+    service = call.state.services.services.get(call.path("service_id"))
     name = call.path("version_set_name")
     if name == "release":
         raise Refused(400, "The release version set cannot be deleted.")

@@ -51,7 +51,7 @@ def _store(call: Call, name: str) -> Store:
 
 def _live(call: Call, store: str, path: str) -> dict[str, Any]:
     """The record named by the path parameter `path`; 404 if unknown or deleted."""
-    record_id = call.object_id(path)
+    record_id = call.path(path)
     record = _store(call, store).get(record_id)
     if record.get("is_deleted"):
         raise Refused(404, f"{_store(call, store).what} {record_id} not found.")
@@ -156,7 +156,7 @@ def _register_versioned(
 
     @endpoint(f"get-simulation-{kind}-versions")
     async def get_versions(call: Call) -> Reply:
-        record = _store(call, store).get(call.object_id(path))
+        record = _store(call, store).get(call.path(path))
         versions = getattr(call.state.simulations, versions_of)[record["id"]]
         page = selected_versions(call, versions)
         return listing(call, f"get-simulation-{kind}-versions", page)
@@ -380,7 +380,7 @@ async def create_run(call: Call) -> Reply:
 
 @endpoint("get-simulation-unit-test-set-run-artifacts")
 async def get_run_artifacts(call: Call) -> Reply:
-    run = _store(call, "runs").get(call.object_id("simulation_unit_test_set_run_id"))
+    run = _store(call, "runs").get(call.path("simulation_unit_test_set_run_id"))
     if not run["artifacts_generated"]:
         raise Refused(400, "The artifacts for the unit test set run are not yet available.")
     return json_reply(
@@ -393,7 +393,7 @@ async def get_run_artifacts(call: Call) -> Reply:
 
 @endpoint("cancel-simulation-unit-test-set-run")
 async def cancel_run(call: Call) -> Reply:
-    run = _store(call, "runs").get(call.object_id("simulation_unit_test_set_run_id"))
+    run = _store(call, "runs").get(call.path("simulation_unit_test_set_run_id"))
     if run["is_completed"]:
         raise Refused(409, "The simulation unit test set run is not in progress.")
     run["is_completed"] = True

@@ -55,7 +55,7 @@ def _invocation_value(invocation: dict[str, Any], dotted: str) -> Any:
 
 
 def _sorted_invocations(call: Call, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    for field, descending in reversed(call.sort_keys("get-tool-invocations")):
+    for field, descending in reversed(call.sort_keys()):
         items = sorted(items, key=lambda i: _invocation_value(i, field), reverse=descending)
     return items
 
@@ -66,7 +66,7 @@ def _stripped(body: dict[str, Any], name: str) -> str:
 
 
 def _known_tool(call: Call) -> dict[str, Any]:
-    tool = _tools(call).tool(call.object_id("tool_id"))
+    tool = _tools(call).tool(call.path("tool_id"))
     if tool is None:
         raise Refused(404, "The specified tool does not exist.")
     return tool
@@ -94,7 +94,7 @@ def _first_page(call: Call) -> bool:
 
 @endpoint("get-tools")
 async def get_tools(call: Call) -> Reply:
-    ids = call.object_ids("id")
+    ids = call.query_all("id")
     deprecated = call.query_bool("deprecated")
     organization = call.state.organization
     tools = [
@@ -309,10 +309,10 @@ async def invoke_tool_version(call: Call) -> Reply:
 
 def _invocation_filter(call: Call) -> Callable[[dict[str, Any]], bool] | None:
     """The filters shared by get-tool-invocations and search; None when there are none."""
-    tool_ids = call.object_ids("tool_id")
+    tool_ids = call.query_all("tool_id")
     source_types = call.query_all("invocation_source_type")
-    conversations = set(call.object_ids("conversation_id"))
-    runs = set(call.object_ids("simulation_unit_test_set_run_id"))
+    conversations = set(call.query_all("conversation_id"))
+    runs = set(call.query_all("simulation_unit_test_set_run_id"))
     succeeded = call.query_bool("succeeded")
     versions = call.query_all("version")
     constraints: dict[str, VersionConstraint] = {}
@@ -520,24 +520,12 @@ async def get_tool_repo_files(call: Call) -> Reply:
     return json_reply({"files": files})
 
 
-def _timestamp(call: Call, name: str) -> datetime | None:
-    text = call.query(name)
-    if text is None:
-        return None
-    try:
-        return datetime.fromisoformat(text)
-    except ValueError:
-        raise Unprocessable(("query", name), "invalid datetime format") from None
-
-
 @endpoint("get-tool-repo-commits")
 async def get_tool_repo_commits(call: Call) -> Reply:
     ref = _ref(call)
     path = call.query("path")
-    after, before = (
-        _timestamp(call, "committed_on_or_after"),
-        _timestamp(call, "committed_on_or_before"),
-    )
+    after = call.query_datetime("committed_on_or_after")
+    before = call.query_datetime("committed_on_or_before")
     show_files = call.query_bool("show_changed_files") or False
     show_stats = call.query_bool("show_change_stats") or False
     commits = [
