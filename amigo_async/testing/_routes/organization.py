@@ -370,5 +370,5 @@ async def delete_api_key(call: Call, data: OrganizationData) -> Reply:
     key_id = call.path("api_key_id")
     if data.api_keys.pop(key_id, None) is None:
         raise Refused(404, "The specified organization or the API key does not exist.")
-    call.server._api_keys.pop(key_id, None)
+    call.server.remove_api_key(key_id)
     return json_reply({"deleted_key_id": key_id})
