@@ -19,8 +19,8 @@ from typing import Any
 
 from ..._checks import parse_iso_duration
 from ...resources.organization import API_KEY_DURATION
-from .._app import Call, Reply, Unprocessable, error_reply, handler, json_reply, lax_int
-from .._crud import Refused, listing
+from .._app import Call, Reply, Unprocessable, json_reply, lax_int
+from .._crud import Refused, endpoint, listing
 from .._data._common import PREFERENCE_DEFAULTS
 from .._data.organization import MAX_API_KEYS, OrganizationData, Versioned
 from ._versions import selected_versions
@@ -86,17 +86,16 @@ Endpoint = Callable[[Call, OrganizationData], Awaitable[Reply]]
 def _endpoint(
     operation_id: str, *, needs_organization: bool = True
 ) -> Callable[[Endpoint], Endpoint]:
+    """`endpoint`, given the organization's data; 404 once the organization is deleted."""
+
     def register(function: Endpoint) -> Endpoint:
+        @endpoint(operation_id)
         async def serve(call: Call) -> Reply:
             data = call.state.organization_data
-            try:
-                if needs_organization and not data.exists:
-                    raise Refused(404, "The specified organization does not exist.")
-                return await function(call, data)
-            except Refused as refused:
-                return error_reply(refused.status, refused.detail)
+            if needs_organization and not data.exists:
+                raise Refused(404, "The specified organization does not exist.")
+            return await function(call, data)
 
-        handler(operation_id)(serve)
         return function
 
     return register
