@@ -20,10 +20,11 @@ from typing import Any
 
 from ...models.conversation import GetInteractionInsightsResponse
 from .._app import Call, Reply, Unprocessable, error_reply, json_reply
-from .._crud import Refused, endpoint, listing, tagged
+from .._crud import Refused, endpoint, listing, matching, tagged
 from .._data.conversation import ConversationData, FakeConversation
 from .._faults import Fault, FaultKind
 from .._samples import sample
+from ._filters import by_bool
 
 _MESSAGE_TYPES = ("user-message", "external-event", "skip")
 _DEFAULT_MESSAGE_TYPES = ("external-event", "agent-message", "user-message")
@@ -240,32 +241,18 @@ def _line(event: dict[str, Any]) -> bytes:
 
 @endpoint("get-conversations")
 async def get_conversations(call: Call) -> Reply:
-    ids, services = call.query_all("id"), call.query_all("service_id")
-    users = call.query_all("user_id")
-    finished = call.query_bool("is_finished")
-    items = [
-        c.instance()
-        for c in _data(call).conversations.values()
-        if (not ids or c.id in ids)
-        and (not services or c.service_id in services)
-        and (not users or c.user_id in users)
-        and (finished is None or c.is_finished == finished)
-    ]
-    return listing(call, "get-conversations", tagged(call, items, "tag"))
+    items = [c.instance() for c in _data(call).conversations.values()]
+    for field in ("id", "service_id", "user_id"):
+        items = matching(call, items, field)
+    items = by_bool(call, tagged(call, items, "tag"), "is_finished")
+    return listing(call, "get-conversations", items)
 
 
 @endpoint("get-conversation-messages")
 async def get_conversation_messages(call: Call) -> Reply:
-    found = _conversation(call)
-    ids, interactions = call.query_all("id"), call.query_all("interaction_id")
-    kinds = call.query_all("message_type") or list(_DEFAULT_MESSAGE_TYPES)
-    items = [
-        m
-        for m in found.messages
-        if (not ids or m["id"] in ids)
-        and (not interactions or m["interaction_id"] in interactions)
-        and m["message_type"] in kinds
-    ]
+    items = matching(call, matching(call, _conversation(call).messages, "id"), "interaction_id")
+    kinds = call.query_all("message_type") or _DEFAULT_MESSAGE_TYPES
+    items = [m for m in items if m["message_type"] in kinds]
     return listing(call, "get-conversation-messages", items)
 
 
