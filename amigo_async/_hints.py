@@ -15,7 +15,13 @@ import time
 from collections.abc import Mapping
 from email.utils import parsedate_to_datetime
 
-__all__ = ["count", "request_id", "reset_seconds", "retry_after_seconds"]
+__all__ = [
+    "count",
+    "request_id",
+    "reset_seconds",
+    "retry_after_seconds",
+    "window_reset_seconds",
+]
 
 _REQUEST_ID_HEADERS = ("x-request-id", "x-amzn-requestid", "request-id", "x-correlation-id")
 _MAX_HEADER_CHARS = 64  # a number or an HTTP date; anything longer is not a hint
@@ -67,6 +73,13 @@ def reset_seconds(headers: Mapping[str, str]) -> float | None:
     if 1e9 < number < math.inf:
         number -= time.time()
     return max(0.0, number)
+
+
+def window_reset_seconds(headers: Mapping[str, str]) -> float | None:
+    """When the server's count starts afresh, as an answer says: X-RateLimit-Reset, else
+    Retry-After. None when it says neither; `inf` for an absurd hint."""
+    reset = reset_seconds(headers)
+    return reset if reset is not None else retry_after_seconds(headers, or_reset=False)
 
 
 def request_id(headers: Mapping[str, str]) -> str | None:

@@ -43,6 +43,9 @@ Clock = Callable[[], float]
 # clocks, and a sliding window may include its lower bound.
 SAFETY_MARGIN_SECONDS = 0.002
 
+# The most entries the tokens held on a server's word take (see `TokenBucket._hold_from`).
+_MAX_HOLD_STEPS = 64
+
 # A server's hint (Retry-After, X-RateLimit-Reset) may pause a bucket for at most
 # this many of its windows by default; a longer hint is refused, not obeyed.
 MAX_PAUSE_FACTOR = 5.0
@@ -239,22 +242,59 @@ class TokenBucket:
         # Retire the most available tokens first: the safe side.
         self._excess += retire - self._drop_first(retire, math.inf)
 
-    def hold_beyond(self, remaining: int, *, as_of: float) -> None:
+    def hold_beyond(self, remaining: int, *, as_of: float, reset_in: float | None = None) -> None:
         """The server says only `remaining` sends were left when our request arrived.
 
         Only tokens already usable when that request was sent (`as_of`) can be
         compared with the server's count: one that came back later may be usable
         now although the server's figure predates it. If more of those are idle than
         the server had left, someone else (another process with the same credential)
-        spent them: hold the extra ones for a full window. (Tokens folded into the
-        count more than a window ago are all taken as comparable: the safe side.)
+        spent them. Tokens folded into the count more than a window ago are all taken
+        as comparable: the safe side.
+
+        The extra ones are held until the server's count frees a place: from
+        `reset_in` seconds from now when it said so (a hint beyond the window, or not
+        a number, is not believed), one an interval after the other, as the other
+        process's sends leave a sliding window; none longer than a full window.
         """
         now = self._clock()
         comparable = self._idle_by(as_of, now)
         if comparable <= max(0, remaining):
             return
         extra = self._drop_first(comparable - max(0, remaining), as_of)
-        self._append(now + self.limit.per_seconds + SAFETY_MARGIN_SECONDS, extra)
+        window = self.limit.per_seconds
+        last = now + window + SAFETY_MARGIN_SECONDS
+        if reset_in is None or not 0 <= reset_in < window:
+            self._insert(last, extra)
+        else:
+            self._hold_from(now + reset_in + SAFETY_MARGIN_SECONDS, last, extra)
+        self._notify()
+
+    def _hold_from(self, first: float, last: float, count: int) -> None:
+        """Give back `count` held tokens from `first` on at the limit's pace, all by `last`.
+
+        At most `_MAX_HOLD_STEPS` entries: under a high limit the tokens come back in
+        batches, at the same average pace.
+        """
+        batch = -(-count // _MAX_HOLD_STEPS)
+        step = self.limit.interval * batch
+        at = first
+        while count > 0:
+            if at >= last:
+                self._insert(last, count)
+                return
+            self._insert(at, min(batch, count))
+            count -= batch
+            at += step
+
+    def expected_wait(self) -> float | None:
+        """Seconds before a newcomer could take a token, callers already queued aside;
+        None when every token is out (each comes back a window after its answer)."""
+        now = self._clock()
+        ready_at = self._next_ready(now)
+        if ready_at is None:
+            return None
+        return max(0.0, ready_at - now, self._paused_until - now)
 
     def _idle_by(self, at: float, now: float) -> int:
         """Idle tokens usable by `at`, every rested one included."""
@@ -319,19 +359,19 @@ class TokenBucket:
         else:
             returns.append(_Return(at, count))
 
-    def _insert(self, at: float) -> None:
-        """Put back a token taken earlier (usable from `at`), keeping the order."""
+    def _insert(self, at: float, count: int = 1) -> None:
+        """Put back `count` tokens usable from `at` (taken earlier, or held), keeping the order."""
         if at <= self._rested_since:
-            self._rested += 1
+            self._rested += count
             return
         returns = self._returns
         index = 0
         while index < len(returns) and returns[index].at < at:
             index += 1
         if index < len(returns) and returns[index].at == at:
-            returns[index].count += 1
+            returns[index].count += count
         else:
-            returns.insert(index, _Return(at, 1))
+            returns.insert(index, _Return(at, count))
 
     def _give_back(self, ready_at: float | None) -> None:
         """A permit ended: spent (None: usable a window from now) or unused (its old time)."""
@@ -392,11 +432,22 @@ class RateLimitBackend(abc.ABC):
     async def learn_limit(self, key: str, limit: RateLimit, requests: int) -> None:
         """The server announced `requests` per window; lower ours if it is lower."""
 
+    def expected_wait(self, key: str, limit: RateLimit | None) -> float | None:
+        """Seconds a caller asking now would wait for a permit, when the backend can tell
+        without I/O; None otherwise. Only says what to announce: `acquire` decides."""
+        return None
+
     async def learn_remaining(
-        self, key: str, limit: RateLimit, remaining: int, *, as_of: float
+        self,
+        key: str,
+        limit: RateLimit,
+        remaining: int,
+        *,
+        as_of: float,
+        reset_in: float | None = None,
     ) -> None:
         """The server had `remaining` sends left for `key` when a request sent at `as_of`
-        (monotonic clock) arrived."""
+        (monotonic clock) arrived; its window resets in `reset_in` seconds when it said."""
 
     async def aclose(self) -> None:
         """Release connections or tasks the backend holds."""
@@ -448,7 +499,18 @@ class InProcessBackend(RateLimitBackend):
     async def learn_limit(self, key: str, limit: RateLimit, requests: int) -> None:
         self.bucket(key, limit).shrink_to(requests)
 
+    def expected_wait(self, key: str, limit: RateLimit | None) -> float | None:
+        if limit is None:
+            return max(0.0, self._pauses.get(key, -math.inf) - self._clock())
+        return self.bucket(key, limit).expected_wait()
+
     async def learn_remaining(
-        self, key: str, limit: RateLimit, remaining: int, *, as_of: float
+        self,
+        key: str,
+        limit: RateLimit,
+        remaining: int,
+        *,
+        as_of: float,
+        reset_in: float | None = None,
     ) -> None:
-        self.bucket(key, limit).hold_beyond(remaining, as_of=as_of)
+        self.bucket(key, limit).hold_beyond(remaining, as_of=as_of, reset_in=reset_in)

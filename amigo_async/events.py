@@ -24,6 +24,7 @@ __all__ = [
     "Event",
     "EventHook",
     "LimiterWaited",
+    "LimiterWaiting",
     "RateLimited",
     "RequestFinished",
     "RequestStarted",
@@ -107,6 +108,19 @@ class LimiterWaited:
 
 
 @attrs.frozen
+class LimiterWaiting:
+    """A long limiter wait begins: callers of the operation wait about `seconds` (over 2 s).
+
+    Said once per wait, not once per waiting caller, so a program can tell its user
+    why nothing happens (the command line prints it); `LimiterWaited` still follows
+    each caller's wait with the time it took.
+    """
+
+    operation_id: str
+    seconds: float
+
+
+@attrs.frozen
 class RateLimited:
     """The server answered 429; every caller of the operation pauses `pause_seconds`."""
 
@@ -138,6 +152,7 @@ Event = (
     | RequestStarted
     | RequestFinished
     | LimiterWaited
+    | LimiterWaiting
     | RateLimited
     | Retrying
     | SignedIn

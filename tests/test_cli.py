@@ -73,6 +73,19 @@ def test_help_names_every_environment_variable_read(capsys: pytest.CaptureFixtur
     assert "wins over" in help_text and "demo" not in help_text
 
 
+def test_fake_help_lists_only_the_options_that_apply(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        cli.main(["fake", "--help"])
+    help_text = capsys.readouterr().out
+    for meaningless in ("--token", "--api-key", "--base-url", "--region", "--fake", "--user-id"):
+        assert meaningless not in help_text
+    assert "--verbose" in help_text and "--organization" in help_text and "--port" in help_text
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["fake", "--token", "t"])  # refused, not ignored
+    assert exited.value.code == 2
+    assert "unrecognized arguments: --token" in capsys.readouterr().err
+
+
 async def test_credential_flags_win_over_the_environment(
     fake: FakeAmigoServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -185,3 +198,40 @@ def test_verbose_turns_on_the_library_s_debug_records_only() -> None:
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     assert done.stdout.split() == [str(logging.WARNING), str(logging.DEBUG), str(logging.WARNING)]
+
+
+@pytest.mark.parametrize("argv", [["--version"], ["--help"], ["models", "list", "--help"]])
+def test_version_and_help_load_no_client_and_no_api_document(argv: list[str]) -> None:
+    """Start-up: the parser is built without aiohttp, the models or the generated api.json."""
+    program = (
+        "import sys\n"
+        "from amigo_async.cli import main\n"
+        "try:\n"
+        f"    main({argv!r})\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = ('aiohttp', 'asyncio', 'attrs', 'amigo_async._client', 'amigo_async._spec',"
+        " 'amigo_async._validation', 'amigo_async.models', 'amigo_async.jobs.export')\n"
+        "print(sorted(m for m in heavy if m in sys.modules), file=sys.stderr)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", program],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=60,
+    )
+    assert result.stdout.strip(), result.stderr  # the version or the help was printed
+    assert result.stderr.strip().splitlines()[-1] == "[]"
+
+
+def test_the_parser_s_spelled_out_values_are_the_library_s() -> None:
+    from amigo_async.cli import export as export_cli
+    from amigo_async.cli import scan as scan_cli
+    from amigo_async.jobs.export import FORMATS
+    from amigo_async.jobs.scan import DEFAULT_CONCURRENCY
+    from amigo_async.models.tools import INVOCATION_SOURCE_TYPES
+
+    assert export_cli.FORMATS == FORMATS
+    assert scan_cli.DEFAULT_CONCURRENCY == DEFAULT_CONCURRENCY
+    assert scan_cli.INVOCATION_SOURCE_TYPES == INVOCATION_SOURCE_TYPES

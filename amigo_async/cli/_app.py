@@ -4,17 +4,19 @@ A command group is a module with ``add_commands(subparsers)``; each subcommand i
 adds sets ``handler``, an async function of the parsed arguments returning the
 exit status. Every parser is a `CommandParser`, so the global options work
 anywhere on the command line. A new group is one more module and one more line in `COMMAND_GROUPS`.
+
+Every group is imported to build the parser, so a group module imports only what
+its parser needs and its handlers import their work (the client, the jobs, the
+models): ``--version`` and ``--help`` then load neither aiohttp nor the API document.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from collections.abc import Sequence
 
 from .. import __version__
-from ..errors import AmigoError
 from . import conversations, export, fake, models, scan
 from ._common import ENVIRONMENT_HELP, AddCommands, CommandParser, Handler, fill_global_defaults
 from ._logging import configure_logging
@@ -53,6 +55,10 @@ def run(argv: Sequence[str] | None = None) -> int:
     fill_global_defaults(args)
     configure_logging(args.verbose, (args.token, args.api_key))
     handler: Handler = args.handler
+    import asyncio  # the command's own imports load here, once parsing is done
+
+    from ..errors import AmigoError
+
     try:
         return asyncio.run(handler(args))
     except (AmigoError, ValueError, TypeError, OSError) as error:

@@ -13,9 +13,8 @@ from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any, TypeAlias
 
-from .._client import AmigoClient
-
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the client loads when a command runs, not to build the parser
+    from .._client import AmigoClient
     from ..testing import FakeAmigoServer
 
 __all__ = [
@@ -54,9 +53,15 @@ it gets is cached for the next commands under the user cache directory (mode
 options for secrets: a command line is visible to other users of the machine.
 """
 
-# (flags, default, options for add_argument) of each global option
-_GLOBAL_OPTIONS: tuple[tuple[tuple[str, ...], object, dict[str, Any]], ...] = (
+_Option: TypeAlias = tuple[tuple[str, ...], object, dict[str, Any]]
+"""(flags, default, options for add_argument) of a global option."""
+
+# The options of every command.
+_COMMON_OPTIONS: tuple[_Option, ...] = (
     (("-v", "--verbose"), False, {"action": "store_true", "help": "log each request"}),
+)
+# The options of the commands that call the API (all but ``fake``).
+_CLIENT_OPTIONS: tuple[_Option, ...] = (
     (
         ("--fake",),
         False,
@@ -86,12 +91,17 @@ _GLOBAL_OPTIONS: tuple[tuple[tuple[str, ...], object, dict[str, Any]], ...] = (
 
 class CommandParser(argparse.ArgumentParser):
     """A parser with the global options; its subcommands' parsers are of this class too
-    (argparse builds them with the class of the parser that adds them)."""
+    (argparse builds them with the class of the parser that adds them).
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    ``client_options=False`` (given to ``add_parser``) leaves out the options of a
+    client (credentials, base URL, ...) for a command that calls no API, so its
+    help lists only what applies.
+    """
+
+    def __init__(self, *args: Any, client_options: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         group = self.add_argument_group("global options (anywhere on the command line)")
-        for flags, _, options in _GLOBAL_OPTIONS:
+        for flags, _, options in _COMMON_OPTIONS + (_CLIENT_OPTIONS if client_options else ()):
             group.add_argument(*flags, default=argparse.SUPPRESS, **options)
 
 
@@ -104,7 +114,7 @@ def add_client_options(parser: argparse.ArgumentParser) -> None:
 
 def fill_global_defaults(args: argparse.Namespace) -> None:
     """Set each global option given nowhere to its default."""
-    for flags, default, _ in _GLOBAL_OPTIONS:
+    for flags, default, _ in _COMMON_OPTIONS + _CLIENT_OPTIONS:
         name = flags[-1].lstrip("-").replace("-", "_")
         if not hasattr(args, name):
             setattr(args, name, default)
@@ -123,6 +133,11 @@ async def client_for(
     `prepare_fake` receives the fake server before the client starts (to seed data or
     queue faults for a demonstration).
     """
+    from .._client import AmigoClient
+    from ._logging import show_long_waits
+
+    hooks = [*client_options.pop("event_hooks", ()), show_long_waits]
+    client_options["event_hooks"] = hooks
     if getattr(args, "fake", False):
         from ._fake import fake_client
 

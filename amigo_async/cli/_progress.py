@@ -11,7 +11,6 @@ even while nothing arrives), so a CI log shows what happened and when.
 
 from __future__ import annotations
 
-import asyncio
 import shutil
 import sys
 import time
@@ -214,6 +213,8 @@ class TerminalProgress(ProgressObserver):
 async def ticking(progress: TerminalProgress, every: float = 1.0) -> AsyncIterator[None]:
     """Call ``progress.tick()`` every `every` seconds while the block runs, so a pipe
     gets its heartbeat even when no event arrives (a prefix waiting on the limiter)."""
+
+    import asyncio  # not for building the parser (see amigo_async.cli)
 
     async def tick_forever() -> None:
         while True:

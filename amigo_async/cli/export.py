@@ -1,25 +1,31 @@
-"""``amigo-async prompt-logs export``: the export job with a progress display and a summary."""
+"""``amigo-async prompt-logs export``: the export job with a progress display and a summary.
+
+The job (`amigo_async.jobs.export`) loads when the command runs: building the
+parser (``--help``) imports no client.
+"""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from collections.abc import Hashable
 from datetime import UTC, date
 from typing import TYPE_CHECKING, Any
 
 from ..jobs.dates import DEFAULT_DATE_FORMAT, WINDOW_DAYS, date_prefixes
-from ..jobs.export import EMPTY_DETAIL, FORMATS, MANIFEST_NAME, ExportSummary, export_prompt_logs
 from . import _fake
 from ._common import Subparsers, add_client_options, client_for
 from ._progress import TerminalProgress, format_bytes, ticking
 from .scan import parse_since
 
 if TYPE_CHECKING:
+    from ..jobs.export import ExportSummary
     from ..testing import FakeAmigoServer
 
 __all__ = ["add_commands"]
+
+FORMATS = ("files", "jsonl", "parquet")
+"""`amigo_async.jobs.export.FORMATS`, spelled here for the parser (a test keeps them equal)."""
 
 _HEARTBEAT_SECONDS = 5.0
 
@@ -34,6 +40,8 @@ class _ExportDisplay(TerminalProgress):
         self.empty = 0
 
     def finished(self, item: Hashable, *, ok: bool, detail: str = "") -> None:
+        from ..jobs.export import EMPTY_DETAIL  # loaded by the export already
+
         self.empty += detail == EMPTY_DETAIL
         super().finished(item, ok=ok, detail=detail)
 
@@ -46,6 +54,8 @@ class _ExportDisplay(TerminalProgress):
 
 
 def _summary(summary: ExportSummary) -> str:
+    from ..jobs.export import MANIFEST_NAME
+
     lines = []
     for result in summary.results:
         if result.status == "failed":
@@ -108,6 +118,10 @@ def _prefixes(args: argparse.Namespace) -> tuple[list[str], bool]:
 
 
 async def _run_export(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from ..jobs.export import export_prompt_logs
+
     if not args.out.strip():
         return _error("--out is empty: give the directory to export into")
     prefixes, dated = _prefixes(args)

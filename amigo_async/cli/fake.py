@@ -13,11 +13,13 @@ from ._common import Subparsers
 
 __all__ = ["add_commands"]
 
+_ORGANIZATION = "acme"
+
 
 async def _serve(args: argparse.Namespace) -> int:
     from ..testing._command import serve  # the fake loads only for this command
 
-    await serve(args, args.organization or "acme")
+    await serve(args, args.organization or _ORGANIZATION)
     return 0
 
 
@@ -26,6 +28,13 @@ def add_commands(subparsers: Subparsers) -> None:
         "fake",
         help="serve the embedded fake Amigo API and print its variables and seeded ids",
         description="Serve the embedded fake Amigo API on loopback until Ctrl-C.",
+        client_options=False,  # no credentials or base URL: it is the server
     )
     add_serve_options(command)
+    command.add_argument(  # SUPPRESS: a value given before ``fake`` is kept
+        "--organization",
+        metavar="ID",
+        default=argparse.SUPPRESS,
+        help=f"the organization the fake serves (default: {_ORGANIZATION})",
+    )
     command.set_defaults(handler=_serve)

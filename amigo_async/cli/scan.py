@@ -10,10 +10,6 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TextIO
 
 from .._checks import parse_iso_duration
-from ..jobs.aggregate import InvocationAggregator
-from ..jobs.formats import format_csv, format_json, format_table
-from ..jobs.scan import DEFAULT_CONCURRENCY
-from ..models.tools import INVOCATION_SOURCE_TYPES
 from . import _fake
 from ._common import Subparsers, client_for
 from ._progress import TerminalProgress
@@ -21,7 +17,13 @@ from ._progress import TerminalProgress
 if TYPE_CHECKING:
     from ..testing import FakeAmigoServer
 
-__all__ = ["add_commands", "parse_since"]
+__all__ = ["DEFAULT_CONCURRENCY", "INVOCATION_SOURCE_TYPES", "add_commands", "parse_since"]
+
+# The library's values (`amigo_async.jobs.scan.DEFAULT_CONCURRENCY`,
+# `amigo_async.models.tools.INVOCATION_SOURCE_TYPES`), spelled here so that building
+# the parser loads neither the scan nor the models; a test keeps them equal.
+DEFAULT_CONCURRENCY = 8
+INVOCATION_SOURCE_TYPES = ("regular-conversation", "simulation-conversation")
 
 _RELATIVE = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhdw])$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -87,6 +89,9 @@ def _write(text: str, stream: TextIO) -> None:
 
 
 async def _run_scan(args: argparse.Namespace) -> int:
+    from ..jobs.aggregate import InvocationAggregator
+    from ..jobs.formats import format_csv, format_json, format_table
+
     tool_ids: list[str] = list(args.tool_ids or [])
     if not tool_ids and not args.fake:
         raise ValueError("give at least one --tool-id (or --fake for a demonstration)")

@@ -7,7 +7,6 @@ Light to import: the server loads only when `serve` runs.
 from __future__ import annotations
 
 import argparse
-import asyncio
 
 __all__ = ["add_serve_options", "serve"]
 
@@ -31,6 +30,8 @@ def add_serve_options(parser: argparse.ArgumentParser) -> None:
 async def serve(args: argparse.Namespace, organization: str) -> None:
     """Serve until cancelled, after printing (flushed line by line) the ``AMIGO_*``
     variables and the seeded ids a user needs."""
+    import asyncio
+
     from ._seeds import announce
     from ._server import FakeAmigoServer
 
