@@ -113,18 +113,20 @@ from amigo_async.models.simulation import (
     UpdateSimulationUnitTestRequest,
     UpdateSimulationUnitTestSetRequest,
 )
+from amigo_async.models.tool_repo import (
+    GitCredential,
+    RepoBranch,
+    RepoCommit,
+    RepoDirectory,
+    RepoFile,
+)
 from amigo_async.models.tools import (
     CreatedTool,
     EnvVarDelete,
     EnvVarInsert,
     EnvVarUpdate,
-    GitCredential,
     InvocationResult,
     PublishedToolVersion,
-    RepoBranch,
-    RepoCommit,
-    RepoDirectory,
-    RepoFile,
     Tool,
     ToolInput,
     ToolInvocation,

@@ -19,6 +19,12 @@ What it writes (every file says it is generated):
   ``models/_common.py`` for the schemas several of them share: frozen attrs classes
   for every request and response schema of those areas and what they nest.
 
+What the snapshot cannot say is in small tables below, each entry with its reason:
+`CLASS_NAMES` and `OLD_NAMES` (the public names), `SAME_CLASS` (one class for a request
+schema and its answer twin), `LENIENT_FIELDS` (answers read with a default),
+`CLIENT_DEFAULTS` (request fields the client fills in), `SECRET_FIELDS` (reprs), and
+`BEHAVIOUR`/`HAND_WRITTEN_UNIONS` (the hand-written parts in ``models/_behaviour.py``).
+
 Standard library only; the code depends on the data alone, so the test in
 ``tests/test_generated_api.py`` can run this in memory and compare.
 """
@@ -47,6 +53,7 @@ OPERATION_ID_OVERRIDES = {
 }
 
 MODEL_AREAS = (
+    "admin",
     "conversation",
     "service",
     "user",
@@ -55,13 +62,222 @@ MODEL_AREAS = (
     "dynamic_behavior_set",
     "metric",
     "simulation",
+    "tool",
+    "organization",
 )
-"""Areas whose models are generated. Admin, tool and organization models are hand-written:
-their answers are read more leniently than the snapshot requires (a `get-models` entry
-without `params_model_schema`, for one), which a generated model would refuse."""
+"""Areas whose models are generated: every area of the snapshot."""
+
+MODULE_NAMES = {"tool": "tools"}
+"""Area -> model module, where the module users import is not named after the area."""
+
+_ORG = "src__app__endpoints__organization__"
+_EMPTY_LIST = "attrs.field(factory=list)"
+_EMPTY_MAP = "attrs.field(factory=dict)"
+_STATE_MACHINE_VERSION = (
+    "src__app__endpoints__organization__create_service_hierarchical_state_machine_version__Request"
+)
 
 CLASS_NAMES: dict[str, str] = {
     # Public names users import, where the schema's own name says less.
+    "src__app__endpoints__admin__get_models__Response": "ModelsResponse",
+    "src__app__endpoints__admin__submit_sql_query__Response": "SqlQueryResult",
+    "Model": "LLMModel",
+    "src__app__endpoints__tool__create_tool__Response": "CreatedTool",
+    "src__app__endpoints__tool__get_tools__Response": "ToolList",
+    "ToolInstance": "Tool",
+    "src__app__endpoints__tool__get_tools__Response__FilterValues": "ToolFilterValues",
+    "Input": "ToolInput",
+    "src__app__endpoints__tool__test_tool__Response": "InvocationResults",
+    "src__app__endpoints__tool__modify_tool_envvars__Request": "ModifyToolEnvVarsRequest",
+    "InsertRequest": "EnvVarInsert",
+    "UpdateRequest": "EnvVarUpdate",
+    "src__app__endpoints__tool__modify_tool_envvars__Request__DeleteRequest": "EnvVarDelete",
+    "src__app__endpoints__tool__publish_tool_version__Response": "PublishedToolVersion",
+    "src__app__endpoints__tool__get_tool_versions__Response": "ToolVersionList",
+    "ToolVersionInstance": "ToolVersion",
+    "src__app__endpoints__tool__get_tool_versions__Response__FilterValues": (
+        "ToolVersionFilterValues"
+    ),
+    "src__app__endpoints__tool__get_tool_invocations__Response": "ToolInvocationList",
+    "ToolInvocationInstance": "ToolInvocation",
+    "AgentFrameworkInvocationMetadata": "InvocationMetadata",
+    "src__app__endpoints__tool__search_tool_invocations__Response": "ToolInvocationSearchResult",
+    "Preferences-Output": "UserPreferences",
+    "UserDimension-Input": "UserDimension",
+    "src__app__endpoints__organization__get_user_dimensions__Response": "UserDimensionList",
+    "src__app__endpoints__organization__get_organization__Response": "Organization",
+    "src__app__endpoints__organization__create_organization__Request": "NewOrganization",
+    "src__app__endpoints__organization__create_organization__Response": "CreatedOrganization",
+    "src__app__endpoints__organization__modify_organization__Request": "OrganizationUpdate",
+    "src__app__endpoints__organization__create_agent__Request": "NewAgent",
+    "src__app__endpoints__organization__create_agent__Response": "Created",
+    "src__app__endpoints__organization__get_agents__Response": "AgentList",
+    "src__app__endpoints__organization__get_agents__Response__AgentInstance": "Agent",
+    "src__app__endpoints__organization__create_agent_version__Request": "NewAgentVersion",
+    "Identity-Input": "AgentIdentity",
+    "RelationshipToDeveloper-Input": "RelationshipToDeveloper",
+    "src__app__endpoints__organization__create_agent_version__Response": "VersionCreated",
+    "src__app__endpoints__organization__get_agent_versions__Response": "AgentVersionList",
+    "src__app__endpoints__organization__get_agent_versions__Response__AgentInstance": (
+        "AgentVersion"
+    ),
+    "VoiceConfigInstance": "VoiceSettings",
+    "amigo_lib__mongo__collections__agent__Agent__UserInfo": "Creator",
+    "src__app__endpoints__organization__create_service_hierarchical_state_machine__Request": (
+        "NewStateMachine"
+    ),
+    "src__app__endpoints__organization__get_service_hierarchical_state_machines__Response": (
+        "StateMachineList"
+    ),
+    "StateMachineInstance": "StateMachine",
+    _STATE_MACHINE_VERSION: "NewStateMachineVersion",
+    _STATE_MACHINE_VERSION + "__ToolCallSpec": "ToolCallSpec",
+    "ActionState-Input": "ActionState",
+    "DecisionState-Input": "DecisionState",
+    "RecallState-Input": "RecallState",
+    "AnnotationState-Input": "AnnotationState",
+    "ReflectionState-Input": "ReflectionState",
+    "ToolCallState-Input": "ToolCallState",
+    "ExitCondition-Input": "ExitCondition",
+    _ORG + "get_service_hierarchical_state_machine_versions__Response": "StateMachineVersionList",
+    "ServiceHierarchicalStateMachineInstance": "StateMachineVersion",
+    "src__app__endpoints__organization__create_api_key__Request": "NewApiKey",
+    "src__app__endpoints__organization__create_api_key__Response": "CreatedApiKey",
+    "src__app__endpoints__organization__get_api_keys__Response": "ApiKeyList",
+    "APIKeyInstance": "ApiKey",
+    "src__app__endpoints__organization__delete_api_key__Response": "DeletedApiKey",
+}
+
+OLD_NAMES: dict[str, dict[str, str]] = {
+    # Module -> {a public name that changed: the class it names now}, kept so user code runs.
+    "user": {  # the names before organization shared these classes
+        "PreferencesOutput": "UserPreferences",
+        "UserDimensionOutput": "UserDimension",
+    },
+}
+
+_ORG_USER_INFO = "amigo_lib__mongo__collections__{}__UserInfo"
+
+SAME_CLASS: dict[str, str] = {
+    # Schema -> the schema whose class stands for it too: the same fields, the same required
+    # ones, types that read the same in Python (a request's constraints are checked from the
+    # facts, not the class). One class for what a user sends and reads back.
+    "src__app__endpoints__tool__invoke_tool_version__Response": (
+        "src__app__endpoints__tool__test_tool__Response"
+    ),
+    _ORG + "create_service_hierarchical_state_machine__Response": _ORG + "create_agent__Response",
+    _ORG + "create_service_hierarchical_state_machine_version__Response": (
+        _ORG + "create_agent_version__Response"
+    ),
+    _ORG_USER_INFO.format("api_key__APIKey"): _ORG_USER_INFO.format("agent__Agent"),
+    _ORG_USER_INFO.format(
+        "service_hierarchical_state_machine__ServiceHierarchicalStateMachine"
+    ): _ORG_USER_INFO.format("agent__Agent"),
+    _ORG + "create_organization__Request__Preferences": "Preferences-Output",
+    _ORG + "modify_organization__Request__Preferences": "Preferences-Output",
+    "amigo_lib__mongo__collections__service_hierarchical_state_machine__"
+    "ServiceHierarchicalStateMachine__ToolCallSpec": _STATE_MACHINE_VERSION + "__ToolCallSpec",
+    **{
+        f"{name}-Output": f"{name}-Input"
+        for name in (
+            "ActionState",
+            "DecisionState",
+            "RecallState",
+            "AnnotationState",
+            "ReflectionState",
+            "ToolCallState",
+            "ExitCondition",
+            "Identity",
+            "RelationshipToDeveloper",
+            "UserDimension",
+        )
+    },
+}
+
+LENIENT_FIELDS: dict[tuple[str, str], str] = {
+    # (schema, field) the snapshot requires in an answer, read with a default when absent.
+    ("Model", "params_model_schema"): "get-models entries without it are served; read as {}",
+    ("src__app__endpoints__tool__get_tools__Response", "filter_values"): "first page only",
+    ("src__app__endpoints__tool__get_tool_versions__Response", "filter_values"): "first page only",
+    (_ORG + "get_organization__Response", "default_user_preferences"): "for some callers only",
+    (_ORG + "get_organization__Response", "tenant_id"): "with GetOrganizationDetails only",
+    **{
+        (_ORG + f"get_{listing}__Response", "continuation_token"): "a last page may leave it out"
+        for listing in (
+            "agents",
+            "agent_versions",
+            "service_hierarchical_state_machines",
+            "service_hierarchical_state_machine_versions",
+        )
+    },
+}
+
+_TOOL_CALL_SPECS = {"tool_call_specs": _EMPTY_LIST, "audio_fillers": _EMPTY_LIST}
+
+CLIENT_DEFAULTS: dict[str, dict[str, str]] = {
+    # Schema -> {field: default}: required request fields a caller may leave out; the client
+    # sends the usual value (mostly an empty list or map) rather than make every call spell it.
+    # "None" on a field the snapshot requires (nullable) is sent as null, never left out.
+    "Input": {  # a test or invocation with no variables, outside a simulation
+        "input_parameters": _EMPTY_MAP,
+        "invocation_mode": '"regular"',
+        "nonsensitive_user_variables": _EMPTY_MAP,
+        "sensitive_user_variables": _EMPTY_MAP,
+    },
+    "InsertRequest": {"is_secret": "False"},  # a plain variable unless said otherwise
+    "src__app__endpoints__tool__create_tool__Request": {"tags": _EMPTY_MAP},  # untagged
+    "src__app__endpoints__tool__test_tool__Request": {  # a tool needing no variables
+        "required_envvars": _EMPTY_MAP,
+        "required_secret_envvars": _EMPTY_MAP,
+    },
+    "ActionState-Input": {  # optional guidance, no tools, memory retrieval as usual
+        "intra_state_navigation_guidelines": _EMPTY_LIST,
+        "action_guidelines": _EMPTY_LIST,
+        "boundary_constraints": _EMPTY_LIST,
+        "action_tool_call_specs": _EMPTY_LIST,
+        "exit_condition_tool_call_specs": _EMPTY_LIST,
+        "skip_active_memory_retrieval": "False",
+    },
+    "DecisionState-Input": {"decision_guidelines": _EMPTY_LIST, **_TOOL_CALL_SPECS},
+    "RecallState-Input": {"queries": "None", "requested_information": "None"},  # one of them
+    _ORG + "create_api_key__Request": {  # an unnamed key with the documented default role
+        "name": "None",
+        "role_name": '"DefaultAdministratorRole"',
+    },
+    "ReflectionState-Input": _TOOL_CALL_SPECS,
+    "ToolCallState-Input": {
+        "designated_tool_call_params_generation_audio_fillers": _EMPTY_LIST,
+        "designated_tool_call_guidances": _EMPTY_LIST,
+        "designated_tool_call_validations": _EMPTY_LIST,
+        "tool_call_specs": _EMPTY_LIST,
+    },
+    _STATE_MACHINE_VERSION: {  # a machine with no references and no global guidance
+        "references": _EMPTY_MAP,
+        "global_intra_state_navigation_guidelines": _EMPTY_LIST,
+        "global_action_guidelines": _EMPTY_LIST,
+        "global_boundary_constraints": _EMPTY_LIST,
+    },
+    _STATE_MACHINE_VERSION + "__ToolCallSpec": {"audio_fillers": _EMPTY_LIST},
+}
+
+SECRET_FIELDS: dict[tuple[str, str], str] = {
+    # (schema, field) -> the repr it gets: secrets never reach a repr or a log line.
+    ("InsertRequest", "value"): "False",
+    ("UpdateRequest", "value"): "False",
+    ("Input", "sensitive_user_variables"): "False",
+    ("src__app__endpoints__tool__test_tool__Request", "required_secret_envvars"): "False",
+    (_ORG + "create_api_key__Response", "api_key"): "redacted_repr",
+}
+
+HAND_WRITTEN_UNIONS: dict[str, str] = {
+    # A union no tag tells apart -> its hand-written type in models/_behaviour.py.
+    "str | tuple[str, str]": "NextState",  # a state, or (reference, state) of another machine
+}
+
+BEHAVIOUR: dict[str, str] = {
+    # Class -> the mixin (in models/_behaviour.py) giving it what JSON cannot say.
+    "Version": "VersionText",
+    "UnknownState": "NamedPayload",
 }
 
 _NOT_SET = "_NotSet"  # the snapshot's "field left out" sentinel: the client leaves a None out
@@ -387,7 +603,8 @@ def model_owners(spec: dict[str, Any]) -> dict[str, list[str]]:
         if area not in MODEL_AREAS:
             continue
         seen: set[str] = set()
-        stack = list(reversed(list(_refs([operation.get("requestBody"), operation["responses"]]))))
+        answers = [body for code, body in operation["responses"].items() if code.startswith("2")]
+        stack = list(reversed(list(_refs([operation.get("requestBody"), answers]))))
         while stack:
             name = stack.pop()
             if name in seen or name == _NOT_SET:
@@ -418,7 +635,24 @@ def request_schemas(spec: dict[str, Any]) -> set[str]:
 
 
 def module_of(areas: list[str]) -> str:
-    return areas[0] if len(areas) == 1 else "_common"
+    return MODULE_NAMES.get(areas[0], areas[0]) if len(areas) == 1 else "_common"
+
+
+def with_same_classes(spec: dict[str, Any]) -> dict[str, Any]:
+    """`spec` with every reference to a `SAME_CLASS` schema made to the one standing for it."""
+    schemas = spec["components"]["schemas"]
+    for alias, target in SAME_CLASS.items():
+        shape = [
+            (set(s.get("properties", {})), set(s.get("required", [])))
+            for s in (schemas[alias], schemas[target])
+        ]
+        if shape[0] != shape[1]:
+            raise ValueError(f"{alias} differs from {target}: it needs its own class")
+    text = json.dumps(spec)
+    for alias, target in SAME_CLASS.items():
+        text = text.replace(f'"#/components/schemas/{alias}"', f'"#/components/schemas/{target}"')
+    merged: dict[str, Any] = json.loads(text)
+    return merged
 
 
 def _camel(segment: str) -> str:
@@ -470,6 +704,7 @@ class ModelWriter:
     """Renders the model modules; one instance per snapshot."""
 
     def __init__(self, spec: dict[str, Any]) -> None:
+        spec = with_same_classes(spec)
         self.spec = spec
         self.schemas: dict[str, dict[str, Any]] = spec["components"]["schemas"]
         self.requests = request_schemas(spec)
@@ -480,7 +715,8 @@ class ModelWriter:
             if not is_scalar_alias(self.schemas[name])
             and self.schemas[name].get("properties") != {}
         ]
-        self.names = {**class_names(self.modeled), **CLASS_NAMES}
+        unnamed = [name for name in self.modeled if name not in CLASS_NAMES]
+        self.names = {**class_names(unnamed), **CLASS_NAMES}
         self.names = {name: self.names[name] for name in self.modeled}
         self.inline: dict[str, str] = {}  # unions written inside a property -> module
         self.context = ""  # the class and property being written, to name an inline union
@@ -494,7 +730,8 @@ class ModelWriter:
 
     def modules(self) -> list[str]:
         present = {self.module(name) for name in self.modeled}
-        return [m for m in ("_common", *MODEL_AREAS) if m in present]
+        order = ("_common", *(MODULE_NAMES.get(area, area) for area in MODEL_AREAS))
+        return [m for m in order if m in present]
 
     def classes_of(self) -> dict[str, dict[str, str]]:
         """module -> {class name: schema name}: what a test structures samples into."""
@@ -521,6 +758,10 @@ class ModelWriter:
                 annotation = self.type_of(member, uses)
                 if annotation not in types:
                     types.append(annotation)
+            special = HAND_WRITTEN_UNIONS.get(" | ".join(types))
+            if special:
+                uses.add("behaviour:" + special)
+                return special + (" | None" if nullable else "")
             if len(types) > 1 and not all(t in ("str", "int", "float", "bool") for t in types):
                 return self._inline_union(members, nullable, uses)
             if len(types) > 1:
@@ -542,6 +783,8 @@ class ModelWriter:
             uses.add("Any") if extra in (True, {}) else None
             value = "Any" if extra in (True, {}) else self.type_of(extra, uses)
             return f"dict[str, {value}]"
+        if kind == "string" and schema.get("format") == "base64":
+            return "bytes"  # sent and read as base64 text: the converter's bytes hooks
         if kind == "string" and schema.get("format") == "date-time":
             uses.add("datetime")
             return "datetime"
@@ -559,6 +802,13 @@ class ModelWriter:
         refs = [r for r in refs if r != _NOT_SET]
         if len(refs) != len([m for m in members if m.get("type") != "null"]):
             raise ValueError(f"{self.context}: a union of inline schemas")
+        named = [
+            n
+            for n in self.modeled
+            if is_union(self.schemas[n]) and set(self.leaves(n)) == set(refs)
+        ]
+        if named:  # the same variants as a named union: that union
+            return self._ref(named[0], uses) + (" | None" if nullable else "")
         alias = self.context
         if alias in self.names.values():
             raise ValueError(f"{alias} names a schema too")
@@ -596,8 +846,10 @@ class ModelWriter:
         exported = [self.names[n] for n in own]
         exported += ["Unknown" + self.names[n] for n in own if is_union(self.schemas[n])]
         exported += [self._values_name(n) for n in own if is_enum(self.schemas[n])]
+        exported += [*self._shared(module, uses), *OLD_NAMES.get(module, {})]
         head = self._header(module) + "\n" + self._imports(module, uses) + "\n\n" + _all(exported)
-        chunks = [chunk for chunk in (*enums, *classes, *unions, hooks) if chunk]
+        old_names = self._old_names(module)
+        chunks = [chunk for chunk in (*enums, *classes, *unions, old_names, hooks) if chunk]
         return "\n\n\n".join([head, *chunks]) + "\n"
 
     def _header(self, module: str) -> str:
@@ -631,17 +883,7 @@ class ModelWriter:
             third[-1] += ", override"
         lines.append("\n".join(third) + "\n")
         local = []
-        shared = sorted(
-            self.names[u[4:]]
-            for u in uses
-            if u.startswith("ref:") and self.module(u[4:]) == "_common" and module != "_common"
-        )
-        shared += sorted(
-            self._values_name(u[7:])
-            for u in uses
-            if u.startswith("values:") and self.module(u[7:]) == "_common" and module != "_common"
-        )
-        shared.sort(key=lambda n: (not n.isupper(), n))
+        shared = self._shared(module, uses)
         if shared:
             local.append(_import_list("._common", shared))
         names = []
@@ -651,6 +893,9 @@ class ModelWriter:
             names.append("register_request_bodies")
         if names:
             local.append(f"from ._converter import {', '.join(names)}")
+        behaviour = sorted(u[10:] for u in uses if u.startswith("behaviour:"))
+        if behaviour:
+            local.append(_import_list("._behaviour", behaviour))
         helpers = []
         if any(u.startswith("plain:") for u in uses):
             helpers.append("register_plain_union")
@@ -659,8 +904,31 @@ class ModelWriter:
         if helpers:
             local.append(f"from ._unions import {', '.join(helpers)}")
         if local:
-            lines.append("\n".join(local) + "\n")
+            lines.append("\n".join(sorted(local)) + "\n")
         return "\n".join(lines).rstrip("\n")
+
+    def _shared(self, module: str, uses: set[str]) -> list[str]:
+        """The names `module` takes from ``_common``; it re-exports them, so a class that
+        moves there when a second area uses it keeps its import path."""
+        if module == "_common":
+            return []
+        names = set()
+        for use in uses:
+            kind, _, name = use.partition(":")
+            if kind not in ("ref", "values") or self.module(name) != "_common":
+                continue
+            if kind == "ref":
+                names.add(self.names[name])
+            if kind == "values" or is_enum(self.schemas[name]):
+                names.add(self._values_name(name))
+        return sorted(names, key=lambda n: (not n.isupper(), n))
+
+    def _old_names(self, module: str) -> str:
+        aliases = OLD_NAMES.get(module, {})
+        lines = []
+        for old, new in aliases.items():
+            lines += [f"{old} = {new}", *docstring(f"The former name of `{new}`.", 0)]
+        return "\n".join(lines)
 
     def _needs_converter(self, module: str, uses: set[str]) -> bool:
         own_unions = any(is_union(self.schemas[n]) for n in self.own_now)
@@ -674,6 +942,7 @@ class ModelWriter:
         schema = self.schemas[name]
         values = [repr_str(v) for v in schema["enum"]]
         alias = self.names[name]
+        uses.add("TypeAlias")
         lines = [
             f"{alias}: TypeAlias = str",
             *docstring(f"Values: `{self._values_name(name)}`.", 0),
@@ -683,28 +952,59 @@ class ModelWriter:
 
     def _class(self, name: str, uses: set[str]) -> str:
         schema = self.schemas[name]
-        required = set(schema.get("required", []))
-        doc = self._where(name)
-        lines = ["@attrs.frozen(kw_only=True)", f"class {self.names[name]}:"]
-        lines += docstring(doc, 4)
+        cls = self.names[name]
+        base = BEHAVIOUR.get(cls)
+        if base:
+            uses.add("behaviour:" + base)
+        lines = ["@attrs.frozen(kw_only=True)", f"class {cls}{f'({base})' if base else ''}:"]
+        lines += docstring(self._where(name), 4)
         lines.append("")
+        if cls.startswith("Test"):
+            lines += ["    __test__ = False  # not a pytest test class", ""]
         for prop, prop_schema in schema["properties"].items():
-            self.context = self.names[name] + _camel(prop)
+            self.context = cls + _camel(prop)
             annotation = self.type_of(prop_schema, uses)
-            default = ""
-            if "const" in prop_schema and annotation.startswith("Literal["):
-                default = f" = {_literal(prop_schema['const'])}"
-            elif prop not in required:
-                if "None" not in annotation.split(" | "):
-                    annotation += " | None"
-                default = " = None"
+            annotation, default = self._default(name, prop, annotation, uses)
             line = f"    {python_name(prop)}: {annotation}{default}"
             if len(line) > WIDTH and default.startswith(' = "'):
                 line = f"    {python_name(prop)}: {annotation} = (\n        {default[3:]}\n    )"
+            elif len(line) > WIDTH and default.startswith(" = attrs.field("):
+                field = Call(f"{python_name(prop)}: {annotation} = attrs.field", _args(default))
+                line = layout(field, 4)
             elif len(line) > WIDTH:
                 line = f"    {python_name(prop)}: (\n        {annotation}\n    ){default}"
             lines.append(line)
         return "\n".join(lines)
+
+    def _default(self, name: str, prop: str, annotation: str, uses: set[str]) -> tuple[str, str]:
+        """The annotation and `` = default`` of a field (empty: required)."""
+        schema = self.schemas[name]
+        prop_schema = schema["properties"][prop]
+        default = ""
+        if "const" in prop_schema and annotation.startswith("Literal["):
+            default = _literal(prop_schema["const"])
+        elif prop in CLIENT_DEFAULTS.get(name, {}):
+            default = CLIENT_DEFAULTS[name][prop]
+            if default == "None":  # required: sent as null, not left out like an optional one
+                default = 'attrs.field(default=None, metadata={"required": True})'
+        elif (name, prop) in LENIENT_FIELDS:
+            default = "attrs.field(factory=" + annotation.split("[")[0] + ")"
+            if annotation.split("[")[0] not in ("list", "dict"):
+                annotation, default = _optional(annotation), "None"
+        elif prop not in schema.get("required", []):
+            annotation, default = _optional(annotation), "None"
+        hidden = SECRET_FIELDS.get((name, prop))
+        if annotation.split(" | ")[0] == "bytes":
+            hidden = "bytes_repr"
+        if hidden is None:
+            return annotation, f" = {default}" if default else ""
+        if hidden != "False":
+            uses.add("behaviour:" + hidden)
+        if not default:
+            return annotation, f" = attrs.field(repr={hidden})"
+        if default.startswith("attrs.field("):
+            return annotation, f" = {default[:-1]}, repr={hidden})"
+        return annotation, f" = attrs.field(default={default}, repr={hidden})"
 
     def request_classes(self, module: str) -> list[str]:
         """The request body classes of `module`: a field left at None is not sent."""
@@ -754,9 +1054,12 @@ class ModelWriter:
             uses.add("ref:" + leaf)
         uses.update(("Any", "TypeAlias"))
         doc = f"One of the {alias} kinds"
+        base = BEHAVIOUR.get("Unknown" + alias)
+        if base:
+            uses.add("behaviour:" + base)
         unknown = [
             "@attrs.frozen",
-            f"class Unknown{alias}:",
+            f"class Unknown{alias}{f'({base})' if base else ''}:",
             *docstring(
                 f"A `{alias}` whose ``{tag}`` this client does not know; `raw` keeps it.", 4
             ),
@@ -814,6 +1117,15 @@ class ModelWriter:
         if len(lines) == 1:
             return ""
         return "\n".join(lines) + "\n\n\n_register_hooks()"
+
+
+def _args(default: str) -> list[str]:
+    """The arguments of a `` = attrs.field(...)`` default, to lay out."""
+    return default.removeprefix(" = attrs.field(").removesuffix(")").split(", ")
+
+
+def _optional(annotation: str) -> str:
+    return annotation if "None" in annotation.split(" | ") else annotation + " | None"
 
 
 def python_name(prop: str) -> str:

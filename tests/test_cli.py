@@ -230,7 +230,7 @@ def test_the_parser_s_spelled_out_values_are_the_library_s() -> None:
     from amigo_async.cli import scan as scan_cli
     from amigo_async.jobs.export import FORMATS
     from amigo_async.jobs.scan import DEFAULT_CONCURRENCY
-    from amigo_async.models.tools import INVOCATION_SOURCE_TYPES
+    from amigo_async.models.facts import INVOCATION_SOURCE_TYPES
 
     assert export_cli.FORMATS == FORMATS
     assert scan_cli.DEFAULT_CONCURRENCY == DEFAULT_CONCURRENCY

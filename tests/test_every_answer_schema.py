@@ -14,8 +14,9 @@ from test_organization import full_agent_version, new_organization, state_machin
 from amigo_async import AmigoClient
 from amigo_async._spec import OPERATIONS
 from amigo_async._validation import documented
+from amigo_async.models.facts import QUERY_AGAINST_FIELDS
 from amigo_async.models.organization import OrganizationUpdate
-from amigo_async.models.tools import QUERY_AGAINST_FIELDS, EnvVarInsert
+from amigo_async.models.tools import EnvVarInsert
 from amigo_async.testing import FakeAmigoServer
 
 _AREAS = ("admin", "tool", "organization", "conversation")

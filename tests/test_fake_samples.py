@@ -26,7 +26,18 @@ from amigo_async.models import (
 )
 from amigo_async.testing._samples import sample
 
-_MODULES = (service, user, role, webhook_destination, dynamic_behavior_set, metric, simulation)
+_MODULES = (
+    admin,
+    service,
+    user,
+    role,
+    webhook_destination,
+    dynamic_behavior_set,
+    metric,
+    simulation,
+    tools,
+    organization,
+)
 _CLASSES = [
     cls
     for module in _MODULES
@@ -51,15 +62,11 @@ def test_overrides_and_enum_values_are_respected() -> None:
 
 
 _WRONG_KINDS: tuple[Any, ...] = (None, 7, 1.5, True, "text", [], [None], {}, {"x": 1})
-# Every answer model the sampler can fill, the first areas' included (their request
-# bodies and the renamed-key list are not answers it samples).
+# Every model the sampler can fill, conversation's included.
 _ANSWERS = _CLASSES + [
     cls
-    for module in (admin, organization, tools, conversation)
-    for name in module.__all__
-    if attrs.has(cls := getattr(module, name))
-    and not name.startswith("Unknown")
-    and name not in ("ApiKeyList", "NewOrganization", "OrganizationUpdate")
+    for name in conversation.__all__
+    if attrs.has(cls := getattr(conversation, name)) and not name.startswith("Unknown")
 ]
 
 

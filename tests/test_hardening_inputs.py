@@ -39,7 +39,7 @@ async def test_an_envvar_name_outside_the_pattern_is_refused_before_sending(
     item: Any = {
         "inserts": EnvVarInsert(name=name, value="v"),
         "updates": EnvVarUpdate(name=name, value="v"),
-        "deletes": EnvVarDelete(name),
+        "deletes": EnvVarDelete(name=name),
     }[kind]
     with pytest.raises(ValueError, match=rf"^{kind}\[0\]\.name"):
         await client.tools.update_envvars(TOOL, **{kind: [item]})

@@ -327,7 +327,7 @@ async def test_agent_version_voice_config_is_sent(
 ) -> None:
     created = await client.organization.create_agent("speaker")
     await client.organization.create_agent_version(
-        created.id, full_agent_version(voice_config=VoiceConfig("voice-1"))
+        created.id, full_agent_version(voice_config=VoiceConfig(voice_id="voice-1"))
     )
     assert body(sent(fake, "create-agent-version")[0])["voice_config"] == {"voice_id": "voice-1"}
     [version] = await client.organization.list_agent_versions(created.id).to_list()

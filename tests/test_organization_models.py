@@ -16,6 +16,7 @@ from amigo_async.models import (
     NewAgentVersion,
     NewApiKey,
     NewOrganization,
+    Organization,
     OrganizationUpdate,
     RecallState,
     StateMachineVersion,
@@ -58,7 +59,7 @@ def test_unknown_fields_are_ignored() -> None:
         {"id": "a" * 24, "name": "n", "deprecated": False, "latest_version": 2, "colour": "red"},
         Agent,
     )
-    assert agent == Agent("a" * 24, "n", False, 2)
+    assert agent == Agent(id="a" * 24, name="n", deprecated=False, latest_version=2)
 
 
 def test_an_unknown_state_type_keeps_its_payload() -> None:
@@ -156,7 +157,11 @@ def test_api_key_id_comes_from_underscore_id() -> None:
 
 
 def test_a_new_keys_repr_masks_the_secret() -> None:
-    key = CreatedApiKey("key-id", "very-secret-value", datetime(2024, 1, 1, tzinfo=UTC))
+    key = CreatedApiKey(
+        api_key_id="key-id",
+        api_key="very-secret-value",
+        expires_at=datetime(2024, 1, 1, tzinfo=UTC),
+    )
     assert "very-secret-value" not in repr(key)
     assert "very-secret-value" not in str(key)
     assert "[redacted]" in repr(key)
@@ -184,7 +189,7 @@ def test_a_new_organization_sends_every_required_field() -> None:
         title="t",
         main_description="m",
         sub_description="s",
-        user_dimensions=[UserDimension("d", ["x"])],
+        user_dimensions=[UserDimension(description="d", tags=["x"])],
         logo=b"\x01",
         square_logo=b"\x02",
         favicon=b"\x03",
@@ -221,3 +226,20 @@ def test_a_recall_state_sends_both_of_its_nullable_fields() -> None:
 def test_listing_envelopes_tolerate_a_missing_token() -> None:
     listing = structure({"agents": [], "has_more": False}, AgentList)
     assert listing.continuation_token is None
+
+
+def test_an_organization_without_its_permission_only_fields_is_read() -> None:
+    """`tenant_id` and `default_user_preferences` come only with GetOrganizationDetails."""
+    organization = structure(
+        {
+            "org_id": "acme",
+            "org_name": "Acme",
+            "title": "t",
+            "main_description": "m",
+            "sub_description": "s",
+            "onboarding_instructions": [],
+        },
+        Organization,
+    )
+    assert organization.tenant_id is None
+    assert organization.default_user_preferences is None

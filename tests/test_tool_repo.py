@@ -12,7 +12,7 @@ import aiohttp
 import pytest
 
 from amigo_async import AmigoClient, errors
-from amigo_async.models.tools import RepoBranch, RepoCommit, RepoFile
+from amigo_async.models.tool_repo import RepoBranch, RepoCommit, RepoFile
 from amigo_async.testing import FakeAmigoServer
 
 # -- files ------------------------------------------------------------------------

@@ -14,8 +14,8 @@ import pytest
 
 from amigo_async import AmigoClient, errors
 from amigo_async._spec import OPERATIONS
+from amigo_async.models.facts import QUERY_AGAINST_FIELDS
 from amigo_async.models.tools import (
-    QUERY_AGAINST_FIELDS,
     EnvVarInsert,
     EnvVarUpdate,
     FailedInvocationResult,
@@ -26,7 +26,6 @@ from amigo_async.models.tools import (
     ToolInput,
     ToolVersion,
     ToolVersionFilterValues,
-    Version,
 )
 from amigo_async.testing import FakeAmigoServer, Fault
 
@@ -222,7 +221,7 @@ async def test_modify_envvars_deleting_one_in_use_is_a_bad_request(client: Amigo
 async def test_versions_lists_a_tools_versions(client: AmigoClient) -> None:
     tool = await tool_named(client, "weather_lookup")
     versions = await client.tools.list_versions(tool.id).to_list()
-    assert [v.version for v in versions] == [Version(1, 0, 0), Version(1, 1, 0), Version(1, 2, 0)]
+    assert [str(v.version) for v in versions] == ["1.0.0", "1.1.0", "1.2.0"]
     assert all(isinstance(v, ToolVersion) and v.tool_id == tool.id for v in versions)
 
 

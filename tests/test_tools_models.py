@@ -10,12 +10,12 @@ import pytest
 
 from amigo_async.errors import InvalidResponseError
 from amigo_async.models import converter, structure, structure_response, unstructure
+from amigo_async.models.tool_repo import GitCredential, RepoFilesRequest
 from amigo_async.models.tools import (
     EngageUserInvocationMetadata,
     EnvVarInsert,
     FailedInvocationResult,
     FailedInvocationStatus,
-    GitCredential,
     InvocationMetadata,
     InvocationResult,
     InvocationResults,
@@ -23,7 +23,6 @@ from amigo_async.models.tools import (
     InvocationStatus,
     ModifyToolRequest,
     RegularConversationInvocationSource,
-    RepoFilesRequest,
     SimulationConversationInvocationSource,
     StateTransitionInvocationMetadata,
     SucceededInvocationResult,
@@ -222,7 +221,7 @@ def test_unknown_fields_are_ignored_at_every_level() -> None:
     data["invocation_status"]["new_status_field"] = 1
     data["invocation_source"]["invocation_metadata"] = {**METADATA, "new": True}
     result = structure(data, ToolInvocation)
-    assert result.tool_version == Version(1, 0, 0)
+    assert result.tool_version == Version(major=1, minor=0, patch=0)
     assert isinstance(result.invocation_status, SucceededInvocationStatus)
     assert isinstance(
         result.invocation_source.invocation_metadata, StateTransitionInvocationMetadata
@@ -230,7 +229,7 @@ def test_unknown_fields_are_ignored_at_every_level() -> None:
 
 
 def test_version_prints_as_semver() -> None:
-    assert str(Version(1, 2, 3)) == "1.2.3"
+    assert str(Version(major=1, minor=2, patch=3)) == "1.2.3"
 
 
 def test_a_listing_of_10000_with_one_odd_item_does_not_fail() -> None:

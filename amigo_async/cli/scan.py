@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 __all__ = ["DEFAULT_CONCURRENCY", "INVOCATION_SOURCE_TYPES", "add_commands", "parse_since"]
 
 # The library's values (`amigo_async.jobs.scan.DEFAULT_CONCURRENCY`,
-# `amigo_async.models.tools.INVOCATION_SOURCE_TYPES`), spelled here so that building
+# `amigo_async.models.facts.INVOCATION_SOURCE_TYPES`), spelled here so that building
 # the parser loads neither the scan nor the models; a test keeps them equal.
 DEFAULT_CONCURRENCY = 8
 INVOCATION_SOURCE_TYPES = ("regular-conversation", "simulation-conversation")

@@ -48,7 +48,8 @@ from .._checks import (
     check_str_list,
 )
 from .._pagination import AsyncPager, Page
-from ..models.tools import INVOCATION_SOURCE_TYPES, ToolInvocation
+from ..models.facts import INVOCATION_SOURCE_TYPES
+from ..models.tools import ToolInvocation
 from ..resources.tools import ToolsResource
 from .observer import ProgressObserver
 

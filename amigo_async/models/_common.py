@@ -11,11 +11,45 @@ Regenerate with ``python scripts/generate_api.py``.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeAlias
 
 import attrs
 
-__all__ = ["LLMConfigOutput", "Tag"]
+from ._converter import register_request_bodies
+
+__all__ = [
+    "RESULT_PERSISTENCE_VALUES",
+    "LLMConfigOutput",
+    "ResultPersistence",
+    "Tag",
+    "UserDimension",
+    "UserPreferences",
+]
+
+
+ResultPersistence: TypeAlias = str
+"""Values: `RESULT_PERSISTENCE_VALUES`."""
+RESULT_PERSISTENCE_VALUES = ("ephemeral", "persisted-preferred", "persisted")
+
+
+@attrs.frozen(kw_only=True)
+class UserPreferences:
+    """``Preferences-Output`` in the snapshot."""
+
+    enable_response_recommendation: bool | None = None
+    preferred_language: str | None = None
+    conversations_visible_to_admins: bool | None = None
+    user_model_visible_to_admins: bool | None = None
+    timezone: str | None = None
+    audio_keyterms: list[str] | None = None
+
+
+@attrs.frozen(kw_only=True)
+class UserDimension:
+    """``UserDimension-Input`` in the snapshot."""
+
+    description: str
+    tags: list[str]
 
 
 @attrs.frozen(kw_only=True)
@@ -32,3 +66,10 @@ class Tag:
 
     key: str
     value: str | None
+
+
+def _register_hooks() -> None:
+    register_request_bodies((UserPreferences, UserDimension))
+
+
+_register_hooks()

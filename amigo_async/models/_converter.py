@@ -10,6 +10,8 @@ client that reads a wrong answer as a right one loses data silently.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import collections.abc
 import types
 import typing
@@ -168,6 +170,18 @@ def _strict_mapping(cls: Any) -> Any:
     return structure_dict
 
 
+def _bytes(value: Any, _: Any) -> bytes:
+    """A ``format: base64`` string (an image): bytes in Python, base64 text on the wire."""
+    if type(value) is not str:
+        raise TypeError(f"expected base64 text, got {_kind(value)}")
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise TypeError("expected base64 text") from None
+
+
+converter.register_structure_hook(bytes, _bytes)
+converter.register_unstructure_hook(bytes, lambda value: base64.b64encode(value).decode("ascii"))
 converter.register_structure_hook(datetime, parse_datetime)
 converter.register_unstructure_hook(datetime, lambda value: value.isoformat())
 converter.register_structure_hook(str, _str)
@@ -203,7 +217,8 @@ converter.register_unstructure_hook(Null, lambda _: None)
 
 
 def register_request_bodies(classes: tuple[type[Any], ...]) -> None:
-    """Generated request bodies: a field left at its None default is not sent at all.
+    """Generated request bodies: a field left at its None default is not sent at all
+    (unless its metadata says the snapshot requires it: then it is sent as null).
 
     The snapshot tells "left out" from null for many fields; sending every optional
     field as null would set what the caller never meant to touch. Hooks are made
@@ -217,7 +232,7 @@ def _omitting_none(cls: type[Any]) -> Any:
     skip: dict[str, Any] = {
         field.name: override(omit_if_default=True, unstruct_hook=_null_aware(field.type))
         for field in fields
-        if field.default is None
+        if field.default is None and not field.metadata.get("required")
     }
     return make_dict_unstructure_fn(cls, converter, **skip)
 

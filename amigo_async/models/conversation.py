@@ -53,6 +53,7 @@ __all__ = [
     "InteractWithConversationResponse",
     "InteractionCompleteEvent",
     "JumpbackStateTransitionLog",
+    "LLMConfigOutput",
     "MessageInstance",
     "MessageType",
     "ModifyTagsOfConversationRequest",

@@ -17,6 +17,7 @@ from typing import Any, Literal, TypeAlias
 import attrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
+from ._common import RESULT_PERSISTENCE_VALUES, ResultPersistence
 from ._converter import converter, register_request_bodies
 from ._unions import register_tagged_union
 
@@ -54,11 +55,6 @@ __all__ = [
     "UnknownDynamicBehaviorSetVersionAction",
     "UpdateDynamicBehaviorSetRequest",
 ]
-
-
-ResultPersistence: TypeAlias = str
-"""Values: `RESULT_PERSISTENCE_VALUES`."""
-RESULT_PERSISTENCE_VALUES = ("ephemeral", "persisted-preferred", "persisted")
 
 
 @attrs.frozen(kw_only=True)

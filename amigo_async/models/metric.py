@@ -47,6 +47,7 @@ __all__ = [
     "PostSessionEvaluationSource",
     "SearchMetricsResponse",
     "SimulationEvaluationSource",
+    "Tag",
     "UnknownEvaluationSource",
     "UnknownMetricValueInput",
     "UnknownMetricValueOutput",

@@ -15,6 +15,7 @@ from datetime import datetime
 
 import attrs
 
+from ._common import UserDimension, UserPreferences
 from ._converter import register_request_bodies
 
 __all__ = [
@@ -33,9 +34,11 @@ __all__ = [
     "SignInWithEmailRequest",
     "UpdateUserInfoRequest",
     "UpsertRequest",
+    "UserDimension",
     "UserDimensionOutput",
     "UserInstance",
     "UserModel",
+    "UserPreferences",
     "UserStats",
 ]
 
@@ -94,7 +97,7 @@ class UserInstance:
     email: str
     user_stats: UserStats
     role: str
-    preferences: PreferencesOutput
+    preferences: UserPreferences
     nonsensitive_variables: dict[str, str]
     sensitive_variables: list[str]
 
@@ -106,18 +109,6 @@ class UserStats:
     num_conversations: int
     num_messages: int
     last_message_time: datetime | None
-
-
-@attrs.frozen(kw_only=True)
-class PreferencesOutput:
-    """``Preferences-Output`` in the snapshot."""
-
-    enable_response_recommendation: bool | None = None
-    preferred_language: str | None = None
-    conversations_visible_to_admins: bool | None = None
-    user_model_visible_to_admins: bool | None = None
-    timezone: str | None = None
-    audio_keyterms: list[str] | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -165,15 +156,7 @@ class UserModel:
 
     content: str
     insight_ids: list[str]
-    dimensions: list[UserDimensionOutput]
-
-
-@attrs.frozen(kw_only=True)
-class UserDimensionOutput:
-    """``UserDimension-Output`` in the snapshot."""
-
-    description: str
-    tags: list[str]
+    dimensions: list[UserDimension]
 
 
 @attrs.frozen(kw_only=True)
@@ -226,6 +209,12 @@ class DeleteRequest:
     """DeleteRequest, in the request body of ``modify-user-variables``."""
 
     name: str
+
+
+PreferencesOutput = UserPreferences
+"""The former name of `UserPreferences`."""
+UserDimensionOutput = UserDimension
+"""The former name of `UserDimension`."""
 
 
 def _register_hooks() -> None:

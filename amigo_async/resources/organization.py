@@ -31,8 +31,8 @@ from .._checks_organization import (
 from .._images import IMAGE_RULES, check_image
 from .._pagination import AsyncPager
 from ..models import unstructure
+from ..models.facts import DEFAULT_API_KEY_ROLE
 from ..models.organization import (
-    DEFAULT_API_KEY_ROLE,
     Agent,
     AgentList,
     AgentVersion,
@@ -177,7 +177,7 @@ class OrganizationResource(Resource):
 
     async def create_agent(self, name: str) -> Created:
         """create-agent: a new agent without versions; 409 if the name is taken."""
-        body = NewAgent(name)
+        body = NewAgent(agent_name=name)
         return await self._transport.request_json(
             "create-agent", Created, json_body=unstructure(body)
         )
@@ -259,7 +259,7 @@ class OrganizationResource(Resource):
 
     async def create_state_machine(self, name: str) -> Created:
         """create-service-hierarchical-state-machine: a new, empty state machine (409 if taken)."""
-        body = NewStateMachine(name)
+        body = NewStateMachine(state_machine_name=name)
         return await self._transport.request_json(
             "create-service-hierarchical-state-machine", Created, json_body=unstructure(body)
         )

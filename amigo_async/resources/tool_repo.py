@@ -18,8 +18,8 @@ from .._auth import jwt_expiry
 from .._checks import check_aware_datetime, check_non_empty, check_optional_bool, check_str_list
 from .._pagination import AsyncPager
 from ..models import converter
-from ..models.tools import (
-    MAX_FILE_PATHS,
+from ..models.facts import MAX_FILE_PATHS
+from ..models.tool_repo import (
     GitCredential,
     RepoBranch,
     RepoBranchList,

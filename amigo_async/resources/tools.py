@@ -25,10 +25,8 @@ from .._checks import (
 )
 from .._pagination import AsyncPager
 from ..models import converter
+from ..models.facts import INVOCATION_MODES, MAX_INPUTS, MAX_USER_VARIABLES
 from ..models.tools import (
-    INVOCATION_MODES,
-    MAX_INPUTS,
-    MAX_USER_VARIABLES,
     CreatedTool,
     EnvVarDelete,
     EnvVarInsert,
@@ -211,7 +209,7 @@ class ToolsResource(Resource):
         """modify-tool-envvars: add, update and delete environment variables in one call."""
         if isinstance(deletes, str | bytes):
             raise TypeError("deletes must be a list of EnvVarDelete or names")
-        delete_items = [EnvVarDelete(d) if isinstance(d, str) else d for d in deletes]
+        delete_items = [EnvVarDelete(name=d) if isinstance(d, str) else d for d in deletes]
         request = ModifyToolEnvVarsRequest(
             inserts=_check_envvar_items("inserts", inserts, EnvVarInsert),
             updates=_check_envvar_items("updates", updates, EnvVarUpdate),

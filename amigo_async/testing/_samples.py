@@ -152,6 +152,8 @@ def _scalar(hint: Any, rng: random.Random, name: str, choices: tuple[str, ...]) 
         return round(rng.uniform(0, 1), 3)
     if hint is datetime:
         return _EPOCH + timedelta(minutes=rng.randint(0, 500_000))
+    if hint is bytes:  # an image field: base64 text on the wire
+        return rng.randbytes(rng.randint(1, 8))
     if hint is str:
         return _text(rng, name, choices)
     return rng.choice(_WORDS)  # Any: a plain JSON string is a valid sample

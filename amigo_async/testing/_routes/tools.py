@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
-from ...models.tools import MAX_FILE_PATHS
+from ...models.facts import MAX_FILE_PATHS
 from .._app import Call, Reply, Unprocessable, json_reply, paginate, paging_of
 from .._crud import Refused, endpoint, listing, tagged
 from .._data.tools import INLINE_FILE_LIMIT, RepoData, ToolData, VersionConstraint, parse_version
