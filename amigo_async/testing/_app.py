@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import AsyncIterable, Awaitable, Callable, Iterable
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -38,7 +39,6 @@ __all__ = [
 
 Body = bytes | Iterable[bytes] | AsyncIterable[bytes] | None
 
-OBJECT_ID = re.compile(r"^[a-f0-9]{24}$")
 _LAX_INTEGER = re.compile(r"\s*[+-]?\d+(\.0*)?\s*")
 
 
@@ -100,16 +100,10 @@ class Call:
         return self.server.state
 
     def path(self, name: str) -> str:
+        """A path parameter (ids' documented `^[a-f0-9]{24}$` checked before the handler ran)."""
         return self.request.match_info[name]
 
-    def object_id(self, name: str) -> str:
-        """A path id (its documented `^[a-f0-9]{24}$` checked before the handler ran)."""
-        return self.path(name)
-
-    def object_ids(self, name: str) -> list[str]:
-        return self.query_all(name)
-
-    def sort_keys(self, operation_id: str) -> list[tuple[str, bool]]:
+    def sort_keys(self) -> list[tuple[str, bool]]:
         """`sort_by` as (field, descending) pairs (the fields were checked with the rules)."""
         return [(value.lstrip("+-"), value.startswith("-")) for value in self.query_all("sort_by")]
 
@@ -146,6 +140,17 @@ class Call:
         if maximum is not None and number > maximum:
             raise Unprocessable(("query", name), f"ensure this value is <= {maximum}")
         return number
+
+    def query_datetime(self, name: str) -> datetime | None:
+        """An ISO 8601 query value, a naive one read as UTC (records compare with it)."""
+        value = self.query(name)
+        if value is None:
+            return None
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            raise Unprocessable(("query", name), "invalid datetime format") from None
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
     def json(self) -> Any:
         if not self.body:

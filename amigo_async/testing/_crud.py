@@ -45,6 +45,7 @@ __all__ = [
     "fields_of",
     "listing",
     "matching",
+    "tag_list",
     "tagged",
     "tags_of",
 ]
@@ -191,11 +192,9 @@ def tagged(
     call: Call, items: Iterable[dict[str, Any]], query: str = "tags", field: str = "tags"
 ) -> list[dict[str, Any]]:
     """The documented ``key:value`` tag filter: every entry must match (``key:*`` any value,
-    ``key:`` no value). `field` holds a ``{key: value}`` dict or a list of ``{key, value}``."""
+    ``key:`` no value; an empty key matches nothing). `field` holds a ``{key: value}`` dict
+    or a list of ``{key, value}``."""
     wanted = [entry.partition(":")[::2] for entry in call.query_all(query)]
-    for key, _ in wanted:
-        if not key:
-            raise Unprocessable(("query", query), "tags must be given as key:value")
 
     def fits(tags: dict[str, Any]) -> bool:
         return all(
@@ -203,6 +202,11 @@ def tagged(
         )
 
     return [item for item in items if fits(tags_of(item, field))]
+
+
+def tag_list(tags: Mapping[str, str | None]) -> list[dict[str, Any]]:
+    """A request's ``{key: value}`` tags as the ``[{key, value}]`` list most records store."""
+    return [{"key": key, "value": value} for key, value in tags.items()]
 
 
 def tags_of(item: Mapping[str, Any], field: str = "tags") -> dict[str, Any]:

@@ -243,6 +243,14 @@ class FakeAmigoServer:
     def add_api_key(self, api_key_id: str, api_key: str, users: Iterable[str]) -> None:
         self._api_keys[api_key_id] = (api_key, set(users))
 
+    def remove_api_key(self, api_key_id: str) -> None:
+        self._api_keys.pop(api_key_id, None)
+
+    def api_key_signs_in(self, api_key_id: str, api_key: str, user_id: str) -> bool:
+        """Whether the key is known, matches (compared in constant time) and names the user."""
+        known = self._api_keys.get(api_key_id)
+        return known is not None and hmac.compare_digest(known[0], api_key) and user_id in known[1]
+
     def _authenticate(self, request: web.Request, *, basic: bool = True) -> str | None:
         """The user a credential names; None when it is not one (or Basic where not allowed)."""
         header = request.headers.get("Authorization", "")

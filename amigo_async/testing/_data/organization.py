@@ -2,8 +2,11 @@
 
 Enough agents (35) and state machines (57) to page through at the documented caps,
 one agent and one state machine with more versions than a versions page holds, a
-few API keys and user dimensions. Payloads are stored as the server would send
-them, less the organization id, which the routes add (the seed does not know it).
+few API keys and user dimensions. Version contents are samples of the response
+models: only names, counts and flags matter to the tests and examples (and a state
+machine's graph is one a client can send back). Payloads are stored as the server
+would send them, less the organization id, which the routes add (the seed does not
+know it).
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from typing import Any
 
 import attrs
 
+from ...models.organization import ActionState, AgentVersion, StateMachineVersion
+from .._samples import sample
 from ._common import object_id
 
 __all__ = [
@@ -82,6 +87,8 @@ class OrganizationData:
             roles={name: object_id(rng) for name in ROLES},
         )
         creator = object_id(rng)
+        agent_fields = sample(AgentVersion, rng)  # every version of every seeded agent
+        machine_body = _state_machine_body(rng)
         for index in range(AGENT_COUNT):
             agent = Versioned(
                 object_id(rng),
@@ -91,7 +98,7 @@ class OrganizationData:
             )
             count = _MANY_VERSIONS if index == 0 else index % 4
             for number in range(1, count + 1):
-                agent.versions.append(data.agent_version(agent.id, number, _AGENT_SEED, creator))
+                agent.versions.append(data.agent_version(agent.id, number, agent_fields, creator))
             data.agents[agent.id] = agent
         for index in range(STATE_MACHINE_COUNT):
             machine = Versioned(
@@ -102,9 +109,8 @@ class OrganizationData:
             )
             count = _MANY_VERSIONS if index == 0 else index % 3
             for number in range(1, count + 1):
-                body = _state_machine_body(rng, number)
                 machine.versions.append(
-                    data.state_machine_version(machine.id, number, body, creator)
+                    data.state_machine_version(machine.id, number, machine_body, creator)
                 )
             data.state_machines[machine.id] = machine
         for index in range(3):
@@ -125,11 +131,11 @@ class OrganizationData:
         self, agent_id: str, number: int, fields: dict[str, Any], creator: str
     ) -> dict[str, Any]:
         return {
+            "voice_config": None,
+            **fields,
             "id": self.new_id(),
             "agent_id": agent_id,
             "version": number,
-            "voice_config": None,
-            **fields,
             "created_at": self.now(),
             "creator": {"user_id": creator},
         }
@@ -138,12 +144,12 @@ class OrganizationData:
         self, machine_id: str, number: int, body: dict[str, Any], creator: str
     ) -> dict[str, Any]:
         return {
+            **body,
             "id": self.new_id(),
             "service_hierarchical_state_machine_id": machine_id,
             "version": number,
             "created_at": self.now(),
             "creator": {"user_id": creator},
-            **body,
         }
 
     def add_api_key(
@@ -165,26 +171,6 @@ class OrganizationData:
         return entry
 
 
-_AGENT_SEED: dict[str, Any] = {
-    "initials": "AM",
-    "identity": {
-        "name": "Amy",
-        "role": "Health coach",
-        "developed_by": "Acme",
-        "default_spoken_language": "eng",
-        "relationship_to_developer": {
-            "ownership": "Acme",
-            "type": "assistant",
-            "conversation_visibility": "visible",
-            "thought_visibility": "hidden",
-        },
-    },
-    "background": "Ten years of coaching people through habit changes.",
-    "behaviors": ["Ask one question at a time."],
-    "communication_patterns": ["Warm and brief."],
-}
-
-
 def _profile() -> dict[str, Any]:
     return {
         "org_name": "Acme Health",
@@ -204,69 +190,18 @@ def _profile() -> dict[str, Any]:
     }
 
 
-def _state_machine_body(rng: random.Random, number: int) -> dict[str, Any]:
-    spec = {
-        "tool_id": object_id(rng),
-        "version_constraint": ">=1.0,<2",
-        "additional_instruction": "Use it to look up the user's plan.",
-        "audio_fillers": ["One moment."],
-        "audio_filler_triggered_after": 2.5,
-        "result_persistence": "ephemeral",
-    }
-    return {
-        "description": f"Onboarding flow, revision {number}",
-        "states": [
-            {
-                "type": "action",
-                "name": "start",
-                "objective": "Greet the user and learn their goal.",
-                "actions": ["Greet the user", "Ask for their goal"],
-                "intra_state_navigation_guidelines": [],
-                "action_guidelines": ["Be brief."],
-                "boundary_constraints": ["No medical advice."],
-                "exit_conditions": [{"description": "The goal is known.", "next_state": "route"}],
-                "action_tool_call_specs": [spec],
-                "exit_condition_tool_call_specs": [],
-                "skip_active_memory_retrieval": False,
-            },
-            {
-                "type": "decision",
-                "name": "route",
-                "objective": "Pick the program.",
-                "exit_conditions": [
-                    {"description": "Sleep goal.", "next_state": "note"},
-                    {"description": "Anything else.", "next_state": "end"},
-                ],
-                "decision_guidelines": ["Prefer the user's own words."],
-                "tool_call_specs": [],
-                "audio_fillers": [],
-                "audio_filler_triggered_after": 3.0,
-            },
-            {
-                "type": "annotation",
-                "name": "note",
-                "inner_thought": "The user wants to sleep better.",
-                "next_state": "end",
-            },
-            {
-                "type": "action",
-                "name": "end",
-                "objective": "Close the session.",
-                "actions": ["Say goodbye"],
-                "intra_state_navigation_guidelines": [],
-                "action_guidelines": [],
-                "boundary_constraints": [],
-                "exit_conditions": [],
-                "action_tool_call_specs": [],
-                "exit_condition_tool_call_specs": [],
-                "skip_active_memory_retrieval": True,
-            },
-        ],
-        "new_user_initial_state": "start",
-        "returning_user_initial_state": "start",
-        "terminal_state": "end",
-        "references": {},
-        "global_intra_state_navigation_guidelines": [],
-        "global_action_guidelines": ["Keep answers under 100 words."],
-        "global_boundary_constraints": [],
-    }
+def _state_machine_body(rng: random.Random) -> dict[str, Any]:
+    """A sampled version whose graph holds: two action states, ``start`` leading to ``end``."""
+    no_tools: dict[str, Any] = {"action_tool_call_specs": [], "exit_condition_tool_call_specs": []}
+    end = sample(ActionState, rng, name="end", exit_conditions=[], **no_tools)
+    exit_to_end = [{"description": "The goal is known.", "next_state": "end"}]
+    start = sample(ActionState, rng, name="start", exit_conditions=exit_to_end, **no_tools)
+    return sample(
+        StateMachineVersion,
+        rng,
+        states=[start, end],
+        new_user_initial_state="start",
+        returning_user_initial_state="start",
+        terminal_state="end",
+        references={},
+    )

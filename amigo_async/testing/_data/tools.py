@@ -250,43 +250,55 @@ class ToolData:
     @classmethod
     def seeded(cls, rng: random.Random) -> ToolData:
         user_id = object_id(rng)
-        tools: list[dict[str, Any]] = []
         versions: dict[str, list[dict[str, Any]]] = {}
-        envvars: dict[str, dict[str, tuple[str, bool]]] = {}
-        for index, (name, description, tags, version_count, deprecated) in enumerate(_TOOLS):
+        for _, _, _, count, deprecated in _TOOLS:
             tool_id = object_id(rng)
-            names = {"API_KEY": ("key-" + str(index), True), "REGION": ("us", False)}
-            envvars[tool_id] = names if version_count else {}
-            tools.append(
-                {
-                    "id": tool_id,
-                    "created_at": _at(index * 1440),
-                    "updated_at": _at(index * 1440 + 5),
-                    "name": name,
-                    "description": description,
-                    "deprecated": deprecated,
-                    "tags": [{"key": k, "value": v} for k, v in tags.items()],
-                    "creator": {"org_id": "", "user_id": user_id},
-                    "updated_by": {"org_id": "", "user_id": user_id},
-                }
-            )
             versions[tool_id] = [
                 _version_record(rng, tool_id, (1, minor, 0), user_id, deprecated or minor == 0)
-                for minor in range(version_count)
+                for minor in range(count)
             ]
-        data = cls(
-            seed=rng.getrandbits(64),
-            user_id=user_id,
-            tools=tools,
-            versions=versions,
-            envvars=envvars,
-            deleted_envvars={tool["id"]: set() for tool in tools},
-            repo=RepoData.seeded(rng, user_id),
-            scaffold=_scaffold_archive(rng),
-        )
-        for tool in tools:
-            data.refresh_envvar_lists(tool["id"])
+        seed = rng.getrandbits(64)
+        repo = RepoData.seeded(rng, user_id)
+        data = cls(seed, user_id, [], {}, {}, {}, repo, _scaffold_archive(rng))
+        for index, (name, description, tags, count, deprecated) in enumerate(_TOOLS):
+            tool_id = list(versions)[index]
+            names = {"API_KEY": ("key-" + str(index), True), "REGION": ("us", False)}
+            data.add_tool(tool_id, name, description, tags, deprecated=deprecated)
+            data.versions[tool_id] = versions[tool_id]
+            data.envvars[tool_id] = names if count else {}
+            data.refresh_envvar_lists(tool_id)
         return data
+
+    def add_tool(
+        self,
+        tool_id: str,
+        name: str,
+        description: str,
+        tags: dict[str, str | None],
+        *,
+        deprecated: bool = False,
+        created: str | None = None,
+        user_id: str | None = None,
+    ) -> dict[str, Any]:
+        """A new tool without versions or variables (seeded ones get dated by their index)."""
+        index = len(self.tools)
+        user = {"org_id": "", "user_id": self.user_id if user_id is None else user_id}
+        record = {
+            "id": tool_id,
+            "created_at": created or _at(index * 1440),
+            "updated_at": created or _at(index * 1440 + 5),
+            "name": name,
+            "description": description,
+            "deprecated": deprecated,
+            "tags": [{"key": k, "value": v} for k, v in tags.items()],
+            "creator": user,
+            "updated_by": dict(user),
+        }
+        self.tools.append(record)
+        self.versions[tool_id], self.envvars[tool_id] = [], {}
+        self.deleted_envvars[tool_id] = set()
+        self.refresh_envvar_lists(tool_id)
+        return record
 
     def tool(self, tool_id: str) -> dict[str, Any] | None:
         return next((tool for tool in self.tools if tool["id"] == tool_id), None)
@@ -384,26 +396,12 @@ class ToolData:
             index = len(self.tools)
             tool_id = object_id(rng)
             stem = _BUSY_TOOL_STEMS[index % len(_BUSY_TOOL_STEMS)]
-            self.tools.append(
-                {
-                    "id": tool_id,
-                    "created_at": _at(index * 1440),
-                    "updated_at": _at(index * 1440 + 5),
-                    "name": f"{stem}_{index}",
-                    "description": f"Demo tool {stem.replace('_', ' ')}.",
-                    "deprecated": False,
-                    "tags": [{"key": "team", "value": "demo"}],
-                    "creator": {"org_id": "", "user_id": self.user_id},
-                    "updated_by": {"org_id": "", "user_id": self.user_id},
-                }
-            )
+            description = f"Demo tool {stem.replace('_', ' ')}."
+            self.add_tool(tool_id, f"{stem}_{index}", description, {"team": "demo"})
             self.versions[tool_id] = [
                 _version_record(rng, tool_id, version, self.user_id, False)
                 for version in ((1, 0, 0), (1, 1, 0), (2, 0, 0))[: 1 + number % 3]
             ]
-            self.envvars[tool_id] = {}
-            self.deleted_envvars[tool_id] = set()
-            self.refresh_envvar_lists(tool_id)
             self._added_tools.add(tool_id)
             self.added_invocations.extend(
                 _busy_invocations(

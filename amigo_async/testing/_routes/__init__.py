@@ -1,6 +1,6 @@
 """Fake endpoint handlers, one module per area; importing this registers them all."""
 
-from . import (
+from . import (  # noqa: F401
     admin,
     conversation,
     dynamic_behavior_set,
@@ -14,18 +14,3 @@ from . import (
     user,
     webhook_destination,
 )
-
-__all__ = [
-    "admin",
-    "conversation",
-    "dynamic_behavior_set",
-    "metric",
-    "organization",
-    "prompt_logs",
-    "role",
-    "service",
-    "simulation",
-    "tools",
-    "user",
-    "webhook_destination",
-]

@@ -10,26 +10,21 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from email import policy
 from email.parser import BytesParser
 from typing import Any
 
-from .._app import (
-    Call,
-    Handler,
-    Reply,
-    Unprocessable,
-    error_reply,
-    handler,
-    json_reply,
-    paging_of,
-)
-from .._app import paginate as paginate_items
+from ...models.conversation import GetInteractionInsightsResponse
+from .._app import Call, Reply, Unprocessable, error_reply, json_reply
+from .._crud import Refused, endpoint, listing, matching, tagged
 from .._data.conversation import ConversationData, FakeConversation
 from .._faults import Fault, FaultKind
+from .._samples import sample
+from ._filters import by_bool
 
 _MESSAGE_TYPES = ("user-message", "external-event", "skip")
 _DEFAULT_MESSAGE_TYPES = ("external-event", "agent-message", "user-message")
@@ -43,37 +38,14 @@ _ACTIONS = (
 )
 
 
-class _Refusal(Exception):
-    """Raised by a check deep in a handler; `_route` answers with its reply."""
-
-    def __init__(self, status: int, detail: str) -> None:
-        super().__init__(detail)
-        self.reply = error_reply(status, detail)
-
-
-def _route(operation_id: str) -> Callable[[Handler], Handler]:
-    """`handler`, with a `_Refusal` turned into its reply."""
-
-    def register(function: Handler) -> Handler:
-        async def serve(call: Call) -> Reply:
-            try:
-                return await function(call)
-            except _Refusal as refusal:
-                return refusal.reply
-
-        return handler(operation_id)(serve)
-
-    return register
-
-
 def _data(call: Call) -> ConversationData:
     return call.state.conversations
 
 
 def _conversation(call: Call) -> FakeConversation:
-    found = _data(call).conversations.get(call.object_id("conversation_id"))
+    found = _data(call).conversations.get(call.path("conversation_id"))
     if found is None or found.user_id != call.user_id:
-        raise _Refusal(404, "Specified organization or conversation is not found.")
+        raise Refused(404, "Specified organization or conversation is not found.")
     return found
 
 
@@ -91,7 +63,7 @@ def _action_filter(call: Call) -> re.Pattern[str]:
 # -- the streams -----------------------------------------------------------------
 
 
-@_route("create-conversation")
+@endpoint("create-conversation")
 async def create_conversation(call: Call) -> Reply:
     response_format = _format(call, "response_format")
     actions = _action_filter(call)
@@ -113,7 +85,7 @@ async def create_conversation(call: Call) -> Reply:
     return _stream(data, events, script, status=201)
 
 
-@_route("interact-with-conversation")
+@endpoint("interact-with-conversation")
 async def interact_with_conversation(call: Call) -> Reply:
     found = _conversation(call)
     request_format = _format(call, "request_format")
@@ -267,68 +239,27 @@ def _line(event: dict[str, Any]) -> bytes:
 # -- lists -----------------------------------------------------------------------
 
 
-def _sorted(call: Call, operation_id: str, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    for field, descending in reversed(call.sort_keys(operation_id)):
-        items = sorted(items, key=lambda item: item[field], reverse=descending)
-    return items
-
-
-def _page(call: Call, operation_id: str, items: list[dict[str, Any]]) -> Reply:
-    """One page of `items` (sorted as asked) in the list's documented answer shape."""
-    paging = paging_of(operation_id)
-    page, has_more, token = paginate_items(
-        call,
-        _sorted(call, operation_id, items),
-        default_limit=paging.default_limit,
-        max_limit=paging.cap,
-    )
-    return json_reply({paging.items_field: page, "has_more": has_more, paging.token_field: token})
-
-
-def _tag_matches(tags: dict[str, str | None], wanted: list[str]) -> bool:
-    for entry in wanted:
-        key, _, value = entry.partition(":")
-        if key not in tags or (value != "*" and (tags[key] or "") != value):
-            return False
-    return True
-
-
-@_route("get-conversations")
+@endpoint("get-conversations")
 async def get_conversations(call: Call) -> Reply:
-    ids, services = call.object_ids("id"), call.object_ids("service_id")
-    users, tags = call.query_all("user_id"), call.query_all("tag")
-    finished = call.query_bool("is_finished")
-    items = [
-        c.instance()
-        for c in _data(call).conversations.values()
-        if (not ids or c.id in ids)
-        and (not services or c.service_id in services)
-        and (not users or c.user_id in users)
-        and (finished is None or c.is_finished == finished)
-        and _tag_matches(c.tags, tags)
-    ]
-    return _page(call, "get-conversations", items)
+    items = [c.instance() for c in _data(call).conversations.values()]
+    for field in ("id", "service_id", "user_id"):
+        items = matching(call, items, field)
+    items = by_bool(call, tagged(call, items, "tag"), "is_finished")
+    return listing(call, "get-conversations", items)
 
 
-@_route("get-conversation-messages")
+@endpoint("get-conversation-messages")
 async def get_conversation_messages(call: Call) -> Reply:
-    found = _conversation(call)
-    ids, interactions = call.object_ids("id"), call.object_ids("interaction_id")
-    kinds = call.query_all("message_type") or list(_DEFAULT_MESSAGE_TYPES)
-    items = [
-        m
-        for m in found.messages
-        if (not ids or m["id"] in ids)
-        and (not interactions or m["interaction_id"] in interactions)
-        and m["message_type"] in kinds
-    ]
-    return _page(call, "get-conversation-messages", items)
+    items = matching(call, matching(call, _conversation(call).messages, "id"), "interaction_id")
+    kinds = call.query_all("message_type") or _DEFAULT_MESSAGE_TYPES
+    items = [m for m in items if m["message_type"] in kinds]
+    return listing(call, "get-conversation-messages", items)
 
 
 # -- one conversation ------------------------------------------------------------
 
 
-@_route("finish-conversation")
+@endpoint("finish-conversation")
 async def finish_conversation(call: Call) -> Reply:
     found = _conversation(call)
     if found.is_finished or found.busy:
@@ -343,13 +274,13 @@ async def finish_conversation(call: Call) -> Reply:
 
 
 def _interaction(call: Call, conversation: FakeConversation) -> str:
-    interaction_id = call.object_id("interaction_id")
+    interaction_id = call.path("interaction_id")
     if interaction_id not in conversation.interactions:
-        raise _Refusal(404, "Specified organization, conversation, or interaction is not found.")
+        raise Refused(404, "Specified organization, conversation, or interaction is not found.")
     return interaction_id
 
 
-@_route("recommend-responses-for-interaction")
+@endpoint("recommend-responses-for-interaction")
 async def recommend_responses(call: Call) -> Reply:
     found = _conversation(call)
     interaction = _interaction(call, found)
@@ -360,38 +291,17 @@ async def recommend_responses(call: Call) -> Reply:
     return json_reply({"recommended_responses": ["Tell me more.", "Thanks!", "Goodbye"]})
 
 
-@_route("get-interaction-insights")
+@endpoint("get-interaction-insights")
 async def get_interaction_insights(call: Call) -> Reply:
-    found = _conversation(call)
-    interaction = _interaction(call, found)
-    machine = [found.service_id, 1]
-    return json_reply(
-        {
-            "current_state_name": "listen",
-            "current_state_action": "answer the user's question",
-            "current_state_objective": "help the user",
-            "state_transition_logs": [
-                {
-                    "type": "jumpback",
-                    "previous_state": "start",
-                    "previous_service_hierarchical_state_machine_version_info": machine,
-                    "next_state": "listen",
-                    "next_service_hierarchical_state_machine_version_info": machine,
-                }
-            ],
-            "working_memory": [{"content": "the user is curious", "context": interaction}],
-            "reflections": [],
-            "triggered_dynamic_behavior_set_version_info": None,
-            "select_next_action_tool_call_logs": [],
-            "engage_user_tool_call_logs": [],
-        }
-    )
+    """A sample of the documented answer, the same for the same interaction."""
+    interaction = _interaction(call, _conversation(call))
+    return json_reply(sample(GetInteractionInsightsResponse, random.Random(interaction)))
 
 
-@_route("retrieve-message-source")
+@endpoint("retrieve-message-source")
 async def retrieve_message_source(call: Call) -> Reply:
     found = _conversation(call)
-    message_id = call.object_id("message_id")
+    message_id = call.path("message_id")
     message = next((m for m in found.messages if m["id"] == message_id), None)
     if message is None:
         return error_reply(404, "Specified organization or message is not found.")
@@ -408,7 +318,7 @@ async def retrieve_message_source(call: Call) -> Reply:
     )
 
 
-@_route("generate-conversation-starter")
+@endpoint("generate-conversation-starter")
 async def generate_conversation_starter(call: Call) -> Reply:
     body = call.json()
     low, high = int(body["min_count"]), int(body["max_count"])  # 3.0 is 3
@@ -428,7 +338,7 @@ async def generate_conversation_starter(call: Call) -> Reply:
     return json_reply({"prompts": prompts})
 
 
-@_route("modify-tags-of-conversation")
+@endpoint("modify-tags-of-conversation")
 async def modify_tags(call: Call) -> Reply:
     found = _conversation(call)
     body = call.json()

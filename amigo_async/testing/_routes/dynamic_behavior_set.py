@@ -15,23 +15,14 @@ from .._app import Call, Reply, json_reply
 from .._crud import Refused, body_of, endpoint, fields_of, listing, matching, tagged
 from .._samples import sample
 from .._state import object_id
-from ._filters import (
-    by_bool,
-    by_creator,
-    by_member,
-    creator,
-    distinct,
-    now,
-    searched,
-    tag_keys,
-)
+from ._filters import by_bool, by_creator, by_member, creator, distinct, now, searched, tag_keys
 from ._versions import next_version, selected_versions
 
 _ID = "dynamic_behavior_set_id"
 
 
 def _set_id(call: Call) -> str:
-    set_id = call.object_id(_ID)
+    set_id = call.path(_ID)
     call.state.dynamic_behavior_sets.sets.get(set_id)  # 404 if unknown
     return set_id
 

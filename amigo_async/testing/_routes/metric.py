@@ -14,18 +14,10 @@ from ...models.metric import (
     UpdateMetricRequest,
 )
 from .._app import Call, Reply, json_reply
-from .._crud import Refused, body_of, endpoint, fields_of, listing, matching, tagged
+from .._crud import Refused, body_of, endpoint, fields_of, listing, matching, tag_list, tagged
 from .._samples import sample
 from .._state import object_id
-from ._filters import (
-    by_creator,
-    by_member,
-    creator,
-    distinct,
-    now,
-    searched,
-    tag_keys,
-)
+from ._filters import by_creator, by_member, creator, distinct, now, searched, tag_keys
 
 
 def _live(call: Call, metric_id: str) -> dict[str, Any]:
@@ -44,10 +36,6 @@ def _filtered(call: Call, deleted: bool) -> list[dict[str, Any]]:
         if m["metric_value"]["type"] in (call.query_all("type") or [m["metric_value"]["type"]])
     ]
     return tagged(call, by_creator(call, items), "tag")
-
-
-def _tags(tags: dict[str, str | None]) -> list[dict[str, Any]]:
-    return [{"key": key, "value": value} for key, value in tags.items()]
 
 
 @endpoint("get-metrics")
@@ -81,7 +69,7 @@ async def create_metric(call: Call) -> Reply:
             "org_id": call.state.organization,
             "created_at": when,
             "updated_at": when,
-            "tags": _tags(request.tags),
+            "tags": tag_list(request.tags),
             "creator": who,
             "updated_by": who,
             "is_deleted": False,
@@ -92,12 +80,12 @@ async def create_metric(call: Call) -> Reply:
 
 @endpoint("update-metric")
 async def update_metric(call: Call) -> Reply:
-    metric_id = call.object_id("metric_id")
+    metric_id = call.path("metric_id")
     _live(call, metric_id)
     update = body_of(call, UpdateMetricRequest)
     changes: dict[str, Any] = fields_of(update)
     if update.tags is not None:
-        changes["tags"] = _tags(update.tags)
+        changes["tags"] = tag_list(update.tags)
     changes.update(updated_at=now(), updated_by=creator(call))
     call.state.metrics.metrics.update(metric_id, changes)
     return json_reply({})
@@ -105,7 +93,7 @@ async def update_metric(call: Call) -> Reply:
 
 @endpoint("delete-metric")
 async def delete_metric(call: Call) -> Reply:
-    metric_id = call.object_id("metric_id")
+    metric_id = call.path("metric_id")
     record = _live(call, metric_id)
     for test in call.state.simulations.unit_tests.values():
         if any(c["metric_id"] == metric_id for c in test["success_criterions"]):
@@ -168,9 +156,9 @@ async def get_results(call: Call) -> Reply:
     items = matching(
         call, items, "simulation_unit_test_set_run_id", "source.simulation_unit_test_set_run_id"
     )
-    after, before = call.query("timestamp_after"), call.query("timestamp_before")
-    items = [i for i in items if (after is None or _at(i) >= _at_of(after))]
-    items = [i for i in items if (before is None or _at(i) <= _at_of(before))]
+    after, before = call.query_datetime("timestamp_after"), call.query_datetime("timestamp_before")
+    items = [i for i in items if after is None or _at(i) >= after]
+    items = [i for i in items if before is None or _at(i) <= before]
     filter_values = {"metric_ids": distinct(items, "metric_id")}
     return listing(
         call, "get-metric-evaluation-results", items, extra={"filter_values": filter_values}
@@ -178,8 +166,4 @@ async def get_results(call: Call) -> Reply:
 
 
 def _at(item: dict[str, Any]) -> datetime:
-    return _at_of(item["created_at"])
-
-
-def _at_of(text: str) -> datetime:
-    return parse_datetime(text)
+    return parse_datetime(item["created_at"])

@@ -19,17 +19,8 @@ from typing import Any
 
 from ..._durations import parse_iso_duration
 from ..._rules import API_KEY_DURATION
-from .._app import (
-    Call,
-    Reply,
-    Unprocessable,
-    error_reply,
-    handler,
-    json_reply,
-    lax_int,
-    paginate,
-    paging_of,
-)
+from .._app import Call, Reply, Unprocessable, json_reply, lax_int
+from .._crud import Refused, endpoint, listing
 from .._data._common import PREFERENCE_DEFAULTS
 from .._data.organization import MAX_API_KEYS, OrganizationData, Versioned
 from ._versions import selected_versions
@@ -89,30 +80,22 @@ def _preferences(sent: dict[str, Any] | None) -> dict[str, Any] | None:
 # -- plumbing: 404 once the organization is deleted, refusals as replies -------------
 
 
-class _Refused(Exception):
-    def __init__(self, status: int, detail: str) -> None:
-        super().__init__(detail)
-        self.status = status
-        self.detail = detail
-
-
 Endpoint = Callable[[Call, OrganizationData], Awaitable[Reply]]
 
 
 def _endpoint(
     operation_id: str, *, needs_organization: bool = True
 ) -> Callable[[Endpoint], Endpoint]:
+    """`endpoint`, given the organization's data; 404 once the organization is deleted."""
+
     def register(function: Endpoint) -> Endpoint:
+        @endpoint(operation_id)
         async def serve(call: Call) -> Reply:
             data = call.state.organization_data
-            try:
-                if needs_organization and not data.exists:
-                    raise _Refused(404, "The specified organization does not exist.")
-                return await function(call, data)
-            except _Refused as refused:
-                return error_reply(refused.status, refused.detail)
+            if needs_organization and not data.exists:
+                raise Refused(404, "The specified organization does not exist.")
+            return await function(call, data)
 
-        handler(operation_id)(serve)
         return function
 
     return register
@@ -127,18 +110,6 @@ def _with_org(call: Call, record: dict[str, Any]) -> dict[str, Any]:
     return rendered
 
 
-def _listing(call: Call, operation_id: str, items: list[Any], key: str) -> Reply:
-    listing = paging_of(operation_id)
-    page, has_more, token = paginate(
-        call,
-        items,
-        default_limit=listing.default_limit,
-        max_limit=listing.cap,
-        first_token=listing.first_token,
-    )
-    return json_reply({key: page, "has_more": has_more, "continuation_token": token})
-
-
 def _filtered(call: Call, records: Mapping[str, Versioned]) -> list[dict[str, Any]]:
     """The `deprecated` and `id` filters of get-agents and get-...-state-machines."""
     deprecated = call.query_bool("deprecated")
@@ -150,37 +121,28 @@ def _filtered(call: Call, records: Mapping[str, Versioned]) -> list[dict[str, An
     ]
 
 
-def _selected_versions(call: Call, versions: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The `version` selector and `sort_by` of the two versions lists."""
-    chosen = selected_versions(call, versions)
-    order = call.query_all("sort_by")
-    if order and order[0].startswith("-"):
-        chosen = sorted(chosen, key=lambda v: v["version"], reverse=True)
-    return chosen
-
-
 def _expected_version(call: Call, record: Versioned) -> int:
     """The next version number; 409 if the `version` query names another one."""
     following = len(record.versions) + 1
     asked = call.query("version")
     if asked is not None and lax_int(asked) != following:
-        raise _Refused(409, "The specified version is not the expected next version.")
+        raise Refused(409, "The specified version is not the expected next version.")
     return following
 
 
 def _live(records: Mapping[str, Versioned], record_id: str, what: str) -> Versioned:
     record = records.get(record_id)
     if record is None:
-        raise _Refused(404, f"The specified organization or {what} does not exist.")
+        raise Refused(404, f"The specified organization or {what} does not exist.")
     return record
 
 
 def _delete(records: Mapping[str, Versioned], record_id: str, what: str) -> Reply:
     record = _live(records, record_id, what)
     if record.deprecated:
-        raise _Refused(409, f"The specified {what} is already deleted")
+        raise Refused(409, f"The specified {what} is already deleted")
     if record.in_use:
-        raise _Refused(400, f"An active service exists that utilizes this {what}.")
+        raise Refused(400, f"An active service exists that utilizes this {what}.")
     record.deprecated = True
     return json_reply(None)
 
@@ -197,7 +159,7 @@ async def get_organization(call: Call, data: OrganizationData) -> Reply:
 async def create_organization(call: Call, data: OrganizationData) -> Reply:
     body = _body(call)
     if data.exists:
-        raise _Refused(409, "Conflicts with existing organization with the same org_id.")
+        raise Refused(409, "Conflicts with existing organization with the same org_id.")
     data.exists = True
     data.user_dimensions = body["user_dimensions"]
     data.profile = {
@@ -243,14 +205,14 @@ async def get_user_dimensions(call: Call, data: OrganizationData) -> Reply:
 
 @_endpoint("get-agents")
 async def get_agents(call: Call, data: OrganizationData) -> Reply:
-    return _listing(call, "get-agents", _filtered(call, data.agents), "agents")
+    return listing(call, "get-agents", _filtered(call, data.agents))
 
 
 @_endpoint("create-agent")
 async def create_agent(call: Call, data: OrganizationData) -> Reply:
     name = _body(call)["agent_name"].strip()
     if any(agent.name == name for agent in data.agents.values()):
-        raise _Refused(409, "An Agent with the same name already exists.")
+        raise Refused(409, "An Agent with the same name already exists.")
     agent = Versioned(data.new_id(), name)
     data.agents[agent.id] = agent
     return json_reply({"id": agent.id}, 201)
@@ -258,11 +220,11 @@ async def create_agent(call: Call, data: OrganizationData) -> Reply:
 
 @_endpoint("create-agent-version")
 async def create_agent_version(call: Call, data: OrganizationData) -> Reply:
-    agent_id = call.object_id("agent_id")
+    agent_id = call.path("agent_id")
     body = _body(call)
     agent = _live(data.agents, agent_id, "agent")
     if agent.deprecated:
-        raise _Refused(404, "The specified organization or agent does not exist.")
+        raise Refused(404, "The specified organization or agent does not exist.")
     number = _expected_version(call, agent)
     previous = agent.versions[-1] if agent.versions else {}
     fields = {
@@ -271,9 +233,7 @@ async def create_agent_version(call: Call, data: OrganizationData) -> Reply:
     }
     missing = [n for n, v in fields.items() if v is None and n not in _OPTIONAL_AGENT_FIELDS]
     if missing:
-        raise _Refused(
-            400, f"The initial version needs every field; missing: {', '.join(missing)}."
-        )
+        raise Refused(400, f"The initial version needs every field; missing: {', '.join(missing)}.")
     user = call.user_id or ""
     version = data.agent_version(agent.id, number, fields, user)
     agent.versions.append(version)
@@ -284,14 +244,14 @@ async def create_agent_version(call: Call, data: OrganizationData) -> Reply:
 
 @_endpoint("delete-agent")
 async def delete_agent(call: Call, data: OrganizationData) -> Reply:
-    return _delete(data.agents, call.object_id("agent_id"), "agent")
+    return _delete(data.agents, call.path("agent_id"), "agent")
 
 
 @_endpoint("get-agent-versions")
 async def get_agent_versions(call: Call, data: OrganizationData) -> Reply:
-    agent = _live(data.agents, call.object_id("agent_id"), "agent")
-    versions = [_with_org(call, v) for v in _selected_versions(call, agent.versions)]
-    return _listing(call, "get-agent-versions", versions, "agent_versions")
+    agent = _live(data.agents, call.path("agent_id"), "agent")
+    versions = [_with_org(call, v) for v in selected_versions(call, agent.versions)]
+    return listing(call, "get-agent-versions", versions)
 
 
 # -- service hierarchical state machines --------------------------------------------
@@ -303,14 +263,14 @@ _MACHINE_VERSIONS = "get-service-hierarchical-state-machine-versions"
 @_endpoint(_MACHINES)
 async def get_state_machines(call: Call, data: OrganizationData) -> Reply:
     machines = _filtered(call, data.state_machines)
-    return _listing(call, _MACHINES, machines, "service_hierarchical_state_machines")
+    return listing(call, _MACHINES, machines)
 
 
 @_endpoint("create-service-hierarchical-state-machine")
 async def create_state_machine(call: Call, data: OrganizationData) -> Reply:
     name = _body(call)["state_machine_name"].strip()
     if any(machine.name == name for machine in data.state_machines.values()):
-        raise _Refused(409, "A state machine with the same name already exists.")
+        raise Refused(409, "A state machine with the same name already exists.")
     machine = Versioned(data.new_id(), name)
     data.state_machines[machine.id] = machine
     return json_reply({"id": machine.id}, 201)
@@ -340,7 +300,7 @@ def _check_graph(body: dict[str, Any], data: OrganizationData) -> None:
     for name, (machine_id, version) in body["references"].items():
         machine = data.state_machines.get(machine_id)
         if machine is None or machine.deprecated or version > len(machine.versions):
-            raise _Refused(
+            raise Refused(
                 400,
                 f"Reference {name!r} depends on a state machine that either doesn't exist "
                 "or is deprecated.",
@@ -349,12 +309,12 @@ def _check_graph(body: dict[str, Any], data: OrganizationData) -> None:
 
 @_endpoint("create-service-hierarchical-state-machine-version")
 async def create_state_machine_version(call: Call, data: OrganizationData) -> Reply:
-    machine_id = call.object_id("service_hierarchical_state_machine_id")
+    machine_id = call.path("service_hierarchical_state_machine_id")
     dry_run = call.query_bool("dry_run") or False
     body = _body(call)
     machine = _live(data.state_machines, machine_id, "state machine")
     if machine.deprecated:
-        raise _Refused(404, "The specified organization, state machine, or tool does not exist.")
+        raise Refused(404, "The specified organization, state machine, or tool does not exist.")
     number = _expected_version(call, machine)
     _check_graph(body, data)
     if dry_run:
@@ -368,15 +328,15 @@ async def create_state_machine_version(call: Call, data: OrganizationData) -> Re
 
 @_endpoint("delete-service-hierarchical-state-machine")
 async def delete_state_machine(call: Call, data: OrganizationData) -> Reply:
-    return _delete(data.state_machines, call.object_id("state_machine_id"), "state machine")
+    return _delete(data.state_machines, call.path("state_machine_id"), "state machine")
 
 
 @_endpoint(_MACHINE_VERSIONS)
 async def get_state_machine_versions(call: Call, data: OrganizationData) -> Reply:
-    machine_id = call.object_id("service_hierarchical_state_machine_id")
+    machine_id = call.path("service_hierarchical_state_machine_id")
     machine = _live(data.state_machines, machine_id, "state machine")
-    versions = [_with_org(call, v) for v in _selected_versions(call, machine.versions)]
-    return _listing(call, _MACHINE_VERSIONS, versions, "state_machine_versions")
+    versions = [_with_org(call, v) for v in selected_versions(call, machine.versions)]
+    return listing(call, _MACHINE_VERSIONS, versions)
 
 
 # -- API keys -----------------------------------------------------------------------
@@ -392,9 +352,9 @@ async def create_api_key(call: Call, data: OrganizationData) -> Reply:
     body = {"name": None, "role_name": "DefaultAdministratorRole", **_body(call)}
     duration = _duration(body["duration"])
     if body["role_name"] not in data.roles:
-        raise _Refused(404, "The specified organization or role does not exist.")
+        raise Refused(404, "The specified organization or role does not exist.")
     if len(data.api_keys) >= MAX_API_KEYS:
-        raise _Refused(400, "The organization has reached the maximum API key limit.")
+        raise Refused(400, "The organization has reached the maximum API key limit.")
     user = call.user_id or ""
     entry = data.add_api_key(body["name"], duration, body["role_name"], user)
     secret = "amigo-key-" + "".join(f"{data.rng.getrandbits(8):02x}" for _ in range(24))
@@ -408,6 +368,6 @@ async def create_api_key(call: Call, data: OrganizationData) -> Reply:
 async def delete_api_key(call: Call, data: OrganizationData) -> Reply:
     key_id = call.path("api_key_id")
     if data.api_keys.pop(key_id, None) is None:
-        raise _Refused(404, "The specified organization or the API key does not exist.")
-    call.server._api_keys.pop(key_id, None)
+        raise Refused(404, "The specified organization or the API key does not exist.")
+    call.server.remove_api_key(key_id)
     return json_reply({"deleted_key_id": key_id})

@@ -6,8 +6,6 @@ Bodies are checked by the generated request models (422); unknown ids answer
 
 from __future__ import annotations
 
-from typing import Any
-
 from ...models.service import (
     CreateServiceRequest,
     ServiceInstance,
@@ -15,12 +13,8 @@ from ...models.service import (
     UpsertServiceVersionSetRequest,
 )
 from .._app import Call, Reply, json_reply
-from .._crud import Refused, body_of, endpoint, fields_of, listing, matching, tagged
+from .._crud import Refused, body_of, endpoint, fields_of, listing, matching, tag_list, tagged
 from .._samples import sample
-
-
-def _tags(tags: dict[str, str | None]) -> list[dict[str, Any]]:
-    return [{"key": key, "value": value} for key, value in tags.items()]
 
 
 def _version_set_name(call: Call) -> str:
@@ -53,7 +47,7 @@ async def create_service(call: Call) -> Reply:
     record = sample(
         ServiceInstance,
         data.rng,
-        **{**body, "tags": _tags(body["tags"])},
+        **{**body, "tags": tag_list(body["tags"])},
         version_sets={"release": release},
         creator=author,
         updated_by=author,
@@ -65,19 +59,19 @@ async def create_service(call: Call) -> Reply:
 @endpoint("update-service")
 async def update_service(call: Call) -> Reply:
     store = call.state.services.services
-    service = store.get(call.object_id("service_id"))
+    service = store.get(call.path("service_id"))
     changes = fields_of(body_of(call, UpdateServiceRequest))
     if changes["name"] not in (None, service["name"]):
         store.unique("name", changes["name"])
     if changes["tags"] is not None:
-        changes["tags"] = _tags(changes["tags"])
+        changes["tags"] = tag_list(changes["tags"])
     store.update(service["id"], changes)
     return json_reply(None)
 
 
 @endpoint("upsert-service-version-set")
 async def upsert_service_version_set(call: Call) -> Reply:
-    service = call.state.services.services.get(call.object_id("service_id"))
+    service = call.state.services.services.get(call.path("service_id"))
     name = _version_set_name(call)
     body = fields_of(body_of(call, UpsertServiceVersionSetRequest))
     service["version_sets"][name] = body["version_set"]
@@ -86,7 +80,7 @@ async def upsert_service_version_set(call: Call) -> Reply:
 
 @endpoint("delete-service-version-set")
 async def delete_service_version_set(call: Call) -> Reply:
-    service = call.state.services.services.get(call.object_id("service_id"))
+    service = call.state.services.services.get(call.path("service_id"))
     name = call.path("version_set_name")
     if name == "release":
         raise Refused(400, "The release version set cannot be deleted.")

@@ -27,18 +27,20 @@ from ...models.simulation import (
     UpdateSimulationUnitTestSetRequest,
 )
 from .._app import Call, Reply, json_reply
-from .._crud import Refused, Store, body_of, endpoint, fields_of, listing, matching, tagged
+from .._crud import (
+    Refused,
+    Store,
+    body_of,
+    endpoint,
+    fields_of,
+    listing,
+    matching,
+    tag_list,
+    tagged,
+)
 from .._samples import sample
 from .._state import object_id
-from ._filters import (
-    by_bool,
-    by_creator,
-    creator,
-    distinct,
-    now,
-    searched,
-    tag_keys,
-)
+from ._filters import by_bool, by_creator, creator, distinct, now, searched, tag_keys
 from ._versions import next_version, selected_versions
 
 
@@ -49,7 +51,7 @@ def _store(call: Call, name: str) -> Store:
 
 def _live(call: Call, store: str, path: str) -> dict[str, Any]:
     """The record named by the path parameter `path`; 404 if unknown or deleted."""
-    record_id = call.object_id(path)
+    record_id = call.path(path)
     record = _store(call, store).get(record_id)
     if record.get("is_deleted"):
         raise Refused(404, f"{_store(call, store).what} {record_id} not found.")
@@ -72,10 +74,6 @@ def _new(call: Call, **fields: Any) -> dict[str, Any]:
 
 def _touched(call: Call, changes: dict[str, Any]) -> dict[str, Any]:
     return {**changes, "updated_at": now(), "updated_by": creator(call)}
-
-
-def _tag_list(tags: dict[str, str | None]) -> list[dict[str, Any]]:
-    return [{"key": key, "value": value} for key, value in tags.items()]
 
 
 def _unique_live(store: Store, name: str, but: str | None = None) -> None:
@@ -158,7 +156,7 @@ def _register_versioned(
 
     @endpoint(f"get-simulation-{kind}-versions")
     async def get_versions(call: Call) -> Reply:
-        record = _store(call, store).get(call.object_id(path))
+        record = _store(call, store).get(call.path(path))
         versions = getattr(call.state.simulations, versions_of)[record["id"]]
         page = selected_versions(call, versions)
         return listing(call, f"get-simulation-{kind}-versions", page)
@@ -239,7 +237,7 @@ async def create_unit_test(call: Call) -> Reply:
     _unique_live(_store(call, "unit_tests"), request["name"])
     _check_references(call, request)
     record = _store(call, "unit_tests").add(
-        _new(call, **{**request, "tags": _tag_list(request["tags"])})
+        _new(call, **{**request, "tags": tag_list(request["tags"])})
     )
     return json_reply({"simulation_unit_test_id": record["id"]}, 201)
 
@@ -250,7 +248,7 @@ async def update_unit_test(call: Call) -> Reply:
     changes = fields_of(body_of(call, UpdateSimulationUnitTestRequest))
     changes.pop("run_count", None)  # a set's run count, not part of the unit test record
     if changes["tags"] is not None:
-        changes["tags"] = _tag_list(changes["tags"])
+        changes["tags"] = tag_list(changes["tags"])
     _check_references(call, {**record, **{k: v for k, v in changes.items() if v is not None}})
     _store(call, "unit_tests").update(record["id"], _touched(call, changes))
     return Reply(204)
@@ -309,7 +307,7 @@ async def create_unit_test_set(call: Call) -> Reply:
     request = unstructure(body_of(call, CreateSimulationUnitTestSetRequest))
     _unique_live(_store(call, "unit_test_sets"), request["name"])
     _check_unit_tests(call, request["unit_test_runs"])
-    fields = {**request, "tags": _tag_list(request["tags"]), "last_triggered_run_id": None}
+    fields = {**request, "tags": tag_list(request["tags"]), "last_triggered_run_id": None}
     record = _store(call, "unit_test_sets").add(_new(call, **fields))
     return json_reply({"simulation_unit_test_set_id": record["id"]}, 201)
 
@@ -322,7 +320,7 @@ async def update_unit_test_set(call: Call) -> Reply:
         _unique_live(_store(call, "unit_test_sets"), changes["name"], but=record["id"])
     _check_unit_tests(call, changes["unit_test_runs"])
     if changes["tags"] is not None:
-        changes["tags"] = _tag_list(changes["tags"])
+        changes["tags"] = tag_list(changes["tags"])
     _store(call, "unit_test_sets").update(record["id"], _touched(call, changes))
     return Reply(204)
 
@@ -382,7 +380,7 @@ async def create_run(call: Call) -> Reply:
 
 @endpoint("get-simulation-unit-test-set-run-artifacts")
 async def get_run_artifacts(call: Call) -> Reply:
-    run = _store(call, "runs").get(call.object_id("simulation_unit_test_set_run_id"))
+    run = _store(call, "runs").get(call.path("simulation_unit_test_set_run_id"))
     if not run["artifacts_generated"]:
         raise Refused(400, "The artifacts for the unit test set run are not yet available.")
     return json_reply(
@@ -395,7 +393,7 @@ async def get_run_artifacts(call: Call) -> Reply:
 
 @endpoint("cancel-simulation-unit-test-set-run")
 async def cancel_run(call: Call) -> Reply:
-    run = _store(call, "runs").get(call.object_id("simulation_unit_test_set_run_id"))
+    run = _store(call, "runs").get(call.path("simulation_unit_test_set_run_id"))
     if run["is_completed"]:
         raise Refused(409, "The simulation unit test set run is not in progress.")
     run["is_completed"] = True

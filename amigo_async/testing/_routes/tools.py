@@ -9,7 +9,6 @@ list whose length differs from `tool_id` 400.
 
 from __future__ import annotations
 
-import functools
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -17,23 +16,9 @@ from datetime import datetime
 from typing import Any
 
 from ...models.facts import MAX_FILE_PATHS
-from .._app import (
-    Call,
-    Reply,
-    Unprocessable,
-    error_reply,
-    handler,
-    json_reply,
-    paginate,
-    paging_of,
-)
-from .._data.tools import (
-    INLINE_FILE_LIMIT,
-    RepoData,
-    ToolData,
-    VersionConstraint,
-    parse_version,
-)
+from .._app import Call, Reply, Unprocessable, json_reply, paginate, paging_of
+from .._crud import Refused, endpoint, listing, tagged
+from .._data.tools import INLINE_FILE_LIMIT, RepoData, ToolData, VersionConstraint, parse_version
 
 _ENVVAR_NAME = re.compile(r"[A-Z_]+")  # unanchored in the schema, searched like pydantic does
 _MAX_NAME_LENGTH = 64  # the fake's choice; the documents only say "too long" is a 400
@@ -59,36 +44,20 @@ def _owned(record: dict[str, Any], organization: str) -> dict[str, Any]:
     return served
 
 
-def _lookup(record: dict[str, Any], dotted: str) -> Any:
-    """A sort field's value; `version.*` reads a version's or an invocation's version."""
+def _invocation_value(invocation: dict[str, Any], dotted: str) -> Any:
+    """An invocation's sort field: `version.*` reads its tool version."""
     if dotted.startswith("version."):
-        version = record.get("version") or record["tool_version"]
-        return version[dotted.split(".", 1)[1]]
-    value: Any = record
+        return invocation["tool_version"][dotted.split(".", 1)[1]]
+    value: Any = invocation
     for part in dotted.split("."):
         value = value[part]
     return value
 
 
-def _sort_value(field: str, record: dict[str, Any]) -> Any:
-    return _lookup(record, field)
-
-
-def _sorted(items: list[dict[str, Any]], keys: list[tuple[str, bool]]) -> list[dict[str, Any]]:
-    for field, descending in reversed(keys):
-        items = sorted(items, key=functools.partial(_sort_value, field), reverse=descending)
+def _sorted_invocations(call: Call, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    for field, descending in reversed(call.sort_keys()):
+        items = sorted(items, key=lambda i: _invocation_value(i, field), reverse=descending)
     return items
-
-
-def _page(call: Call, operation_id: str, items: list[Any]) -> tuple[list[Any], bool, int | None]:
-    listing = paging_of(operation_id)
-    return paginate(
-        call,
-        items,
-        default_limit=listing.default_limit,
-        max_limit=listing.cap,
-        first_token=listing.first_token,
-    )
 
 
 def _stripped(body: dict[str, Any], name: str) -> str:
@@ -96,10 +65,10 @@ def _stripped(body: dict[str, Any], name: str) -> str:
     return str(body[name]).strip()
 
 
-def _known_tool(call: Call) -> dict[str, Any] | Reply:
-    tool = _tools(call).tool(call.object_id("tool_id"))
+def _known_tool(call: Call) -> dict[str, Any]:
+    tool = _tools(call).tool(call.path("tool_id"))
     if tool is None:
-        return error_reply(404, "The specified tool does not exist.")
+        raise Refused(404, "The specified tool does not exist.")
     return tool
 
 
@@ -118,87 +87,47 @@ def _triple(record: dict[str, Any]) -> tuple[int, int, int]:
 # -- tools ------------------------------------------------------------------------
 
 
-def _tag_filter(text: str) -> Callable[[dict[str, Any]], bool]:
-    key, _, value = text.partition(":")
-
-    def matches(tool: dict[str, Any]) -> bool:
-        for tag in tool["tags"]:
-            if tag["key"] == key and (
-                value == "*" or (tag["value"] is None if value == "" else tag["value"] == value)
-            ):
-                return True
-        return False
-
-    return matches
+def _first_page(call: Call) -> bool:
+    """Whether this is a list's first page: only it carries `filter_values`."""
+    return call.query("continuation_token") in (None, "0")
 
 
-@handler("get-tools")
+@endpoint("get-tools")
 async def get_tools(call: Call) -> Reply:
-    ids = call.object_ids("id")
+    ids = call.query_all("id")
     deprecated = call.query_bool("deprecated")
-    tag_filters = [_tag_filter(text) for text in call.query_all("tag")]
-    keys = call.sort_keys("get-tools")
+    organization = call.state.organization
     tools = [
-        tool
-        for tool in _tools(call).tools
+        _owned(tool, organization)
+        for tool in tagged(call, _tools(call).tools, "tag")
         if (not ids or tool["id"] in ids)
         and (deprecated is None or tool["deprecated"] == deprecated)
-        and all(match(tool) for match in tag_filters)
     ]
-    page, has_more, token = _page(call, "get-tools", _sorted(tools, keys))
-    first = call.query("continuation_token") in (None, "0")
     tag_values = sorted(
         {f"{t['key']}:{t['value'] or ''}" for tool in _tools(call).tools for t in tool["tags"]}
     )
-    organization = call.state.organization
-    return json_reply(
-        {
-            "tools": [_owned(tool, organization) for tool in page],
-            "has_more": has_more,
-            "continuation_token": token,
-            "filter_values": {"tags": tag_values} if first else None,
-        }
-    )
+    values = {"tags": tag_values} if _first_page(call) else None
+    return listing(call, "get-tools", tools, {"filter_values": values})
 
 
-@handler("create-tool")
+@endpoint("create-tool")
 async def create_tool(call: Call) -> Reply:
     body = call.json()
     name, description = _stripped(body, "name"), _stripped(body, "description")
     tags: dict[str, str | None] = body["tags"]
     if len(name) > _MAX_NAME_LENGTH:
-        return error_reply(400, "The tool name is too long.")
+        raise Refused(400, "The tool name is too long.")
     data = _tools(call)
     if any(tool["name"] == name and not tool["deprecated"] for tool in data.tools):
-        return error_reply(409, "A tool with the same name already exists.")
-    now = call.server.now_iso()
-    user = {"org_id": "", "user_id": call.user_id or ""}
-    tool_id = data.new_tool_id()
-    data.tools.append(
-        {
-            "id": tool_id,
-            "created_at": now,
-            "updated_at": now,
-            "name": name,
-            "description": description,
-            "deprecated": False,
-            "tags": [{"key": k, "value": v} for k, v in tags.items()],
-            "creator": user,
-            "updated_by": dict(user),
-        }
-    )
-    data.versions[tool_id] = []
-    data.envvars[tool_id] = {}
-    data.deleted_envvars[tool_id] = set()
-    data.refresh_envvar_lists(tool_id)
-    return json_reply({"id": tool_id}, 201)
+        raise Refused(409, "A tool with the same name already exists.")
+    now, user = call.server.now_iso(), call.user_id or ""
+    tool = data.add_tool(data.new_tool_id(), name, description, tags, created=now, user_id=user)
+    return json_reply({"id": tool["id"]}, 201)
 
 
-@handler("modify-tool")
+@endpoint("modify-tool")
 async def modify_tool(call: Call) -> Reply:
     tool = _known_tool(call)
-    if isinstance(tool, Reply):
-        return tool
     body = call.json()
     if body.get("description") is not None:
         tool["description"] = _stripped(body, "description")
@@ -208,22 +137,18 @@ async def modify_tool(call: Call) -> Reply:
     return Reply(204)
 
 
-@handler("deprecate-tool")
+@endpoint("deprecate-tool")
 async def deprecate_tool(call: Call) -> Reply:
     tool = _known_tool(call)
-    if isinstance(tool, Reply):
-        return tool
     tool["deprecated"] = True
     for version in _tools(call).versions[tool["id"]]:
         version["deprecated"] = True
     return Reply(204)
 
 
-@handler("deprecate-tool-version")
+@endpoint("deprecate-tool-version")
 async def deprecate_tool_version(call: Call) -> Reply:
     tool = _known_tool(call)
-    if isinstance(tool, Reply):
-        return tool
     constraint = _constraint(call.path("versions"), ("path", "versions"))
     for version in _tools(call).versions[tool["id"]]:
         if constraint.matches(_triple(version)):
@@ -231,11 +156,9 @@ async def deprecate_tool_version(call: Call) -> Reply:
     return Reply(204)
 
 
-@handler("modify-tool-envvars")
+@endpoint("modify-tool-envvars")
 async def modify_tool_envvars(call: Call) -> Reply:
     tool = _known_tool(call)
-    if isinstance(tool, Reply):
-        return tool
     body = call.json()
     inserts, updates, deletes = (body.get(name, []) for name in ("inserts", "updates", "deletes"))
     data = _tools(call)
@@ -249,13 +172,13 @@ async def modify_tool_envvars(call: Call) -> Reply:
     }
     for item in inserts:
         if item["name"] in variables or item["name"] in deleted:
-            return error_reply(409, f"The environment variable {item['name']} exists.")
+            raise Refused(409, f"The environment variable {item['name']} exists.")
     for item in updates + deletes:
         if item["name"] not in variables:
-            return error_reply(400, f"The environment variable {item['name']} does not exist.")
+            raise Refused(400, f"The environment variable {item['name']} does not exist.")
     for item in deletes:
         if item["name"] in in_use:
-            return error_reply(400, f"{item['name']} is used by non-deprecated tool versions.")
+            raise Refused(400, f"{item['name']} is used by non-deprecated tool versions.")
     for item in inserts:
         variables[item["name"]] = (item["value"], bool(item["is_secret"]))
     for item in updates:
@@ -270,16 +193,13 @@ async def modify_tool_envvars(call: Call) -> Reply:
 # -- versions ---------------------------------------------------------------------
 
 
-@handler("get-tool-versions")
+@endpoint("get-tool-versions")
 async def get_tool_versions(call: Call) -> Reply:
     tool = _known_tool(call)
-    if isinstance(tool, Reply):
-        return tool
     deprecated = call.query_bool("deprecated")
     text = call.query("versions")
     constraint = None if text is None else _constraint(text, ("query", "versions"))
     creators = call.query_all("creator")
-    keys = call.sort_keys("get-tool-versions")
     organization = call.state.organization
     all_versions = [_owned(v, organization) for v in _tools(call).versions[tool["id"]]]
     versions = [
@@ -292,36 +212,26 @@ async def get_tool_versions(call: Call) -> Reply:
             or f"{version['creator']['user_org_id']},{version['creator']['user_id']}" in creators
         )
     ]
-    page, has_more, token = _page(call, "get-tool-versions", _sorted(versions, keys))
-    first = call.query("continuation_token") in (None, "0")
     creator_values = list({repr(v["creator"]): v["creator"] for v in all_versions}.values())
-    return json_reply(
-        {
-            "tool_versions": page,
-            "has_more": has_more,
-            "continuation_token": token,
-            "filter_values": {"creators": creator_values} if first else None,
-        }
-    )
+    values = {"creators": creator_values} if _first_page(call) else None
+    return listing(call, "get-tool-versions", versions, {"filter_values": values})
 
 
 def _project_exists(repo: RepoData, project_path: str) -> bool:
     return f"{project_path.strip('/')}/pyproject.toml" in repo.files
 
 
-@handler("publish-tool-version")
+@endpoint("publish-tool-version")
 async def publish_tool_version(call: Call) -> Reply:
     tool = _known_tool(call)
-    if isinstance(tool, Reply):
-        return tool
     body = call.json()
     project_path, bump_type = _stripped(body, "project_path"), body["bump_type"]
     data = _tools(call)
     if not _project_exists(data.repo, project_path):
-        return error_reply(404, "The specified project directory does not exist.")
+        raise Refused(404, "The specified project directory does not exist.")
     versions = data.versions[tool["id"]]
     if sum(1 for v in versions if not v["deprecated"]) >= _MAX_ACTIVE_VERSIONS:
-        return error_reply(400, "More than 3 active versions of the tool exist.")
+        raise Refused(400, "More than 3 active versions of the tool exist.")
     major, minor, patch = max((_triple(v) for v in versions), default=(0, 0, 0))
     new = {
         "major": (major + 1, 0, 0),
@@ -358,7 +268,7 @@ def _results(inputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return results
 
 
-@handler("test-tool")
+@endpoint("test-tool")
 async def test_tool(call: Call) -> Reply:
     body = call.json()
     inputs = body["inputs"]
@@ -366,17 +276,15 @@ async def test_tool(call: Call) -> Reply:
     plain, secret = body["required_envvars"], body["required_secret_envvars"]
     repo = _tools(call).repo
     if branch not in repo.branches or not _project_exists(repo, project_path):
-        return error_reply(404, "The specified tool commit does not exist.")
+        raise Refused(404, "The specified tool commit does not exist.")
     if set(plain) & set(secret):
-        return error_reply(400, "An environment variable is both secret and non-secret.")
+        raise Refused(400, "An environment variable is both secret and non-secret.")
     return json_reply({"invocation_results": _results(inputs)})
 
 
-@handler("invoke-tool-version")
+@endpoint("invoke-tool-version")
 async def invoke_tool_version(call: Call) -> Reply:
     tool = _known_tool(call)
-    if isinstance(tool, Reply):
-        return tool
     body = call.json()
     inputs = body["inputs"]
     text = call.path("version")
@@ -392,7 +300,7 @@ async def invoke_tool_version(call: Call) -> Reply:
         if not version["deprecated"] and constraint.matches(_triple(version))
     ]
     if not candidates:
-        return error_reply(404, "The specified tool version does not exist.")
+        raise Refused(404, "The specified tool version does not exist.")
     return json_reply({"invocation_results": _results(inputs)})
 
 
@@ -401,10 +309,10 @@ async def invoke_tool_version(call: Call) -> Reply:
 
 def _invocation_filter(call: Call) -> Callable[[dict[str, Any]], bool] | None:
     """The filters shared by get-tool-invocations and search; None when there are none."""
-    tool_ids = call.object_ids("tool_id")
+    tool_ids = call.query_all("tool_id")
     source_types = call.query_all("invocation_source_type")
-    conversations = set(call.object_ids("conversation_id"))
-    runs = set(call.object_ids("simulation_unit_test_set_run_id"))
+    conversations = set(call.query_all("conversation_id"))
+    runs = set(call.query_all("simulation_unit_test_set_run_id"))
     succeeded = call.query_bool("succeeded")
     versions = call.query_all("version")
     constraints: dict[str, VersionConstraint] = {}
@@ -436,11 +344,11 @@ def _invocation_filter(call: Call) -> Callable[[dict[str, Any]], bool] | None:
     return matches
 
 
-@handler("get-tool-invocations")
+@endpoint("get-tool-invocations")
 async def get_tool_invocations(call: Call) -> Reply:
     versions = call.query_all("version")
     if versions and len(versions) != len(call.query_all("tool_id")):
-        return error_reply(400, "The tool_id and version query parameters differ in length.")
+        raise Refused(400, "The tool_id and version query parameters differ in length.")
     data = _tools(call)
     cache = data.query_results()
     query = tuple(
@@ -453,12 +361,14 @@ async def get_tool_invocations(call: Call) -> Reply:
     invocations = cache.get(query)
     if invocations is None:
         matches = _invocation_filter(call)
-        keys = call.sort_keys("get-tool-invocations")
         invocations = data.invocations_of(call.query_all("tool_id"))
         if matches is not None:
             invocations = [invocation for invocation in invocations if matches(invocation)]
-        invocations = cache[query] = _sorted(invocations, keys)
-    page, has_more, token = _page(call, "get-tool-invocations", invocations)
+        invocations = cache[query] = _sorted_invocations(call, invocations)
+    paging = paging_of("get-tool-invocations")
+    page, has_more, token = paginate(
+        call, invocations, default_limit=paging.default_limit, max_limit=paging.cap
+    )
     organization = call.state.organization
     items = b",".join(data.encoded(invocation, organization) for invocation in page)
     tail = json.dumps({"has_more": has_more, "continuation_token": token}, separators=(",", ":"))
@@ -475,7 +385,7 @@ def _searchable(invocation: dict[str, Any], fields: list[str]) -> Iterator[str]:
             yield str(value)
 
 
-@handler("search-tool-invocations")
+@endpoint("search-tool-invocations")
 async def search_tool_invocations(call: Call) -> Reply:
     query, fields = call.query("query") or "", call.query_all("query_against")
     matches = _invocation_filter(call)
@@ -498,7 +408,7 @@ def _chunks(data: bytes, size: int = _STREAM_CHUNK) -> Iterator[bytes]:
         yield data[start : start + size]
 
 
-@handler("get-tool-scaffold-release")
+@endpoint("get-tool-scaffold-release")
 async def get_tool_scaffold_release(call: Call) -> Reply:
     return Reply(
         body=_chunks(_tools(call).scaffold), streamed=True, content_type="application/gzip"
@@ -508,13 +418,13 @@ async def get_tool_scaffold_release(call: Call) -> Reply:
 # -- the tool repo ------------------------------------------------------------------
 
 
-def _ref(call: Call) -> int | Reply:
+def _ref(call: Call) -> int:
     ref = call.query("ref", "main") or ""
     if not ref:
         raise Unprocessable(("query", "ref"), "ensure this value has at least 1 characters")
     index = _tools(call).repo.resolve(ref)
     if index is None:
-        return error_reply(404, "The specified ref does not exist.")
+        raise Refused(404, "The specified ref does not exist.")
     return index
 
 
@@ -532,27 +442,23 @@ def _owned_commit(commit: dict[str, Any], organization: str) -> dict[str, Any]:
     return commit
 
 
-@handler("get-tool-repo-file-content")
+@endpoint("get-tool-repo-file-content")
 async def get_tool_repo_file_content(call: Call) -> Reply:
-    ref = _ref(call)
-    if isinstance(ref, Reply):
-        return ref
+    _ref(call)  # 404 for an unknown ref
     content = _tools(call).repo.files.get(call.path("file_path"))
     if content is None:
-        return error_reply(404, "The specified file does not exist.")
+        raise Refused(404, "The specified file does not exist.")
     return Reply(body=_chunks(content), streamed=True, content_type="application/octet-stream")
 
 
-@handler("get-tool-repo-directory")
+@endpoint("get-tool-repo-directory")
 async def get_tool_repo_directory(call: Call) -> Reply:
     ref = _ref(call)
-    if isinstance(ref, Reply):
-        return ref
     with_commit = call.query_bool("include_last_commit_info") or False
     repo = _tools(call).repo
     directory = call.path("directory_path").strip("/")
     if directory not in repo.directories():
-        return error_reply(404, "The specified directory does not exist.")
+        raise Refused(404, "The specified directory does not exist.")
     prefix = f"{directory}/" if directory else ""
     entries: dict[str, dict[str, Any]] = {}
     for path, content in sorted(repo.files.items()):
@@ -584,7 +490,7 @@ async def get_tool_repo_directory(call: Call) -> Reply:
     return json_reply({"entries": list(entries.values())})
 
 
-@handler("get-tool-repo-files")
+@endpoint("get-tool-repo-files")
 async def get_tool_repo_files(call: Call) -> Reply:
     body = call.json()
     if not isinstance(body, dict):  # the tool repo is undocumented: its checks stay here
@@ -597,12 +503,12 @@ async def get_tool_repo_files(call: Call) -> Reply:
         raise Unprocessable(("body", "file_paths"), "ensure this list has 1 to 5 items")
     repo = _tools(call).repo
     if repo.resolve(ref) is None:
-        return error_reply(404, "The specified ref does not exist.")
+        raise Refused(404, "The specified ref does not exist.")
     files = []
     for path in paths:
         content = repo.files.get(path) if isinstance(path, str) else None
         if content is None:
-            return error_reply(404, f"The file {path!r} does not exist.")
+            raise Refused(404, f"The file {path!r} does not exist.")
         inline = len(content) <= INLINE_FILE_LIMIT
         files.append(
             {
@@ -614,26 +520,12 @@ async def get_tool_repo_files(call: Call) -> Reply:
     return json_reply({"files": files})
 
 
-def _timestamp(call: Call, name: str) -> datetime | None:
-    text = call.query(name)
-    if text is None:
-        return None
-    try:
-        return datetime.fromisoformat(text)
-    except ValueError:
-        raise Unprocessable(("query", name), "invalid datetime format") from None
-
-
-@handler("get-tool-repo-commits")
+@endpoint("get-tool-repo-commits")
 async def get_tool_repo_commits(call: Call) -> Reply:
     ref = _ref(call)
-    if isinstance(ref, Reply):
-        return ref
     path = call.query("path")
-    after, before = (
-        _timestamp(call, "committed_on_or_after"),
-        _timestamp(call, "committed_on_or_before"),
-    )
+    after = call.query_datetime("committed_on_or_after")
+    before = call.query_datetime("committed_on_or_before")
     show_files = call.query_bool("show_changed_files") or False
     show_stats = call.query_bool("show_change_stats") or False
     commits = [
@@ -643,10 +535,9 @@ async def get_tool_repo_commits(call: Call) -> Reply:
         and (after is None or datetime.fromisoformat(commit["commit_timestamp"]) >= after)
         and (before is None or datetime.fromisoformat(commit["commit_timestamp"]) <= before)
     ]
-    page, has_more, token = _page(call, "get-tool-repo-commits", commits)
     organization = call.state.organization
     served = []
-    for commit in page:
+    for commit in commits:
         item = _owned_commit(_commit_summary(commit), organization)
         if show_files or show_stats:
             item["changed_files"] = [
@@ -662,19 +553,19 @@ async def get_tool_repo_commits(call: Call) -> Reply:
                 for f in commit["changed_files"]
             ]
         served.append(item)
-    return json_reply({"commits": served, "has_more": has_more, "next_continuation_token": token})
+    return listing(call, "get-tool-repo-commits", served)
 
 
-@handler("get-tool-repo-branch")
+@endpoint("get-tool-repo-branch")
 async def get_tool_repo_branch(call: Call) -> Reply:
     repo = _tools(call).repo
     index = repo.branches.get(call.path("branch_name"))
     if index is None:
-        return error_reply(404, "The specified branch does not exist.")
+        raise Refused(404, "The specified branch does not exist.")
     return json_reply(_owned_commit(_commit_summary(repo.commits[index]), call.state.organization))
 
 
-@handler("get-tool-repo-branches")
+@endpoint("get-tool-repo-branches")
 async def get_tool_repo_branches(call: Call) -> Reply:
     repo = _tools(call).repo
     organization = call.state.organization
@@ -682,8 +573,7 @@ async def get_tool_repo_branches(call: Call) -> Reply:
         {"name": name, **_owned_commit(_commit_summary(repo.commits[index]), organization)}
         for name, index in sorted(repo.branches.items())
     ]
-    page, has_more, token = _page(call, "get-tool-repo-branches", branches)
-    return json_reply({"branches": page, "has_more": has_more, "continuation_token": token})
+    return listing(call, "get-tool-repo-branches", branches)
 
 
 # -- the git interface --------------------------------------------------------------
@@ -694,7 +584,7 @@ def _pkt_line(text: str) -> bytes:
     return f"{len(data) + 4:04x}".encode() + data
 
 
-@handler("access-git-interface")
+@endpoint("access-git-interface")
 async def access_git_interface(call: Call) -> Reply:
     """Just enough of the Git HTTP protocol for a client to find the repo.
 

@@ -8,7 +8,6 @@ not have 400.
 
 from __future__ import annotations
 
-import hmac
 from datetime import UTC, datetime, timedelta
 
 from ...models import unstructure
@@ -35,8 +34,7 @@ async def sign_in_with_api_key(call: Call) -> Reply:
     key_id, key, user = (headers.get(h, "") for h in ("x-api-key-id", "x-api-key", "x-user-id"))
     if not (key_id and key and user):
         return error_reply(422, "x-api-key, x-api-key-id and x-user-id headers are required")
-    known = call.server._api_keys.get(key_id)
-    if known is None or not hmac.compare_digest(known[0], key) or user not in known[1]:
+    if not call.server.api_key_signs_in(key_id, key, user):
         return error_reply(
             401, "API key not found, is incorrect, or the requested user is not found."
         )

@@ -14,7 +14,7 @@ from ...models.webhook_destination import (
     UpdateWebhookDestinationRequest,
     WebhookDestination,
 )
-from .._app import Call, Reply, Unprocessable, json_reply
+from .._app import Call, Reply, json_reply
 from .._crud import Refused, body_of, endpoint, fields_of, listing, matching
 from .._samples import sample
 
@@ -24,17 +24,6 @@ _DEFAULT_RETRY_ATTEMPTS = 3
 
 def _secret(call: Call) -> str:
     return f"whsec_{call.state.webhooks.rng.getrandbits(128):032x}"
-
-
-def _instant(call: Call, name: str) -> datetime | None:
-    value = call.query(name)
-    if value is None:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise Unprocessable(("query", name), "invalid datetime format") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 @endpoint("get-webhook-destinations")
@@ -66,14 +55,14 @@ async def create_webhook_destination(call: Call) -> Reply:
 @endpoint("update-webhook-destination")
 async def update_webhook_destination(call: Call) -> Reply:
     changes = fields_of(body_of(call, UpdateWebhookDestinationRequest))
-    call.state.webhooks.destinations.update(call.object_id("webhook_destination_id"), changes)
+    call.state.webhooks.destinations.update(call.path("webhook_destination_id"), changes)
     return Reply(204)
 
 
 @endpoint("delete-webhook-destination")
 async def delete_webhook_destination(call: Call) -> Reply:
     data = call.state.webhooks
-    destination = data.destinations.delete(call.object_id("webhook_destination_id"))
+    destination = data.destinations.delete(call.path("webhook_destination_id"))
     data.secrets.pop(destination["id"], None)
     return Reply(204)
 
@@ -81,7 +70,7 @@ async def delete_webhook_destination(call: Call) -> Reply:
 @endpoint("rotate-webhook-destination-secret")
 async def rotate_webhook_destination_secret(call: Call) -> Reply:
     data = call.state.webhooks
-    destination = data.destinations.get(call.object_id("webhook_destination_id"))
+    destination = data.destinations.get(call.path("webhook_destination_id"))
     now = datetime.now(UTC)
     if data.dual_signing_until.get(destination["id"], now) > now:
         raise Refused(409, "A secret rotation is already in progress for this destination.")
@@ -94,10 +83,10 @@ async def rotate_webhook_destination_secret(call: Call) -> Reply:
 @endpoint("get-webhook-deliveries")
 async def get_webhook_deliveries(call: Call) -> Reply:
     data = call.state.webhooks
-    destination = data.destinations.get(call.object_id("webhook_destination_id"))
+    destination = data.destinations.get(call.path("webhook_destination_id"))
     items = matching(call, data.deliveries.get(destination["id"], []), "status")
     items = matching(call, items, "type")
-    after, before = _instant(call, "created_after"), _instant(call, "created_before")
+    after, before = call.query_datetime("created_after"), call.query_datetime("created_before")
     items = [
         item
         for item in items
