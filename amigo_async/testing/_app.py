@@ -187,8 +187,9 @@ def paginate(
     Tokens count items from `first_token` (0 for most lists; 1 for the tool repo
     commit and branch lists). Returns (page, has_more, next token or None).
     """
-    # minimum 0, as the snapshot allows: an empty page that repeats the token (clients refuse 0)
-    limit = call.query_int("limit", default_limit, minimum=1, maximum=max_limit)
+    # The bounds are the snapshot's, checked by the validation pass before a handler runs
+    # (`_request_checks`): where it allows 0, an empty page that repeats the token.
+    limit = min(call.query_int("limit", default_limit), max_limit)
     # the snapshot bounds no token: one before the first reads from the start
     token = max(call.query_int("continuation_token", first_token), first_token)
     start = token - first_token

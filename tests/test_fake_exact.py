@@ -1,0 +1,59 @@
+"""Issue 18, item 7: the fake refuses no request the snapshot allows (schemathesis ST202).
+
+Each case was a refusal of a valid request: `limit=0` where the snapshot's minimum is 0,
+and sign-in headers that are present but empty (valid strings naming no key or user).
+"""
+
+from __future__ import annotations
+
+import json
+
+import aiohttp
+import pytest
+from conftest import send_raw
+
+from amigo_async.testing import FakeAmigoServer
+
+_SIGN_IN = "/user/signin_with_api_key"
+
+
+async def test_limit_zero_where_the_snapshot_allows_it_is_an_empty_page(
+    fake: FakeAmigoServer,
+) -> None:
+    path = "/organization/service_hierarchical_state_machine"
+    status, text = await send_raw(fake, "GET", f"{path}?limit=0&continuation_token=1")
+    assert status == 200, text
+    answer = json.loads(text)
+    assert answer["service_hierarchical_state_machines"] == []
+    total = len(
+        json.loads((await send_raw(fake, "GET", path))[1])["service_hierarchical_state_machines"]
+    )
+    assert answer["has_more"] is (total > 1)
+
+
+async def test_limit_zero_is_still_refused_where_the_minimum_is_exclusive(
+    fake: FakeAmigoServer,
+) -> None:
+    status, _ = await send_raw(fake, "GET", "/organization/agent?limit=0")
+    assert status == 422
+
+
+async def _sign_in(fake: FakeAmigoServer, headers: dict[str, str]) -> tuple[int, str]:
+    url = f"{fake.url}/v1/{fake.organization}{_SIGN_IN}"
+    async with aiohttp.ClientSession() as session, session.post(url, headers=headers) as response:
+        return response.status, await response.text()
+
+
+@pytest.mark.parametrize(
+    ("header", "value"),
+    [("x-user-id", ""), ("x-api-key-id", ""), ("x-api-key", ""), ("x-api-key", "kéy")],
+)
+async def test_a_present_but_unknown_sign_in_header_is_the_documented_401(
+    fake: FakeAmigoServer, header: str, value: str
+) -> None:
+    headers = {"x-api-key": fake.api_key, "x-api-key-id": fake.api_key_id}
+    headers["x-user-id"] = fake.user_id
+    status, text = await _sign_in(fake, {**headers, header: value})
+    assert status == 401, text
+    assert "requested user is not found" in text
+    assert fake.sign_ins == 0
