@@ -105,13 +105,18 @@ _EVENTS = b"".join(
     )
 )
 
+# Each built once: a zip entry and a gzip header hold the time they were made, so two
+# builds a second boundary apart differ.
+_LOGS_ZIP = _zip_of(_LOGS)
+_SOURCE_GZIP = gzip.compress(_SOURCE)
+
 DOWNLOADS: dict[str, tuple[Callable[[AmigoClient], Awaitable[bytes]], bytes, str, bytes]] = {
     "repo-file": (_repo_file, _SOURCE, "text/plain", _SOURCE),
-    "scaffold": (_scaffold, gzip.compress(_SOURCE), "application/gzip", gzip.compress(_SOURCE)),
-    "prompt-logs-raw": (_raw_prompt_logs, _zip_of(_LOGS), "application/zip", _zip_of(_LOGS)),
+    "scaffold": (_scaffold, _SOURCE_GZIP, "application/gzip", _SOURCE_GZIP),
+    "prompt-logs-raw": (_raw_prompt_logs, _LOGS_ZIP, "application/zip", _LOGS_ZIP),
     "prompt-log-entries": (
         _prompt_log_entries,
-        _zip_of(_LOGS),
+        _LOGS_ZIP,
         "application/zip",
         b"|".join(data for _, data in _LOGS),
     ),
