@@ -25,7 +25,7 @@ from .._validation import ABSENT, Problem, described, request_problems
 from ._app import Reply, json_reply
 from ._crud import drop_not_set
 
-__all__ = ["refusal"]
+__all__ = ["form_parts", "refusal"]
 
 _MULTIPART = "multipart/form-data"
 _FORM_TYPES = (_MULTIPART, "application/x-www-form-urlencoded")
@@ -84,20 +84,28 @@ def _form_fields(request: web.Request, body: bytes) -> dict[str, str | list[str]
     The boundary is the body's own first line: interact documents a ``content-type``
     header parameter (``multipart/form-data; boundary=.+``), so a client following the
     snapshot may name a boundary the encoder it uses then does not."""
+    fields: dict[str, list[str]] = {}
+    for name, payload, is_file in form_parts(body):
+        text = payload.decode("latin-1" if is_file else "utf-8", "replace")
+        fields.setdefault(name, []).append(text)
+    if not fields:
+        return ABSENT
+    return {name: _one_or_all(values) for name, values in fields.items()}
+
+
+def form_parts(body: bytes) -> list[tuple[str, bytes, bool]]:
+    """A multipart body's parts in order: (name, payload, whether it is a file)."""
     first_line = body.split(b"\r\n", 1)[0]
     boundary = first_line[2:].decode("latin-1") if first_line.startswith(b"--") else ""
     head = f'Content-Type: multipart/form-data; boundary="{boundary}"\r\n\r\n'.encode()
     message = BytesParser(policy=policy.HTTP).parsebytes(head + body)
-    fields: dict[str, list[str]] = {}
+    parts = []
     for part in message.iter_parts() if message.is_multipart() else ():
         name = part.get_param("name", header="content-disposition")
         payload = part.get_payload(decode=True)
         if isinstance(name, str) and isinstance(payload, bytes):
-            text = payload.decode("latin-1" if part.get_filename() else "utf-8", "replace")
-            fields.setdefault(name, []).append(text)
-    if not fields:
-        return ABSENT
-    return {name: _one_or_all(values) for name, values in fields.items()}
+            parts.append((name, payload, bool(part.get_filename())))
+    return parts
 
 
 def _one_or_all(values: list[str]) -> str | list[str]:

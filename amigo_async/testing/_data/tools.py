@@ -14,6 +14,7 @@ import gzip
 import io
 import json
 import math
+import operator
 import random
 import re
 import tarfile
@@ -24,7 +25,14 @@ import attrs
 
 from ._common import object_id
 
-__all__ = ["RepoData", "ToolData", "VersionConstraint", "parse_version"]
+__all__ = [
+    "INLINE_FILE_LIMIT",
+    "RepoData",
+    "ToolData",
+    "VersionConstraint",
+    "failed_status",
+    "parse_version",
+]
 
 _EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
 INLINE_FILE_LIMIT = 64 * 1024  # get-tool-repo-files leaves `content` null above this size
@@ -119,26 +127,28 @@ class VersionConstraint:
         return all(_clause_matches(op, text, version) for op, text in self.clauses)
 
 
-def _clause_matches(operator: str, text: str, version: tuple[int, int, int]) -> bool:
+def _clause_matches(comparison: str, text: str, version: tuple[int, int, int]) -> bool:
     if text.endswith(".*"):
         prefix = tuple(int(p) for p in text[:-2].split("."))
         same = version[: len(prefix)] == prefix
-        return same if operator == "==" else not same
+        return same if comparison == "==" else not same
     target = parse_version(text)
     assert target is not None
-    if operator == "~=":
-        given = len(text.split("."))
-        prefix = target[: max(1, given - 1)]
+    if comparison == "~=":
+        prefix = target[: max(1, len(text.split(".")) - 1)]
         return version >= target and version[: len(prefix)] == prefix
-    return {
-        "==": version == target,
-        "===": version == target,
-        "!=": version != target,
-        "<": version < target,
-        "<=": version <= target,
-        ">": version > target,
-        ">=": version >= target,
-    }[operator]
+    return _COMPARISONS[comparison](version, target)
+
+
+_COMPARISONS = {
+    "==": operator.eq,
+    "===": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+}
 
 
 # -- the repo -----------------------------------------------------------------------
@@ -385,12 +395,7 @@ class ToolData:
         """
         rng = random.Random(f"{self.seed}:busy-tools:{len(self.tools)}")
         end = end if end is not None else _EPOCH + timedelta(days=90)
-        shared = _Shared(
-            conversations=[object_id(rng) for _ in range(20)],
-            runs=[object_id(rng) for _ in range(5)],
-            machine=object_id(rng),
-            user_id=self.user_id,
-        )
+        shared = _Shared.drawn(rng, self.user_id)
         added: list[str] = []
         for number in range(count):
             index = len(self.tools)
@@ -421,13 +426,8 @@ class ToolData:
             if tool_id not in self._added_tools
             for v in vs
         ]
-        conversations = [object_id(rng) for _ in range(20)]
-        runs = [object_id(rng) for _ in range(5)]
-        machine = object_id(rng)
-        return [
-            _invocation(rng, index, published, conversations, runs, machine, self.user_id)
-            for index in range(count)
-        ]
+        shared = _Shared.drawn(rng, self.user_id)
+        return [_invocation(rng, index, published, shared) for index in range(count)]
 
 
 def _version_record(
@@ -476,17 +476,13 @@ def _invocation(
     rng: random.Random,
     index: int,
     published: list[tuple[str, dict[str, Any]]],
-    conversations: list[str],
-    runs: list[str],
-    machine: str,
-    user_id: str,
+    shared: _Shared,
 ) -> dict[str, Any]:
     tool_id, version = published[index % len(published)]
     if rng.random() < 0.8:
         status: dict[str, Any] = {"succeeded": True, "output": f"result {index}: ok"}
     else:
-        status = _failed_status(*rng.choice(_ERRORS))
-    shared = _Shared(conversations, runs, machine, user_id)
+        status = failed_status(*rng.choice(_ERRORS))
     source = _source(rng, rng.random() < 0.7, shared)
     when = _at(20_000 + index)
     return {
@@ -511,8 +507,14 @@ class _Shared:
     machine: str
     user_id: str
 
+    @classmethod
+    def drawn(cls, rng: random.Random, user_id: str) -> _Shared:
+        conversations = [object_id(rng) for _ in range(20)]
+        runs = [object_id(rng) for _ in range(5)]
+        return cls(conversations, runs, object_id(rng), user_id)
 
-def _failed_status(kind: str, message: str) -> dict[str, Any]:
+
+def failed_status(kind: str, message: str) -> dict[str, Any]:
     return {
         "succeeded": False,
         "exception_message": message,
@@ -560,7 +562,7 @@ def _busy_invocations(
         newest = version is versions[-1]
         if rng.random() < (0.35 if regression and newest else base_rate):
             kind, message = rng.choices(errors, weights=(6, 3, 1))[0]
-            status = _failed_status(kind, message)
+            status = failed_status(kind, message)
             duration = (
                 _TIMEOUT_MS + rng.randint(0, 50) if kind == "TimeoutError" else rng.randint(3, 60)
             )

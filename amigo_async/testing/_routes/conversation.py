@@ -14,8 +14,6 @@ import random
 import re
 from collections.abc import AsyncIterator
 from datetime import timedelta
-from email import policy
-from email.parser import BytesParser
 from typing import Any
 
 from ...models.conversation import GetInteractionInsightsResponse
@@ -23,6 +21,7 @@ from .._app import Call, Reply, Unprocessable, error_reply, json_reply
 from .._crud import Refused, endpoint, listing, matching, tagged
 from .._data.conversation import ConversationData, FakeConversation
 from .._faults import Fault, FaultKind
+from .._request_checks import form_parts
 from .._samples import sample
 from ._filters import by_bool
 
@@ -54,10 +53,7 @@ def _format(call: Call, name: str) -> str:
 
 
 def _action_filter(call: Call) -> re.Pattern[str]:
-    try:
-        return re.compile(call.query("current_agent_action_type", "^.*$") or "")
-    except re.error:
-        raise Unprocessable(("query", "current_agent_action_type"), "invalid regex") from None
+    return re.compile(call.query("current_agent_action_type") or "^.*$")  # the pass: a regex
 
 
 # -- the streams -----------------------------------------------------------------
@@ -93,7 +89,9 @@ async def interact_with_conversation(call: Call) -> Reply:
     actions = _action_filter(call)
     if request_format == "voice" and call.query("request_audio_config") is None:
         return error_reply(400, "request_audio_config is required for voice messages.")
-    fields = _form(call)
+    if not call.request.content_type.startswith("multipart/form-data"):
+        raise Unprocessable(("header", "content-type"), "multipart/form-data is required")
+    fields = {name: payload for name, payload, _ in reversed(form_parts(call.body))}
     kind = fields.get("initial_message_type", b"").decode()
     recorded = fields.get("recorded_message")
     if kind not in _MESSAGE_TYPES or recorded is None:
@@ -114,21 +112,6 @@ async def interact_with_conversation(call: Call) -> Reply:
     script.user_format, script.user_type = request_format, kind
     events: list[dict[str, Any]] = []
     return _stream(_data(call), events, script, status=200)
-
-
-def _form(call: Call) -> dict[str, bytes]:
-    content_type = call.request.headers.get("Content-Type", "")
-    if not content_type.startswith("multipart/form-data"):
-        raise Unprocessable(("header", "content-type"), "multipart/form-data is required")
-    head = f"Content-Type: {content_type}\r\n\r\n".encode()
-    message = BytesParser(policy=policy.HTTP).parsebytes(head + call.body)
-    fields: dict[str, bytes] = {}
-    for part in message.iter_parts():
-        name = part.get_param("name", header="content-disposition")
-        payload = part.get_payload(decode=True)
-        if isinstance(name, str) and isinstance(payload, bytes):
-            fields.setdefault(name, payload)
-    return fields
 
 
 class _Script:
@@ -321,9 +304,7 @@ async def retrieve_message_source(call: Call) -> Reply:
 @endpoint("generate-conversation-starter")
 async def generate_conversation_starter(call: Call) -> Reply:
     body = call.json()
-    low, high = int(body["min_count"]), int(body["max_count"])  # 3.0 is 3
-    if low > high:
-        raise Unprocessable(("body", "min_count"), "must not be more than max_count")
+    low, high = int(body["min_count"]), int(body["max_count"])  # 3.0 is 3; low <= high (422)
     if body.get("service_id") not in _data(call).services:
         return error_reply(404, "Service not found.")
     facets = body["facets"]

@@ -10,17 +10,21 @@ list whose length differs from `tool_id` 400.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
-from ...models.facts import MAX_FILE_PATHS
 from .._app import Call, Reply, Unprocessable, json_reply, paginate, paging_of
 from .._crud import Refused, endpoint, listing, tagged
-from .._data.tools import INLINE_FILE_LIMIT, RepoData, ToolData, VersionConstraint, parse_version
+from .._data.tools import (
+    INLINE_FILE_LIMIT,
+    RepoData,
+    ToolData,
+    VersionConstraint,
+    failed_status,
+    parse_version,
+)
 
-_ENVVAR_NAME = re.compile(r"[A-Z_]+")  # unanchored in the schema, searched like pydantic does
 _MAX_NAME_LENGTH = 64  # the fake's choice; the documents only say "too long" is a 400
 _MAX_ACTIVE_VERSIONS = 3
 _STREAM_CHUNK = 4096
@@ -250,21 +254,12 @@ def _results(inputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     results = []
     for item in inputs:
         parameters = item["input_parameters"]
-        duration = 5 + len(parameters)
         if "raise" in parameters:
-            message = str(parameters["raise"])
-            results.append(
-                {
-                    "succeeded": False,
-                    "exception_message": message,
-                    "exception_type": "RuntimeError",
-                    "exception_stack_trace": ["Traceback (most recent call last):", message],
-                    "duration_ms": duration,
-                }
-            )
+            result = failed_status("RuntimeError", str(parameters["raise"]))
         else:
             output = ",".join(f"{k}={parameters[k]}" for k in sorted(parameters))
-            results.append({"succeeded": True, "output": output, "duration_ms": duration})
+            result = {"succeeded": True, "output": output}
+        results.append({**result, "duration_ms": 5 + len(parameters)})
     return results
 
 
@@ -419,27 +414,18 @@ async def get_tool_scaffold_release(call: Call) -> Reply:
 
 
 def _ref(call: Call) -> int:
-    ref = call.query("ref", "main") or ""
-    if not ref:
-        raise Unprocessable(("query", "ref"), "ensure this value has at least 1 characters")
-    index = _tools(call).repo.resolve(ref)
+    index = _tools(call).repo.resolve(call.query("ref") or "main")  # a blank ref is refused (422)
     if index is None:
         raise Refused(404, "The specified ref does not exist.")
     return index
 
 
-def _commit_summary(commit: dict[str, Any]) -> dict[str, Any]:
-    return {
-        key: commit[key]
-        for key in ("commit_sha", "commit_message", "commit_timestamp", "committer")
-    }
-
-
-def _owned_commit(commit: dict[str, Any], organization: str) -> dict[str, Any]:
+def _summary(commit: dict[str, Any], organization: str) -> dict[str, Any]:
+    """A commit as served without its files, the organization filled into its committer."""
+    summary = {key: commit[key] for key in ("commit_sha", "commit_message", "commit_timestamp")}
     committer = commit["committer"]
-    if committer is not None:
-        commit = {**commit, "committer": {**committer, "org_id": organization}}
-    return commit
+    summary["committer"] = committer and {**committer, "org_id": organization}
+    return summary
 
 
 @endpoint("get-tool-repo-file-content")
@@ -484,29 +470,19 @@ async def get_tool_repo_directory(call: Call) -> Reply:
                 ),
                 None,
             )
-            entry["last_commit"] = (
-                _owned_commit(_commit_summary(touched), organization) if touched else None
-            )
+            entry["last_commit"] = touched and _summary(touched, organization)
     return json_reply({"entries": list(entries.values())})
 
 
 @endpoint("get-tool-repo-files")
 async def get_tool_repo_files(call: Call) -> Reply:
-    body = call.json()
-    if not isinstance(body, dict):  # the tool repo is undocumented: its checks stay here
-        raise Unprocessable(("body",), "expected an object")
-    ref = body.get("ref", "main")
-    paths = body.get("file_paths")
-    if not isinstance(ref, str) or not ref:
-        raise Unprocessable(("body", "ref"), "ensure this value has at least 1 characters")
-    if not isinstance(paths, list) or not 1 <= len(paths) <= MAX_FILE_PATHS:
-        raise Unprocessable(("body", "file_paths"), "ensure this list has 1 to 5 items")
+    body = call.json()  # checked by the pass, from the tool repo's hand-written facts
     repo = _tools(call).repo
-    if repo.resolve(ref) is None:
+    if repo.resolve(body.get("ref", "main")) is None:
         raise Refused(404, "The specified ref does not exist.")
     files = []
-    for path in paths:
-        content = repo.files.get(path) if isinstance(path, str) else None
+    for path in body["file_paths"]:
+        content = repo.files.get(path)
         if content is None:
             raise Refused(404, f"The file {path!r} does not exist.")
         inline = len(content) <= INLINE_FILE_LIMIT
@@ -538,7 +514,7 @@ async def get_tool_repo_commits(call: Call) -> Reply:
     organization = call.state.organization
     served = []
     for commit in commits:
-        item = _owned_commit(_commit_summary(commit), organization)
+        item = _summary(commit, organization)
         if show_files or show_stats:
             item["changed_files"] = [
                 {
@@ -562,7 +538,7 @@ async def get_tool_repo_branch(call: Call) -> Reply:
     index = repo.branches.get(call.path("branch_name"))
     if index is None:
         raise Refused(404, "The specified branch does not exist.")
-    return json_reply(_owned_commit(_commit_summary(repo.commits[index]), call.state.organization))
+    return json_reply(_summary(repo.commits[index], call.state.organization))
 
 
 @endpoint("get-tool-repo-branches")
@@ -570,7 +546,7 @@ async def get_tool_repo_branches(call: Call) -> Reply:
     repo = _tools(call).repo
     organization = call.state.organization
     branches = [
-        {"name": name, **_owned_commit(_commit_summary(repo.commits[index]), organization)}
+        {"name": name, **_summary(repo.commits[index], organization)}
         for name, index in sorted(repo.branches.items())
     ]
     return listing(call, "get-tool-repo-branches", branches)
