@@ -125,21 +125,15 @@ class Call:
             return False
         raise Unprocessable(("query", name), "value is not a valid boolean")
 
-    def query_int(
-        self, name: str, default: int, *, minimum: int | None = None, maximum: int | None = None
-    ) -> int:
+    def query_int(self, name: str, default: int) -> int:
+        """An integer query value (its bounds are the snapshot's, checked by the pass)."""
         value = self.query(name)
         if value is None:
             return default
         try:
-            number = lax_int(value)
+            return lax_int(value)
         except ValueError:
             raise Unprocessable(("query", name), "value is not a valid integer") from None
-        if minimum is not None and number < minimum:
-            raise Unprocessable(("query", name), f"ensure this value is >= {minimum}")
-        if maximum is not None and number > maximum:
-            raise Unprocessable(("query", name), f"ensure this value is <= {maximum}")
-        return number
 
     def query_datetime(self, name: str) -> datetime | None:
         """An ISO 8601 query value, a naive one read as UTC (records compare with it)."""

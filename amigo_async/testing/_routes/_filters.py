@@ -15,6 +15,7 @@ from .._app import Call
 from .._crud import tags_of
 
 __all__ = [
+    "authored",
     "by_bool",
     "by_creator",
     "by_member",
@@ -23,6 +24,7 @@ __all__ = [
     "now",
     "searched",
     "tag_keys",
+    "touched",
 ]
 
 Records = list[dict[str, Any]]
@@ -35,6 +37,17 @@ def now() -> str:
 def creator(call: Call) -> dict[str, str]:
     """The caller as a ``UserInfo``."""
     return {"org_id": call.state.organization, "user_id": call.user_id or ""}
+
+
+def authored(call: Call) -> dict[str, Any]:
+    """The fields a new record gets from who made it, and when."""
+    who, when = creator(call), now()
+    return {"created_at": when, "updated_at": when, "creator": who, "updated_by": who}
+
+
+def touched(call: Call, changes: dict[str, Any]) -> dict[str, Any]:
+    """`changes` with who made them, and when."""
+    return {**changes, "updated_at": now(), "updated_by": creator(call)}
 
 
 def by_member(call: Call, items: Iterable[dict[str, Any]], query: str, field: str) -> Records:

@@ -15,7 +15,17 @@ from .._app import Call, Reply, json_reply
 from .._crud import Refused, body_of, endpoint, fields_of, listing, matching, tagged
 from .._samples import sample
 from .._state import object_id
-from ._filters import by_bool, by_creator, by_member, creator, distinct, now, searched, tag_keys
+from ._filters import (
+    authored,
+    by_bool,
+    by_creator,
+    by_member,
+    creator,
+    distinct,
+    searched,
+    tag_keys,
+    touched,
+)
 from ._versions import next_version, selected_versions
 
 _ID = "dynamic_behavior_set_id"
@@ -62,7 +72,6 @@ async def create_set(call: Call) -> Reply:
     data = call.state.dynamic_behavior_sets
     if request.initial_version.is_active:
         _name_clash(call, request.name)
-    who, when = creator(call), now()
     record = data.sets.add(
         {
             "id": object_id(data.rng),
@@ -70,10 +79,7 @@ async def create_set(call: Call) -> Reply:
             "is_active": request.initial_version.is_active,
             "applied_to_services": request.applied_to_services,
             "tags": request.tags,
-            "created_at": when,
-            "creator": who,
-            "updated_at": when,
-            "updated_by": who,
+            **authored(call),
         }
     )
     first = unstructure(request.initial_version)
@@ -106,7 +112,7 @@ async def update_set(call: Call) -> Reply:
         name = update.name if update.name is not None else record["name"]
         if update.is_active if update.is_active is not None else record["is_active"]:
             _name_clash(call, name, but=set_id)
-    sets.update(set_id, {**fields_of(update), "updated_at": now(), "updated_by": creator(call)})
+    sets.update(set_id, touched(call, fields_of(update)))
     return Reply(204)
 
 

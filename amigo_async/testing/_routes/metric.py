@@ -17,7 +17,17 @@ from .._app import Call, Reply, json_reply
 from .._crud import Refused, body_of, endpoint, fields_of, listing, matching, tag_list, tagged
 from .._samples import sample
 from .._state import object_id
-from ._filters import by_creator, by_member, creator, distinct, now, searched, tag_keys
+from ._filters import (
+    authored,
+    by_creator,
+    by_member,
+    creator,
+    distinct,
+    now,
+    searched,
+    tag_keys,
+    touched,
+)
 
 
 def _live(call: Call, metric_id: str) -> dict[str, Any]:
@@ -61,17 +71,13 @@ async def create_metric(call: Call) -> Reply:
     request = body_of(call, CreateMetricRequest)
     metrics = call.state.metrics.metrics
     metrics.unique("name", request.name)
-    who, when = creator(call), now()
     record = metrics.add(
         {
             **unstructure(request),
             "id": object_id(call.state.metrics.rng),
             "org_id": call.state.organization,
-            "created_at": when,
-            "updated_at": when,
+            **authored(call),
             "tags": tag_list(request.tags),
-            "creator": who,
-            "updated_by": who,
             "is_deleted": False,
         }
     )
@@ -86,8 +92,7 @@ async def update_metric(call: Call) -> Reply:
     changes: dict[str, Any] = fields_of(update)
     if update.tags is not None:
         changes["tags"] = tag_list(update.tags)
-    changes.update(updated_at=now(), updated_by=creator(call))
-    call.state.metrics.metrics.update(metric_id, changes)
+    call.state.metrics.metrics.update(metric_id, touched(call, changes))
     return json_reply({})
 
 

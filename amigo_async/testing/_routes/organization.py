@@ -19,11 +19,11 @@ from typing import Any
 
 from ..._durations import parse_iso_duration
 from ..._rules import API_KEY_DURATION
-from .._app import Call, Reply, Unprocessable, json_reply, lax_int
+from .._app import Call, Reply, Unprocessable, json_reply
 from .._crud import Refused, endpoint, listing
 from .._data._common import PREFERENCE_DEFAULTS
 from .._data.organization import MAX_API_KEYS, OrganizationData, Versioned
-from ._versions import selected_versions
+from ._versions import next_version, selected_versions
 
 # -- the prose rules: the validation pass has checked everything the schemas say -------
 
@@ -121,15 +121,6 @@ def _filtered(call: Call, records: Mapping[str, Versioned]) -> list[dict[str, An
     ]
 
 
-def _expected_version(call: Call, record: Versioned) -> int:
-    """The next version number; 409 if the `version` query names another one."""
-    following = len(record.versions) + 1
-    asked = call.query("version")
-    if asked is not None and lax_int(asked) != following:
-        raise Refused(409, "The specified version is not the expected next version.")
-    return following
-
-
 def _live(records: Mapping[str, Versioned], record_id: str, what: str) -> Versioned:
     record = records.get(record_id)
     if record is None:
@@ -225,7 +216,7 @@ async def create_agent_version(call: Call, data: OrganizationData) -> Reply:
     agent = _live(data.agents, agent_id, "agent")
     if agent.deprecated:
         raise Refused(404, "The specified organization or agent does not exist.")
-    number = _expected_version(call, agent)
+    number = next_version(call, agent.versions, refusal=409)
     previous = agent.versions[-1] if agent.versions else {}
     fields = {
         name: body[name] if body.get(name) is not None else previous.get(name)
@@ -315,7 +306,7 @@ async def create_state_machine_version(call: Call, data: OrganizationData) -> Re
     machine = _live(data.state_machines, machine_id, "state machine")
     if machine.deprecated:
         raise Refused(404, "The specified organization, state machine, or tool does not exist.")
-    number = _expected_version(call, machine)
+    number = next_version(call, machine.versions, refusal=409)
     _check_graph(body, data)
     if dry_run:
         return json_reply(None, 201)

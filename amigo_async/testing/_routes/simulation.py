@@ -40,7 +40,17 @@ from .._crud import (
 )
 from .._samples import sample
 from .._state import object_id
-from ._filters import by_bool, by_creator, creator, distinct, now, searched, tag_keys
+from ._filters import (
+    authored,
+    by_bool,
+    by_creator,
+    creator,
+    distinct,
+    now,
+    searched,
+    tag_keys,
+    touched,
+)
 from ._versions import next_version, selected_versions
 
 
@@ -59,21 +69,14 @@ def _live(call: Call, store: str, path: str) -> dict[str, Any]:
 
 
 def _new(call: Call, **fields: Any) -> dict[str, Any]:
-    who, when = creator(call), now()
+    record_id, organization = object_id(call.state.simulations.rng), call.state.organization
     return {
-        "id": object_id(call.state.simulations.rng),
-        "org_id": call.state.organization,
-        "created_at": when,
-        "updated_at": when,
-        "creator": who,
-        "updated_by": who,
+        "id": record_id,
+        "org_id": organization,
+        **authored(call),
         "is_deleted": False,
         **fields,
     }
-
-
-def _touched(call: Call, changes: dict[str, Any]) -> dict[str, Any]:
-    return {**changes, "updated_at": now(), "updated_by": creator(call)}
 
 
 def _unique_live(store: Store, name: str, but: str | None = None) -> None:
@@ -142,7 +145,7 @@ def _register_versioned(
     async def update(call: Call) -> Reply:
         record = _live(call, store, path)
         changes = fields_of(body_of(call, update_cls))
-        _store(call, store).update(record["id"], _touched(call, changes))
+        _store(call, store).update(record["id"], touched(call, changes))
         return Reply(204)
 
     @endpoint(f"delete-simulation-{kind}")
@@ -250,7 +253,7 @@ async def update_unit_test(call: Call) -> Reply:
     if changes["tags"] is not None:
         changes["tags"] = tag_list(changes["tags"])
     _check_references(call, {**record, **{k: v for k, v in changes.items() if v is not None}})
-    _store(call, "unit_tests").update(record["id"], _touched(call, changes))
+    _store(call, "unit_tests").update(record["id"], touched(call, changes))
     return Reply(204)
 
 
@@ -321,7 +324,7 @@ async def update_unit_test_set(call: Call) -> Reply:
     _check_unit_tests(call, changes["unit_test_runs"])
     if changes["tags"] is not None:
         changes["tags"] = tag_list(changes["tags"])
-    _store(call, "unit_test_sets").update(record["id"], _touched(call, changes))
+    _store(call, "unit_test_sets").update(record["id"], touched(call, changes))
     return Reply(204)
 
 
