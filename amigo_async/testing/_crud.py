@@ -48,6 +48,7 @@ __all__ = [
     "tag_list",
     "tagged",
     "tags_of",
+    "with_organization",
 ]
 
 T = TypeVar("T")
@@ -202,6 +203,18 @@ def tagged(
         )
 
     return [item for item in items if fits(tags_of(item, field))]
+
+
+def with_organization(record: Mapping[str, Any], organization: str) -> dict[str, Any]:
+    """A stored record as served: the organization id on it and on its creator and updater
+    (seeds do not know the organization; their user infos leave it empty or out)."""
+    served = {**record, "org_id": organization}
+    for key in ("creator", "updated_by"):
+        user = record.get(key)
+        if isinstance(user, dict):
+            field = "user_org_id" if "user_org_id" in user else "org_id"
+            served[key] = {**user, field: user.get(field) or organization}
+    return served
 
 
 def tag_list(tags: Mapping[str, str | None]) -> list[dict[str, Any]]:

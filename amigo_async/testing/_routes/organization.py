@@ -20,7 +20,7 @@ from typing import Any
 from ..._durations import parse_iso_duration
 from ..._rules import API_KEY_DURATION
 from .._app import Call, Reply, Unprocessable, json_reply
-from .._crud import Refused, endpoint, listing
+from .._crud import Refused, endpoint, listing, with_organization
 from .._data._common import PREFERENCE_DEFAULTS
 from .._data.organization import MAX_API_KEYS, OrganizationData, Versioned
 from ._versions import next_version, selected_versions
@@ -102,12 +102,7 @@ def _endpoint(
 
 
 def _with_org(call: Call, record: dict[str, Any]) -> dict[str, Any]:
-    """A stored record as sent: the organization id on it and on its creator."""
-    org = call.state.organization
-    rendered = {**record, "org_id": org}
-    if "creator" in record:
-        rendered["creator"] = {**record["creator"], "org_id": org}
-    return rendered
+    return with_organization(record, call.state.organization)
 
 
 def _filtered(call: Call, records: Mapping[str, Versioned]) -> list[dict[str, Any]]:

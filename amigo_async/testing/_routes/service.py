@@ -15,6 +15,7 @@ from ...models.service import (
 from .._app import Call, Reply, json_reply
 from .._crud import Refused, body_of, endpoint, fields_of, listing, matching, tag_list, tagged
 from .._samples import sample
+from ._filters import tag_keys
 
 
 def _version_set_name(call: Call) -> str:
@@ -27,9 +28,7 @@ async def get_services(call: Call) -> Reply:
     items = matching(call, store.values(), "id")
     active = call.query_bool("is_active")
     items = [item for item in tagged(call, items) if active in (None, item["is_active"])]
-    every_tag = sorted(
-        {f"{t['key']}:{t['value'] or ''}" for s in store.values() for t in s["tags"]}
-    )
+    every_tag = sorted(tag_keys(store.values()))
     return listing(call, "get-services", items, {"filter_values": {"tags": every_tag}})
 
 

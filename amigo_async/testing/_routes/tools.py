@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from .._app import Call, Reply, Unprocessable, json_reply, paginate, paging_of
-from .._crud import Refused, endpoint, listing, tagged
+from .._crud import Refused, endpoint, listing, tagged, with_organization
 from .._data.tools import (
     INLINE_FILE_LIMIT,
     RepoData,
@@ -24,6 +24,7 @@ from .._data.tools import (
     failed_status,
     parse_version,
 )
+from ._filters import tag_keys
 
 _MAX_NAME_LENGTH = 64  # the fake's choice; the documents only say "too long" is a 400
 _MAX_ACTIVE_VERSIONS = 3
@@ -35,17 +36,6 @@ _STREAM_CHUNK = 4096
 
 def _tools(call: Call) -> ToolData:
     return call.state.tools
-
-
-def _owned(record: dict[str, Any], organization: str) -> dict[str, Any]:
-    """A record as served: the organization filled into it and its user infos."""
-    served = {**record, "org_id": organization}
-    for key in ("creator", "updated_by"):
-        user = record.get(key)
-        if isinstance(user, dict):
-            field = "org_id" if "org_id" in user else "user_org_id"
-            served[key] = {**user, field: user[field] or organization}
-    return served
 
 
 def _invocation_value(invocation: dict[str, Any], dotted: str) -> Any:
@@ -102,15 +92,12 @@ async def get_tools(call: Call) -> Reply:
     deprecated = call.query_bool("deprecated")
     organization = call.state.organization
     tools = [
-        _owned(tool, organization)
+        with_organization(tool, organization)
         for tool in tagged(call, _tools(call).tools, "tag")
         if (not ids or tool["id"] in ids)
         and (deprecated is None or tool["deprecated"] == deprecated)
     ]
-    tag_values = sorted(
-        {f"{t['key']}:{t['value'] or ''}" for tool in _tools(call).tools for t in tool["tags"]}
-    )
-    values = {"tags": tag_values} if _first_page(call) else None
+    values = {"tags": sorted(tag_keys(_tools(call).tools))} if _first_page(call) else None
     return listing(call, "get-tools", tools, {"filter_values": values})
 
 
@@ -205,7 +192,7 @@ async def get_tool_versions(call: Call) -> Reply:
     constraint = None if text is None else _constraint(text, ("query", "versions"))
     creators = call.query_all("creator")
     organization = call.state.organization
-    all_versions = [_owned(v, organization) for v in _tools(call).versions[tool["id"]]]
+    all_versions = [with_organization(v, organization) for v in _tools(call).versions[tool["id"]]]
     versions = [
         version
         for version in all_versions
