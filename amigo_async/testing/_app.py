@@ -103,10 +103,6 @@ class Call:
         """A path parameter (ids' documented `^[a-f0-9]{24}$` checked before the handler ran)."""
         return self.request.match_info[name]
 
-    def sort_keys(self) -> list[tuple[str, bool]]:
-        """`sort_by` as (field, descending) pairs (the fields were checked with the rules)."""
-        return [(value.lstrip("+-"), value.startswith("-")) for value in self.query_all("sort_by")]
-
     def query_all(self, name: str) -> list[str]:
         return self.request.query.getall(name, [])
 

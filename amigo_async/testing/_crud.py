@@ -45,6 +45,7 @@ __all__ = [
     "fields_of",
     "listing",
     "matching",
+    "sorted_by_query",
     "tag_list",
     "tagged",
     "tags_of",
@@ -236,7 +237,7 @@ def listing(
 ) -> Reply:
     """One page of `items`, sorted and cut as the operation documents; `extra` fields added."""
     paging = _paging_of(operation_id)
-    ordered = _sorted(call, list(items), paging.sort_fields)
+    ordered = sorted_by_query(call, items)
     page, has_more, token = paginate(
         call,
         ordered,
@@ -248,15 +249,17 @@ def listing(
     return json_reply({**answer, **(extra or {})})
 
 
-def _sorted(
-    call: Call, items: list[dict[str, Any]], fields: tuple[str, ...]
+def sorted_by_query(
+    call: Call, items: Iterable[dict[str, Any]], renamed: Mapping[str, str] | None = None
 ) -> list[dict[str, Any]]:
-    """Apply ``sort_by`` entries, the first one the primary key (stable sorts, last first)."""
-    order = call.query_all("sort_by")  # documented fields only: checked with the rules
-    for entry in reversed(order):
-        path = entry.lstrip("+-")
-        items.sort(key=lambda item: _sort_key(_lookup(item, path)), reverse=entry[0] == "-")
-    return items
+    """`items` in the ``sort_by`` order, the first entry the primary key (stable sorts, last
+    first); `renamed` maps a sort field's first segment to the record's field name."""
+    ordered = list(items)
+    for entry in reversed(call.query_all("sort_by")):  # documented fields: checked by the rules
+        head, dot, rest = entry.lstrip("+-").partition(".")
+        path = (renamed or {}).get(head, head) + dot + rest
+        ordered.sort(key=lambda item: _sort_key(_lookup(item, path)), reverse=entry[0] == "-")
+    return ordered
 
 
 def _lookup(item: Mapping[str, Any], path: str) -> Any:

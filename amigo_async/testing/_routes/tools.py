@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from .._app import Call, Reply, Unprocessable, json_reply, paginate, paging_of
-from .._crud import Refused, endpoint, listing, tagged, with_organization
+from .._crud import Refused, endpoint, listing, sorted_by_query, tagged, with_organization
 from .._data.tools import (
     INLINE_FILE_LIMIT,
     RepoData,
@@ -36,22 +36,6 @@ _STREAM_CHUNK = 4096
 
 def _tools(call: Call) -> ToolData:
     return call.state.tools
-
-
-def _invocation_value(invocation: dict[str, Any], dotted: str) -> Any:
-    """An invocation's sort field: `version.*` reads its tool version."""
-    if dotted.startswith("version."):
-        return invocation["tool_version"][dotted.split(".", 1)[1]]
-    value: Any = invocation
-    for part in dotted.split("."):
-        value = value[part]
-    return value
-
-
-def _sorted_invocations(call: Call, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    for field, descending in reversed(call.sort_keys()):
-        items = sorted(items, key=lambda i: _invocation_value(i, field), reverse=descending)
-    return items
 
 
 def _stripped(body: dict[str, Any], name: str) -> str:
@@ -346,7 +330,8 @@ async def get_tool_invocations(call: Call) -> Reply:
         invocations = data.invocations_of(call.query_all("tool_id"))
         if matches is not None:
             invocations = [invocation for invocation in invocations if matches(invocation)]
-        invocations = cache[query] = _sorted_invocations(call, invocations)
+        # `version.*` sort fields read the invocation's `tool_version`
+        invocations = cache[query] = sorted_by_query(call, invocations, {"version": "tool_version"})
     paging = paging_of("get-tool-invocations")
     page, has_more, token = paginate(
         call, invocations, default_limit=paging.default_limit, max_limit=paging.cap
