@@ -12,29 +12,19 @@ create-organization runs again.
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import timedelta
 from typing import Any
 
 from ..._durations import parse_iso_duration
-from ..._rules import API_KEY_DURATION
 from .._app import Call, Reply, Unprocessable, json_reply
 from .._crud import Refused, endpoint, listing, with_organization
 from .._data._common import PREFERENCE_DEFAULTS
 from .._data.organization import MAX_API_KEYS, OrganizationData, Versioned
 from ._versions import next_version, selected_versions
 
-# -- the prose rules: the validation pass has checked everything the schemas say -------
+# The validation pass has checked the schemas and the prose rules it holds (images, an API
+# key's 1 to 90 days, a state machine's names and entry states) before a handler runs.
 
-_PNG = b"\x89PNG\r\n\x1a\n"
-_IMAGES = {
-    "logo": _PNG,
-    "square_logo": _PNG,
-    "favicon": b"\x00\x00\x01\x00",
-    "signup_page_headshot": _PNG,
-}
-"""Image fields and their documented formats ("base64 encoded bytes of a ... ICO image")."""
 _OPTIONAL_AGENT_FIELDS = ("voice_config",)
 _AGENT_VERSION_FIELDS = (
     "initials",
@@ -44,33 +34,6 @@ _AGENT_VERSION_FIELDS = (
     "communication_patterns",
     *_OPTIONAL_AGENT_FIELDS,
 )
-
-
-def _body(call: Call) -> dict[str, Any]:
-    """The (validated) JSON body; its images must be of their documented formats."""
-    body: dict[str, Any] = call.json()
-    for name, magic in _IMAGES.items():
-        value = body.get(name)
-        if value is None:
-            continue
-        try:
-            image = base64.b64decode(value, validate=True)
-        except ValueError:  # binascii.Error, and non-ASCII text
-            raise Unprocessable(("body", name), "invalid base64") from None
-        if not image.startswith(magic):
-            raise Unprocessable(("body", name), "not an image of the documented format")
-    return body
-
-
-def _duration(text: str) -> timedelta:
-    """An API key's lifetime: "Must be between 1 to 90 days"."""
-    try:
-        duration = parse_iso_duration(text)
-    except (ValueError, OverflowError):  # P9367Y5673M9999D is past timedelta's range
-        raise Unprocessable(("body", "duration"), "invalid duration format") from None
-    if not API_KEY_DURATION[0] <= duration <= API_KEY_DURATION[1]:
-        raise Unprocessable(("body", "duration"), "the duration must be between 1 and 90 days")
-    return duration
 
 
 def _preferences(sent: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -143,7 +106,7 @@ async def get_organization(call: Call, data: OrganizationData) -> Reply:
 
 @_endpoint("create-organization", needs_organization=False)
 async def create_organization(call: Call, data: OrganizationData) -> Reply:
-    body = _body(call)
+    body = call.json()
     if data.exists:
         raise Refused(409, "Conflicts with existing organization with the same org_id.")
     data.exists = True
@@ -162,7 +125,7 @@ async def create_organization(call: Call, data: OrganizationData) -> Reply:
 
 @_endpoint("modify-organization")
 async def modify_organization(call: Call, data: OrganizationData) -> Reply:
-    body = _body(call)
+    body = call.json()
     for name, value in body.items():
         if value is None:
             continue
@@ -196,7 +159,7 @@ async def get_agents(call: Call, data: OrganizationData) -> Reply:
 
 @_endpoint("create-agent")
 async def create_agent(call: Call, data: OrganizationData) -> Reply:
-    name = _body(call)["agent_name"].strip()
+    name = call.json()["agent_name"].strip()
     if any(agent.name == name for agent in data.agents.values()):
         raise Refused(409, "An Agent with the same name already exists.")
     agent = Versioned(data.new_id(), name)
@@ -207,7 +170,7 @@ async def create_agent(call: Call, data: OrganizationData) -> Reply:
 @_endpoint("create-agent-version")
 async def create_agent_version(call: Call, data: OrganizationData) -> Reply:
     agent_id = call.path("agent_id")
-    body = _body(call)
+    body = call.json()
     agent = _live(data.agents, agent_id, "agent")
     if agent.deprecated:
         raise Refused(404, "The specified organization or agent does not exist.")
@@ -254,7 +217,7 @@ async def get_state_machines(call: Call, data: OrganizationData) -> Reply:
 
 @_endpoint("create-service-hierarchical-state-machine")
 async def create_state_machine(call: Call, data: OrganizationData) -> Reply:
-    name = _body(call)["state_machine_name"].strip()
+    name = call.json()["state_machine_name"].strip()
     if any(machine.name == name for machine in data.state_machines.values()):
         raise Refused(409, "A state machine with the same name already exists.")
     machine = Versioned(data.new_id(), name)
@@ -263,15 +226,9 @@ async def create_state_machine(call: Call, data: OrganizationData) -> Reply:
 
 
 def _check_graph(body: dict[str, Any], data: OrganizationData) -> None:
-    """What the schema alone does not say: names, entry states and references."""
+    """What neither the schema nor the pass says: transitions to known states and references."""
     states = body["states"]
     names = [state["name"] for state in states]
-    if len(set(names)) != len(names):
-        raise Unprocessable(("body", "states"), "state names must be unique")
-    actions = {state["name"] for state in states if state["type"] == "action"}
-    for field in ("new_user_initial_state", "returning_user_initial_state", "terminal_state"):
-        if body[field] not in actions:
-            raise Unprocessable(("body", field), "must be an internal action state")
     for index, state in enumerate(states):
         targets = [c["next_state"] for c in state.get("exit_conditions", [])]
         targets += [state["next_state"]] if "next_state" in state else []
@@ -297,7 +254,7 @@ def _check_graph(body: dict[str, Any], data: OrganizationData) -> None:
 async def create_state_machine_version(call: Call, data: OrganizationData) -> Reply:
     machine_id = call.path("service_hierarchical_state_machine_id")
     dry_run = call.query_bool("dry_run") or False
-    body = _body(call)
+    body = call.json()
     machine = _live(data.state_machines, machine_id, "state machine")
     if machine.deprecated:
         raise Refused(404, "The specified organization, state machine, or tool does not exist.")
@@ -335,8 +292,8 @@ async def get_api_keys(call: Call, data: OrganizationData) -> Reply:
 
 @_endpoint("create-api-key")
 async def create_api_key(call: Call, data: OrganizationData) -> Reply:
-    body = {"name": None, "role_name": "DefaultAdministratorRole", **_body(call)}
-    duration = _duration(body["duration"])
+    body = {"name": None, "role_name": "DefaultAdministratorRole", **call.json()}
+    duration = parse_iso_duration(body["duration"])
     if body["role_name"] not in data.roles:
         raise Refused(404, "The specified organization or role does not exist.")
     if len(data.api_keys) >= MAX_API_KEYS:
