@@ -173,10 +173,19 @@ class Store:
         del self.records[record_id]
         return record
 
-    def unique(self, field: str, value: Any) -> None:
-        """Refuse with 409 when a record already has `value` in `field`."""
-        if any(record.get(field) == value for record in self.records.values()):
-            raise Refused(409, f"A {self.what.lower()} with {field} {value!r} already exists.")
+    def unique(
+        self,
+        field: str,
+        value: Any,
+        *,
+        but: str | None = None,
+        counted: Callable[[dict[str, Any]], bool] = lambda record: True,
+    ) -> None:
+        """Refuse with 409 when a record other than `but` already has `value` in `field`
+        (among the `counted` ones: where a deleted or inactive record frees its name)."""
+        for record in self.records.values():
+            if record.get(field) == value and record[self.key] != but and counted(record):
+                raise Refused(409, f"A {self.what.lower()} with {field} {value!r} already exists.")
 
 
 def matching(

@@ -137,7 +137,7 @@ def _clause_matches(comparison: str, text: str, version: tuple[int, int, int]) -
     if comparison == "~=":
         prefix = target[: max(1, len(text.split(".")) - 1)]
         return version >= target and version[: len(prefix)] == prefix
-    return _COMPARISONS[comparison](version, target)
+    return bool(_COMPARISONS[comparison](version, target))
 
 
 _COMPARISONS = {

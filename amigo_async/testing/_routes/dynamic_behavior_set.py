@@ -12,7 +12,7 @@ from ...models.dynamic_behavior_set import (
     UpdateDynamicBehaviorSetRequest,
 )
 from .._app import Call, Reply, json_reply
-from .._crud import Refused, body_of, endpoint, fields_of, listing, matching, tagged
+from .._crud import body_of, endpoint, fields_of, listing, matching, tagged
 from .._samples import sample
 from .._state import object_id
 from ._filters import (
@@ -35,6 +35,10 @@ def _set_id(call: Call) -> str:
     set_id = call.path(_ID)
     call.state.dynamic_behavior_sets.sets.get(set_id)  # 404 if unknown
     return set_id
+
+
+def _active(record: dict[str, Any]) -> bool:
+    return bool(record["is_active"])
 
 
 def _filtered(call: Call) -> list[dict[str, Any]]:
@@ -60,18 +64,12 @@ async def search_sets(call: Call) -> Reply:
     return json_reply({"dynamic_behavior_sets": searched(call, _filtered(call), "name")})
 
 
-def _name_clash(call: Call, name: str, but: str | None = None) -> None:
-    for record in call.state.dynamic_behavior_sets.sets.values():
-        if record["is_active"] and record["name"] == name and record["id"] != but:
-            raise Refused(409, "An active dynamic behavior set with the same name already exists.")
-
-
 @endpoint("create-dynamic-behavior-set")
 async def create_set(call: Call) -> Reply:
     request = body_of(call, CreateDynamicBehaviorSetRequest)
     data = call.state.dynamic_behavior_sets
     if request.initial_version.is_active:
-        _name_clash(call, request.name)
+        data.sets.unique("name", request.name, counted=_active)
     record = data.sets.add(
         {
             "id": object_id(data.rng),
@@ -111,7 +109,7 @@ async def update_set(call: Call) -> Reply:
     if update.name is not None or update.is_active:
         name = update.name if update.name is not None else record["name"]
         if update.is_active if update.is_active is not None else record["is_active"]:
-            _name_clash(call, name, but=set_id)
+            sets.unique("name", name, but=set_id, counted=_active)
     sets.update(set_id, touched(call, fields_of(update)))
     return Reply(204)
 

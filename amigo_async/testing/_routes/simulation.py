@@ -79,10 +79,8 @@ def _new(call: Call, **fields: Any) -> dict[str, Any]:
     }
 
 
-def _unique_live(store: Store, name: str, but: str | None = None) -> None:
-    for record in store.values():
-        if record["name"] == name and not record["is_deleted"] and record["id"] != but:
-            raise Refused(409, f"A {store.what.lower()} with this name already exists.")
+def _not_deleted(record: dict[str, Any]) -> bool:
+    return not record["is_deleted"]
 
 
 def _searched(call: Call, items: list[dict[str, Any]], *fields: str) -> list[dict[str, Any]]:
@@ -133,7 +131,7 @@ def _register_versioned(
     async def create(call: Call) -> Reply:
         request = body_of(call, create_cls)
         records = _store(call, store)
-        _unique_live(records, request.name)
+        records.unique("name", request.name, counted=_not_deleted)
         fields = {field: getattr(request, field) for field in ("name", "tags", *extra)}
         record = records.add(_new(call, **fields))
         del record["org_id"]  # the persona and scenario lists do not carry it
@@ -237,7 +235,7 @@ async def search_unit_tests(call: Call) -> Reply:
 @endpoint("create-simulation-unit-test")
 async def create_unit_test(call: Call) -> Reply:
     request = unstructure(body_of(call, CreateSimulationUnitTestRequest))
-    _unique_live(_store(call, "unit_tests"), request["name"])
+    _store(call, "unit_tests").unique("name", request["name"], counted=_not_deleted)
     _check_references(call, request)
     record = _store(call, "unit_tests").add(
         _new(call, **{**request, "tags": tag_list(request["tags"])})
@@ -308,7 +306,7 @@ async def search_unit_test_sets(call: Call) -> Reply:
 @endpoint("create-simulation-unit-test-set")
 async def create_unit_test_set(call: Call) -> Reply:
     request = unstructure(body_of(call, CreateSimulationUnitTestSetRequest))
-    _unique_live(_store(call, "unit_test_sets"), request["name"])
+    _store(call, "unit_test_sets").unique("name", request["name"], counted=_not_deleted)
     _check_unit_tests(call, request["unit_test_runs"])
     fields = {**request, "tags": tag_list(request["tags"]), "last_triggered_run_id": None}
     record = _store(call, "unit_test_sets").add(_new(call, **fields))
@@ -320,7 +318,9 @@ async def update_unit_test_set(call: Call) -> Reply:
     record = _live(call, "unit_test_sets", "simulation_unit_test_set_id")
     changes = fields_of(body_of(call, UpdateSimulationUnitTestSetRequest))
     if changes["name"] is not None:
-        _unique_live(_store(call, "unit_test_sets"), changes["name"], but=record["id"])
+        _store(call, "unit_test_sets").unique(
+            "name", changes["name"], but=record["id"], counted=_not_deleted
+        )
     _check_unit_tests(call, changes["unit_test_runs"])
     if changes["tags"] is not None:
         changes["tags"] = tag_list(changes["tags"])
