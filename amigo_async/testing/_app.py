@@ -164,23 +164,18 @@ def handler(operation_id: str) -> Callable[[Handler], Handler]:
     return register
 
 
-def paginate(
-    call: Call,
-    items: list[Any],
-    *,
-    default_limit: int,
-    max_limit: int,
-    first_token: int = 0,
-) -> tuple[list[Any], bool, int | None]:
-    """Slice `items` as the documents describe: `limit` capped, an integer continuation token.
+def paginate(call: Call, items: list[Any], operation_id: str) -> tuple[list[Any], bool, int | None]:
+    """Slice `items` as the operation documents: `limit` capped, an integer continuation token.
 
-    Tokens count items from `first_token` (0 for most lists; 1 for the tool repo
-    commit and branch lists). Returns (page, has_more, next token or None).
+    Tokens count items from the list's first token (0 for most lists; 1 for the tool
+    repo commit and branch lists). Returns (page, has_more, next token or None).
     """
+    paging = paging_of(operation_id)
     # The bounds are the snapshot's, checked by the validation pass before a handler runs
     # (`_request_checks`): where it allows 0, an empty page that repeats the token.
-    limit = min(call.query_int("limit", default_limit), max_limit)
+    limit = min(call.query_int("limit", paging.default_limit), paging.cap)
     # the snapshot bounds no token: one before the first reads from the start
+    first_token = paging.first_token
     token = max(call.query_int("continuation_token", first_token), first_token)
     start = token - first_token
     page = items[start : start + limit]

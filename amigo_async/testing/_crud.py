@@ -247,13 +247,7 @@ def listing(
     """One page of `items`, sorted and cut as the operation documents; `extra` fields added."""
     paging = _paging_of(operation_id)
     ordered = sorted_by_query(call, items)
-    page, has_more, token = paginate(
-        call,
-        ordered,
-        default_limit=paging.default_limit,
-        max_limit=paging.cap,
-        first_token=paging.first_token,
-    )
+    page, has_more, token = paginate(call, ordered, operation_id)
     answer = {paging.items_field: page, "has_more": has_more, paging.token_field: token}
     return json_reply({**answer, **(extra or {})})
 

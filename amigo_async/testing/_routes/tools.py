@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
-from .._app import Call, Reply, Unprocessable, json_reply, paginate, paging_of
+from .._app import Call, Reply, Unprocessable, json_reply, paginate
 from .._crud import Refused, endpoint, listing, sorted_by_query, tagged, with_organization
 from .._data.tools import (
     INLINE_FILE_LIMIT,
@@ -332,10 +332,7 @@ async def get_tool_invocations(call: Call) -> Reply:
             invocations = [invocation for invocation in invocations if matches(invocation)]
         # `version.*` sort fields read the invocation's `tool_version`
         invocations = cache[query] = sorted_by_query(call, invocations, {"version": "tool_version"})
-    paging = paging_of("get-tool-invocations")
-    page, has_more, token = paginate(
-        call, invocations, default_limit=paging.default_limit, max_limit=paging.cap
-    )
+    page, has_more, token = paginate(call, invocations, "get-tool-invocations")
     organization = call.state.organization
     items = b",".join(data.encoded(invocation, organization) for invocation in page)
     tail = json.dumps({"has_more": has_more, "continuation_token": token}, separators=(",", ":"))
