@@ -57,3 +57,27 @@ async def test_a_present_but_unknown_sign_in_header_is_the_documented_401(
     assert status == 401, text
     assert "requested user is not found" in text
     assert fake.sign_ins == 0
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "version=null&x-unknown=42",  # was a 500: the selector reached the handler unchecked
+        "version=0-x&x-unknown=42",
+        "sort_by=bogus&x-unknown=42",
+    ],
+)
+async def test_an_unknown_query_parameter_does_not_switch_the_prose_rules_off(
+    fake: FakeAmigoServer, query: str
+) -> None:
+    """Unknown query parameters are ignored (FastAPI does), the documented ones still checked."""
+    persona = next(iter(fake.state.simulations.personas.records))
+    status, text = await send_raw(fake, "GET", f"/simulation/persona/{persona}/version/?{query}")
+    assert status == 422, text
+    assert '"loc":["query",' in text and "x-unknown" not in text
+
+
+async def test_an_unknown_query_parameter_is_still_ignored(fake: FakeAmigoServer) -> None:
+    persona = next(iter(fake.state.simulations.personas.records))
+    status, text = await send_raw(fake, "GET", f"/simulation/persona/{persona}/version/?x=1")
+    assert status == 200, text

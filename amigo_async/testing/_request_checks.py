@@ -46,13 +46,15 @@ def refusal(operation: Operation, request: web.Request, body: bytes) -> Reply | 
         drop_not_set(operation.id, parsed)  # `{}` means "left out", which any schema allows
     path = {name: value for name, value in request.match_info.items() if name != "organization"}
     query = {name: _one_or_all(request.query.getall(name)) for name in request.query}
-    problems = [
-        problem
-        for problem in request_problems(
-            operation.id, path=path, query=query, body=parsed, from_strings=True
+    problems = request_problems(
+        operation.id, path=path, query=query, body=parsed, from_strings=True
+    )
+    ignored = {problem.loc[1] for problem in problems if _ignored(problem)}
+    if ignored:  # checked again without them: the prose rules run only on a fitting request
+        kept = {name: value for name, value in query.items() if name not in ignored}
+        problems = request_problems(
+            operation.id, path=path, query=kept, body=parsed, from_strings=True
         )
-        if not _ignored(problem)
-    ]
     return _unprocessable(problems) if problems else None
 
 
