@@ -1,7 +1,9 @@
-"""Issue 18, item 7: the fake refuses no request the snapshot allows (schemathesis ST202).
+"""Issue 18, item 7: the fake answers exactly what the snapshot and its prose rules say.
 
-Each case was a refusal of a valid request: `limit=0` where the snapshot's minimum is 0,
-and sign-in headers that are present but empty (valid strings naming no key or user).
+Found by schemathesis: `limit=0` refused where the snapshot's minimum is 0 and sign-in
+headers present but empty refused with 422 (ST202, valid requests refused); a non-ASCII
+API key and `?version=null` next to an unknown query parameter answered 500 (ST101: an
+unknown parameter switched the pass's prose rules off).
 """
 
 from __future__ import annotations
