@@ -1,9 +1,10 @@
 """Issue 18, item 7: the fake answers exactly what the snapshot and its prose rules say.
 
 Found by schemathesis: `limit=0` refused where the snapshot's minimum is 0 and sign-in
-headers present but empty refused with 422 (ST202, valid requests refused); a non-ASCII
-API key and `?version=null` next to an unknown query parameter answered 500 (ST101: an
-unknown parameter switched the pass's prose rules off).
+headers present but empty refused with 422 (ST202, valid requests refused); `?version=null`
+next to an unknown query parameter answered 500 (ST101: an unknown parameter switched the
+pass's prose rules off). Found by reading: a non-ASCII API key answered 500
+(`hmac.compare_digest` refuses such a str).
 """
 
 from __future__ import annotations
