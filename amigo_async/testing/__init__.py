@@ -43,7 +43,8 @@ Where the fake departs from the schemas alone, a documented prose rule says so:
   ``StrippedNonemptyString`` type that is empty once stripped (the type's name is
   the rule: a tag key ``"\r"`` fits its pattern but not the type).
 - The documented semantic refusals: unknown ids (404), duplicates and version
-  mismatches (409), one unfinished conversation per user and service (409), a
+  mismatches (409; 400 for behaviour sets, personas and scenarios, as their
+  operations document), one unfinished conversation per user and service (409), a
   metric or state machine still in use, more than 3 active tool versions, the API
   key limit, more than 20 conversation tags, a read-only SQL query only, an
   environment variable that does not exist, a unit test set run's artifacts not yet
