@@ -54,10 +54,24 @@ def _env(name: str) -> str | None:
     return value if value else None
 
 
+# The variable each setting falls back to, named when the setting is missing.
+_VARIABLES = {
+    "organization": "AMIGO_ORGANIZATION_ID",
+    "api_key": "AMIGO_API_KEY",
+    "api_key_id": "AMIGO_API_KEY_ID",
+    "user_id": "AMIGO_USER_ID",
+}
+
+
 def _check_text(name: str, value: object, *, secret: bool = False) -> str:
     """A configuration string: no control or line-separator character, no space in a secret."""
     if value is None:
-        raise ValueError(f"{name} is required")
+        variable = _VARIABLES.get(name)
+        raise ValueError(
+            f"{name} is required: pass {name}= or set {variable}"
+            if variable
+            else f"{name} is required"
+        )
     if not isinstance(value, str):
         raise TypeError(f"{name} must be a string, not {type(value).__name__}")
     if not value.strip():

@@ -195,9 +195,12 @@ def _is_header_text(text: object) -> bool:
 
 def describe_failure(exc: BaseException) -> str:
     """The failure's kind, and for a connection failure its OS reason; never headers."""
-    reason = exc.os_error if isinstance(exc, aiohttp.ClientConnectorError) else None
-    text = f"{type(reason).__name__}: {reason.strerror}" if reason and reason.strerror else ""
-    return f"{type(exc).__name__} ({text})" if text else type(exc).__name__
+    if not isinstance(exc, aiohttp.ClientConnectorError):
+        return type(exc).__name__
+    reason = exc.os_error
+    text = f" ({type(reason).__name__}: {reason.strerror})" if reason.strerror else ""
+    # The host is the configured API (or proxy) origin: naming it says which setting to fix.
+    return f"cannot connect to {exc.host}:{exc.port}: {type(exc).__name__}{text}"
 
 
 def server_text(text: str | None, secrets: Iterable[str]) -> str | None:

@@ -196,7 +196,9 @@ def test_verbose_turns_on_the_library_s_debug_records_only() -> None:
         "print(logging.getLogger().level, logging.getLogger('amigo_async').level,"
         " logging.getLogger('asyncio').getEffectiveLevel())\n"
     )
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
+    )
     assert done.stdout.split() == [str(logging.WARNING), str(logging.DEBUG), str(logging.WARNING)]
 
 
@@ -235,3 +237,43 @@ def test_the_parser_s_spelled_out_values_are_the_library_s() -> None:
     assert export_cli.FORMATS == FORMATS
     assert scan_cli.DEFAULT_CONCURRENCY == DEFAULT_CONCURRENCY
     assert scan_cli.INVOCATION_SOURCE_TYPES == INVOCATION_SOURCE_TYPES
+
+
+@pytest.mark.parametrize(
+    ("environment", "argv", "expected"),
+    [
+        ({}, [], "pass --organization or set AMIGO_ORGANIZATION_ID"),
+        ({"AMIGO_ORGANIZATION_ID": "acme"}, [], "pass --token (a JWT) or --api-key, --api-key-id"),
+        ({"AMIGO_ORGANIZATION_ID": "acme"}, ["--api-key", "k"], "pass --api-key-id or set"),
+    ],
+)
+def test_a_missing_setting_names_its_option_and_variable(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    environment: dict[str, str],
+    argv: list[str],
+    expected: str,
+) -> None:
+    for name in [name for name in os.environ if name.startswith("AMIGO_")]:
+        monkeypatch.delenv(name)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    status, _, err = _run(capsys, "models", "list", *argv)
+    assert status == 1
+    assert expected in err and err.rstrip().endswith("--fake)"), err
+    assert "=" not in err.split("error: ", 1)[1], err  # no Python keyword on the command line
+
+
+def test_a_reader_that_stops_early_ends_the_command_quietly(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`amigo-async conversations list | head -1`: no "error: Broken pipe", the status a
+    shell gives a command ended by SIGPIPE (as `yes | head -1`)."""
+    reading, writing = os.pipe()
+    os.close(reading)
+    with open(writing, "w", closefd=True) as closed_pipe:
+        monkeypatch.setattr(sys, "stdout", closed_pipe)
+        status = cli.main(["models", "list", "--fake"])
+        monkeypatch.undo()
+    assert status == 141
+    assert "error" not in capsys.readouterr().err

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import socket
+
 import pytest
 
-from amigo_async import REGIONS, AmigoClient, RateLimit, RetryPolicy, Timeouts
+from amigo_async import REGIONS, AmigoClient, RateLimit, RetryPolicy, Timeouts, errors
 from amigo_async._spec import TimeoutKind
 
 
@@ -202,3 +204,16 @@ def test_retry_policy_is_validated() -> None:
         RetryPolicy(max_attempts=0)
     with pytest.raises(ValueError):
         RetryPolicy(backoff_base=2, backoff_max=1)
+
+
+async def test_a_connection_failure_names_the_host_it_tried() -> None:
+    """Which setting to fix: the base URL (or proxy) the client could not reach."""
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]
+    retry = RetryPolicy(max_attempts=1)
+    async with AmigoClient(
+        "acme", token="t", base_url=f"http://127.0.0.1:{port}", retry=retry
+    ) as c:
+        with pytest.raises(errors.TransportError, match=rf"cannot connect to 127\.0\.0\.1:{port}"):
+            await c.admin.get_models()

@@ -146,9 +146,17 @@ async def test_an_error_event_after_interaction_complete_is_yielded_and_keeps_th
     error = {"type": "error", "http_error_code": 500, "error_description": "post-processing"}
     events = await read(ndjson([*RECORDED_EVENTS, error]))
     assert isinstance(events[-1], ErrorEvent)
-    interaction = await collect_interaction(chunk_events(events))
+    interaction = await collect_interaction(chunk_events(events), conversation_id="c-1")
     assert interaction.full_message == "".join(_PIECES)
     assert interaction.post_processing_error == events[-1]
+    assert interaction.conversation_id == "c-1"
+
+
+async def test_events_naming_no_conversation_are_refused() -> None:
+    """`Interaction.conversation_id` is a `str` users pass on to interact/finish."""
+    events = await read(ndjson(RECORDED_EVENTS))
+    with pytest.raises(errors.InvalidResponseError, match="no conversation-created"):
+        await collect_interaction(chunk_events(events))
 
 
 async def chunk_events(events: list[Any]) -> AsyncIterator[Any]:
@@ -234,11 +242,11 @@ async def test_the_collector_checks_the_pieces_against_the_full_message() -> Non
         message_id=_AGENT,
     )
     with pytest.raises(errors.InvalidResponseError, match="full_message"):
-        await collect_interaction(chunk_events(events))
+        await collect_interaction(chunk_events(events), conversation_id="c-1")
 
 
 async def test_the_collector_gathers_ids_actions_and_the_user_message() -> None:
-    interaction = await collect_interaction(chunk_events(await read(RECORDED)))
+    interaction = await collect_interaction(chunk_events(await read(RECORDED)), conversation_id="c")
     assert interaction.interaction_id == "e" * 24
     assert interaction.message_id == _AGENT
     assert interaction.user_message == "Where is it?"

@@ -21,6 +21,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from _documents import EXAMPLES
 
 import amigo_async
 
@@ -170,14 +171,41 @@ def mypy_results(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[str, in
     bad = tmp_path / "bad.py"
     good.write_text(textwrap.dedent(GOOD))
     bad.write_text(textwrap.dedent(BAD))
-    return _mypy(tmp_path, good, bad, ROOT / "tests" / "test_resource_seam.py")
+    documented = []
+    for number, example in enumerate(_TYPED_EXAMPLES):
+        documented.append(tmp_path / f"{_EXAMPLE_FILE}{number}.py")
+        documented[-1].write_text(example.code)
+    return _mypy(tmp_path, good, bad, *documented, ROOT / "tests" / "test_resource_seam.py")
 
 
 def test_a_correct_program_using_both_clients_passes_mypy_strict(
     mypy_results: list[tuple[str, int, str]],
 ) -> None:
-    unexpected = [error for error in mypy_results if error[0] != "bad.py"]
+    unexpected = [
+        error
+        for error in mypy_results
+        if error[0] != "bad.py" and not error[0].startswith(_EXAMPLE_FILE)
+    ]
     assert unexpected == []
+
+
+# A user copies the documents' examples into a checked code base: each must pass as it is
+# (a block that needs another library, such as duckdb, is left to its own types).
+_TYPED_EXAMPLES = [e for e in EXAMPLES if not (e.skip or "").startswith("requires ")]
+_EXAMPLE_FILE = "documented_example_"
+
+
+def test_every_documented_example_passes_mypy_strict(
+    mypy_results: list[tuple[str, int, str]],
+) -> None:
+    assert len(_TYPED_EXAMPLES) >= 20
+    failing = [
+        f"{_TYPED_EXAMPLES[int(name.removeprefix(_EXAMPLE_FILE).removesuffix('.py'))].name}"
+        f" (block line {line}): {message}"
+        for name, line, message in mypy_results
+        if name.startswith(_EXAMPLE_FILE)
+    ]
+    assert failing == []
 
 
 def test_typos_and_wrong_types_fail_mypy_strict_in_user_code(

@@ -13,6 +13,7 @@ models): ``--version`` and ``--help`` then load neither aiohttp nor the API docu
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -21,6 +22,8 @@ from . import conversations, export, fake, models, scan
 from ._common import ENVIRONMENT_HELP, AddCommands, CommandParser, Handler, fill_global_defaults
 from ._logging import configure_logging
 from ._text import terminal_safe
+
+_SIGPIPE_STATUS = 141  # what a shell reports for a command ended by SIGPIPE
 
 __all__ = ["COMMAND_GROUPS", "run"]
 
@@ -61,7 +64,12 @@ def run(argv: Sequence[str] | None = None) -> int:
     from ..errors import AmigoError
 
     try:
-        return asyncio.run(handler(args))
+        status = asyncio.run(handler(args))
+        sys.stdout.flush()  # a closed pipe shows here, not as a traceback at exit
+        return status
+    except BrokenPipeError:  # `| head` closed stdout: stop quietly, as `yes | head` does
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no flush error at exit
+        return _SIGPIPE_STATUS
     except (AmigoError, ValueError, TypeError, OSError) as error:
         # OSError: an --out that is a file, unwritable, or a path too long.
         print(f"error: {terminal_safe(str(error))}", file=sys.stderr)

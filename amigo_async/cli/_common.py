@@ -9,6 +9,7 @@ anywhere is kept, and `fill_global_defaults` supplies the rest once parsing is d
 from __future__ import annotations
 
 import argparse
+import re
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any, TypeAlias
@@ -144,16 +145,29 @@ async def client_for(
         async with fake_client(prepare_fake, **client_options) as client:
             yield client
         return
-    async with AmigoClient(
-        args.organization,
-        base_url=args.base_url,
-        region=args.region,
-        token=args.token,
-        api_key=args.api_key,
-        api_key_id=args.api_key_id,
-        user_id=args.user_id,
-        token_cache=not args.no_token_cache,
-        trust_env=True,  # a command honours HTTPS_PROXY and NO_PROXY, as curl and pip do
-        **client_options,
-    ) as client:
+    try:
+        client = AmigoClient(
+            args.organization,
+            base_url=args.base_url,
+            region=args.region,
+            token=args.token,
+            api_key=args.api_key,
+            api_key_id=args.api_key_id,
+            user_id=args.user_id,
+            token_cache=not args.no_token_cache,
+            trust_env=True,  # a command honours HTTPS_PROXY and NO_PROXY, as curl and pip do
+            **client_options,
+        )
+    except ValueError as error:
+        raise ValueError(_in_options(str(error))) from None
+    async with client:
         yield client
+
+
+def _in_options(message: str) -> str:
+    """A missing setting as a command-line user sets it: the library says "pass
+    api_key_id=", the command line takes ``--api-key-id``."""
+    if "AMIGO_" not in message:
+        return message
+    options = re.sub(r"\b([a-z_]+)=", lambda m: "--" + m[1].replace("_", "-"), message)
+    return f"{options} (or try it without an account: --fake)"

@@ -36,7 +36,7 @@ E_co = TypeVar("E_co", covariant=True)
 class Interaction:
     """One completed interaction (the agent's turn), read from its whole event stream."""
 
-    conversation_id: str | None
+    conversation_id: str  # from conversation-created, or the one interacted with
     interaction_id: str
     message_id: str  # the agent message
     full_message: str  # the text; for a voice answer, what the server sent as its text
@@ -79,6 +79,10 @@ class _Collector:
         done = self.complete
         if done is None:  # the stream raises first; this guards a hand-made event source
             raise errors.TruncatedStreamError("the events ended before interaction-complete")
+        if self.conversation_id is None:  # a create stream without conversation-created
+            raise errors.InvalidResponseError(
+                "the events named no conversation (no conversation-created event)"
+            )
         audio = _decode_audio(self.pieces) if self.voice else None
         if not self.voice and "".join(self.pieces) != done.full_message:
             raise errors.InvalidResponseError(
