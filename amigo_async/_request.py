@@ -200,7 +200,10 @@ def describe_failure(exc: BaseException) -> str:
     reason = exc.os_error
     text = f" ({type(reason).__name__}: {reason.strerror})" if reason.strerror else ""
     # The host is the configured API (or proxy) origin: naming it says which setting to fix.
-    return f"cannot connect to {exc.host}:{exc.port}: {type(exc).__name__}{text}"
+    # (A hand-made error may hold no connection key: its host reads as AttributeError.)
+    host, port = getattr(exc, "host", None), getattr(exc, "port", None)
+    where = f"cannot connect to {host}:{port}: " if host else ""
+    return f"{where}{type(exc).__name__}{text}"
 
 
 def server_text(text: str | None, secrets: Iterable[str]) -> str | None:

@@ -75,21 +75,125 @@ class _OperationFacts:
 
 @cache
 def api_data() -> dict[str, Any]:
-    """The generated API facts (the prose-free snapshot), read once per process: the
-    client's checks and the fake's routes and ``/openapi.json`` share this one copy."""
+    """The generated API facts (the prose-free snapshot) whole, read once per process for
+    the fake's routes and ``/openapi.json``. The client's pass does not keep this copy:
+    see `_Schemas`."""
+    return _read_data()
+
+
+def _read_data() -> dict[str, Any]:
     with _DATA.open(encoding="utf-8") as file:
         data: dict[str, Any] = json.load(file)
     return data
 
 
+class _Schemas:
+    """The snapshot's named schemas (``components.schemas``), each decoded on first use.
+
+    All 375 of them decoded are about 5 MB of Python objects, held for the life of the
+    process, while a client checks the handful its calls name; kept as their JSON text
+    they cost 0.6 MB (a 1 GB prompt-log export peaks 2 to 5 MB lower,
+    benchmarks/bench_export_memory.py).
+    """
+
+    def __init__(self, texts: dict[str, str]) -> None:
+        self._texts = texts
+        self._decoded: dict[str, Mapping[str, Any]] = {}
+
+    def __getitem__(self, name: str) -> Mapping[str, Any]:
+        schema = self._decoded.get(name)
+        if schema is None:
+            schema = self._decoded[name] = json.loads(self._texts[name])
+        return schema
+
+
+@attrs.frozen
+class _Facts:
+    operations: dict[str, _OperationFacts]
+    schemas: _Schemas
+
+
 @cache
+def _facts() -> _Facts:
+    return _read_facts(_DATA)
+
+
+def _read_facts(data: Path) -> _Facts:
+    """The pass's facts, read from the data file without ever decoding it whole: the paths
+    are decoded, each named schema only long enough to find where its text ends."""
+    text = data.read_text(encoding="utf-8")
+    paths: dict[str, Any] = {}
+    texts: dict[str, str] = {}
+
+    def schema(name: str, start: int) -> int:
+        end: int = _DECODER.raw_decode(text, start)[1]
+        texts[name] = text[start:end]
+        return end
+
+    def component(key: str, start: int) -> int:
+        if key == "schemas":
+            return _object_members(text, start, schema, data.name)
+        end: int = _DECODER.raw_decode(text, start)[1]
+        return end
+
+    def top(key: str, start: int) -> int:
+        if key == "components":
+            return _object_members(text, start, component, data.name)
+        value, end = _DECODER.raw_decode(text, start)
+        if key == "paths":
+            paths.update(value)
+        return int(end)
+
+    _object_members(text, 0, top, data.name)
+    return _Facts(_operations_of(paths), _Schemas(texts))
+
+
+_DECODER = json.JSONDecoder()
+_SPACE = " \t\n\r"
+
+
+def _object_members(
+    text: str, position: int, member: Callable[[str, int], int], name: str
+) -> int:
+    """Walk the JSON object at `position` in `text` (the file `name`): `member(key, start)`
+    reads the value that starts at `start` and says where it ends. Returns where the
+    object ends."""
+    position = _past(text, position, "{", name)
+    if text[position] == "}":
+        return position + 1
+    while True:
+        key, position = _DECODER.raw_decode(text, position)
+        position = _after_space(text, member(key, _past(text, position, ":", name)))
+        if text[position] == "}":
+            return position + 1
+        position = _past(text, position, ",", name)
+
+
+def _past(text: str, position: int, mark: str, name: str) -> int:
+    """Where the next token starts after `mark`, which must come next (after white space)."""
+    position = _after_space(text, position)
+    if text[position] != mark:
+        raise ValueError(f"{name}: {mark!r} expected at offset {position}")
+    return _after_space(text, position + 1)
+
+
+def _after_space(text: str, position: int) -> int:
+    while text[position] in _SPACE:
+        position += 1
+    return position
+
+
 def _operations() -> dict[str, _OperationFacts]:
+    return _facts().operations
+
+
+def _operations_of(paths: Mapping[str, Any]) -> dict[str, _OperationFacts]:
     """operationId -> its facts; where an id names several methods, the GET (as `_spec`)."""
     out = {
         operation_id: _facts_of(operation)
         for operation_id, operation in UNDESCRIBED_OPERATIONS.items()
     }
-    for item in api_data()["paths"].values():
+    for item in paths.values():
         for method, operation in item.items():
             known = operation["operationId"] in out
             if known and method != "get":
@@ -335,7 +439,7 @@ class _Walker:
         self.problems = problems
         self.request = request
         self.clearable_only = clearable_only
-        self._schemas: dict[str, Any] = api_data()["components"]["schemas"]
+        self._schemas = _facts().schemas
 
     def add(self, loc: tuple[str | int, ...], msg: str, kind: str = "value") -> None:
         self.problems.append(Problem(loc, msg, _PROBLEM_TYPES.get(kind, "value_error")))

@@ -8,6 +8,7 @@ import asyncio
 import logging
 import os
 import re
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -105,7 +106,6 @@ async def test_conversations_list_and_finish(
     async with fake.client() as client:
         created = await client.conversations.create(service_id).collect()
     conversation_id = created.conversation_id
-    assert conversation_id is not None
     unfinished = _against(fake, "conversations", "list", "--state", "unfinished")
     unfinished += ["--token", fake.token]
     assert await asyncio.to_thread(cli.main, unfinished) == 0
@@ -114,7 +114,9 @@ async def test_conversations_list_and_finish(
     assert await asyncio.to_thread(cli.main, finish) == 0
     assert f"conversation {conversation_id} finished" in capsys.readouterr().out
     assert await asyncio.to_thread(cli.main, unfinished) == 0
-    assert conversation_id not in capsys.readouterr().out
+    out, err = capsys.readouterr()
+    assert conversation_id not in out
+    assert out.count("\n") == 1 and err == "no conversation matches\n"  # none left unfinished
 
 
 async def test_a_chat_blocked_by_an_unfinished_conversation_names_it(
@@ -277,3 +279,14 @@ def test_a_reader_that_stops_early_ends_the_command_quietly(
         monkeypatch.undo()
     assert status == 141
     assert "error" not in capsys.readouterr().err
+
+
+def test_the_fake_on_a_port_in_use_says_how_to_pick_another(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        status, _, err = _run(capsys, "fake", "--port", str(taken.getsockname()[1]))
+    assert status == 1
+    assert "is in use" in err and "--port 0" in err, err

@@ -49,6 +49,7 @@ def fake_environment() -> Iterator[dict[str, str]]:
     async def serve() -> None:
         stop = asyncio.Event()
         async with FakeAmigoServer(time_scale=60) as fake:
+            fake.state.prompt_logs.add_week()  # as `amigo-async fake` serves, which the docs use
             found.update(
                 AMIGO_BASE_URL=fake.url,
                 AMIGO_ORGANIZATION_ID=fake.organization,

@@ -64,6 +64,8 @@ def test_resume_skips_what_is_done_and_exits_zero(
     out, _ = capsys.readouterr()
     assert status == 0
     assert "0 prefixes exported, 0 empty, 5 skipped (already done), 0 failed" in out
+    skipped = [line for line in out.splitlines() if line.lstrip().startswith("skipped")]
+    assert len(skipped) == 5 and all(line.endswith("(--resume)") for line in skipped), out
 
 
 def test_a_prefix_without_logs_is_reported_empty_and_exits_zero(

@@ -106,7 +106,6 @@ def test_a_failed_query_exits_1_after_printing_the_rest(
     [
         (["--tool-id", "nope"], "tool_ids[0]"),
         (["--tool-id", "a" * 24, "--tool-version", ">=1", "<2"], "one constraint per tool id"),
-        (["--since", "yesterday"], "--since"),
         (["--concurrency", "0"], "concurrency"),
     ],
 )
@@ -118,6 +117,15 @@ def test_bad_input_exits_1_with_a_message(
     assert status == 1
     assert out == ""
     assert message in err
+
+
+def test_a_bad_since_is_a_usage_error_as_in_the_export(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        _run(capsys, "--since", "yesterday")
+    assert exited.value.code == 2
+    assert "--since" in capsys.readouterr().err
 
 
 def test_tool_ids_are_required_without_fake(capsys: pytest.CaptureFixture[str]) -> None:

@@ -57,7 +57,9 @@ async def _list_command(args: argparse.Namespace) -> int:
             max_items=args.max_items,
         )
         print(f"{'ID':<24}  {'SERVICE':<24}  {'CREATED (UTC)':<19}  {'STATE':<10}  MESSAGES")
+        shown = 0
         async for conversation in pager:
+            shown += 1
             state = "finished" if conversation.is_finished else "unfinished"
             created = conversation.created_at.strftime("%Y-%m-%d %H:%M:%S")
             print(
@@ -65,6 +67,8 @@ async def _list_command(args: argparse.Namespace) -> int:
                 f"{terminal_safe(conversation.service_id):<24}  {created:<19}  "
                 f"{state:<10}  {conversation.num_messages}"
             )
+    if not shown:  # on stderr: a pipe reading the table gets the header alone
+        print("no conversation matches", file=sys.stderr)
     return 0
 
 

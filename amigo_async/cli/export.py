@@ -67,8 +67,11 @@ def _summary(summary: ExportSummary) -> str:
         if result.status == "empty":
             lines.append(f"  empty      {result.prefix}: no prompt log in the past 30 days")
             continue
+        if result.status == "skipped":
+            lines.append(f"  skipped    {result.prefix}: done by an earlier run (--resume)")
+            continue
         kinds = ", ".join(f"{count} {kind}" for kind, count in sorted(result.kinds.items()))
-        mark = "completed" if result.status == "completed" else "skipped  "
+        mark = "completed"
         detail = f"{result.entries} entries ({kinds})" if kinds else f"{result.entries} entries"
         if result.invalid_utf8:
             detail += f", {result.invalid_utf8} not valid UTF-8 (kept in raw_base64)"

@@ -7,6 +7,7 @@ It prints the ``AMIGO_*`` variables to export in another shell and the seeded id
 from __future__ import annotations
 
 import argparse
+import errno
 
 from ..testing._command import add_serve_options
 from ._common import Subparsers
@@ -19,7 +20,14 @@ _ORGANIZATION = "acme"
 async def _serve(args: argparse.Namespace) -> int:
     from ..testing._command import serve  # the fake loads only for this command
 
-    await serve(args, args.organization or _ORGANIZATION)
+    try:
+        await serve(args, args.organization or _ORGANIZATION)
+    except OSError as error:
+        if error.errno != errno.EADDRINUSE:
+            raise
+        raise OSError(
+            f"port {args.port} is in use: choose another with --port, or --port 0 for a free one"
+        ) from None
     return 0
 
 

@@ -56,6 +56,14 @@ def parse_since(text: str, *, now: datetime | None = None) -> datetime:
     )
 
 
+def _since_argument(text: str) -> datetime:
+    """A bad ``--since`` is a usage error (status 2), as for ``prompt-logs export``."""
+    try:
+        return parse_since(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 class _ScanDisplay(TerminalProgress):
     """The terminal display, counting pages (one `advanced` call each) where an export
     counts bytes, and each query's pages and invocations for its line when it ends."""
@@ -97,7 +105,7 @@ async def _run_scan(args: argparse.Namespace) -> int:
     tool_ids: list[str] = list(args.tool_ids or [])
     if not tool_ids and not args.fake:
         raise ValueError("give at least one --tool-id (or --fake for a demonstration)")
-    since = parse_since(args.since) if args.since is not None else None
+    since: datetime | None = args.since
     demo_ids: list[str] = []
 
     def prepare(fake: FakeAmigoServer) -> None:
@@ -174,6 +182,7 @@ def add_commands(subparsers: Subparsers) -> None:
     scan.add_argument("--failed-only", action="store_true", help="fetch failed invocations only")
     scan.add_argument(
         "--since",
+        type=_since_argument,
         metavar="WHEN",
         help="only invocations created since WHEN: an ISO date/datetime (UTC unless "
         "given), P7D, 12h, 7d... (the queries ask newest first and stop early)",
