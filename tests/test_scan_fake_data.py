@@ -80,3 +80,23 @@ def test_invocations_of_one_or_several_tools_keep_the_list_order() -> None:
         i for i in everything if i["tool_id"] in (first, second)
     ]
     assert data.invocations_of([]) == everything
+
+
+def test_invocations_can_end_now_for_the_command_line_fake() -> None:
+    """`amigo-async fake` dates them up to now, so the docs' `tools scan --since 7d` finds
+    them; the order, the spacing and every other field stay as seeded."""
+    fixed = _fresh().tools.invocations
+    data = _fresh().tools
+    now = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
+    data.invocations_end = now
+
+    moved = data.invocations
+
+    assert datetime.fromisoformat(moved[-1]["created_at"]) == now
+    week_ago = (now - timedelta(days=7)).isoformat()
+    assert all(week_ago <= item["created_at"] <= now.isoformat() for item in moved)
+    assert fixed[0]["created_at"] < week_ago  # the dates the tests rely on: 2024
+    strip = ("created_at", "updated_at")
+    assert [{k: v for k, v in i.items() if k not in strip} for i in moved] == [
+        {k: v for k, v in i.items() if k not in strip} for i in fixed
+    ]

@@ -31,6 +31,7 @@ async def serve(args: argparse.Namespace, organization: str) -> None:
     """Serve until cancelled, after printing (flushed line by line) the ``AMIGO_*``
     variables and the seeded ids a user needs."""
     import asyncio
+    from datetime import UTC, datetime
 
     from ._seeds import announce
     from ._server import FakeAmigoServer
@@ -43,6 +44,11 @@ async def serve(args: argparse.Namespace, organization: str) -> None:
         host=args.host,
         port=args.port,
     ) as fake:
+        # Data a user finds with today's dates: logs under the past week's days, tool
+        # invocations of the past hours, conversations created now.
         fake.state.prompt_logs.add_week()
+        now = datetime.now(UTC).replace(microsecond=0)
+        fake.state.tools.invocations_end = now
+        fake.state.conversations.clock = now
         announce(fake)
         await asyncio.Event().wait()

@@ -250,6 +250,9 @@ class ToolData:
     scaffold: bytes
     invocation_count: int = 250
     added_invocations: list[dict[str, Any]] = attrs.field(factory=list)  # oldest first
+    # The command-line fake: generated invocations end at this time (a minute apart), so a
+    # scan `--since 7d` finds them; tests keep the fixed 2024 dates.
+    invocations_end: datetime | None = None
     _added_tools: set[str] = attrs.field(factory=set)
     _invocations: list[dict[str, Any]] | None = None
     _by_tool: dict[str, list[dict[str, Any]]] = attrs.field(factory=dict)
@@ -427,7 +430,13 @@ class ToolData:
             for v in vs
         ]
         shared = _Shared.drawn(rng, self.user_id)
-        return [_invocation(rng, index, published, shared) for index in range(count)]
+        generated = [_invocation(rng, index, published, shared) for index in range(count)]
+        if self.invocations_end is not None and generated:
+            moved = self.invocations_end - datetime.fromisoformat(generated[-1]["created_at"])
+            for invocation in generated:
+                when = (datetime.fromisoformat(invocation["created_at"]) + moved).isoformat()
+                invocation["created_at"] = invocation["updated_at"] = when
+        return generated
 
 
 def _version_record(
