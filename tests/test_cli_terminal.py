@@ -4,6 +4,7 @@ messages, model names, table cells and error lines."""
 from __future__ import annotations
 
 import asyncio
+import json
 import io
 
 import pytest
@@ -67,3 +68,30 @@ def test_terminal_safe_keeps_tabs_and_printable_text() -> None:
     assert terminal_safe("a\tb é ✓") == "a\tb é ✓"
     assert terminal_safe("a\nb") == "a\\x0ab"
     assert terminal_safe("a\nb", multiline=True) == "a\nb"
+
+
+async def test_a_conversation_id_the_server_chose_is_printed_without_escapes(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The chat names its conversation (created, ended by the agent): the id comes from
+    the server's conversation-created event."""
+    events = [
+        {"type": "conversation-created", "conversation_id": HOSTILE},
+        {"type": "new-message", "message": "bye", "transcript_alignment": None,
+         "stop": False, "sequence_number": 0, "message_id": "m"},
+        {"type": "interaction-complete", "message_id": "m", "interaction_id": "i",
+         "full_message": "bye", "conversation_completed": True},
+    ]  # fmt: skip
+
+    async def create(request: web.Request) -> web.Response:
+        body = "".join(json.dumps(event) + "\n" for event in events)
+        return web.Response(text=body, content_type="application/x-ndjson")
+
+    service = "5eed0000000000000000c4a7"
+    async with serve(create) as api:
+        argv = ["conversations", "chat", "--service-id", service, "--base-url", api.url]
+        argv += ["--organization", "acme", "--token", "tok-terminal"]
+        await asyncio.to_thread(cli.main, argv)
+    captured = capsys.readouterr()
+    _assert_inert(captured.out + captured.err)
+    assert "\\x1b]0;PWNED" in captured.err  # named, not obeyed

@@ -158,13 +158,15 @@ class Chat:
             text = await lines.readline()
             if text is None or text.strip() in _QUIT:
                 await self.conversations.finish(conversation_id)
-                print(f"(conversation {conversation_id} finished)", file=sys.stderr)
+                print(f"(conversation {terminal_safe(conversation_id)} finished)", file=sys.stderr)
                 return 0
             if text.strip():
                 completed = await self._turn(
                     self.conversations.interact(conversation_id, text=text)
                 )
-        print(f"(the agent ended the conversation {conversation_id})", file=sys.stderr)
+        print(
+            f"(the agent ended the conversation {terminal_safe(conversation_id)})", file=sys.stderr
+        )
         return 0
 
     async def _turn(self, stream: EventStream[ConversationStreamEvent]) -> bool:
@@ -188,7 +190,8 @@ class Chat:
         return interaction.conversation_completed
 
     async def _finish_after_interrupt(self, conversation_id: str) -> None:
-        print(f"\n(interrupted: finishing conversation {conversation_id})", file=sys.stderr)
+        shown = terminal_safe(conversation_id)  # the server chose it
+        print(f"\n(interrupted: finishing conversation {shown})", file=sys.stderr)
         problem = ""
         try:
             async with asyncio.timeout(_FINISH_ON_INTERRUPT_SECONDS):
@@ -199,12 +202,12 @@ class Chat:
             problem = f"still busy after {_FINISH_ON_INTERRUPT_SECONDS:g}s"
         if problem:
             print(
-                f"error: conversation {conversation_id} is not finished ({problem}); "
-                f"run: amigo-async conversations finish {conversation_id}",
+                f"error: conversation {shown} is not finished ({problem}); "
+                f"run: amigo-async conversations finish {shown}",
                 file=sys.stderr,
             )
         else:
-            print(f"(conversation {conversation_id} finished)", file=sys.stderr)
+            print(f"(conversation {shown} finished)", file=sys.stderr)
 
     async def _finish_when_idle(self, conversation_id: str) -> None:
         """Finish; a turn cut short keeps the server busy a moment (409): try again then."""
