@@ -82,6 +82,7 @@ _SECRET_FIELD = re.compile(
 )
 # C0 but tab and newline, DEL and C1 (U+009B alone starts a terminal escape sequence)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_PARTIAL_ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{0,3})?$")
 _JSON_ESCAPE = re.compile(r"\\u00([2-7][0-9a-fA-F])")
 
 
@@ -98,8 +99,14 @@ def sanitize(
     short, so it may end inside a secret.
     """
     forms = sorted({f for secret in secrets for f in _echoed_forms(secret)}, key=len, reverse=True)
-    text = _cut_before_secrets(text, limit * 4 + 512, forms, cut=cut)
+    size = limit * 4 + 512
+    cut = cut or len(text) > size
+    if cut:  # an escape cut in two is no text: drop it, so the tail check sees the secret
+        text = _PARTIAL_ESCAPE.sub("", text[:size])
+    # Unescaped before the tail check: a secret echoed as \u00XX and cut in the middle
+    # is only recognisable as the start of a secret once readable.
     text = _JSON_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
+    text = _cut_before_secrets(text, size, forms, cut=cut)
     for form in forms:
         text = re.sub(re.escape(form), "[redacted]", text, flags=re.IGNORECASE)
     text = _JWT.sub("[redacted-jwt]", text)

@@ -4,8 +4,8 @@ messages, model names, table cells and error lines."""
 from __future__ import annotations
 
 import asyncio
-import json
 import io
+import json
 
 import pytest
 from aiohttp import web

@@ -91,6 +91,23 @@ def test_a_body_cut_short_never_ends_in_half_a_secret() -> None:
         assert excerpt == "x" * 20
 
 
+def _json_escaped(text: str) -> str:
+    return "".join(f"\\u{ord(character):04x}" for character in text)
+
+
+@pytest.mark.parametrize("shift", range(0, 12))
+def test_a_secret_echoed_as_json_escapes_and_cut_leaves_no_piece(shift: int) -> None:
+    """A proxy echoes the credential as ``\\u00XX`` escapes (six times longer), and the
+    bounded first cut falls inside the escaped copy: the readable start of the secret
+    must still be recognised and dropped (outside probe, session 6)."""
+    secret = "opaque" + "AHOVCJQXELSZGNUBIPWDKRY" * 4
+    first = _json_escaped("Bearer " + secret)
+    padding = "p" * (100 * 4 + 512 - len(first) - 3 - 6 * 40 - shift)
+    text = f"{first} | {padding}{_json_escaped(secret)}"
+    excerpt = errors.sanitize(text, [secret], limit=100)
+    assert not any(secret[i : i + 6] in excerpt for i in range(len(secret) - 6)), excerpt
+
+
 def test_repeated_long_secrets_cut_by_the_excerpt_leave_no_piece() -> None:
     secret = "T" * 150 + "secret-tail"
     text = (secret + " ") * 12  # scrubbing shrinks it below the excerpt length
