@@ -4,9 +4,11 @@ whose output is gone."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import logging
+import os
 import zipfile
 from pathlib import Path
 
@@ -111,3 +113,30 @@ async def test_a_failed_prefix_records_the_entries_it_left_on_disk(
     assert not [p for p in on_disk if "log0" in p.name and "system" in p.name]  # disproved
     (record,) = [json.loads(line) for line in (tmp_path / MANIFEST_NAME).read_text().splitlines()]
     assert record["status"] == "failed" and record["entries"] == result.entries
+
+
+@pytest.mark.parametrize("planted", ["symlink", "fifo", "directory"])
+async def test_a_manifest_that_is_not_a_regular_file_is_refused_before_any_request(
+    fake: FakeAmigoServer, client: AmigoClient, tmp_path: Path, planted: str
+) -> None:
+    """Appending through a planted link would write outside the directory; reading a
+    FIFO would wait forever (outside probe, session 6)."""
+    out, outside = tmp_path / "out", tmp_path / "precious.txt"
+    out.mkdir()
+    outside.write_text("precious\n")
+    manifest_path = out / MANIFEST_NAME
+    if planted == "symlink":
+        manifest_path.symlink_to(outside)
+    elif planted == "fifo":
+        os.mkfifo(manifest_path)
+    else:
+        manifest_path.mkdir()
+    prefix = fake.state.prompt_logs.demo_prefixes[0]
+    before = len(fake.requests)
+
+    with pytest.raises(OSError, match="not a regular file"):
+        await asyncio.wait_for(
+            export_prompt_logs(client, [prefix], out, format="jsonl", resume=True), 10
+        )
+    assert outside.read_text() == "precious\n"
+    assert len(fake.requests) == before

@@ -9,16 +9,18 @@ absolute path or NUL can never write outside the output directory.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import logging
 import os
 import secrets
 import shutil
+import stat
 import string
 from collections.abc import Collection
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 __all__ = [
     "MANIFEST_NAME",
@@ -209,9 +211,11 @@ class Manifest:
         UTF-8, a field of the wrong type) is skipped with a warning, so its prefix is
         exported again."""
         records: dict[str, dict[str, Any]] = {}
-        if not self.path.exists():
+        try:
+            handle = _open_regular(self.path, os.O_RDONLY)
+        except FileNotFoundError:
             return records
-        with self.path.open("rb") as handle:
+        with handle:
             for number, line in enumerate(handle, 1):
                 record = _record_of(line)
                 if record is None:
@@ -223,7 +227,7 @@ class Manifest:
     def append(self, record: dict[str, Any]) -> None:
         """One whole line, on disk before the prefix counts as done (fsync)."""
         line = json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
-        with self.path.open("a+b") as handle:
+        with _open_regular(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT) as handle:
             if handle.seek(0, os.SEEK_END) > 0:
                 handle.seek(-1, os.SEEK_END)
                 if handle.read(1) != b"\n":  # a line cut short by a crash stays on its own
@@ -231,6 +235,23 @@ class Manifest:
             handle.write(line)
             handle.flush()
             os.fsync(handle.fileno())
+
+
+def _open_regular(path: Path, flags: int) -> BinaryIO:
+    """The manifest opened only when it is a regular file of its own: a symbolic link
+    planted at its path (appending through it would write outside the directory) or a
+    FIFO (reading it would wait forever) is refused with an `OSError`."""
+    refused = f"{path} is not a regular file; move it away or run without --resume"
+    try:
+        descriptor = os.open(path, flags | os.O_NOFOLLOW | os.O_NONBLOCK, 0o644)
+    except OSError as error:
+        if error.errno == errno.ELOOP:  # a symbolic link
+            raise OSError(refused) from None
+        raise
+    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+        os.close(descriptor)
+        raise OSError(refused)
+    return open(descriptor, "r+b" if flags & os.O_RDWR else "rb")
 
 
 _COUNTS = ("entries", "bytes", "invalid_utf8", "attempts")
