@@ -351,6 +351,9 @@ class ApiKeyCredentials(Credentials):
             return None
         if self.clock() >= entry.refresh_at:
             return None
+        expiry = jwt_expiry(entry.id_token)  # an entry can outlive its token's own `exp`
+        if expiry is not None and self.clock() >= expiry.timestamp():
+            return None
         self._current, self._refresh_at = entry.id_token, entry.refresh_at
         self._current_after_refusal, self._after_refusal = self._after_refusal, False
         return entry.id_token

@@ -5,6 +5,7 @@ and no exception but an AmigoError escaping."""
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import os
@@ -177,3 +178,21 @@ async def test_the_lock_wait_is_bounded_by_the_call_timeout(
 @pytest.fixture(autouse=True)
 def _log_warnings(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.WARNING, logger="amigo_async.token_cache")
+
+
+async def test_an_entry_outliving_its_token_s_exp_is_not_sent(
+    fake: FakeAmigoServer, tmp_path: Path
+) -> None:
+    """The entry's own times say "good for years", the JWT's `exp` has passed: signing in
+    beats sending a token the server will refuse (outside probe, session 6)."""
+    header = base64.urlsafe_b64encode(b'{"alg":"HS256"}').rstrip(b"=").decode()
+    claims = base64.urlsafe_b64encode(b'{"exp": 1000}').rstrip(b"=").decode()
+    expired = f"{header}.{claims}.signature"
+    directory = tmp_path / "cache"
+    entry = _entry_path(fake, directory)
+    directory.mkdir(mode=0o700)
+    entry.write_text(json.dumps({**_PLANTED, "id_token": expired}))
+    entry.chmod(0o600)
+    await _one_call(fake, directory)
+    assert fake.sign_ins == 1
+    assert not _planted_token_sent(fake)
