@@ -49,18 +49,20 @@ DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024
 """The largest JSON answer read (decompressed); the documents' largest are far below."""
 
 
-def _env(name: str) -> str | None:
-    value = os.environ.get(name)
-    return value if value else None
-
-
-# The variable each setting falls back to, named when the setting is missing.
+# The variable each setting falls back to (named too when a required one is missing).
 _VARIABLES = {
     "organization": "AMIGO_ORGANIZATION_ID",
+    "base_url": "AMIGO_BASE_URL",
+    "token": "AMIGO_TOKEN",
     "api_key": "AMIGO_API_KEY",
     "api_key_id": "AMIGO_API_KEY_ID",
     "user_id": "AMIGO_USER_ID",
 }
+
+
+def _env(setting: str) -> str | None:
+    value = os.environ.get(_VARIABLES[setting])
+    return value if value else None
 
 
 def _check_text(name: str, value: object, *, secret: bool = False) -> str:
@@ -170,14 +172,14 @@ class AmigoClient:
         trust_env: bool = False,
         ssl: SSLArgument = None,
     ) -> None:
-        organization = organization if organization is not None else _env("AMIGO_ORGANIZATION_ID")
+        organization = organization if organization is not None else _env("organization")
         self.organization_id = check_segment(
             "organization", _check_text("organization", organization)
         )
         if "/" in self.organization_id or self.organization_id != self.organization_id.strip():
             raise ValueError("organization must be a bare identifier (no '/', no spaces)")
         if base_url is None and region is None:
-            base_url = _env("AMIGO_BASE_URL")
+            base_url = _env("base_url")
         self.base_url = resolve_base_url(base_url, region)
         if auth_scheme not in ("bearer", "basic"):
             raise ValueError(f"auth_scheme must be 'bearer' or 'basic', got {auth_scheme!r}")
@@ -237,14 +239,14 @@ class AmigoClient:
         when it is not (its ``exp`` passed, or a 401).
         """
         if token is None and api_key is None and api_key_id is None:
-            token = _env("AMIGO_TOKEN")
-            api_key, api_key_id = _env("AMIGO_API_KEY"), _env("AMIGO_API_KEY_ID")
+            token = _env("token")
+            api_key, api_key_id = _env("api_key"), _env("api_key_id")
             if token is not None and (api_key is None or api_key_id is None):
                 api_key = api_key_id = None  # half a key beside a token: the token alone
         elif api_key is not None or api_key_id is not None:
-            api_key = api_key if api_key is not None else _env("AMIGO_API_KEY")
-            api_key_id = api_key_id if api_key_id is not None else _env("AMIGO_API_KEY_ID")
-        user_id = user_id if user_id is not None else _env("AMIGO_USER_ID")
+            api_key = api_key if api_key is not None else _env("api_key")
+            api_key_id = api_key_id if api_key_id is not None else _env("api_key_id")
+        user_id = user_id if user_id is not None else _env("user_id")
         if token is not None:
             token = _check_text("token", token, secret=True)
         if api_key is None and api_key_id is None:
