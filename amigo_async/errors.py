@@ -106,7 +106,8 @@ def sanitize(
     # Unescaped before the tail check: a secret echoed as \u00XX and cut in the middle
     # is only recognisable as the start of a secret once readable.
     text = _JSON_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
-    text = _cut_before_secrets(text, size, forms, cut=cut)
+    if cut:
+        text = _without_a_secret_s_start(text, forms)
     for form in forms:
         text = re.sub(re.escape(form), "[redacted]", text, flags=re.IGNORECASE)
     text = _JWT.sub("[redacted-jwt]", text)
@@ -118,15 +119,12 @@ def sanitize(
     return text
 
 
-def _cut_before_secrets(text: str, size: int, forms: list[str], *, cut: bool) -> str:
-    """`text` cut to `size`, and further back when it ends with the start of a secret.
+def _without_a_secret_s_start(text: str, forms: list[str]) -> str:
+    """`text` (cut short) without a tail that begins one of the secret `forms`.
 
     Scrubbing shrinks the text (a long token becomes ``[redacted]``), so a piece of
     a secret cut in two could otherwise end up inside the excerpt.
     """
-    if len(text) <= size and not cut:
-        return text
-    text = text[:size]
     folded = text.lower()
     for form in forms:
         form = form.lower()
