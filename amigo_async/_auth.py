@@ -349,10 +349,9 @@ class ApiKeyCredentials(Credentials):
         entry = self.cache.read() if self.cache is not None else None
         if entry is None or entry.id_token == self._refused or not usable_token(entry.id_token):
             return None
-        if self.clock() >= entry.refresh_at:
-            return None
         expiry = jwt_expiry(entry.id_token)  # an entry can outlive its token's own `exp`
-        if expiry is not None and self.clock() >= expiry.timestamp():
+        last = entry.refresh_at if expiry is None else min(entry.refresh_at, expiry.timestamp())
+        if self.clock() >= last:
             return None
         self._current, self._refresh_at = entry.id_token, entry.refresh_at
         self._current_after_refusal, self._after_refusal = self._after_refusal, False
