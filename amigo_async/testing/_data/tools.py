@@ -430,13 +430,15 @@ class ToolData:
             for v in vs
         ]
         shared = _Shared.drawn(rng, self.user_id)
-        generated = [_invocation(rng, index, published, shared) for index in range(count)]
-        if self.invocations_end is not None and generated:
-            moved = self.invocations_end - datetime.fromisoformat(generated[-1]["created_at"])
-            for invocation in generated:
-                when = (datetime.fromisoformat(invocation["created_at"]) + moved).isoformat()
-                invocation["created_at"] = invocation["updated_at"] = when
-        return generated
+        first = (
+            _EPOCH + timedelta(minutes=20_000)
+            if self.invocations_end is None
+            else self.invocations_end - timedelta(minutes=count - 1)
+        )  # a minute apart
+        return [
+            _invocation(rng, index, published, shared, first + timedelta(minutes=index))
+            for index in range(count)
+        ]
 
 
 def _version_record(
@@ -486,6 +488,7 @@ def _invocation(
     index: int,
     published: list[tuple[str, dict[str, Any]]],
     shared: _Shared,
+    created: datetime,
 ) -> dict[str, Any]:
     tool_id, version = published[index % len(published)]
     if rng.random() < 0.8:
@@ -493,7 +496,7 @@ def _invocation(
     else:
         status = failed_status(*rng.choice(_ERRORS))
     source = _source(rng, rng.random() < 0.7, shared)
-    when = _at(20_000 + index)
+    when = created.isoformat()
     return {
         "id": object_id(rng),
         "created_at": when,
