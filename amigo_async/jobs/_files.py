@@ -241,7 +241,7 @@ def _open_regular(path: Path, flags: int) -> BinaryIO:
     """The manifest opened only when it is a regular file of its own: a symbolic link
     planted at its path (appending through it would write outside the directory) or a
     FIFO (reading it would wait forever) is refused with an `OSError`."""
-    refused = f"{path} is not a regular file; move it away or run without --resume"
+    refused = f"{path} is not a regular file; move it away, or export without resuming"
     try:
         descriptor = os.open(path, flags | os.O_NOFOLLOW | os.O_NONBLOCK, 0o644)
     except OSError as error:
