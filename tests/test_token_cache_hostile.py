@@ -39,6 +39,14 @@ def _entry_path(fake: FakeAmigoServer, directory: Path) -> Path:
     return cache.path
 
 
+def _private_cache(fake: FakeAmigoServer, tmp_path: Path) -> tuple[Path, Path]:
+    """A cache directory only the user may use, and where its entry goes."""
+    directory = tmp_path / "cache"
+    entry = _entry_path(fake, directory)
+    directory.mkdir(mode=0o700)
+    return directory, entry
+
+
 def _planted_token_sent(fake: FakeAmigoServer) -> bool:
     """The fake answers 401 to a token it never issued (it records no credentials)."""
     return any(r.status == 401 for r in fake.requests if r.operation_id == "get-models")
@@ -56,9 +64,7 @@ def _warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
 async def test_a_symlink_at_the_entry_is_not_followed(
     fake: FakeAmigoServer, tmp_path: Path
 ) -> None:
-    directory = tmp_path / "cache"
-    entry = _entry_path(fake, directory)
-    directory.mkdir(mode=0o700)
+    directory, entry = _private_cache(fake, tmp_path)
     planted = tmp_path / "planted.json"
     planted.write_text(json.dumps(_PLANTED))
     planted.chmod(0o600)
@@ -120,9 +126,7 @@ async def test_a_directory_others_may_write_is_not_used(
 async def test_a_symlink_at_the_lock_file_is_not_followed(
     fake: FakeAmigoServer, tmp_path: Path
 ) -> None:
-    directory = tmp_path / "cache"
-    entry = _entry_path(fake, directory)
-    directory.mkdir(mode=0o700)
+    directory, entry = _private_cache(fake, tmp_path)
     target = tmp_path / "created-through-the-lock"
     entry.with_suffix(".lock").symlink_to(target)
     await _one_call(fake, directory)
@@ -150,9 +154,7 @@ def _text_times(entry: Path) -> None:
 async def test_a_damaged_entry_is_ignored_and_healed(
     fake: FakeAmigoServer, tmp_path: Path, damage: object
 ) -> None:
-    directory = tmp_path / "cache"
-    entry = _entry_path(fake, directory)
-    directory.mkdir(mode=0o700)
+    directory, entry = _private_cache(fake, tmp_path)
     damage(entry)  # type: ignore[operator]
     if entry.is_file():
         entry.chmod(0o600)
@@ -188,9 +190,7 @@ async def test_an_entry_outliving_its_token_s_exp_is_not_sent(
     header = base64.urlsafe_b64encode(b'{"alg":"HS256"}').rstrip(b"=").decode()
     claims = base64.urlsafe_b64encode(b'{"exp": 1000}').rstrip(b"=").decode()
     expired = f"{header}.{claims}.signature"
-    directory = tmp_path / "cache"
-    entry = _entry_path(fake, directory)
-    directory.mkdir(mode=0o700)
+    directory, entry = _private_cache(fake, tmp_path)
     entry.write_text(json.dumps({**_PLANTED, "id_token": expired}))
     entry.chmod(0o600)
     await _one_call(fake, directory)
