@@ -41,6 +41,8 @@ from pathlib import Path
 
 import attrs
 
+from ._regular_file import open_regular
+
 try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows: last writer wins
@@ -56,8 +58,6 @@ _LOCK_POLL_SECONDS = 0.02
 _LOCK_TIMEOUT_SECONDS = 90.0
 _MAX_ENTRY_BYTES = 64 * 1024  # a token is a few KB; anything larger is not ours
 _POSIX = hasattr(os, "getuid")  # owners and modes mean nothing elsewhere
-_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
-_NONBLOCK = getattr(os, "O_NONBLOCK", 0)  # a FIFO at the path must not block the open
 
 
 class _Untrusted(Exception):
@@ -151,16 +151,16 @@ class TokenCache:
             return None
         try:
             self._make_directory()
-            flags = os.O_RDWR | os.O_CREAT | _NOFOLLOW | _NONBLOCK
-            descriptor = os.open(self.path.with_suffix(".lock"), flags, 0o600)
+            lock = self.path.with_suffix(".lock")
+            descriptor, status = open_regular(lock, os.O_RDWR | os.O_CREAT)
         except _Untrusted as refused:
             self._warn(str(refused))
             return None
         except OSError:
-            return None  # an unwritable directory, a symlink at the lock: no lock
-        if not _is_private_file(os.fstat(descriptor)):
+            return None  # an unwritable directory, a symlink or FIFO at the lock: no lock
+        if not _is_private_file(status):
             os.close(descriptor)
-            self._warn(f"the lock file {self.path.with_suffix('.lock')} is not private")
+            self._warn(f"the lock file {lock} is not private")
             return None
         return descriptor
 
@@ -197,13 +197,10 @@ def _read_private_file(path: Path, limit: int) -> bytes | None:
     another user, or one that others may read or write, raises `_Untrusted`.
     """
     try:
-        descriptor = os.open(path, os.O_RDONLY | _NOFOLLOW | _NONBLOCK)
+        descriptor, status = open_regular(path, os.O_RDONLY)
     except OSError:
         return None
     try:
-        status = os.fstat(descriptor)
-        if not stat.S_ISREG(status.st_mode):
-            return None
         if not _is_private_file(status):
             raise _Untrusted(f"the entry {path} belongs to another user or is not private")
         raw = b""

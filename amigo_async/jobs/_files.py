@@ -9,18 +9,18 @@ absolute path or NUL can never write outside the output directory.
 from __future__ import annotations
 
 import contextlib
-import errno
 import hashlib
 import json
 import logging
 import os
 import secrets
 import shutil
-import stat
 import string
 from collections.abc import Collection
 from pathlib import Path
 from typing import Any, BinaryIO
+
+from .._regular_file import NotARegularFile, open_regular
 
 __all__ = [
     "MANIFEST_NAME",
@@ -241,16 +241,12 @@ def _open_regular(path: Path, flags: int) -> BinaryIO:
     """The manifest opened only when it is a regular file of its own: a symbolic link
     planted at its path (appending through it would write outside the directory) or a
     FIFO (reading it would wait forever) is refused with an `OSError`."""
-    refused = f"{path} is not a regular file; move it away, or export without resuming"
     try:
-        descriptor = os.open(path, flags | os.O_NOFOLLOW | os.O_NONBLOCK, 0o644)
-    except OSError as error:
-        if error.errno == errno.ELOOP:  # a symbolic link
-            raise OSError(refused) from None
-        raise
-    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
-        os.close(descriptor)
-        raise OSError(refused)
+        descriptor, _ = open_regular(path, flags, 0o644)
+    except NotARegularFile:
+        raise OSError(
+            f"{path} is not a regular file; move it away, or export without resuming"
+        ) from None
     return open(descriptor, "r+b" if flags & os.O_RDWR else "rb")
 
 
