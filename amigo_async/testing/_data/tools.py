@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import gzip
 import io
-import json
 import math
 import operator
 import random
@@ -22,11 +21,15 @@ import re
 import tarfile
 from datetime import UTC, datetime, timedelta
 from pathlib import PurePosixPath
-from typing import Any
+from typing import Any, NamedTuple
 
 import attrs
 
-from ...models.tools import ToolVersion
+from ...models.tools import (
+    RegularConversationInvocationSource,
+    SimulationConversationInvocationSource,
+    ToolVersion,
+)
 from .._samples import sample
 from ._common import object_id
 
@@ -232,7 +235,6 @@ class ToolData:
     _by_tool: dict[str, list[dict[str, Any]]] = attrs.field(factory=dict)
     _generated_for: tuple[int, int] = (-1, -1)
     _query_results: dict[Any, list[dict[str, Any]]] = attrs.field(factory=dict)
-    _encoded: dict[str, bytes] = attrs.field(factory=dict)
 
     @classmethod
     def seeded(cls, rng: random.Random) -> ToolData:
@@ -354,15 +356,6 @@ class ToolData:
         self.invocations  # noqa: B018  (regenerates, and forgets results, if counts changed)
         return self._query_results
 
-    def encoded(self, invocation: dict[str, Any], organization: str) -> bytes:
-        """An invocation as served (JSON), encoded once."""
-        data = self._encoded.get(invocation["id"])
-        if data is None:
-            served = {**invocation, "org_id": organization}
-            data = json.dumps(served, separators=(",", ":")).encode()
-            self._encoded[invocation["id"]] = data
-        return data
-
     def invocations_of(self, tool_ids: list[str]) -> list[dict[str, Any]]:
         """The invocations of these tools (all when none), in list order; one tool is an
         index lookup, so scanning one tool among many thousands stays cheap."""
@@ -389,7 +382,7 @@ class ToolData:
         """
         rng = random.Random(f"{self.seed}:busy-tools:{len(self.tools)}")
         end = end if end is not None else _EPOCH + timedelta(days=90)
-        sources = _Sources.drawn(rng, self.user_id)
+        sources = _sources(rng, self.user_id)
         added: list[str] = []
         for number in range(count):
             tool_id = object_id(rng)
@@ -399,14 +392,17 @@ class ToolData:
             for triple in ((1, 0, 0), (1, 1, 0), (2, 0, 0))[: 1 + number % 3]:
                 self.add_version(rng, tool_id, triple)
             self._added_tools.add(tool_id)
-            regression = number % 2 == 1 and number % 3 != 0  # more than one version
-            profile, versions = _Profile.drawn(rng, regression), self.versions[tool_id]
+            versions = self.versions[tool_id]
+            errors, median = tuple(rng.sample(_ERRORS, 3)), rng.choice((40, 120, 300, 800))
+            usual = _Profile(rng.uniform(0.01, 0.08), errors, median)
+            regressed = len(versions) > 1 and number % 2 == 1
+            newest = usual._replace(failure_rate=0.35) if regressed else usual
             for position in range(invocations_per_tool):
                 when = end - span * (1 - (position + rng.random()) / invocations_per_tool)
                 version = versions[position * len(versions) // invocations_per_tool]
-                newest = version is versions[-1]
+                profile = newest if version is versions[-1] else usual
                 self.added_invocations.append(
-                    _invocation(rng, tool_id, version, when, profile.of(newest), sources)
+                    _invocation(rng, tool_id, version, when, profile, sources)
                 )
             added.append(tool_id)
         self.added_invocations.sort(key=lambda invocation: invocation["created_at"])
@@ -421,7 +417,7 @@ class ToolData:
             if tool_id not in self._added_tools
             for version in versions
         ]
-        sources = _Sources.drawn(rng, self.user_id)
+        sources = _sources(rng, self.user_id)
         end = self.invocations_end or _EPOCH + timedelta(minutes=20_000 + count - 1)
         profile = _Profile(0.2, _ERRORS[:3], 300)
         return [
@@ -436,73 +432,20 @@ class ToolData:
         ]
 
 
-@attrs.frozen
-class _Profile:
+class _Profile(NamedTuple):
     """How a tool's invocations fail and how long they last."""
 
     failure_rate: float
     errors: tuple[tuple[str, str], ...]  # three (type, message), the first the most common
     median_ms: int
-    regressed_rate: float | None = None  # its newest version's failure rate, if it regressed
-
-    @classmethod
-    def drawn(cls, rng: random.Random, regression: bool) -> _Profile:
-        rate, median = rng.uniform(0.01, 0.08), rng.choice((40, 120, 300, 800))
-        return cls(rate, tuple(rng.sample(_ERRORS, 3)), median, 0.35 if regression else None)
-
-    def of(self, newest: bool) -> _Profile:
-        """The profile of one version: the newest fails at the regressed rate."""
-        if newest and self.regressed_rate is not None:
-            return attrs.evolve(self, failure_rate=self.regressed_rate)
-        return self
 
 
-@attrs.frozen
-class _Sources:
-    """What the invocations of one generation share: conversations, runs, a state machine."""
-
-    user_id: str
-    conversations: list[str]
-    runs: list[str]
-    machine: str
-
-    @classmethod
-    def drawn(cls, rng: random.Random, user_id: str) -> _Sources:
-        conversations = [object_id(rng) for _ in range(20)]
-        runs = [object_id(rng) for _ in range(5)]
-        return cls(user_id, conversations, runs, object_id(rng))
-
-    def source(self, rng: random.Random) -> dict[str, Any]:
-        """A regular conversation's three times in four, else a simulation's."""
-        if rng.random() < 0.75:
-            return {
-                "type": "regular-conversation",
-                "user_id": self.user_id,
-                "conversation_id": rng.choice(self.conversations),
-                "interaction_id": object_id(rng),
-                "invocation_metadata": self._metadata(rng),
-            }
-        return {
-            "type": "simulation-conversation",
-            "simulation_unit_test_set_run_id": rng.choice(self.runs),
-            "unit_test_id": object_id(rng),
-            "run_index": rng.randint(0, 4),
-            "invocation_metadata": self._metadata(rng),
-        }
-
-    def _metadata(self, rng: random.Random) -> dict[str, Any]:
-        kind = rng.choice(("state-transition", "engage-user", "tool-call-state"))
-        metadata: dict[str, Any] = {
-            "type": kind,
-            "current_state_machine_and_version": [self.machine, rng.randint(1, 4)],
-        }
-        if kind != "engage-user":
-            metadata["state_name"] = rng.choice(("greeting", "triage", "checkout"))
-        if kind == "state-transition":
-            metadata["state_transition_index"] = rng.randint(1, 9)
-        if kind != "tool-call-state":
-            metadata["tool_call_round_index"] = rng.randint(0, 3)
-        return metadata
+def _sources(rng: random.Random, user_id: str) -> list[dict[str, Any]]:
+    """Where one generation's invocations come from, three in four from the user's
+    conversations, the rest from simulation runs: a few sampled sources the invocations
+    share, as the tool calls of one conversation turn do (sampling each would be slow)."""
+    regular = [sample(RegularConversationInvocationSource, rng, user_id=user_id) for _ in range(15)]
+    return regular + [sample(SimulationConversationInvocationSource, rng) for _ in range(5)]
 
 
 def failed_status(kind: str, message: str) -> dict[str, Any]:
@@ -520,7 +463,7 @@ def _invocation(
     version: dict[str, Any],
     created: datetime,
     profile: _Profile,
-    sources: _Sources,
+    sources: list[dict[str, Any]],
 ) -> dict[str, Any]:
     """One invocation of `version`: timeouts last 30 s, other failures are quick."""
     if rng.random() < profile.failure_rate:
@@ -537,7 +480,7 @@ def _invocation(
         "created_at": when,
         "updated_at": when,
         "invocation_status": status,
-        "invocation_source": sources.source(rng),
+        "invocation_source": rng.choice(sources),
         "duration_ms": duration,
         "tool_id": tool_id,
         "tool_version": dict(version["version"]),
