@@ -25,6 +25,7 @@ from typing import Any, NamedTuple
 
 import attrs
 
+from ...models.tool_repo import RepoChangedFile
 from ...models.tools import (
     RegularConversationInvocationSource,
     SimulationConversationInvocationSource,
@@ -39,7 +40,6 @@ __all__ = [
     "ToolData",
     "VersionConstraint",
     "failed_status",
-    "parse_version",
 ]
 
 _EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
@@ -76,8 +76,7 @@ def _sha(rng: random.Random) -> str:
 
 # -- versions and constraints -----------------------------------------------------
 
-_VERSION = re.compile(r"^\s*(\d+)(?:\.(\d+))?(?:\.(\d+))?\s*$")
-_CLAUSE = re.compile(r"^\s*(~=|===|==|!=|<=|>=|<|>)\s*(\d+(?:\.\d+){0,2})(\.\*)?\s*$")
+_CLAUSE = re.compile(r"^\s*(~=|===|==|!=|<=|>=|<|>)?\s*(\d+(?:\.\d+){0,2})(\.\*)?\s*$")
 _COMPARISONS = {
     "==": operator.eq,
     "===": operator.eq,
@@ -91,15 +90,6 @@ _COMPARISONS = {
 Triple = tuple[int, int, int]
 
 
-def parse_version(text: str) -> Triple | None:
-    """`1`, `1.2` or `1.2.3` as a padded triple; None if it is not a plain version."""
-    match = _VERSION.match(text)
-    if match is None:
-        return None
-    major, minor, patch = (int(part or 0) for part in match.groups())
-    return (major, minor, patch)
-
-
 @attrs.frozen
 class VersionConstraint:
     """A small subset of the Python packaging specifiers, enough for the fake server:
@@ -109,15 +99,17 @@ class VersionConstraint:
     clauses: tuple[tuple[str, Triple, int, bool], ...]
 
     @classmethod
-    def parse(cls, text: str) -> VersionConstraint:
+    def parse(cls, text: str, *, exact: bool = False) -> VersionConstraint:
+        """The constraint `text` states; with `exact`, a bare ``1.2`` stands for ``==1.2``."""
         clauses = []
         for part in text.split(","):
             match = _CLAUSE.match(part)
-            if match is None or (match[3] and match[1] not in ("==", "!=")):
+            comparison = match and (match[1] or ("==" if exact else None))
+            if not match or not comparison or (match[3] and comparison not in ("==", "!=")):
                 raise ValueError(f"invalid version specifier {text!r}")
-            target = parse_version(match[2])
-            assert target is not None  # the clause's pattern is a version's
-            clauses.append((match[1], target, match[2].count(".") + 1, bool(match[3])))
+            parts = [int(number) for number in match[2].split(".")]
+            major, minor, patch = (*parts, 0, 0)[:3]
+            clauses.append((comparison, (major, minor, patch), len(parts), bool(match[3])))
         return cls(tuple(clauses))
 
     def matches(self, version: Triple) -> bool:
@@ -169,12 +161,7 @@ class RepoData:
                     "commit_timestamp": _at(60 * (30 - index)),
                     "committer": None if index % 7 == 6 else {"org_id": "", "user_id": user_id},
                     "changed_files": [
-                        {
-                            "path": path,
-                            "change_type": "modified",
-                            "additions": rng.randint(1, 40),
-                            "deletions": rng.randint(0, 10),
-                        }
+                        sample(RepoChangedFile, rng, path=path, change_type="modified")
                         for path in changed
                     ],
                 }
@@ -232,7 +219,6 @@ class ToolData:
     invocations_end: datetime | None = None
     _added_tools: set[str] = attrs.field(factory=set)
     _invocations: list[dict[str, Any]] = attrs.field(factory=list)
-    _by_tool: dict[str, list[dict[str, Any]]] = attrs.field(factory=dict)
     _generated_for: tuple[int, int] = (-1, -1)
     _query_results: dict[Any, list[dict[str, Any]]] = attrs.field(factory=dict)
 
@@ -340,11 +326,7 @@ class ToolData:
         key = (self.invocation_count, len(self.added_invocations))
         if self._generated_for != key:
             self._invocations = self._generated(self.invocation_count) + self.added_invocations
-            self._by_tool = {}
-            for invocation in self._invocations:
-                self._by_tool.setdefault(invocation["tool_id"], []).append(invocation)
-            self._generated_for = key
-            self._query_results = {}
+            self._generated_for, self._query_results = key, {}
         return self._invocations
 
     def query_results(self) -> dict[Any, list[dict[str, Any]]]:
@@ -357,13 +339,9 @@ class ToolData:
         return self._query_results
 
     def invocations_of(self, tool_ids: list[str]) -> list[dict[str, Any]]:
-        """The invocations of these tools (all when none), in list order; one tool is an
-        index lookup, so scanning one tool among many thousands stays cheap."""
-        everything = self.invocations
+        """The invocations of these tools (all when none), in list order."""
         wanted = set(tool_ids)
-        if len(wanted) == 1:
-            return self._by_tool.get(next(iter(wanted)), [])
-        return [item for item in everything if not wanted or item["tool_id"] in wanted]
+        return [item for item in self.invocations if not wanted or item["tool_id"] in wanted]
 
     def add_tools_with_invocations(
         self,

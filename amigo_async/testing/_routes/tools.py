@@ -26,13 +26,7 @@ from .._crud import (
     tagged,
     with_organization,
 )
-from .._data.tools import (
-    INLINE_FILE_LIMIT,
-    ToolData,
-    VersionConstraint,
-    failed_status,
-    parse_version,
-)
+from .._data.tools import INLINE_FILE_LIMIT, ToolData, VersionConstraint, failed_status
 from ._filters import by_bool, distinct, now, tag_keys
 
 _MAX_NAME_LENGTH = 64  # the fake's choice; the documents only say "too long" is a 400
@@ -56,9 +50,9 @@ def _known_tool(call: Call) -> dict[str, Any]:
     return tool
 
 
-def _constraint(text: str, location: tuple[str, ...]) -> VersionConstraint:
+def _constraint(text: str, location: tuple[str, ...], *, exact: bool = False) -> VersionConstraint:
     try:
-        return VersionConstraint.parse(text)
+        return VersionConstraint.parse(text, exact=exact)
     except ValueError:
         raise Unprocessable(location, f"invalid version specifier {text!r}") from None
 
@@ -249,9 +243,7 @@ async def test_tool(call: Call) -> Reply:
 async def invoke_tool_version(call: Call) -> Reply:
     """The version is a plain version (exactly that one) or a constraint."""
     tool = _known_tool(call)
-    text = call.path("version")
-    exact = parse_version(text) is not None
-    constraint = _constraint(f"=={text}" if exact else text, ("path", "version"))
+    constraint = _constraint(call.path("version"), ("path", "version"), exact=True)
     if not any(
         not version["deprecated"] and constraint.matches(_triple(version))
         for version in _tools(call).versions[tool["id"]]
