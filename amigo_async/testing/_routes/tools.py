@@ -31,7 +31,6 @@ from ._filters import by_bool, distinct, now, tag_keys
 
 _MAX_NAME_LENGTH = 64  # the fake's choice; the documents only say "too long" is a 400
 _MAX_ACTIVE_VERSIONS = 3
-_STREAM_CHUNK = 4096
 
 
 def _tools(call: Call) -> ToolData:
@@ -50,9 +49,13 @@ def _known_tool(call: Call) -> dict[str, Any]:
     return tool
 
 
-def _constraint(text: str, location: tuple[str, ...], *, exact: bool = False) -> VersionConstraint:
+def _constraint(
+    text: str | None, location: tuple[str, ...], *, exact: bool = False
+) -> VersionConstraint:
+    """The constraint `text` states (every version when None; the pass refused a blank one),
+    or 422."""
     try:
-        return VersionConstraint.parse(text, exact=exact)
+        return VersionConstraint.parse(text, exact=exact) if text else VersionConstraint(())
     except ValueError:
         raise Unprocessable(location, f"invalid version specifier {text!r}") from None
 
@@ -156,19 +159,15 @@ async def modify_tool_envvars(call: Call) -> Reply:
 @endpoint("get-tool-versions")
 async def get_tool_versions(call: Call) -> Reply:
     tool = _known_tool(call)
-    text = call.query("versions")
-    constraint = None if text is None else _constraint(text, ("query", "versions"))
+    constraint = _constraint(call.query("versions"), ("query", "versions"))
     creators = call.query_all("creator")
     organization = call.state.organization
     every = [with_organization(v, organization) for v in _tools(call).versions[tool["id"]]]
     versions = [
         version
         for version in by_bool(call, every, "deprecated")
-        if (constraint is None or constraint.matches(_triple(version)))
-        and (
-            not creators
-            or f"{version['creator']['user_org_id']},{version['creator']['user_id']}" in creators
-        )
+        if constraint.matches(_triple(version))
+        and (not creators or "{user_org_id},{user_id}".format(**version["creator"]) in creators)
     ]
     values = {"creators": distinct(every, "creator")} if _first_page(call) else None
     return listing(call, "get-tool-versions", versions, {"filter_values": values})
@@ -327,15 +326,10 @@ async def search_tool_invocations(call: Call) -> Reply:
 # -- scaffold -----------------------------------------------------------------------
 
 
-def _chunks(data: bytes) -> Iterator[bytes]:
-    for start in range(0, len(data), _STREAM_CHUNK):
-        yield data[start : start + _STREAM_CHUNK]
-
-
 @endpoint("get-tool-scaffold-release")
 async def get_tool_scaffold_release(call: Call) -> Reply:
-    scaffold = _tools(call).scaffold
-    return Reply(body=_chunks(scaffold), streamed=True, content_type="application/gzip")
+    """Streamed in the server's chunks, like every file download."""
+    return Reply(body=_tools(call).scaffold, streamed=True, content_type="application/gzip")
 
 
 # -- the tool repo ------------------------------------------------------------------
@@ -368,7 +362,7 @@ async def get_tool_repo_file_content(call: Call) -> Reply:
     content = _tools(call).repo.files.get(call.path("file_path"))
     if content is None:
         raise Refused(404, "The specified file does not exist.")
-    return Reply(body=_chunks(content), streamed=True, content_type="application/octet-stream")
+    return Reply(body=content, streamed=True, content_type="application/octet-stream")
 
 
 @endpoint("get-tool-repo-directory")
