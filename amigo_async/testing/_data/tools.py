@@ -240,31 +240,24 @@ class ToolData:
         return data
 
     def add_tool(
-        self,
-        tool_id: str,
-        name: str,
-        description: str,
-        tags: dict[str, str | None],
-        *,
-        deprecated: bool = False,
-        created: str | None = None,
-        user_id: str | None = None,
+        self, tool_id: str, name: str, description: str, tags: dict[str, str | None], **fields: Any
     ) -> dict[str, Any]:
-        """A new tool without versions or variables (seeded ones get dated by their index)."""
-        index = len(self.tools)
-        user = {"org_id": "", "user_id": self.user_id if user_id is None else user_id}
+        """A new tool without versions or variables, dated by its index unless `fields` say
+        when it was made and by whom."""
+        index, user = len(self.tools), {"org_id": "", "user_id": self.user_id}
         record = {
             "id": tool_id,
-            "created_at": created or _at(index * 1440),
-            "updated_at": created or _at(index * 1440 + 5),
+            "created_at": _at(index * 1440),
+            "updated_at": _at(index * 1440 + 5),
             "name": name,
             "description": description,
-            "deprecated": deprecated,
+            "deprecated": False,
             "tags": [{"key": k, "value": v} for k, v in tags.items()],
             "creator": user,
-            "updated_by": dict(user),
+            "updated_by": user,
             "envvars": [],
             "secret_envvars": [],
+            **fields,
         }
         self.tools.append(record)
         self.versions[tool_id], self.envvars[tool_id] = [], {}

@@ -27,7 +27,7 @@ from .._crud import (
     with_organization,
 )
 from .._data.tools import INLINE_FILE_LIMIT, ToolData, VersionConstraint, failed_status
-from ._filters import by_bool, distinct, now, tag_keys
+from ._filters import authored, by_bool, distinct, now, tag_keys
 
 _MAX_NAME_LENGTH = 64  # the fake's choice; the documents only say "too long" is a 400
 _MAX_ACTIVE_VERSIONS = 3
@@ -92,10 +92,8 @@ async def create_tool(call: Call) -> Reply:
     data = _tools(call)
     if any(tool["name"] == name and not tool["deprecated"] for tool in data.tools):
         raise Refused(409, "A tool with the same name already exists.")
-    description, user = _stripped(body, "description"), call.user_id or ""
-    tool = data.add_tool(
-        data.new_tool_id(), name, description, body["tags"], created=now(), user_id=user
-    )
+    description = _stripped(body, "description")
+    tool = data.add_tool(data.new_tool_id(), name, description, body["tags"], **authored(call))
     return json_reply({"id": tool["id"]}, 201)
 
 
