@@ -33,17 +33,13 @@ _MAX_NAME_LENGTH = 64  # the fake's choice; the documents only say "too long" is
 _MAX_ACTIVE_VERSIONS = 3
 
 
-def _tools(call: Call) -> ToolData:
-    return call.state.tools
-
-
 def _stripped(body: dict[str, Any], name: str) -> str:
     """A `StrippedNonemptyString` field as the server stores it (the schema checked it)."""
     return str(body[name]).strip()
 
 
 def _known_tool(call: Call) -> dict[str, Any]:
-    tool = _tools(call).tool(call.path("tool_id"))
+    tool = call.state.tools.tool(call.path("tool_id"))
     if tool is None:
         raise Refused(404, "The specified tool does not exist.")
     return tool
@@ -76,7 +72,7 @@ def _first_page(call: Call) -> bool:
 
 @endpoint("get-tools")
 async def get_tools(call: Call) -> Reply:
-    data = _tools(call)
+    data = call.state.tools
     tools = by_bool(call, matching(call, tagged(call, data.tools, "tag"), "id"), "deprecated")
     served = [with_organization(tool, call.state.organization) for tool in tools]
     values = {"tags": sorted(tag_keys(data.tools))} if _first_page(call) else None
@@ -89,7 +85,7 @@ async def create_tool(call: Call) -> Reply:
     name = _stripped(body, "name")
     if len(name) > _MAX_NAME_LENGTH:
         raise Refused(400, "The tool name is too long.")
-    data = _tools(call)
+    data = call.state.tools
     if any(tool["name"] == name and not tool["deprecated"] for tool in data.tools):
         raise Refused(409, "A tool with the same name already exists.")
     description = _stripped(body, "description")
@@ -113,7 +109,7 @@ async def modify_tool(call: Call) -> Reply:
 async def deprecate_tool(call: Call) -> Reply:
     tool = _known_tool(call)
     tool["deprecated"] = True
-    for version in _tools(call).versions[tool["id"]]:
+    for version in call.state.tools.versions[tool["id"]]:
         version["deprecated"] = True
     return Reply(204)
 
@@ -123,7 +119,7 @@ async def modify_tool_envvars(call: Call) -> Reply:
     tool = _known_tool(call)
     body = call.json()
     inserts, updates, deletes = (body.get(name) or [] for name in ("inserts", "updates", "deletes"))
-    data = _tools(call)
+    data = call.state.tools
     variables, deleted = data.envvars[tool["id"]], data.deleted_envvars[tool["id"]]
     in_use = {
         name
@@ -160,7 +156,7 @@ async def get_tool_versions(call: Call) -> Reply:
     constraint = _constraint(call.query("versions"), ("query", "versions"))
     creators = call.query_all("creator")
     organization = call.state.organization
-    every = [with_organization(v, organization) for v in _tools(call).versions[tool["id"]]]
+    every = [with_organization(v, organization) for v in call.state.tools.versions[tool["id"]]]
     versions = [
         version
         for version in by_bool(call, every, "deprecated")
@@ -175,7 +171,7 @@ async def get_tool_versions(call: Call) -> Reply:
 async def deprecate_tool_version(call: Call) -> Reply:
     tool = _known_tool(call)
     constraint = _constraint(call.path("versions"), ("path", "versions"))
-    for version in _tools(call).versions[tool["id"]]:
+    for version in call.state.tools.versions[tool["id"]]:
         if constraint.matches(_triple(version)):
             version["deprecated"] = True
     return Reply(204)
@@ -186,7 +182,7 @@ async def publish_tool_version(call: Call) -> Reply:
     tool = _known_tool(call)
     body = call.json()
     project_path = _stripped(body, "project_path")
-    data = _tools(call)
+    data = call.state.tools
     if not _project_exists(data, project_path):
         raise Refused(404, "The specified project directory does not exist.")
     versions = data.versions[tool["id"]]
@@ -227,7 +223,7 @@ def _results(inputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
 @endpoint("test-tool")
 async def test_tool(call: Call) -> Reply:
     body = call.json()
-    data = _tools(call)
+    data = call.state.tools
     branch_known = _stripped(body, "commit_branch") in data.repo.branches
     if not branch_known or not _project_exists(data, _stripped(body, "project_path")):
         raise Refused(404, "The specified tool commit does not exist.")
@@ -243,7 +239,7 @@ async def invoke_tool_version(call: Call) -> Reply:
     constraint = _constraint(call.path("version"), ("path", "version"), exact=True)
     if not any(
         not version["deprecated"] and constraint.matches(_triple(version))
-        for version in _tools(call).versions[tool["id"]]
+        for version in call.state.tools.versions[tool["id"]]
     ):
         raise Refused(404, "The specified tool version does not exist.")
     return json_reply({"invocation_results": _results(call.json()["inputs"])})
@@ -279,7 +275,7 @@ async def get_tool_invocations(call: Call) -> Reply:
     tool_ids, versions = call.query_all("tool_id"), call.query_all("version")
     if versions and len(versions) != len(tool_ids):
         raise Refused(400, "The tool_id and version query parameters differ in length.")
-    data = _tools(call)
+    data = call.state.tools
     cache = data.query_results()  # a scan asks for each page of the same list
     query = call.request.query
     key = tuple(
@@ -315,7 +311,7 @@ async def search_tool_invocations(call: Call) -> Reply:
     needle, fields = (call.query("query") or "").lower(), call.query_all("query_against")
     found = [
         {**invocation, "org_id": call.state.organization}
-        for invocation in _filtered(call, _tools(call).invocations, {})
+        for invocation in _filtered(call, call.state.tools.invocations, {})
         if any(needle in text.lower() for text in _searchable(invocation, fields))
     ]
     return json_reply({"tool_invocations": found})
@@ -327,7 +323,7 @@ async def search_tool_invocations(call: Call) -> Reply:
 @endpoint("get-tool-scaffold-release")
 async def get_tool_scaffold_release(call: Call) -> Reply:
     """Streamed in the server's chunks, like every file download."""
-    return Reply(body=_tools(call).scaffold, streamed=True, content_type="application/gzip")
+    return Reply(body=call.state.tools.scaffold, streamed=True, content_type="application/gzip")
 
 
 # -- the tool repo ------------------------------------------------------------------
@@ -336,7 +332,7 @@ async def get_tool_scaffold_release(call: Call) -> Reply:
 def _ref(call: Call, ref: str | None) -> int:
     """The index of the commit `ref` names (the default branch when None; a blank ref is
     refused by the pass)."""
-    index = _tools(call).repo.resolve(ref or "main")
+    index = call.state.tools.repo.resolve(ref or "main")
     if index is None:
         raise Refused(404, "The specified ref does not exist.")
     return index
@@ -357,7 +353,7 @@ def _touches(commit: dict[str, Any], path: str) -> bool:
 @endpoint("get-tool-repo-file-content")
 async def get_tool_repo_file_content(call: Call) -> Reply:
     _ref(call, call.query("ref"))  # 404 for an unknown ref
-    content = _tools(call).repo.files.get(call.path("file_path"))
+    content = call.state.tools.repo.files.get(call.path("file_path"))
     if content is None:
         raise Refused(404, "The specified file does not exist.")
     return Reply(body=content, streamed=True, content_type="application/octet-stream")
@@ -366,7 +362,7 @@ async def get_tool_repo_file_content(call: Call) -> Reply:
 @endpoint("get-tool-repo-directory")
 async def get_tool_repo_directory(call: Call) -> Reply:
     ref = _ref(call, call.query("ref"))
-    repo = _tools(call).repo
+    repo = call.state.tools.repo
     directory = call.path("directory_path").strip("/")
     if (directory or ".") not in repo.directories():
         raise Refused(404, "The specified directory does not exist.")
@@ -390,7 +386,7 @@ async def get_tool_repo_files(call: Call) -> Reply:
     _ref(call, body.get("ref"))
     files = []
     for path in body["file_paths"]:
-        content = _tools(call).repo.files.get(path)
+        content = call.state.tools.repo.files.get(path)
         if content is None:
             raise Refused(404, f"The file {path!r} does not exist.")
         text = content.decode("utf-8", "replace") if len(content) <= INLINE_FILE_LIMIT else None
@@ -408,7 +404,7 @@ async def get_tool_repo_commits(call: Call) -> Reply:
     show_files = show_stats or call.query_bool("show_changed_files")
     fields = ("path", "change_type") + (("additions", "deletions") if show_stats else ())
     served = []
-    for commit in _tools(call).repo.commits[ref:]:
+    for commit in call.state.tools.repo.commits[ref:]:
         when = datetime.fromisoformat(commit["commit_timestamp"])
         if _touches(commit, path) and after <= when <= before:
             item = _summary(commit, call.state.organization)
@@ -421,7 +417,7 @@ async def get_tool_repo_commits(call: Call) -> Reply:
 
 @endpoint("get-tool-repo-branch")
 async def get_tool_repo_branch(call: Call) -> Reply:
-    repo = _tools(call).repo
+    repo = call.state.tools.repo
     index = repo.branches.get(call.path("branch_name"))
     if index is None:
         raise Refused(404, "The specified branch does not exist.")
@@ -430,7 +426,7 @@ async def get_tool_repo_branch(call: Call) -> Reply:
 
 @endpoint("get-tool-repo-branches")
 async def get_tool_repo_branches(call: Call) -> Reply:
-    repo = _tools(call).repo
+    repo = call.state.tools.repo
     organization = call.state.organization
     branches = [
         {"name": name, **_summary(repo.commits[index], organization)}
@@ -442,9 +438,10 @@ async def get_tool_repo_branches(call: Call) -> Reply:
 # -- the git interface --------------------------------------------------------------
 
 
-def _pkt_line(text: str) -> bytes:
-    data = text.encode()
-    return f"{len(data) + 4:04x}".encode() + data
+def _sections(*lines: str) -> bytes:
+    """Git's pkt-line form: each line after its length, each ended by a flush (``0000``)."""
+    encoded = [line.encode() for line in lines]
+    return b"".join(f"{len(data) + 4:04x}".encode() + data + b"0000" for data in encoded)
 
 
 @endpoint("access-git-interface")
@@ -455,16 +452,11 @@ async def access_git_interface(call: Call) -> Reply:
     ``info/refs`` advertises the one branch (smart with ``service=``, dumb without), and
     any other path gets an empty pkt-line answer (a flush) rather than an undocumented 404.
     """
-    head = _tools(call).repo.commits[0]["commit_sha"]
+    head = call.state.tools.repo.commits[0]["commit_sha"]
     service = call.query("service")
     if call.path("git_path") != "info/refs":
         return Reply(body=b"0000", content_type="application/x-git-upload-pack-result")
     if service not in ("git-upload-pack", "git-receive-pack"):
         return Reply(body=f"{head}\trefs/heads/main\n".encode(), content_type="text/plain")
-    body = (
-        _pkt_line(f"# service={service}\n")
-        + b"0000"
-        + _pkt_line(f"{head} refs/heads/main\x00agent=fake-amigo\n")
-        + b"0000"
-    )
+    body = _sections(f"# service={service}\n", f"{head} refs/heads/main\x00agent=fake-amigo\n")
     return Reply(body=body, content_type=f"application/x-{service}-advertisement")
