@@ -64,14 +64,11 @@ _ERRORS = (  # the seeded invocations fail with the first three
 )
 _BUSY_TOOL_STEMS = ("order_status", "refund_request", "address_check", "inventory_lookup")
 _TIMEOUT_MS = 30_000
+_MINUTE = timedelta(minutes=1)
 
 
 def _at(minutes: float) -> str:
     return (_EPOCH + timedelta(minutes=minutes)).isoformat()
-
-
-def _sha(rng: random.Random) -> str:
-    return f"{rng.getrandbits(160):040x}"
 
 
 # -- versions and constraints -----------------------------------------------------
@@ -156,7 +153,7 @@ class RepoData:
             changed = sorted(rng.sample(sorted(files), k=1 + index % 3))
             commits.append(
                 {
-                    "commit_sha": _sha(rng),
+                    "commit_sha": f"{rng.getrandbits(160):040x}",
                     "commit_message": f"Change {30 - index}: update {changed[0]}",
                     "commit_timestamp": _at(60 * (30 - index)),
                     "committer": None if index % 7 == 6 else {"org_id": "", "user_id": user_id},
@@ -390,16 +387,10 @@ class ToolData:
         ]
         sources = _sources(rng, self.user_id)
         end = self.invocations_end or _EPOCH + timedelta(minutes=20_000 + count - 1)
-        profile = _Profile(0.2, _ERRORS[:3], 300)
+        start, profile = end - (count - 1) * _MINUTE, _Profile(0.2, _ERRORS[:3], 300)
         return [
-            _invocation(
-                rng,
-                *published[index % len(published)],
-                end - timedelta(minutes=count - 1 - index),
-                profile,
-                sources,
-            )
-            for index in range(count)
+            _invocation(rng, *published[i % len(published)], start + i * _MINUTE, profile, sources)
+            for i in range(count)
         ]
 
 
