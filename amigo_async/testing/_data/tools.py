@@ -6,8 +6,8 @@ invocation list is generated on first use, `invocation_count` long, so a test
 that never lists invocations pays nothing and a benchmark can ask for 10,000.
 `add_tools_with_invocations` adds published tools with an exact number of
 invocations each (versions, failures, durations), for scans and their demo.
-Invocations are built by hand, not sampled from the models: a benchmark makes
-hundreds of thousands of them.
+Invocations are built by hand around a few sources sampled from the models, not
+each sampled whole: a benchmark makes hundreds of thousands of them.
 """
 
 from __future__ import annotations
@@ -179,7 +179,7 @@ class RepoData:
 
 
 def _scaffold_archive(rng: random.Random) -> bytes:
-    """A small, deterministic tar.gz spanning several stream chunks."""
+    """A small, deterministic tar.gz that a client reads in several chunks."""
     members = {
         "amigo_tool_scaffold/pyproject.toml": b'[project]\nname = "my_tool"\nversion = "0.0.0"\n',
         "amigo_tool_scaffold/README.md": b"# Amigo tool scaffold\n",
@@ -285,8 +285,9 @@ class ToolData:
         user_id: str | None = None,
         project_directory: str = "tools/weather",
     ) -> dict[str, Any]:
-        """A published version, its hashes and other details sampled (a published one's
-        from its own generator when `rng` is None); it needs the tool's two variables."""
+        """A new version, its hashes and other details sampled: without `rng` (published
+        through the API) from a generator of its own, so the order of requests never
+        changes the data. It requires the two variables the seeded tools have."""
         rng = rng or random.Random(f"{self.seed}:version:{tool_id}:{version}")
         major, minor, patch = version
         when = _at(10_000 + 100 * minor + patch)
