@@ -20,7 +20,6 @@ import random
 import re
 import tarfile
 from datetime import UTC, datetime, timedelta
-from pathlib import PurePosixPath
 from typing import Any, NamedTuple
 
 import attrs
@@ -173,10 +172,6 @@ class RepoData:
         shas = [commit["commit_sha"] for commit in self.commits]
         return shas.index(ref) if ref in shas else None
 
-    def directories(self) -> set[str]:
-        """Every directory that holds a file, the root as ``.``."""
-        return {str(parent) for path in self.files for parent in PurePosixPath(path).parents}
-
 
 def _scaffold_archive(rng: random.Random) -> bytes:
     """A small, deterministic tar.gz that a client reads in several chunks."""
@@ -214,7 +209,6 @@ class ToolData:
     # The command-line fake: generated invocations end at this time (a minute apart), so a
     # scan `--since 7d` finds them; tests keep the fixed 2024 dates.
     invocations_end: datetime | None = None
-    _added_tools: set[str] = attrs.field(factory=set)
     _invocations: list[dict[str, Any]] = attrs.field(factory=list)
     _generated_for: tuple[int, int] = (-1, -1)
     _query_results: dict[Any, list[dict[str, Any]]] = attrs.field(factory=dict)
@@ -360,7 +354,6 @@ class ToolData:
             self.add_tool(tool_id, f"{stem}_{len(self.tools)}", description, {"team": "demo"})
             for triple in ((1, 0, 0), (1, 1, 0), (2, 0, 0))[: 1 + number % 3]:
                 self.add_version(rng, tool_id, triple)
-            self._added_tools.add(tool_id)
             versions = self.versions[tool_id]
             errors, median = tuple(rng.sample(_ERRORS, 3)), rng.choice((40, 120, 300, 800))
             usual = _Profile(rng.uniform(0.01, 0.08), errors, median)
@@ -380,12 +373,8 @@ class ToolData:
     def _generated(self, count: int) -> list[dict[str, Any]]:
         """The seeded tools' invocations, a minute apart, their published versions in turn."""
         rng = random.Random(f"{self.seed}:invocations")
-        published = [
-            (tool_id, version)
-            for tool_id, versions in self.versions.items()
-            if tool_id not in self._added_tools
-            for version in versions
-        ]
+        seeded = [tool["id"] for tool in self.tools[: len(_TOOLS)]]
+        published = [(tool_id, version) for tool_id in seeded for version in self.versions[tool_id]]
         sources = _sources(rng, self.user_id)
         end = self.invocations_end or _EPOCH + timedelta(minutes=20_000 + count - 1)
         start, profile = end - (count - 1) * _MINUTE, _Profile(0.2, _ERRORS[:3], 300)

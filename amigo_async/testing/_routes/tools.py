@@ -364,8 +364,6 @@ async def get_tool_repo_directory(call: Call) -> Reply:
     ref = _ref(call, call.query("ref"))
     repo = call.state.tools.repo
     directory = call.path("directory_path").strip("/")
-    if (directory or ".") not in repo.directories():
-        raise Refused(404, "The specified directory does not exist.")
     prefix = f"{directory}/" if directory else ""
     entries: dict[str, dict[str, Any]] = {}
     for path, content in sorted(repo.files.items()):
@@ -373,6 +371,8 @@ async def get_tool_repo_directory(call: Call) -> Reply:
             name, slash, _ = path.removeprefix(prefix).partition("/")
             kind = {"type": "directory"} if slash else {"type": "file", "size": len(content)}
             entries.setdefault(name, {"name": name, "path": prefix + name, **kind})
+    if not entries:  # a directory exists while it holds a file (as in git)
+        raise Refused(404, "The specified directory does not exist.")
     if call.query_bool("include_last_commit_info"):
         for entry in entries.values():
             touched = next((c for c in repo.commits[ref:] if _touches(c, entry["path"])), None)
