@@ -300,6 +300,8 @@ class ToolData:
             creator=user,
             updated_by=user,
             deprecated=deprecated,
+            tool_commit_hash=f"{rng.getrandbits(160):040x}",  # a user sees them as git's
+            amigo_scaffold_commit_hash=f"{rng.getrandbits(160):040x}",
         )
         self.versions[tool_id].append(record)
         return record
