@@ -10,7 +10,7 @@ route module keeps only what its area means:
         return listing(call, "get-...", store.values())
 
 - `Refused(status, detail)`: raise it for a documented error (404, 409, 400);
-  `endpoint` turns it into ``{"detail": ...}`` with that status.
+  the handler answers ``{"detail": ...}`` with that status (`endpoint` is `handler`).
 - `body_of(call, Model)`: the JSON body structured with the generated request
   model (strict types, required fields); a body that does not fit answers 422
   in FastAPI's shape, naming the field.
@@ -18,7 +18,8 @@ route module keeps only what its area means:
   `update` and `delete` refuse an unknown id with 404, `unique` refuses a
   duplicate with 409.
 - `matching(call, items, query, field)`: the documented list filters (``id=``,
-  ``user_id=``...): keep records whose `field` is among the query's values.
+  ``user_id=``...): keep records whose `field`, or one of its values when it is
+  a list, is among the query's values.
 - `tagged(call, items)`: the documented ``key:value`` tag filter.
 - `listing(call, operation_id, items)`: ``sort_by`` (only the documented sort
   fields; ``+``/``-`` prefixes; dotted paths) and pagination with the table's
@@ -33,7 +34,8 @@ from typing import Any, TypeVar
 import attrs
 
 from ..models import structure, unstructure
-from ._app import Call, Handler, Reply, Unprocessable, error_reply, handler, json_reply, paginate
+from ._app import Call, Refused, Reply, Unprocessable, json_reply, paginate
+from ._app import handler as endpoint
 from ._app import paging_of as _paging_of
 
 __all__ = [
@@ -53,31 +55,6 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-
-
-class Refused(Exception):
-    """A documented refusal: `endpoint` answers ``{"detail": detail}`` with `status`."""
-
-    def __init__(self, status: int, detail: str) -> None:
-        super().__init__(detail)
-        self.status = status
-        self.detail = detail
-
-
-def endpoint(operation_id: str) -> Callable[[Handler], Handler]:
-    """`handler(operation_id)`, with `Refused` turned into its error reply."""
-
-    def register(function: Handler) -> Handler:
-        async def serve(call: Call) -> Reply:
-            try:
-                return await function(call)
-            except Refused as refused:
-                return error_reply(refused.status, refused.detail)
-
-        handler(operation_id)(serve)
-        return function
-
-    return register
 
 
 # Fields the snapshot types as `X | _NotSet | null`: `{}` (`_NotSet`) means "leave unchanged",
@@ -191,12 +168,13 @@ class Store:
 def matching(
     call: Call, items: Iterable[dict[str, Any]], query: str, field: str | None = None
 ) -> list[dict[str, Any]]:
-    """Records whose `field` (dotted path; default: the query's name) is among ``query=`` values."""
-    wanted = call.query_all(query)
+    """Records whose `field` (dotted path; default: the query's name), or one of its values
+    when it is a list, is among ``query=`` values."""
+    wanted = set(call.query_all(query))
     if not wanted:
         return list(items)
     path = field or query
-    return [item for item in items if str(_lookup(item, path)) in wanted]
+    return [item for item in items if wanted & {str(v) for v in _listed(_lookup(item, path))}]
 
 
 def tagged(
@@ -270,6 +248,10 @@ def _lookup(item: Mapping[str, Any], path: str) -> Any:
     for part in path.split("."):
         value = value.get(part) if isinstance(value, Mapping) else None
     return value
+
+
+def _listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
 
 
 def _sort_key(value: Any) -> tuple[bool, Any]:

@@ -1,8 +1,7 @@
 """List filters and answer shapes shared by the behaviour set, metric and simulation routes.
 
-What `_crud` does not cover for these areas: list-valued fields matched by
-membership, ``org_id,user_id`` creators, boolean filters, search terms, and the
-values ``filter_values`` lists.
+What `_crud` does not cover for these areas: ``org_id,user_id`` creators, boolean
+filters, date ranges, search terms, and the values ``filter_values`` lists.
 """
 
 from __future__ import annotations
@@ -16,9 +15,9 @@ from .._crud import tags_of
 
 __all__ = [
     "authored",
+    "between",
     "by_bool",
     "by_creator",
-    "by_member",
     "creator",
     "distinct",
     "now",
@@ -50,14 +49,6 @@ def touched(call: Call, changes: dict[str, Any]) -> dict[str, Any]:
     return {**changes, "updated_at": now(), "updated_by": creator(call)}
 
 
-def by_member(call: Call, items: Iterable[dict[str, Any]], query: str, field: str) -> Records:
-    """Records whose list `field` (or a value computed from it) holds one of ``query=`` values."""
-    wanted = set(call.query_all(query))
-    if not wanted:
-        return list(items)
-    return [item for item in items if wanted & set(_values(item, field))]
-
-
 def by_bool(call: Call, items: Iterable[dict[str, Any]], query: str, field: str = "") -> Records:
     value = call.query_bool(query)
     if value is None:
@@ -70,6 +61,17 @@ def by_creator(call: Call, items: Iterable[dict[str, Any]]) -> Records:
     if not wanted:
         return list(items)
     return [i for i in items if f"{i['creator']['org_id']},{i['creator']['user_id']}" in wanted]
+
+
+def between(call: Call, items: Iterable[dict[str, Any]], after: str, before: str) -> Records:
+    """Records created within the ``after`` and ``before`` query bounds (each optional)."""
+    low, high = call.query_datetime(after), call.query_datetime(before)
+    return [
+        item
+        for item in items
+        if (low is None or datetime.fromisoformat(item["created_at"]) >= low)
+        and (high is None or datetime.fromisoformat(item["created_at"]) <= high)
+    ]
 
 
 def searched(call: Call, items: Iterable[dict[str, Any]], *fields: str) -> Records:

@@ -19,7 +19,6 @@ from ._filters import (
     authored,
     by_bool,
     by_creator,
-    by_member,
     creator,
     distinct,
     searched,
@@ -44,7 +43,7 @@ def _active(record: dict[str, Any]) -> bool:
 def _filtered(call: Call) -> list[dict[str, Any]]:
     items = call.state.dynamic_behavior_sets.sets.values()
     items = by_bool(call, items, "is_active")
-    items = by_member(call, items, "applied_to_service", "applied_to_services")
+    items = matching(call, items, "applied_to_service", "applied_to_services")
     return tagged(call, by_creator(call, items), "tag")
 
 

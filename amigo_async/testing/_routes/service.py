@@ -15,7 +15,7 @@ from ...models.service import (
 from .._app import Call, Reply, json_reply
 from .._crud import Refused, body_of, endpoint, fields_of, listing, matching, tag_list, tagged
 from .._samples import sample
-from ._filters import tag_keys
+from ._filters import creator, tag_keys
 
 
 def _version_set_name(call: Call) -> str:
@@ -37,7 +37,7 @@ async def create_service(call: Call) -> Reply:
     data = call.state.services
     body = fields_of(body_of(call, CreateServiceRequest))
     data.services.unique("name", body["name"])
-    author = {"org_id": call.state.organization, "user_id": call.user_id or ""}
+    author = creator(call)
     release = body.pop("release_version_set") or {
         "agent_version_number": None,
         "service_hierarchical_state_machine_version_number": None,

@@ -17,6 +17,7 @@ from ...models.webhook_destination import (
 from .._app import Call, Reply, json_reply
 from .._crud import Refused, body_of, endpoint, fields_of, listing, matching
 from .._samples import sample
+from ._filters import between
 
 DUAL_SIGNING = timedelta(minutes=30)  # the documents: both secrets sign for about 30 minutes
 _DEFAULT_RETRY_ATTEMPTS = 3
@@ -86,11 +87,5 @@ async def get_webhook_deliveries(call: Call) -> Reply:
     destination = data.destinations.get(call.path("webhook_destination_id"))
     items = matching(call, data.deliveries.get(destination["id"], []), "status")
     items = matching(call, items, "type")
-    after, before = call.query_datetime("created_after"), call.query_datetime("created_before")
-    items = [
-        item
-        for item in items
-        if (after is None or datetime.fromisoformat(item["created_at"]) >= after)
-        and (before is None or datetime.fromisoformat(item["created_at"]) <= before)
-    ]
+    items = between(call, items, "created_after", "created_before")
     return listing(call, "get-webhook-deliveries", items)
