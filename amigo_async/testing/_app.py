@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 from aiohttp import web
 
+from .._problem import Problem
 from .._spec import OPERATIONS, Operation, Paging
 
 if TYPE_CHECKING:
@@ -35,6 +36,7 @@ __all__ = [
     "json_reply",
     "paginate",
     "paging_of",
+    "unprocessable",
 ]
 
 Body = bytes | Iterable[bytes] | AsyncIterable[bytes] | None
@@ -66,19 +68,21 @@ class Refused(Exception):
         self.detail = detail
 
 
+def unprocessable(problems: Iterable[Problem]) -> Reply:
+    """The 422 the real (FastAPI) server answers: ``{"detail": [{loc, msg, type}...]}``."""
+    detail = [{"loc": list(p.loc), "msg": p.msg, "type": p.type} for p in problems]
+    return json_reply({"detail": detail}, 422)
+
+
 class Unprocessable(Exception):
     """Raise from a handler to answer 422 like the real (FastAPI) server does."""
 
     def __init__(self, location: tuple[str, ...], message: str) -> None:
         super().__init__(message)
-        self.location = location
-        self.message = message
+        self.problem = Problem(location, message, "value_error")
 
     def reply(self) -> Reply:
-        return json_reply(
-            {"detail": [{"loc": list(self.location), "msg": self.message, "type": "value_error"}]},
-            422,
-        )
+        return unprocessable([self.problem])
 
 
 @attrs.define
@@ -127,8 +131,7 @@ class Call:
         return None if value is None else datetime.fromisoformat(value)
 
     def json(self) -> Any:
-        if not self.body:
-            raise Unprocessable(("body",), "field required")
+        """The JSON body (the pass refused a missing one; a form's fields can fit its schema)."""
         try:
             return json.loads(self.body)
         except ValueError:

@@ -29,7 +29,7 @@ import attrs
 from ..models import structure, unstructure
 from ._data._common import object_id
 
-__all__ = ["sample", "sample_value"]
+__all__ = ["sample"]
 
 _EPOCH = datetime(2025, 1, 1, tzinfo=UTC)
 _WORDS = ("alpha", "bravo", "delta", "echo", "kilo", "lima", "oscar", "tango")
@@ -47,11 +47,6 @@ def sample(cls: type[Any], rng: random.Random, /, **overrides: Any) -> dict[str,
     instance = cls(**values, **{k: _instance(cls, k, v) for k, v in overrides.items()})
     record: dict[str, Any] = unstructure(instance)
     return record
-
-
-def sample_value(hint: Any, rng: random.Random, name: str = "value") -> Any:
-    """A model-ready value of the type `hint` (a field named `name`, which picks id/email forms)."""
-    return _value(hint, rng, name, ())
 
 
 # -- introspection ------------------------------------------------------------

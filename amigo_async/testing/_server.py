@@ -28,10 +28,11 @@ from aiohttp import web
 
 from .._client import AmigoClient
 from .._limits import RateLimit
+from .._problem import Problem
 from .._spec import OPERATIONS, Operation
 from .._spec_rows import EXTRA_METHODS
 from . import _routes  # noqa: F401  (registers every handler)
-from ._app import HANDLERS, Body, Call, Reply, Unprocessable, error_reply, json_reply
+from ._app import HANDLERS, Body, Call, Reply, Unprocessable, error_reply, unprocessable
 from ._facts import header_facts, openapi_document
 from ._faults import Fault, FaultKind, FaultPlan
 from ._methods import declared_methods
@@ -404,10 +405,9 @@ class FakeAmigoServer:
             credential = f"anonymous:{request.remote}"
         missing = [h for h in facts.required_headers if h not in request.headers]
         if missing:  # refused before it counts against anyone's limit
-            detail = [
-                {"loc": ["header", h], "msg": "field required", "type": "missing"} for h in missing
-            ]
-            return json_reply({"detail": detail}, 422)
+            return unprocessable(
+                Problem(("header", h), "field required", "missing") for h in missing
+            )
         if request.match_info["organization"] != self.organization:
             return error_reply(404, "The specified organization does not exist.")
         refusal = self._admit(credential, operation, now, limit_headers)
