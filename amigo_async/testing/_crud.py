@@ -121,9 +121,6 @@ class Store:
     def __contains__(self, record_id: object) -> bool:
         return record_id in self.records
 
-    def __len__(self) -> int:
-        return len(self.records)
-
     def values(self) -> list[dict[str, Any]]:
         return list(self.records.values())
 

@@ -113,9 +113,7 @@ def _value(hint: Any, rng: random.Random, name: str, choices: tuple[str, ...]) -
         return _union(args, rng, name, choices)
     if origin is Literal:
         return args[0]
-    if (
-        origin is tuple and args and args[-1] is not Ellipsis
-    ):  # a fixed pair such as (name, version)
+    if origin is tuple and args and args[-1] is not Ellipsis:  # a pair such as (name, version)
         return tuple(_value(arg, rng, name, choices) for arg in args)
     if origin in (list, tuple) or hint is list:
         element = args[0] if args else str

@@ -111,13 +111,8 @@ class FakePromptLog:
     raw_files: tuple[tuple[str, Content], ...] = ()
 
     def members(self) -> Iterator[tuple[str, Content]]:
-        for suffix, content in (
-            ("system", self.system),
-            ("history", self.history),
-            ("error", self.error),
-        ):
-            if content is not None:
-                yield f"{self.log_key}-{suffix}", content
+        named = {"system": self.system, "history": self.history, "error": self.error}
+        yield from ((f"{self.log_key}-{s}", c) for s, c in named.items() if c is not None)
         yield from self.raw_files
 
 

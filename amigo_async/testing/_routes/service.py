@@ -18,10 +18,6 @@ from .._samples import sample
 from ._filters import creator, tag_keys
 
 
-def _version_set_name(call: Call) -> str:
-    return call.path("version_set_name").strip()
-
-
 @endpoint("get-services")
 async def get_services(call: Call) -> Reply:
     store = call.state.services.services
@@ -71,9 +67,8 @@ async def update_service(call: Call) -> Reply:
 @endpoint("upsert-service-version-set")
 async def upsert_service_version_set(call: Call) -> Reply:
     service = call.state.services.services.get(call.path("service_id"))
-    name = _version_set_name(call)
     body = fields_of(body_of(call, UpsertServiceVersionSetRequest))
-    service["version_sets"][name] = body["version_set"]
+    service["version_sets"][call.path("version_set_name").strip()] = body["version_set"]
     return Reply(204)
 
 
