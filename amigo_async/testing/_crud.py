@@ -9,21 +9,9 @@ route module keeps only what its area means:
         ...
         return listing(call, "get-...", store.values())
 
-- `Refused(status, detail)`: raise it for a documented error (404, 409, 400);
-  the handler answers ``{"detail": ...}`` with that status (`endpoint` is `handler`).
-- `body_of(call, Model)`: the JSON body structured with the generated request
-  model (strict types, required fields); a body that does not fit answers 422
-  in FastAPI's shape, naming the field.
-- `Store(what)`: records (JSON-ready dicts) keyed by their id field; `get`,
-  `update` and `delete` refuse an unknown id with 404, `unique` refuses a
-  duplicate with 409.
-- `matching(call, items, query, field)`: the documented list filters (``id=``,
-  ``user_id=``...): keep records whose `field`, or one of its values when it is
-  a list, is among the query's values.
-- `tagged(call, items)`: the documented ``key:value`` tag filter.
-- `listing(call, operation_id, items)`: ``sort_by`` (only the documented sort
-  fields; ``+``/``-`` prefixes; dotted paths) and pagination with the table's
-  cap, default and first token, answered under the table's field names.
+`Store` holds the records (404 for an unknown id, 409 for a duplicate), `body_of`
+reads a body with the generated request model, `matching`/`tagged` are the
+documented list filters and `listing` sorts and pages as the operations table says.
 """
 
 from __future__ import annotations
@@ -51,6 +39,7 @@ __all__ = [
     "tag_list",
     "tagged",
     "tags_of",
+    "values_at",
     "with_organization",
 ]
 
@@ -169,7 +158,7 @@ def matching(
     if not wanted:
         return list(items)
     path = field or query
-    return [item for item in items if wanted & {str(v) for v in _listed(_lookup(item, path))}]
+    return [item for item in items if wanted & {str(v) for v in values_at(item, path)}]
 
 
 def tagged(
@@ -238,15 +227,17 @@ def sorted_by_query(
     return ordered
 
 
+def values_at(item: Mapping[str, Any], path: str) -> list[Any]:
+    """The value at a dotted path, or its values when it is a list."""
+    value = _lookup(item, path)
+    return value if isinstance(value, list) else [value]
+
+
 def _lookup(item: Mapping[str, Any], path: str) -> Any:
     value: Any = item
     for part in path.split("."):
         value = value.get(part) if isinstance(value, Mapping) else None
     return value
-
-
-def _listed(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
 
 
 def _sort_key(value: Any) -> tuple[bool, Any]:

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from .._app import Call
-from .._crud import tags_of
+from .._crud import tags_of, values_at
 
 __all__ = [
     "authored",
@@ -85,10 +85,11 @@ def searched(call: Call, items: Iterable[dict[str, Any]], *fields: str) -> Recor
 
 
 def distinct(items: Iterable[dict[str, Any]], field: str) -> list[Any]:
-    """The distinct values of a list or scalar `field`, in first-seen order (filter values)."""
+    """The distinct values of a list or scalar `field` (a dotted path), in first-seen order
+    (filter values)."""
     seen: list[Any] = []
     for item in items:
-        for value in _values(item, field):
+        for value in values_at(item, field):
             if value not in seen:
                 seen.append(value)
     return seen
@@ -96,8 +97,3 @@ def distinct(items: Iterable[dict[str, Any]], field: str) -> list[Any]:
 
 def tag_keys(items: Iterable[dict[str, Any]]) -> list[str]:
     return list(dict.fromkeys(f"{k}:{v or ''}" for i in items for k, v in tags_of(i).items()))
-
-
-def _values(item: dict[str, Any], field: str) -> list[Any]:
-    value = item.get(field)
-    return list(value) if isinstance(value, list) else [value]

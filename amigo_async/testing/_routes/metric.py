@@ -38,11 +38,7 @@ def _live(call: Call, metric_id: str) -> dict[str, Any]:
 def _filtered(call: Call, deleted: bool) -> list[dict[str, Any]]:
     items = [m for m in call.state.metrics.metrics.values() if m["is_deleted"] == deleted]
     items = matching(call, items, "applied_to_service", "applied_to_services")
-    items = [
-        m
-        for m in items
-        if m["metric_value"]["type"] in (call.query_all("type") or [m["metric_value"]["type"]])
-    ]
+    items = matching(call, items, "type", "metric_value.type")
     return tagged(call, by_creator(call, items), "tag")
 
 
@@ -53,7 +49,7 @@ async def get_metrics(call: Call) -> Reply:
         "applied_to_services_ids": distinct(items, "applied_to_services"),
         "creators": distinct(items, "creator"),
         "tags": tag_keys(items),
-        "types": list(dict.fromkeys(m["metric_value"]["type"] for m in items)),
+        "types": distinct(items, "metric_value.type"),
     }
     return listing(call, "get-metrics", items, extra={"filter_values": filter_values})
 
