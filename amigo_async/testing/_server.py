@@ -85,21 +85,15 @@ def _rate_limit_text(limit: RateLimit) -> str:
 
 
 def _rechunk(pieces: Iterable[bytes], size: int) -> Iterator[bytes]:
-    """Cut uneven pieces (a zip writer's) into `size`-byte chunks, the last one shorter."""
-    parts: list[bytes] = []
-    length = 0
+    """Uneven pieces (a zip writer's) as `size`-byte chunks, the last one shorter."""
+    buffer = bytearray()
     for piece in pieces:
-        parts.append(piece)
-        length += len(piece)
-        if length >= size:
-            buffer = parts[0] if len(parts) == 1 else b"".join(parts)
-            whole = length - length % size
-            for start in range(0, whole, size):
-                yield buffer[start : start + size]
-            parts = [buffer[whole:]] if whole < length else []
-            length -= whole
-    if length:
-        yield b"".join(parts)
+        buffer += piece
+        while len(buffer) >= size:
+            yield bytes(buffer[:size])
+            del buffer[:size]  # O(1) at the front of a bytearray
+    if buffer:
+        yield bytes(buffer)
 
 
 def _b64(data: bytes) -> str:
