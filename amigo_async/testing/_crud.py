@@ -162,11 +162,11 @@ def matching(
 
 
 def tagged(
-    call: Call, items: Iterable[dict[str, Any]], query: str = "tags", field: str = "tags"
+    call: Call, items: Iterable[dict[str, Any]], query: str = "tags"
 ) -> list[dict[str, Any]]:
     """The documented ``key:value`` tag filter: every entry must match (``key:*`` any value,
-    ``key:`` no value; an empty key matches nothing). `field` holds a ``{key: value}`` dict
-    or a list of ``{key, value}``."""
+    ``key:`` no value; an empty key matches nothing). A record's ``tags`` hold a
+    ``{key: value}`` dict or a list of ``{key, value}``."""
     wanted = [entry.partition(":")[::2] for entry in call.query_all(query)]
 
     def fits(tags: dict[str, Any]) -> bool:
@@ -174,7 +174,7 @@ def tagged(
             key in tags and (value == "*" or (tags[key] or "") == value) for key, value in wanted
         )
 
-    return [item for item in items if fits(tags_of(item, field))]
+    return [item for item in items if fits(tags_of(item))]
 
 
 def with_organization(record: Mapping[str, Any], organization: str) -> dict[str, Any]:
@@ -194,9 +194,9 @@ def tag_list(tags: Mapping[str, str | None]) -> list[dict[str, Any]]:
     return [{"key": key, "value": value} for key, value in tags.items()]
 
 
-def tags_of(item: Mapping[str, Any], field: str = "tags") -> dict[str, Any]:
+def tags_of(item: Mapping[str, Any]) -> dict[str, Any]:
     """A record's tags as ``{key: value}``, whether stored as a dict or a list of pairs."""
-    tags = _lookup(item, field) or {}
+    tags = item.get("tags") or {}
     return tags if isinstance(tags, dict) else {tag["key"]: tag["value"] for tag in tags}
 
 

@@ -49,11 +49,12 @@ def touched(call: Call, changes: dict[str, Any]) -> dict[str, Any]:
     return {**changes, "updated_at": now(), "updated_by": creator(call)}
 
 
-def by_bool(call: Call, items: Iterable[dict[str, Any]], query: str, field: str = "") -> Records:
+def by_bool(call: Call, items: Iterable[dict[str, Any]], query: str) -> Records:
+    """Records whose field named like the boolean query has its value (all without it)."""
     value = call.query_bool(query)
     if value is None:
         return list(items)
-    return [item for item in items if bool(item.get(field or query)) == value]
+    return [item for item in items if bool(item.get(query)) == value]
 
 
 def by_creator(call: Call, items: Iterable[dict[str, Any]]) -> Records:

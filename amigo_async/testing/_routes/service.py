@@ -15,15 +15,13 @@ from ...models.service import (
 from .._app import Call, Reply, json_reply
 from .._crud import Refused, body_of, endpoint, fields_of, listing, matching, tag_list, tagged
 from .._samples import sample
-from ._filters import creator, tag_keys
+from ._filters import by_bool, creator, tag_keys
 
 
 @endpoint("get-services")
 async def get_services(call: Call) -> Reply:
     store = call.state.services.services
-    items = matching(call, store.values(), "id")
-    active = call.query_bool("is_active")
-    items = [item for item in tagged(call, items) if active in (None, item["is_active"])]
+    items = by_bool(call, tagged(call, matching(call, store.values(), "id")), "is_active")
     every_tag = sorted(tag_keys(store.values()))
     return listing(call, "get-services", items, {"filter_values": {"tags": every_tag}})
 
