@@ -39,9 +39,10 @@ _CAMEL_BREAK = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")  #
 
 def sample(cls: type[Any], rng: random.Random, /, **overrides: Any) -> dict[str, Any]:
     """One schema-valid JSON object of the attrs class `cls`, `overrides` applied."""
+    hints = _hints(cls)
     values = {
-        field.name: _field_value(cls, field.name, hint, rng)
-        for field, hint in _fields(cls)
+        field.name: _field_value(cls, field, hints[field.name], rng)
+        for field in attrs.fields(cls)
         if field.name not in overrides
     }
     instance = cls(**values, **{k: _instance(cls, k, v) for k, v in overrides.items()})
@@ -60,11 +61,6 @@ def _hints(cls: type[Any]) -> dict[str, Any]:
     if hints is None:
         hints = _HINTS[cls] = typing.get_type_hints(cls, vars(sys.modules[cls.__module__]))
     return hints
-
-
-def _fields(cls: type[Any]) -> list[tuple[attrs.Attribute[Any], Any]]:
-    hints = _hints(cls)
-    return [(field, hints[field.name]) for field in attrs.fields(cls)]
 
 
 def _enum_values(cls: type[Any], name: str) -> tuple[str, ...]:
@@ -99,11 +95,10 @@ def _instance(cls: type[Any], name: str, value: Any) -> Any:
 # -- values ---------------------------------------------------------------------
 
 
-def _field_value(cls: type[Any], name: str, hint: Any, rng: random.Random) -> Any:
-    field = attrs.fields_dict(cls)[name]
+def _field_value(cls: type[Any], field: attrs.Attribute[Any], hint: Any, rng: random.Random) -> Any:
     if typing.get_origin(hint) is Literal:
         return field.default
-    return _value(hint, rng, name, _enum_values(cls, name))
+    return _value(hint, rng, field.name, _enum_values(cls, field.name))
 
 
 def _value(hint: Any, rng: random.Random, name: str, choices: tuple[str, ...]) -> Any:
