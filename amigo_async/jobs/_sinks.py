@@ -29,11 +29,10 @@ import json
 import os
 import sys
 from array import array
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from datetime import datetime, timedelta
 from itertools import accumulate
 from pathlib import Path
-from types import ModuleType
 from typing import TYPE_CHECKING, Any, BinaryIO, Literal, Protocol
 
 import orjson
@@ -79,8 +78,8 @@ class Sink(Protocol):
 _POOL_VARIABLE = "ARROW_DEFAULT_MEMORY_POOL"
 
 
-def _import_parquet() -> ModuleType:
-    """`pyarrow.parquet`, with the C library's malloc as Arrow's default allocator
+def _import_writer() -> type:
+    """Arrow's Parquet writer, with the C library's malloc as Arrow's default allocator
     when this is the process's first import of pyarrow and the user chose none.
 
     Arrow picks its default allocator once, while pyarrow is imported. Its usual
@@ -88,23 +87,32 @@ def _import_parquet() -> ModuleType:
     of a megabyte leaves resident: about 6 MB more peak RSS for a 1 GB export
     (benchmarks/bench_export_memory.py). The variable is set only for the import,
     so the user's environment and child processes never see it.
+
+    The writer comes from `pyarrow._parquet`, the module `pyarrow.parquet` wraps:
+    `pyarrow.parquet` also imports `pyarrow.fs` and with it the S3, GCS, Azure and
+    HDFS file systems, 4 MB of RSS an export to a local file never uses. The
+    wrapper passes its keyword arguments through to this class, so the ones used
+    here are the public ones; a pyarrow without the module gets the public class.
     """
     chosen = "pyarrow" in sys.modules or _POOL_VARIABLE in os.environ
     if not chosen:
         os.environ[_POOL_VARIABLE] = "system"
     try:
-        import pyarrow.parquet
+        try:
+            from pyarrow._parquet import ParquetWriter
+        except ImportError:
+            from pyarrow.parquet import ParquetWriter
     finally:
         if not chosen:
             os.environ.pop(_POOL_VARIABLE, None)
-    parquet: ModuleType = pyarrow.parquet
-    return parquet
+    writer: type = ParquetWriter
+    return writer
 
 
 def require_pyarrow() -> None:
     """Fail before any download when the Parquet format cannot be written."""
     try:
-        _import_parquet()
+        _import_writer()
     except ImportError:
         raise ImportError(
             "the parquet format needs pyarrow: pip install 'amigo_async[parquet]'"
@@ -286,37 +294,31 @@ class _ParquetSink:
             spool.discard()
 
     def _convert(self) -> None:
-        pq = _import_parquet()
+        writer_class = _import_writer()
         schema = _parquet_schema()
         pool = _memory_pool()
+        writer = writer_class(
+            str(self._file.temporary),
+            schema,
+            version="2.6",  # the public wrapper's defaults, which the class lacks
+            writer_engine_version="V2",
+            data_page_version="1.0",
+            compression="zstd",
+            memory_pool=pool,
+            use_dictionary=[name for name in schema.names if name != "text"],
+            data_page_size=_PAGE_BYTES,
+            write_batch_size=_PAGE_CHECK_ROWS,
+        )
         rows_spool, texts_spool = (spool.temporary for spool in self._spools)
-        with (
-            pq.ParquetWriter(
-                self._file.temporary,
-                schema,
-                compression="zstd",
-                memory_pool=pool,
-                use_dictionary=[name for name in schema.names if name != "text"],
-                data_page_size=_PAGE_BYTES,
-                write_batch_size=_PAGE_CHECK_ROWS,
-            ) as writer,
-            rows_spool.open("rb") as spooled_rows,
-            texts_spool.open("rb") as texts,
-        ):
-            rows: list[list[Any]] = []
-            text_bytes = 0
-            for line in spooled_rows:
-                row = _row_of(line)
-                if rows and text_bytes + row[_TEXT] > _MAX_COLUMN_BYTES:
-                    writer.write_table(self._table(rows, _read(texts, text_bytes), schema, pool))
-                    rows, text_bytes = [], 0
-                rows.append(row)
-                text_bytes += row[_TEXT]
-                if text_bytes >= _ROW_GROUP_BYTES or len(rows) >= _ROW_GROUP_ROWS:
-                    writer.write_table(self._table(rows, _read(texts, text_bytes), schema, pool))
-                    rows, text_bytes = [], 0
-            if rows:
-                writer.write_table(self._table(rows, _read(texts, text_bytes), schema, pool))
+        try:
+            with rows_spool.open("rb") as rows, texts_spool.open("rb") as texts:
+                for group in _row_groups(rows):
+                    # The texts are read in the call, never bound to a name, so a row
+                    # group's are freed before the next group's are read.
+                    size = sum(row[_TEXT] for row in group)
+                    writer.write_table(self._table(group, _read(texts, size), schema, pool))
+        finally:
+            writer.close()
 
     def _table(
         self, rows: list[list[Any]], texts: bytes, schema: pyarrow.Schema, pool: pyarrow.MemoryPool
@@ -356,6 +358,25 @@ def _text_array(lengths: Sequence[int], texts: bytes) -> pyarrow.Array:
     offsets = array("i", accumulate(lengths, initial=0))
     buffers = [None, pa.py_buffer(offsets), pa.py_buffer(texts)]
     return pa.Array.from_buffers(pa.string(), len(lengths), buffers)
+
+
+def _row_groups(spool: BinaryIO) -> Iterator[list[list[Any]]]:
+    """The spooled rows in groups of about `_ROW_GROUP_BYTES` of text (or
+    `_ROW_GROUP_ROWS` rows), never more text than one Arrow string array holds."""
+    group: list[list[Any]] = []
+    size = 0
+    for line in spool:
+        row = _row_of(line)
+        if group and size + row[_TEXT] > _MAX_COLUMN_BYTES:
+            yield group
+            group, size = [], 0
+        group.append(row)
+        size += row[_TEXT]
+        if size >= _ROW_GROUP_BYTES or len(group) >= _ROW_GROUP_ROWS:
+            yield group
+            group, size = [], 0
+    if group:
+        yield group
 
 
 def _read(spool: BinaryIO, size: int) -> bytes:
