@@ -93,6 +93,7 @@ def _import_writer() -> type:
     HDFS file systems, 4 MB of RSS an export to a local file never uses. The
     wrapper passes its keyword arguments through to this class, so the ones used
     here are the public ones; a pyarrow without the module gets the public class.
+    Peak RSS for 1 GB: 93-95 -> 90-91 MB.
     """
     chosen = "pyarrow" in sys.modules or _POOL_VARIABLE in os.environ
     if not chosen:
@@ -238,14 +239,16 @@ class _ParquetSink:
     UTF-8, and a JSON line holds the row's other fields and the text's length: a
     row group's texts are then one read, which Arrow uses as the column's data in
     place, instead of a Python string per message parsed out of JSON and copied
-    into an Arrow buffer (three copies of each row group's text fewer).
+    into an Arrow buffer (three copies of each row group's text fewer): about 3 MB
+    less peak RSS for 1 GB (99-103 -> 96-98 MB, benchmarks/bench_export_memory.py).
 
     The text column has no dictionary and pages of about 128 KB, each compressed and
-    written as it fills. A dictionary (Arrow's default) holds a row group's texts
-    twice more, as the dictionary and as its page, compressed as one at the row
-    group's end; with pages checked only every 1,024 values, a row group of long
-    messages is one page of a megabyte, buffered twice. Together about 3 MB less
-    peak RSS for 1 GB; texts that repeat in the same row group compress less well.
+    written as it fills (its size is checked every `_PAGE_CHECK_ROWS` values, not
+    Arrow's 1,024, so a page of long messages ends soon after 128 KB). A dictionary,
+    Arrow's default, holds a row group's texts twice more, as the dictionary and as
+    its page, compressed as one at the row group's end: 2 to 3 MB more (93-95 MB
+    without it). Texts that repeat within a row group compress less well: the
+    benchmark's files, whose texts repeat every few logs, are 47 MB a day, not 24.
     """
 
     flush_due = False
@@ -389,10 +392,12 @@ def _read(spool: BinaryIO, size: int) -> bytes:
 def _memory_pool() -> pyarrow.MemoryPool:
     """Arrow's jemalloc where the wheel has it (Linux, macOS), else the C library's malloc.
 
-    The conversion allocates and frees buffers of about a row group's size, over and
-    over; jemalloc hands them back where malloc keeps part of them resident
-    (1.5 to 5 MB less peak RSS, benchmarks/bench_export_memory.py). The pool is
-    passed to each call, so the process's default pool stays the user's.
+    The conversion allocates and frees a row group's columns over and over;
+    jemalloc handed them back where malloc kept part of them resident (1.5 to 5 MB
+    less peak RSS, benchmarks/bench_export_memory.py, measured while the text column
+    was copied into the pool too; since it is read in place the two are within a
+    megabyte). The pool is passed to each call, so the process's default pool stays
+    the user's.
     """
     import pyarrow as pa
 
