@@ -3,6 +3,7 @@ files until its directory has spoken."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -234,6 +235,15 @@ async def test_parquet_text_column_has_no_dictionary(
     }
     assert "RLE_DICTIONARY" not in encodings["text"]
     assert "RLE_DICTIONARY" in encodings["log_key"]  # the other text columns keep theirs
+
+
+def test_a_message_over_2_gib_is_a_value_error_not_an_overflow() -> None:
+    # Arrow's string offsets are 32-bit; the export reports a ValueError as the
+    # prefix's failure, where an OverflowError would end the whole export.
+    spool = io.BytesIO(b'["k","system","k-system",1,0,null,2147483648,1,false,null]\n')
+
+    with pytest.raises(ValueError, match="2 GiB"):
+        list(_sinks._row_groups(spool))
 
 
 _WRITER_PROBE = """

@@ -370,6 +370,8 @@ def _row_groups(spool: BinaryIO) -> Iterator[list[list[Any]]]:
     size = 0
     for line in spool:
         row = _row_of(line)
+        if row[_TEXT] > _MAX_COLUMN_BYTES:  # only with a max_entry_size above 2 GiB
+            raise ValueError("a message of over 2 GiB does not fit a Parquet text column")
         if group and size + row[_TEXT] > _MAX_COLUMN_BYTES:
             yield group
             group, size = [], 0
