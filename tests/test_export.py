@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import os
 import sys
@@ -13,13 +14,14 @@ import pytest
 
 from amigo_async import AmigoClient, RateLimit, errors
 from amigo_async.cli._progress import TerminalProgress
+from amigo_async.jobs import _sinks
 from amigo_async.jobs.export import (
     MANIFEST_NAME,
     ExportSummary,
     export_prompt_logs,
     safe_file_name,
 )
-from amigo_async.prompt_logs import iter_entries
+from amigo_async.prompt_logs import PromptLogEntry, iter_entries
 from amigo_async.testing import FakeAmigoServer, Fault
 from amigo_async.testing._data.prompt_logs import FakePromptLog
 
@@ -213,6 +215,28 @@ async def test_a_file_that_fails_midway_leaves_neither_its_name_nor_a_temporary(
 
 
 # -- retries and failures ----------------------------------------------------------
+
+
+async def test_no_entry_is_kept_alive_while_its_prefix_commits(
+    fake: FakeAmigoServer, client: AmigoClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An entry is three copies of a file (bytes, text, messages); four prefixes
+    # waiting for the writer thread with their last entry held about 1.5 MB more
+    # peak RSS for 1 GB (benchmarks/bench_export_memory.py).
+    alive: list[int] = []
+    commit = _sinks._JsonLinesSink.commit
+
+    def counting_commit(sink: _sinks._JsonLinesSink) -> None:
+        gc.collect()
+        alive.append(sum(isinstance(o, PromptLogEntry) for o in gc.get_objects()))
+        commit(sink)
+
+    monkeypatch.setattr(_sinks._JsonLinesSink, "commit", counting_commit)
+    fake.state.prompt_logs.add_generated("k/", 3, file_size=500, messages=2)
+
+    summary = await export(client, ["k/"], tmp_path, format="jsonl")
+
+    assert summary.ok and alive == [0]
 
 
 async def test_truncated_prefix_is_retried_and_completes(

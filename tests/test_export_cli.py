@@ -194,6 +194,7 @@ def test_an_out_that_is_not_a_directory_is_one_error_line(
 def test_parquet_without_pyarrow_is_one_error_line_naming_the_extra(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setitem(sys.modules, "pyarrow._parquet", None)
     monkeypatch.setitem(sys.modules, "pyarrow.parquet", None)
 
     status = run("--fake", "--format", "parquet", "--out", str(tmp_path))

@@ -3,20 +3,23 @@ files until its directory has spoken."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
 import sys
 from collections.abc import AsyncGenerator
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow._parquet as parquet_writer
 import pyarrow.parquet as pq
 import pytest
 
 from amigo_async import AmigoClient, errors
 from amigo_async.jobs import _sinks, date_prefixes
+from amigo_async.jobs._records import messages_of
 from amigo_async.jobs.export import MANIFEST_NAME, ExportSummary, export_prompt_logs
 from amigo_async.prompt_logs import PromptLogEntry, iter_entries
 from amigo_async.testing import FakeAmigoServer, Fault
@@ -172,6 +175,116 @@ async def test_parquet_is_written_in_row_groups_of_bounded_size(
     assert written.metadata.num_rows == 20 * (1 + 3)
 
 
+def varied_logs(fake: FakeAmigoServer) -> list[PromptLogEntry]:
+    """Logs whose texts test the text spool: several bytes a character, empty
+    messages, bytes that are not UTF-8 and a message longer than a row group."""
+    data = fake.state.prompt_logs
+    data.add(FakePromptLog("v/1", system="caf\u00e9 \U0001f600 \u4e2d\u6587".encode()))
+    data.add(FakePromptLog("v/2", history=b"[user]\n\xff\xfe bad\n---\n---\n[assistant]\nok"))
+    data.add(FakePromptLog("v/3", system=b"", history="\u00e9".encode() * 3000))
+    data.add_generated("v/4", 6, file_size=900, messages=3)
+    return list(iter_entries([data.archive("v/")]))
+
+
+def expected_rows(prefix: str, entries: list[PromptLogEntry]) -> list[tuple[object, ...]]:
+    """One row per message, in the table's column order (without exported_at)."""
+    rows = []
+    for e in entries:
+        messages = messages_of(e)
+        for m in messages:
+            head = (prefix, e.log_key, e.kind.value, e.file_name, m.index, len(messages))
+            rows.append((*head, m.role, m.text, e.size, e.invalid_utf8, e.modified_at))
+    return sorted(rows, key=repr)
+
+
+@pytest.mark.parametrize("group_bytes", [2000, 1024 * 1024])
+async def test_parquet_rows_are_the_entries_messages_whatever_the_row_groups(
+    fake: FakeAmigoServer,
+    client: AmigoClient,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    group_bytes: int,
+) -> None:
+    monkeypatch.setattr(_sinks, "_ROW_GROUP_BYTES", group_bytes)
+    entries = varied_logs(fake)
+
+    summary = await export(client, ["v/"], tmp_path, format="parquet")
+
+    table = pq.read_table(tmp_path / summary.results[0].path)
+    assert table.schema == _sinks._parquet_schema()
+    columns = [name for name in table.column_names if name != "exported_at"]
+    rows = sorted((tuple(row[name] for name in columns) for row in table.to_pylist()), key=repr)
+    assert rows == expected_rows("v/", entries)
+    [exported_at] = set(table.column("exported_at").to_pylist())
+    finished = datetime.fromisoformat(str(manifest(tmp_path)[0]["finished_at"]))
+    assert timedelta(0) <= finished - exported_at < timedelta(minutes=1)
+
+
+async def test_parquet_text_column_has_no_dictionary(
+    fake: FakeAmigoServer, client: AmigoClient, tmp_path: Path
+) -> None:
+    # A dictionary holds a row group's texts twice more while it is written
+    # (about 3 MB more peak RSS for 1 GB, benchmarks/bench_export_memory.py).
+    varied_logs(fake)
+
+    summary = await export(client, ["v/"], tmp_path, format="parquet")
+
+    group = pq.ParquetFile(tmp_path / summary.results[0].path).metadata.row_group(0)
+    encodings = {
+        group.column(i).path_in_schema: group.column(i).encodings for i in range(group.num_columns)
+    }
+    assert "RLE_DICTIONARY" not in encodings["text"]
+    assert "RLE_DICTIONARY" in encodings["log_key"]  # the other text columns keep theirs
+
+
+def test_a_message_over_2_gib_is_a_value_error_not_an_overflow() -> None:
+    # Arrow's string offsets are 32-bit; the export reports a ValueError as the
+    # prefix's failure, where an OverflowError would end the whole export.
+    spool = io.BytesIO(b'["k","system","k-system",1,0,null,2147483648,1,false,null]\n')
+
+    with pytest.raises(ValueError, match="2 GiB"):
+        list(_sinks._row_groups(spool))
+
+
+_WRITER_PROBE = """
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+from amigo_async.jobs._sinks import open_sink, require_pyarrow
+require_pyarrow()
+sink = open_sink("parquet", Path(sys.argv[1]), "p/", datetime.now(timezone.utc))
+sink.commit()
+print(sorted(name for name in sys.modules if name.startswith("pyarrow.")))
+"""
+
+
+def test_parquet_is_written_without_importing_pyarrow_file_systems(tmp_path: Path) -> None:
+    """`pyarrow.parquet` imports `pyarrow.fs` (S3, GCS, Azure, HDFS): 4 MB of RSS
+    a local file never uses (benchmarks/bench_export_memory.py)."""
+    probe = subprocess.run(
+        [sys.executable, "-c", _WRITER_PROBE, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+
+    assert "pyarrow.fs" not in probe.stdout and "pyarrow.parquet" not in probe.stdout
+    assert pq.read_table(tmp_path / "p%2F.parquet").num_rows == 0
+
+
+async def test_parquet_falls_back_to_pyarrow_parquet_without_its_private_module(
+    fake: FakeAmigoServer, client: AmigoClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    entries = varied_logs(fake)
+    monkeypatch.setitem(sys.modules, "pyarrow._parquet", None)
+
+    summary = await export(client, ["v/"], tmp_path, format="parquet")
+
+    table = pq.read_table(tmp_path / summary.results[0].path)
+    assert table.num_rows == len(expected_rows("v/", entries))
+
+
 async def test_parquet_keeps_one_writer_open_whatever_the_concurrency(
     fake: FakeAmigoServer, client: AmigoClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -180,18 +293,16 @@ async def test_parquet_keeps_one_writer_open_whatever_the_concurrency(
     open_writers: list[int] = []
     counts: list[int] = []
 
-    class CountingWriter(pq.ParquetWriter):  # type: ignore[misc]
+    class CountingWriter(parquet_writer.ParquetWriter):  # type: ignore[misc]
         def __init__(self, *args: object, **kwargs: object) -> None:
-            super().__init__(*args, **kwargs)
             open_writers.append(1)
             counts.append(len(open_writers))
 
         def close(self) -> None:
-            if self.is_open:
-                open_writers.pop()
+            open_writers.pop()
             super().close()
 
-    monkeypatch.setattr(pq, "ParquetWriter", CountingWriter)
+    monkeypatch.setattr(parquet_writer, "ParquetWriter", CountingWriter)
     days = [f"d{day}/" for day in range(4)]
     for day in days:
         fake.state.prompt_logs.add_generated(day, 30, file_size=1000, messages=3)
@@ -208,6 +319,7 @@ async def test_parquet_keeps_one_writer_open_whatever_the_concurrency(
 async def test_parquet_without_pyarrow_names_the_extra_before_any_request(
     fake: FakeAmigoServer, client: AmigoClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setitem(sys.modules, "pyarrow._parquet", None)
     monkeypatch.setitem(sys.modules, "pyarrow.parquet", None)
 
     with pytest.raises(ImportError, match=r"amigo_async\[parquet\]"):
