@@ -82,22 +82,11 @@ class _Kind:
         """In the store, path parameters and answers: "unit_test_set"."""
         return self.stem.replace("-", "_")
 
-    @property
-    def what(self) -> str:
-        return f"simulation {self.stem.replace('-', ' ')}"
-
 
 def _store(call: Call, name: str) -> Store:
     """The records of the kind `name` ("unit_test")."""
     store: Store = getattr(call.state.simulations, f"{name}s")
     return store
-
-
-def _versions(call: Call, kind: _Kind) -> dict[str, list[dict[str, Any]]]:
-    versions: dict[str, list[dict[str, Any]]] = getattr(
-        call.state.simulations, f"{kind.name}_versions"
-    )
-    return versions
 
 
 def _live(call: Call, kind: _Kind) -> dict[str, Any]:
@@ -174,7 +163,9 @@ def _register(kind: _Kind) -> None:
         kind.check(call, request)
         record = store.add(_new(call, kind, request))
         if first is not None:
-            _versions(call, kind)[record["id"]] = [_version(call, kind, record["id"], 1, first)]
+            call.state.simulations.versions[record["id"]] = [
+                _version(call, kind, record["id"], 1, first)
+            ]
         return json_reply({f"simulation_{kind.name}_id": record["id"]}, 201)
 
     @endpoint(f"update-simulation-{kind.stem}")
@@ -199,8 +190,8 @@ def _register(kind: _Kind) -> None:
             user, query = kind.used_by
             for other in _store(call, user.replace("-", "_")).values():
                 if not other["is_deleted"] and record["id"] in _values(other, query):
-                    user_what = user.replace("-", " ")
-                    raise Refused(400, f"The {kind.what} is used in a simulation {user_what}.")
+                    used = f"{kind.stem} is used in a simulation {user}".replace("-", " ")
+                    raise Refused(400, f"The simulation {used}.")
         record["is_deleted"] = True
         return Reply(204)
 
@@ -214,14 +205,14 @@ def _register_versions(kind: _Kind) -> None:
     @endpoint(f"get-simulation-{kind.stem}-versions")
     async def get_versions(call: Call) -> Reply:
         record = _store(call, kind.name).get(call.path(f"simulation_{kind.name}_id"))
-        page = selected_versions(call, _versions(call, kind)[record["id"]])
+        page = selected_versions(call, call.state.simulations.versions[record["id"]])
         return listing(call, f"get-simulation-{kind.stem}-versions", page)
 
     @endpoint(f"create-simulation-{kind.stem}-version")
     async def create_version(call: Call) -> Reply:
         assert kind.versions is not None
         record = _live(call, kind)
-        versions = _versions(call, kind)[record["id"]]
+        versions = call.state.simulations.versions[record["id"]]
         number = next_version(call, versions)
         body = unstructure(body_of(call, kind.versions[0]))
         versions.append(_version(call, kind, record["id"], number, body))
@@ -307,9 +298,8 @@ async def get_runs(call: Call) -> Reply:
         "simulation_unit_test_set_ids": distinct(items, "simulation_unit_test_set_id"),
         "tags": [],
     }
-    return listing(
-        call, "get-simulation-unit-test-set-runs", items, extra={"filter_values": values}
-    )
+    operation = "get-simulation-unit-test-set-runs"
+    return listing(call, operation, items, extra={"filter_values": values})
 
 
 @endpoint("create-simulation-unit-test-set-run")
@@ -342,12 +332,8 @@ async def get_run_artifacts(call: Call) -> Reply:
     run = _store(call, "run").get(call.path("simulation_unit_test_set_run_id"))
     if not run["artifacts_generated"]:
         raise Refused(400, "The artifacts for the unit test set run are not yet available.")
-    return json_reply(
-        {
-            "presigned_url": f"https://artifacts.example.com/{run['id']}.zip",
-            "url_expires_at": now(),
-        }
-    )
+    url = f"https://artifacts.example.com/{run['id']}.zip"
+    return json_reply({"presigned_url": url, "url_expires_at": now()})
 
 
 @endpoint("cancel-simulation-unit-test-set-run")
