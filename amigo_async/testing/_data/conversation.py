@@ -17,12 +17,12 @@ import attrs
 
 from ._common import object_id
 
-__all__ = ["SEEDED_CONVERSATIONS", "ConversationData", "FakeConversation"]
+__all__ = ["SEEDED_CONVERSATIONS", "VERSION_SETS", "ConversationData", "FakeConversation"]
 
 SEEDED_CONVERSATIONS = 7  # finished conversations of other users, for the lists
 _BASE_TIME = datetime(2024, 3, 1, tzinfo=UTC)
 _GOODBYES = ("bye", "goodbye", "that's all")
-_VERSION_SETS = ("release", "edge")
+VERSION_SETS = ("release", "edge")  # of the seeded service
 _PCM_BYTES_PER_CHARACTER = 320  # 10 ms of 16 kHz PCM16 per character: a stand-in voice
 
 
@@ -71,7 +71,7 @@ class ConversationData:
     def seeded(cls, rng: random.Random, service_id: str) -> ConversationData:
         data = cls(rng, service_id, {service_id})
         for index in range(SEEDED_CONVERSATIONS):
-            conversation = data.start(object_id(rng), service_id, tags={"seeded": str(index)})
+            conversation = data.start(object_id(rng), service_id, {"seeded": str(index)})
             data.record_interaction(conversation, f"question {index}", f"answer {index}", "text")
             conversation.is_finished = True
         return data
@@ -91,19 +91,15 @@ class ConversationData:
                 return conversation
         return None
 
-    def knows_version_set(self, name: str) -> bool:
-        return name in _VERSION_SETS
-
     def start(
         self,
         user_id: str,
         service_id: str,
-        *,
-        tags: dict[str, str | None] | None = None,
+        tags: dict[str, str | None],
         version_set: str = "release",
     ) -> FakeConversation:
         conversation = FakeConversation(
-            self.new_id(), user_id, service_id, self.now(), version_set, tags=dict(tags or {})
+            self.new_id(), user_id, service_id, self.now(), version_set, tags=dict(tags)
         )
         self.conversations[conversation.id] = conversation
         return conversation
@@ -119,8 +115,8 @@ class ConversationData:
     def says_goodbye(user_message: str | None) -> bool:
         return user_message is not None and user_message.strip().lower().rstrip("!.") in _GOODBYES
 
-    def pieces(self, reply: str, voice: bool) -> list[dict[str, Any]]:
-        """The agent message as new-message payloads (less message_id), in order."""
+    def pieces(self, reply: str, voice: bool, message_id: str) -> list[dict[str, Any]]:
+        """The agent message as new-message events, in order."""
         size = self.piece_size
         texts = [reply[start : start + size] for start in range(0, len(reply), size)] or [""]
         pieces = []
@@ -137,6 +133,7 @@ class ConversationData:
             pieces.append(
                 {
                     "type": "new-message",
+                    "message_id": message_id,
                     "message": message,
                     "transcript_alignment": alignment,
                     "stop": number == len(texts) - 1,
@@ -151,7 +148,6 @@ class ConversationData:
         user_message: str | None,
         reply: str,
         response_format: str,
-        *,
         user_format: str = "text",
         user_type: str = "user-message",
     ) -> tuple[str, str | None, str]:
