@@ -60,11 +60,11 @@ async def create_conversation(call: Call) -> Reply:
     service_id = body["service_id"]
     data = _data(call)
     version_set = body.get("service_version_set_name", "release")
-    if service_id not in data.services or version_set not in VERSION_SETS:
+    if service_id != data.service_id or version_set not in VERSION_SETS:
         return error_reply(404, "Specified organization, service, or version set is not found.")
     if call.user_id is None or data.unfinished(call.user_id, service_id) is not None:
         return error_reply(409, "The user has an unfinished conversation of this service.")
-    conversation = data.start(call.user_id, service_id, body.get("tags") or {}, version_set)
+    conversation = data.start(call.user_id, service_id, body.get("tags") or {})
     first = {"type": "conversation-created", "conversation_id": conversation.id}
     kind = body.get("initial_message_type") or "user-message"
     said = _Said(body.get("initial_message"), "text", kind)
@@ -250,31 +250,22 @@ async def retrieve_message_source(call: Call) -> Reply:
         return error_reply(404, "Specified organization or message is not found.")
     if message["format"] == "text":
         return error_reply(400, "The message is a text message.")
-    hours = 12 if call.query_bool("long_lived") else 1
-    expires = _data(call).now() + timedelta(hours=hours)
-    return json_reply(
-        {
-            "url": f"https://fake-amigo.invalid/sources/{message_id}",
-            "expires_at": expires.isoformat(),
-            "content_type": "audio/mpeg",
-        }
-    )
+    expires = _data(call).now() + timedelta(hours=12 if call.query_bool("long_lived") else 1)
+    url = f"https://fake-amigo.invalid/sources/{message_id}"
+    return json_reply({"url": url, "expires_at": expires.isoformat(), "content_type": "audio/mpeg"})
 
 
 @endpoint("generate-conversation-starter")
 async def generate_conversation_starter(call: Call) -> Reply:
+    """One prompt a facet, and one more, within the counts asked for (min <= max: the pass)."""
     body = call.json()
-    low, high = int(body["min_count"]), int(body["max_count"])  # 3.0 is 3; low <= high (422)
-    if body.get("service_id") not in _data(call).services:
+    if body["service_id"] != _data(call).service_id:
         return error_reply(404, "Service not found.")
     facets = body["facets"]
-    count = max(low, min(high, len(facets) + 1))
+    count = max(int(body["min_count"]), min(int(body["max_count"]), len(facets) + 1))  # 3.0: 3
+    chosen = [facets[i % len(facets)] for i in range(count)]
     prompts = [
-        {
-            "prompt": f"Ask me about {facets[i % len(facets)]} ({i + 1})",
-            "facets": [facets[i % len(facets)]],
-        }
-        for i in range(count)
+        {"prompt": f"Ask me about {f} ({i + 1})", "facets": [f]} for i, f in enumerate(chosen)
     ]
     return json_reply({"prompts": prompts})
 
