@@ -20,7 +20,7 @@ import attrs
 
 from ...models.organization import ActionState, AgentVersion, StateMachineVersion
 from .._samples import sample
-from ._common import object_id
+from ._common import PREFERENCE_DEFAULTS, object_id
 
 __all__ = [
     "AGENT_COUNT",
@@ -160,12 +160,9 @@ def _profile() -> dict[str, Any]:
         "sub_description": "Backed by clinicians.",
         "onboarding_instructions": ["# Welcome", "Tell us about your goals."],
         "default_user_preferences": {
-            "enable_response_recommendation": False,
+            **PREFERENCE_DEFAULTS,
             "preferred_language": "eng",
-            "conversations_visible_to_admins": True,
-            "user_model_visible_to_admins": True,
             "timezone": "UTC",
-            "audio_keyterms": [],
         },
         "tenant_id": "tenant-acme",
     }

@@ -43,10 +43,6 @@ _AGENT_VERSION_FIELDS = (
 )
 
 
-def _preferences(sent: dict[str, Any] | None) -> dict[str, Any] | None:
-    return None if sent is None else {**PREFERENCE_DEFAULTS, **sent}
-
-
 # -- plumbing: 404 once the organization is deleted, refusals as replies -------------
 
 
@@ -81,32 +77,33 @@ async def get_organization(call: Call, data: OrganizationData) -> Reply:
 
 @_endpoint("create-organization", needs_organization=False)
 async def create_organization(call: Call, data: OrganizationData) -> Reply:
-    body = call.json()
     if data.exists:
         raise Refused(409, "Conflicts with existing organization with the same org_id.")
     data.exists = True
-    data.user_dimensions = body["user_dimensions"]
-    data.profile = {
-        **{name: body[name] for name in _PROFILE_FIELDS},
-        "default_user_preferences": _preferences(body.get("default_user_preferences")),
-        "tenant_id": f"tenant-{call.state.organization}",
-    }
+    tenant = f"tenant-{call.state.organization}"
+    data.profile = {"default_user_preferences": None, "tenant_id": tenant}
+    _change(data, call.json())  # every profile field: required
     return json_reply({"org_id": call.state.organization}, 201)
 
 
 @_endpoint("modify-organization")
 async def modify_organization(call: Call, data: OrganizationData) -> Reply:
-    body = call.json()
+    _change(data, call.json())
+    return Reply(204)
+
+
+def _change(data: OrganizationData, body: dict[str, Any]) -> None:
+    """Keep the profile fields and user dimensions `body` sets (None leaves one unchanged);
+    the preferences it leaves out take the documented defaults."""
     for name, value in body.items():
         if value is None:
             continue
         if name == "default_user_preferences":
-            data.profile[name] = _preferences(value)
+            data.profile[name] = {**PREFERENCE_DEFAULTS, **value}
         elif name == "user_dimensions":
             data.user_dimensions = value
-        elif name in data.profile:
+        elif name in _PROFILE_FIELDS:
             data.profile[name] = value
-    return Reply(204)
 
 
 @_endpoint("delete-organization")
@@ -247,13 +244,8 @@ _register_versioned(
 
 @_endpoint("get-api-keys")
 async def get_api_keys(call: Call, data: OrganizationData) -> Reply:
-    return json_reply(
-        {
-            "api_keys": [
-                with_organization(key, call.state.organization) for key in data.api_keys.values()
-            ]
-        }
-    )
+    keys = [with_organization(key, call.state.organization) for key in data.api_keys.values()]
+    return json_reply({"api_keys": keys})
 
 
 @_endpoint("create-api-key")
