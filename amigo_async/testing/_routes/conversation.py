@@ -67,8 +67,8 @@ async def create_conversation(call: Call) -> Reply:
     conversation = data.start(call.user_id, service_id, body.get("tags") or {})
     first = {"type": "conversation-created", "conversation_id": conversation.id}
     kind = body.get("initial_message_type") or "user-message"
-    said = _Said(body.get("initial_message"), "text", kind)
-    return _stream(call, conversation, said, first, status=201)
+    turn = _Turn(conversation, body.get("initial_message"), "text", kind)
+    return _stream(call, turn, 201, first)
 
 
 @endpoint("interact-with-conversation")
@@ -90,45 +90,39 @@ async def interact_with_conversation(call: Call) -> Reply:
         if request_format == "text"
         else f"(a voice message of {len(recorded)} bytes)"
     )
-    said = _Said(None if kind == "skip" else text, request_format or "text", kind)
-    return _stream(call, found, said, None, status=200)
+    turn = _Turn(found, None if kind == "skip" else text, request_format or "text", kind)
+    return _stream(call, turn, 200)
 
 
 @attrs.frozen
-class _Said:
-    """The user's side of a turn: the message (None: none, as in a skip), its format and type."""
+class _Turn:
+    """A stream's conversation and the user's side of its turn: the message (None: none, as in
+    a skip), its format and its type."""
 
-    text: str | None
+    conversation: FakeConversation
+    said: str | None
     form: str
     kind: str  # user-message, external-event, skip
 
 
-def _stream(
-    call: Call,
-    conversation: FakeConversation,
-    said: _Said,
-    first: dict[str, Any] | None,
-    *,
-    status: int,
-) -> Reply:
+def _stream(call: Call, turn: _Turn, status: int, *first: dict[str, Any]) -> Reply:
     """A streamed NDJSON reply: `first`, then the agent's turn; the conversation is busy
     until the stream ends."""
-    conversation.busy = True
+    turn.conversation.busy = True
 
     async def body() -> AsyncIterator[bytes]:
         try:
-            events = [first] if first else []
-            events += _turn(call, conversation, said)
+            events = [*first, *_agent_turn(call, turn)]
             lines = [json.dumps(e, separators=(",", ":")).encode() + b"\n" for e in events]
             async for chunk in _cut(lines, call.fault, _data(call).event_delay):
                 yield chunk
         finally:
-            conversation.busy = False
+            turn.conversation.busy = False
 
     return Reply(status, body(), content_type="application/x-ndjson", streamed=True)
 
 
-def _turn(call: Call, conversation: FakeConversation, said: _Said) -> list[dict[str, Any]]:
+def _agent_turn(call: Call, turn: _Turn) -> list[dict[str, Any]]:
     """The agent's turn: its actions, its reply in pieces, interaction-complete; an error
     event instead (nothing saved) or after it, when the fault says so."""
     data, fault = _data(call), call.fault
@@ -139,7 +133,7 @@ def _turn(call: Call, conversation: FakeConversation, said: _Said) -> list[dict[
         if actions.search(action["type"])
     ]
     response_format = call.query("response_format") or "text"
-    reply, voice = data.reply_to(said.text), response_format == "voice"
+    reply, voice = data.reply_to(turn.said), response_format == "voice"
     errors: list[dict[str, Any]] = []
     if fault is not None and fault.kind is FaultKind.ERROR_EVENT:
         errors.append(
@@ -148,11 +142,11 @@ def _turn(call: Call, conversation: FakeConversation, said: _Said) -> list[dict[
         if not fault.after_complete:  # the interaction is void: nothing is saved
             return [*acting, *data.pieces(reply, voice, data.new_id()), *errors]
     interaction_id, user_id, agent_id = data.record_interaction(
-        conversation, said.text, reply, response_format, said.form, said.kind
+        turn.conversation, turn.said, reply, response_format, turn.form, turn.kind
     )
-    heard = {"type": "user-message-available", "message_id": user_id, "user_message": said.text}
-    completed = data.says_goodbye(said.text)
-    conversation.is_finished = conversation.is_finished or completed
+    heard = {"type": "user-message-available", "message_id": user_id, "user_message": turn.said}
+    completed = data.says_goodbye(turn.said)
+    turn.conversation.is_finished = turn.conversation.is_finished or completed
     complete = {
         "type": "interaction-complete",
         "message_id": agent_id,

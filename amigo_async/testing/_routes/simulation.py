@@ -14,35 +14,10 @@ from typing import Any
 
 import attrs
 
+from ...models import simulation as models
 from ...models import unstructure
-from ...models.simulation import (
-    CreateSimulationPersonaRequest,
-    CreateSimulationPersonaVersionRequest,
-    CreateSimulationScenarioRequest,
-    CreateSimulationScenarioVersionRequest,
-    CreateSimulationUnitTestRequest,
-    CreateSimulationUnitTestSetRequest,
-    CreateSimulationUnitTestSetRunRequest,
-    SimulationPersonaVersion,
-    SimulationScenarioVersion,
-    SimulationUnitTestSetRunInstance,
-    UpdateSimulationPersonaRequest,
-    UpdateSimulationScenarioRequest,
-    UpdateSimulationUnitTestRequest,
-    UpdateSimulationUnitTestSetRequest,
-)
 from .._app import Call, Reply, json_reply
-from .._crud import (
-    Refused,
-    Store,
-    body_of,
-    endpoint,
-    fields_of,
-    listing,
-    matching,
-    tag_list,
-    tagged,
-)
+from .._crud import Refused, Store, body_of, endpoint, listing, matching, tag_list, tagged
 from .._samples import sample
 from .._state import object_id
 from ._filters import (
@@ -66,8 +41,6 @@ class _Kind:
     """A soft-deleted record kind and what sets it apart from the others."""
 
     stem: str  # as the operation ids spell it: "persona", "unit-test-set"
-    create_model: type[Any]
-    update_model: type[Any]
     filters: tuple[str, ...] = ()  # list filters and their filter_values, read by `_values`
     searched: tuple[str, ...] = ("name",)
     used_by: tuple[str, str] | None = None  # (kind, filter): its live records refuse a delete
@@ -75,12 +48,20 @@ class _Kind:
     listed: bool = False  # the unit test shape: org_id, [{key, value}] tags, `_id` in searches
     initial: Mapping[str, Any] = {}  # fields a new record starts with
     renamed_unique: bool = False  # an update refuses a taken name (409): only sets say so
-    versions: tuple[type[Any], type[Any]] | None = None  # (request, record) models of a version
+    version_model: type[Any] | None = None  # of a persona's or a scenario's versions
 
     @property
     def name(self) -> str:
         """In the store, path parameters and answers: "unit_test_set"."""
         return self.stem.replace("-", "_")
+
+
+def _body(call: Call) -> dict[str, Any]:
+    """The request body as the operation's generated model reads it, unset fields left out
+    (the model of ``create-simulation-persona`` is ``CreateSimulationPersonaRequest``)."""
+    model = getattr(models, call.operation.id.title().replace("-", "") + "Request")
+    body: dict[str, Any] = unstructure(body_of(call, model))
+    return body
 
 
 def _store(call: Call, name: str) -> Store:
@@ -121,10 +102,10 @@ def _new(call: Call, kind: _Kind, fields: dict[str, Any]) -> dict[str, Any]:
 
 
 def _version(call: Call, kind: _Kind, owner: str, number: int, body: dict[str, Any]) -> Any:
-    assert kind.versions is not None
+    assert kind.version_model is not None
     fields = {**body, f"simulation_{kind.name}_id": owner, "version": number}
     rng, organization = call.state.simulations.rng, call.state.organization
-    return sample(kind.versions[1], rng, org_id=organization, creator=creator(call), **fields)
+    return sample(kind.version_model, rng, org_id=organization, creator=creator(call), **fields)
 
 
 def _register(kind: _Kind) -> None:
@@ -156,7 +137,7 @@ def _register(kind: _Kind) -> None:
 
     @endpoint(f"create-simulation-{kind.stem}")
     async def create(call: Call) -> Reply:
-        request = unstructure(body_of(call, kind.create_model))
+        request = _body(call)
         first = request.pop("initial_version", None)
         store = _store(call, kind.name)
         store.unique("name", request["name"], counted=_not_deleted)
@@ -171,9 +152,8 @@ def _register(kind: _Kind) -> None:
     @endpoint(f"update-simulation-{kind.stem}")
     async def update(call: Call) -> Reply:
         record = _live(call, kind)
-        sent = fields_of(body_of(call, kind.update_model))
-        sent.pop("run_count", None)  # a unit test's runs in its sets, not part of the record
-        changes = {name: value for name, value in sent.items() if value is not None}
+        changes = _body(call)
+        changes.pop("run_count", None)  # a unit test's runs in its sets, not part of the record
         if kind.listed and "tags" in changes:
             changes["tags"] = tag_list(changes["tags"])
         store = _store(call, kind.name)
@@ -195,7 +175,7 @@ def _register(kind: _Kind) -> None:
         record["is_deleted"] = True
         return Reply(204)
 
-    if kind.versions is not None:
+    if kind.version_model is not None:
         _register_versions(kind)
 
 
@@ -210,12 +190,10 @@ def _register_versions(kind: _Kind) -> None:
 
     @endpoint(f"create-simulation-{kind.stem}-version")
     async def create_version(call: Call) -> Reply:
-        assert kind.versions is not None
         record = _live(call, kind)
         versions = call.state.simulations.versions[record["id"]]
         number = next_version(call, versions)
-        body = unstructure(body_of(call, kind.versions[0]))
-        versions.append(_version(call, kind, record["id"], number, body))
+        versions.append(_version(call, kind, record["id"], number, _body(call)))
         return json_reply({"version": number}, 201)
 
 
@@ -239,27 +217,21 @@ def _check_unit_tests(call: Call, test_set: dict[str, Any]) -> None:
 _register(
     _Kind(
         "persona",
-        CreateSimulationPersonaRequest,
-        UpdateSimulationPersonaRequest,
         filters=("role",),
         used_by=("unit-test", "persona_id"),
-        versions=(CreateSimulationPersonaVersionRequest, SimulationPersonaVersion),
+        version_model=models.SimulationPersonaVersion,
     )
 )
 _register(
     _Kind(
         "scenario",
-        CreateSimulationScenarioRequest,
-        UpdateSimulationScenarioRequest,
         used_by=("unit-test", "scenario_id"),
-        versions=(CreateSimulationScenarioVersionRequest, SimulationScenarioVersion),
+        version_model=models.SimulationScenarioVersion,
     )
 )
 _register(
     _Kind(
         "unit-test",
-        CreateSimulationUnitTestRequest,
-        UpdateSimulationUnitTestRequest,
         filters=("service_id", "persona_id", "scenario_id", "metric_id"),
         used_by=("unit-test-set", "unit_test_id"),
         check=_check_references,
@@ -269,8 +241,6 @@ _register(
 _register(
     _Kind(
         "unit-test-set",
-        CreateSimulationUnitTestSetRequest,
-        UpdateSimulationUnitTestSetRequest,
         filters=("unit_test_id",),
         searched=("name", "description"),
         check=_check_unit_tests,
@@ -304,14 +274,13 @@ async def get_runs(call: Call) -> Reply:
 
 @endpoint("create-simulation-unit-test-set-run")
 async def create_run(call: Call) -> Reply:
-    request = body_of(call, CreateSimulationUnitTestSetRunRequest)
-    test_set = _store(call, "unit_test_set").get(request.simulation_unit_test_set_id)
+    test_set = _store(call, "unit_test_set").get(_body(call)["simulation_unit_test_set_id"])
     for run in _store(call, "run").values():
         mine = run["creator"] == creator(call) and not run["is_completed"]
         if mine and run["simulation_unit_test_set_id"] == test_set["id"]:
             raise Refused(409, "The user already has an unfinished run for this unit test set.")
     record = sample(
-        SimulationUnitTestSetRunInstance,
+        models.SimulationUnitTestSetRunInstance,
         call.state.simulations.rng,
         org_id=call.state.organization,
         simulation_unit_test_set_id=test_set["id"],
