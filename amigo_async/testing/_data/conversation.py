@@ -17,9 +17,9 @@ import attrs
 
 from ._common import object_id
 
-__all__ = ["SEEDED_CONVERSATIONS", "VERSION_SETS", "ConversationData", "FakeConversation"]
+__all__ = ["VERSION_SETS", "ConversationData", "FakeConversation"]
 
-SEEDED_CONVERSATIONS = 7  # finished conversations of other users, for the lists
+_SEEDED_CONVERSATIONS = 7  # finished conversations of other users, for the lists
 _BASE_TIME = datetime(2024, 3, 1, tzinfo=UTC)
 _GOODBYES = ("bye", "goodbye", "that's all")
 VERSION_SETS = ("release", "edge")  # of the seeded service
@@ -68,7 +68,7 @@ class ConversationData:
     @classmethod
     def seeded(cls, rng: random.Random, service_id: str) -> ConversationData:
         data = cls(rng, service_id)
-        for index in range(SEEDED_CONVERSATIONS):
+        for index in range(_SEEDED_CONVERSATIONS):
             conversation = data.start(object_id(rng), service_id, {"seeded": str(index)})
             data.record_interaction(conversation, f"question {index}", f"answer {index}", "text")
             conversation.is_finished = True

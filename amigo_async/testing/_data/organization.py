@@ -22,20 +22,13 @@ from ...models.organization import ActionState, AgentVersion, StateMachineVersio
 from .._samples import sample
 from ._common import PREFERENCE_DEFAULTS, object_id
 
-__all__ = [
-    "AGENT_COUNT",
-    "MAX_API_KEYS",
-    "ROLES",
-    "STATE_MACHINE_COUNT",
-    "OrganizationData",
-    "Versioned",
-]
+__all__ = ["MAX_API_KEYS", "OrganizationData", "Versioned"]
 
-AGENT_COUNT = 35
-STATE_MACHINE_COUNT = 57
+_AGENT_COUNT = 35
+_STATE_MACHINE_COUNT = 57
 _MANY_VERSIONS = 23  # the first agent and the first state machine: three versions pages
 _BASE_TIME = datetime(2024, 1, 1, tzinfo=UTC)
-ROLES = ("DefaultAdministratorRole", "DefaultUserRole")
+_ROLES = ("DefaultAdministratorRole", "DefaultUserRole")
 MAX_API_KEYS = 20  # the fake's "maximum API key limit" (the documents give no number)
 
 
@@ -85,24 +78,24 @@ class OrganizationData:
             agents={},
             state_machines={},
             api_keys={},
-            roles={name: object_id(rng) for name in ROLES},
+            roles={name: object_id(rng) for name in _ROLES},
         )
         creator = object_id(rng)
         agent_fields = sample(AgentVersion, rng)  # every version of every seeded agent
         machine_body = _state_machine_body(rng)
-        for index in range(AGENT_COUNT):
+        for index in range(_AGENT_COUNT):
             agent = data.add(data.agents, f"agent_{index:02d}", "agent_id")
             agent.deprecated, agent.in_use = index % 6 == 5, index % 10 == 3
             for _ in range(_MANY_VERSIONS if index == 0 else index % 4):
                 data.add_version(agent, agent_fields, creator)
-        for index in range(STATE_MACHINE_COUNT):
+        for index in range(_STATE_MACHINE_COUNT):
             name = f"state_machine_{index:02d}"
             machine = data.add(data.state_machines, name, "service_hierarchical_state_machine_id")
             machine.deprecated, machine.in_use = index % 7 == 6, index % 10 == 3
             for _ in range(_MANY_VERSIONS if index == 0 else index % 3):
                 data.add_version(machine, machine_body, creator)
         for index in range(3):
-            data.add_api_key(f"seeded key {index}", timedelta(days=30), ROLES[index % 2], creator)
+            data.add_api_key(f"seeded key {index}", timedelta(days=30), _ROLES[index % 2], creator)
         return data
 
     # -- changes the endpoints make -------------------------------------------------

@@ -21,8 +21,8 @@ from .._samples import sample
 
 __all__ = ["SimulationData"]
 
-SEEDED = 3  # personas, scenarios, unit tests, runs
-SEEDED_VERSIONS = 12  # of the first persona and scenario: more than a page at the cap (10)
+_SEEDED = 3  # personas, scenarios, unit tests, runs
+_SEEDED_VERSIONS = 12  # of the first persona and scenario: more than a page at the cap (10)
 
 
 @attrs.define
@@ -69,7 +69,7 @@ class SimulationData:
             )
             data.unit_test_sets.add(test_set)
         set_ids = list(data.unit_test_sets.records)
-        for number in range(SEEDED):
+        for number in range(_SEEDED):
             run = sample(
                 SimulationUnitTestSetRunInstance,
                 rng,
@@ -83,12 +83,12 @@ class SimulationData:
 
     def _seed_versioned(self, records: Store, instance: type[Any], version: type[Any]) -> None:
         kind = records.what.split()[-1]  # persona, scenario
-        for number in range(SEEDED):
+        for number in range(_SEEDED):
             tags = {"team": "care" if number else "sales"}
             name = f"{kind}-{number}"
             record = records.add(sample(instance, self.rng, name=name, is_deleted=False, tags=tags))
             owner = {f"simulation_{kind}_id": record["id"]}
             self.versions[record["id"]] = [
                 sample(version, self.rng, **owner, version=index + 1)
-                for index in range(SEEDED_VERSIONS if number == 0 else 1)
+                for index in range(_SEEDED_VERSIONS if number == 0 else 1)
             ]
