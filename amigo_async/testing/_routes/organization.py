@@ -18,9 +18,10 @@ from typing import Any
 
 from ..._durations import parse_iso_duration
 from .._app import Call, Reply, Unprocessable, json_reply
-from .._crud import Refused, endpoint, listing, with_organization
+from .._crud import Refused, endpoint, listing, matching, with_organization
 from .._data._common import PREFERENCE_DEFAULTS
 from .._data.organization import MAX_API_KEYS, OrganizationData, Versioned
+from ._filters import by_bool
 from ._versions import next_version, selected_versions
 
 # The validation pass has checked the schemas and the prose rules it holds (images, an API
@@ -138,19 +139,14 @@ def _register_versioned(stem: str, what: str, records: Records, build: Build) ->
 
     @_endpoint(f"get-{stem}s")
     async def get_all(call: Call, data: OrganizationData) -> Reply:
-        deprecated, ids = call.query_bool("deprecated"), call.query_all("id")
-        items = [
-            record.summary()
-            for record in records(data).values()
-            if deprecated in (None, record.deprecated) and (not ids or record.id in ids)
-        ]
-        return listing(call, f"get-{stem}s", items)
+        items = matching(call, [record.summary() for record in records(data).values()], "id")
+        return listing(call, f"get-{stem}s", by_bool(call, items, "deprecated"))
 
     @_endpoint(f"create-{stem}")
     async def create(call: Call, data: OrganizationData) -> Reply:
         name = call.json()[f"{what.replace(' ', '_')}_name"].strip()
         if any(record.name == name for record in records(data).values()):
-            raise Refused(409, f"A {what} with the same name already exists.")
+            raise Refused(409, f"{what.capitalize()} names are unique: {name!r} is taken.")
         record = data.add(records(data), name, f"{stem.replace('-', '_')}_id")
         return json_reply({"id": record.id}, 201)
 
