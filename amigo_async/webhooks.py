@@ -310,7 +310,7 @@ def parse_event(body: bytes | str) -> WebhookEvent:
     """
     failed = False
     try:
-        data = loads_untrusted(body)
+        data = loads_untrusted(body, strict=True)
     except ValueError:
         failed = True
     if failed:

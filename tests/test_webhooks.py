@@ -230,6 +230,12 @@ def test_an_unknown_post_processing_type_and_extra_fields_are_kept() -> None:
         b'{"type": 3}',
         b"\xff",
         b'{"type": "' + b"c" * 3 + b'"',
+        # Two parsers may read these differently: whoever parses the verified body after
+        # the receiver must see what it saw.
+        b'{"type": "brand-new", "type": "api-key-expiration-soon"}',
+        b'{"type": "brand-new", "data": {"n": 1, "n": 2}}',
+        b'{"type": "brand-new", "score": NaN}',
+        b'{"type": "brand-new", "score": -Infinity}',
     ],
 )
 def test_a_body_that_is_not_an_event_object_is_a_payload_error(body: bytes) -> None:
