@@ -17,9 +17,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import secrets
+import sys
 import time
 import tracemalloc
 from collections.abc import Callable
+from pathlib import Path
 
 from amigo_async import InProcessBackend, RateLimit, RateLimitBackend
 
@@ -28,6 +30,9 @@ SMALL = RateLimit(1_000_000, per_seconds=60)  # room for every call, but no lift
 OPERATION = "get-models"
 
 Factory = Callable[[], RateLimitBackend]
+
+# The throwaway redis-server is a test helper: tests/_redis_server.py, not in the package.
+_TESTS = str(Path(__file__).resolve().parents[1] / "tests")
 
 
 async def _work(backend: RateLimitBackend, limit: RateLimit, calls: int) -> tuple[float, float]:
@@ -83,7 +88,9 @@ async def run(calls: int, redis_url: str | None) -> None:
     await _report("in process", InProcessBackend, calls)
     try:
         from amigo_async._redis import RedisBackend
-        from amigo_async.testing._redis_server import RedisServer, RedisServerUnavailable
+
+        sys.path.insert(0, _TESTS)
+        from _redis_server import RedisServer, RedisServerUnavailable
     except ImportError as exc:
         print(f"redis: skipped ({exc})")
         return

@@ -24,13 +24,13 @@ import sys
 import time
 from collections import Counter
 from multiprocessing.connection import Connection
+from pathlib import Path
 
 import attrs
 
 from amigo_async import AmigoClient, RateLimit, RetryPolicy, errors
 from amigo_async._redis import RedisBackend
 from amigo_async.testing import FakeAmigoServer
-from amigo_async.testing._redis_server import RedisServer
 
 OPERATION = "get-models"
 LIMIT = RateLimit(20, per_seconds=1.0)
@@ -194,5 +194,9 @@ if __name__ == "__main__":
     arguments = parser.parse_args()
     if arguments.redis_url:
         sys.exit(asyncio.run(main(arguments, arguments.redis_url)))
+    # The throwaway redis-server is a test helper: it lives in tests/, not in the package.
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    from _redis_server import RedisServer
+
     with RedisServer() as server:
         sys.exit(asyncio.run(main(arguments, server.url)))

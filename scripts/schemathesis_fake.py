@@ -125,7 +125,7 @@ def run(args: argparse.Namespace, name: str, *extra: str) -> int:
     with fake_server() as (url, token), tempfile.TemporaryDirectory() as scratch:
         config = Path(scratch) / "schemathesis.toml"
         config.write_text(config_text(token))
-        report = Path(args.report_dir) / f"{name}.xml"
+        report = Path(args.report_dir).absolute() / f"{name}.xml"  # st runs elsewhere
         report.parent.mkdir(parents=True, exist_ok=True)
         command = st_command(url, config, args, report, *extra)
         print(f"== {name}: {' '.join(command[3:5])} ...", flush=True)

@@ -88,8 +88,9 @@ def test_max_server_pause_must_be_a_positive_finite_number(bad: float) -> None:
 
 
 async def test_a_wild_retry_after_writes_no_pause_into_redis() -> None:
+    from _redis_server import RedisServer, RedisServerUnavailable
+
     from amigo_async._redis import RedisBackend
-    from amigo_async.testing._redis_server import RedisServer, RedisServerUnavailable
 
     server = RedisServer()
     try:

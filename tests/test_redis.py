@@ -15,13 +15,13 @@ from collections.abc import AsyncIterator, Iterator
 from multiprocessing.connection import Connection
 
 import pytest
+from _redis_server import RedisServer, RedisServerUnavailable
 from redis import asyncio as aioredis
 
 from amigo_async import AmigoClient, RateLimit, errors
 from amigo_async._limits import pause_ceiling
 from amigo_async._redis import LocalFallback, RedisBackend
 from amigo_async.testing import FakeAmigoServer, Fault
-from amigo_async.testing._redis_server import RedisServer, RedisServerUnavailable
 from amigo_async.testing._window import SlidingWindow
 
 OP = "get-models"

@@ -9,14 +9,14 @@ happen around every handler in `_server.py`.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import AsyncIterable, Awaitable, Callable, Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import attrs
 from aiohttp import web
 
+from .._problem import Problem
 from .._spec import OPERATIONS, Operation, Paging
 
 if TYPE_CHECKING:
@@ -26,30 +26,20 @@ if TYPE_CHECKING:
 
 __all__ = [
     "HANDLERS",
+    "Body",
     "Call",
+    "Refused",
     "Reply",
     "Unprocessable",
     "error_reply",
     "handler",
     "json_reply",
-    "lax_int",
     "paginate",
     "paging_of",
+    "unprocessable",
 ]
 
 Body = bytes | Iterable[bytes] | AsyncIterable[bytes] | None
-
-_LAX_INTEGER = re.compile(r"\s*[+-]?\d+(\.0*)?\s*")
-
-
-def lax_int(text: str) -> int:
-    """An integer as FastAPI (pydantic's lax mode) reads one from a string: ``3.0`` is 3.
-
-    Raises ValueError for anything else (``3.5``, ``x``, ``1e3``).
-    """
-    if not _LAX_INTEGER.fullmatch(text):
-        raise ValueError(f"not an integer: {text!r}")
-    return int(text.strip().split(".", 1)[0])
 
 
 @attrs.define
@@ -69,19 +59,30 @@ def error_reply(status: int, detail: str) -> Reply:
     return json_reply({"detail": detail}, status)
 
 
+class Refused(Exception):
+    """A documented refusal (404, 409, 400...): `handler` answers ``{"detail": detail}``."""
+
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+
+
+def unprocessable(problems: Iterable[Problem]) -> Reply:
+    """The 422 the real (FastAPI) server answers: ``{"detail": [{loc, msg, type}...]}``."""
+    detail = [{"loc": list(p.loc), "msg": p.msg, "type": p.type} for p in problems]
+    return json_reply({"detail": detail}, 422)
+
+
 class Unprocessable(Exception):
     """Raise from a handler to answer 422 like the real (FastAPI) server does."""
 
     def __init__(self, location: tuple[str, ...], message: str) -> None:
         super().__init__(message)
-        self.location = location
-        self.message = message
+        self.problem = Problem(location, message, "value_error")
 
     def reply(self) -> Reply:
-        return json_reply(
-            {"detail": [{"loc": list(self.location), "msg": self.message, "type": "value_error"}]},
-            422,
-        )
+        return unprocessable([self.problem])
 
 
 @attrs.define
@@ -110,41 +111,27 @@ class Call:
         values = self.query_all(name)
         return values[0] if values else default
 
+    # The pass (`_request_checks`) has read every query value as the snapshot types it
+    # before a handler runs: these only convert what it accepted.
+
     def query_bool(self, name: str) -> bool | None:
         value = self.query(name)
-        if value is None:
-            return None
-        lowered = value.lower()
-        if lowered in ("true", "1", "yes", "on"):
-            return True
-        if lowered in ("false", "0", "no", "off"):
-            return False
-        raise Unprocessable(("query", name), "value is not a valid boolean")
+        return None if value is None else value.lower() in ("true", "1", "yes", "on")
 
     def query_int(self, name: str, default: int) -> int:
-        """An integer query value (its bounds are the snapshot's, checked by the pass)."""
+        """An integer query value, ``3.0`` read as 3 like the pass (and FastAPI) read it."""
         value = self.query(name)
         if value is None:
             return default
-        try:
-            return lax_int(value)
-        except ValueError:
-            raise Unprocessable(("query", name), "value is not a valid integer") from None
+        return int(float(value)) if "." in value else int(value)
 
     def query_datetime(self, name: str) -> datetime | None:
-        """An ISO 8601 query value, a naive one read as UTC (records compare with it)."""
+        """An ISO 8601 query value (one without a time zone was refused)."""
         value = self.query(name)
-        if value is None:
-            return None
-        try:
-            parsed = datetime.fromisoformat(value)
-        except ValueError:
-            raise Unprocessable(("query", name), "invalid datetime format") from None
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+        return None if value is None else datetime.fromisoformat(value)
 
     def json(self) -> Any:
-        if not self.body:
-            raise Unprocessable(("body",), "field required")
+        """The JSON body (the pass refused a missing one; a form's fields can fit its schema)."""
         try:
             return json.loads(self.body)
         except ValueError:
@@ -157,8 +144,16 @@ HANDLERS: dict[str, Handler] = {}
 
 
 def handler(operation_id: str) -> Callable[[Handler], Handler]:
+    """Register `function` to answer `operation_id`, a `Refused` it raises as its reply."""
+
     def register(function: Handler) -> Handler:
-        HANDLERS[operation_id] = function
+        async def serve(call: Call) -> Reply:
+            try:
+                return await function(call)
+            except Refused as refused:
+                return error_reply(refused.status, refused.detail)
+
+        HANDLERS[operation_id] = serve
         return function
 
     return register

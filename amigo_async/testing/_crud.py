@@ -9,20 +9,9 @@ route module keeps only what its area means:
         ...
         return listing(call, "get-...", store.values())
 
-- `Refused(status, detail)`: raise it for a documented error (404, 409, 400);
-  `endpoint` turns it into ``{"detail": ...}`` with that status.
-- `body_of(call, Model)`: the JSON body structured with the generated request
-  model (strict types, required fields); a body that does not fit answers 422
-  in FastAPI's shape, naming the field.
-- `Store(what)`: records (JSON-ready dicts) keyed by their id field; `get`,
-  `update` and `delete` refuse an unknown id with 404, `unique` refuses a
-  duplicate with 409.
-- `matching(call, items, query, field)`: the documented list filters (``id=``,
-  ``user_id=``...): keep records whose `field` is among the query's values.
-- `tagged(call, items)`: the documented ``key:value`` tag filter.
-- `listing(call, operation_id, items)`: ``sort_by`` (only the documented sort
-  fields; ``+``/``-`` prefixes; dotted paths) and pagination with the table's
-  cap, default and first token, answered under the table's field names.
+`Store` holds the records (404 for an unknown id, 409 for a duplicate), `body_of`
+reads a body with the generated request model, `matching`/`tagged` are the
+documented list filters and `listing` sorts and pages as the operations table says.
 """
 
 from __future__ import annotations
@@ -33,7 +22,8 @@ from typing import Any, TypeVar
 import attrs
 
 from ..models import structure, unstructure
-from ._app import Call, Handler, Reply, Unprocessable, error_reply, handler, json_reply, paginate
+from ._app import Call, Refused, Reply, json_reply, paginate
+from ._app import handler as endpoint
 from ._app import paging_of as _paging_of
 
 __all__ = [
@@ -49,35 +39,11 @@ __all__ = [
     "tag_list",
     "tagged",
     "tags_of",
+    "values_at",
     "with_organization",
 ]
 
 T = TypeVar("T")
-
-
-class Refused(Exception):
-    """A documented refusal: `endpoint` answers ``{"detail": detail}`` with `status`."""
-
-    def __init__(self, status: int, detail: str) -> None:
-        super().__init__(detail)
-        self.status = status
-        self.detail = detail
-
-
-def endpoint(operation_id: str) -> Callable[[Handler], Handler]:
-    """`handler(operation_id)`, with `Refused` turned into its error reply."""
-
-    def register(function: Handler) -> Handler:
-        async def serve(call: Call) -> Reply:
-            try:
-                return await function(call)
-            except Refused as refused:
-                return error_reply(refused.status, refused.detail)
-
-        handler(operation_id)(serve)
-        return function
-
-    return register
 
 
 # Fields the snapshot types as `X | _NotSet | null`: `{}` (`_NotSet`) means "leave unchanged",
@@ -105,11 +71,9 @@ def drop_not_set(operation_id: str, data: dict[str, Any]) -> None:
 
 def body_of(call: Call, cls: type[T]) -> T:
     """The request body as the generated model `cls`, or 422 naming the first misfit field."""
-    data = call.json()
-    if not isinstance(data, dict):
-        raise Unprocessable(("body",), "value is not a valid dict")
+    data = call.json()  # an object: the pass checked it fits the model
     drop_not_set(call.operation.id, data)
-    return structure(_integral(data), cls)  # the validation pass has checked it fits
+    return structure(_integral(data), cls)
 
 
 def _integral(value: Any) -> Any:
@@ -145,9 +109,6 @@ class Store:
 
     def __contains__(self, record_id: object) -> bool:
         return record_id in self.records
-
-    def __len__(self) -> int:
-        return len(self.records)
 
     def values(self) -> list[dict[str, Any]]:
         return list(self.records.values())
@@ -191,20 +152,21 @@ class Store:
 def matching(
     call: Call, items: Iterable[dict[str, Any]], query: str, field: str | None = None
 ) -> list[dict[str, Any]]:
-    """Records whose `field` (dotted path; default: the query's name) is among ``query=`` values."""
-    wanted = call.query_all(query)
+    """Records whose `field` (dotted path; default: the query's name), or one of its values
+    when it is a list, is among ``query=`` values."""
+    wanted = set(call.query_all(query))
     if not wanted:
         return list(items)
     path = field or query
-    return [item for item in items if str(_lookup(item, path)) in wanted]
+    return [item for item in items if wanted & {str(v) for v in values_at(item, path)}]
 
 
 def tagged(
-    call: Call, items: Iterable[dict[str, Any]], query: str = "tags", field: str = "tags"
+    call: Call, items: Iterable[dict[str, Any]], query: str = "tags"
 ) -> list[dict[str, Any]]:
     """The documented ``key:value`` tag filter: every entry must match (``key:*`` any value,
-    ``key:`` no value; an empty key matches nothing). `field` holds a ``{key: value}`` dict
-    or a list of ``{key, value}``."""
+    ``key:`` no value; an empty key matches nothing). A record's ``tags`` hold a
+    ``{key: value}`` dict or a list of ``{key, value}``."""
     wanted = [entry.partition(":")[::2] for entry in call.query_all(query)]
 
     def fits(tags: dict[str, Any]) -> bool:
@@ -212,7 +174,7 @@ def tagged(
             key in tags and (value == "*" or (tags[key] or "") == value) for key, value in wanted
         )
 
-    return [item for item in items if fits(tags_of(item, field))]
+    return [item for item in items if fits(tags_of(item))]
 
 
 def with_organization(record: Mapping[str, Any], organization: str) -> dict[str, Any]:
@@ -232,9 +194,9 @@ def tag_list(tags: Mapping[str, str | None]) -> list[dict[str, Any]]:
     return [{"key": key, "value": value} for key, value in tags.items()]
 
 
-def tags_of(item: Mapping[str, Any], field: str = "tags") -> dict[str, Any]:
+def tags_of(item: Mapping[str, Any]) -> dict[str, Any]:
     """A record's tags as ``{key: value}``, whether stored as a dict or a list of pairs."""
-    tags = _lookup(item, field) or {}
+    tags = item.get("tags") or {}
     return tags if isinstance(tags, dict) else {tag["key"]: tag["value"] for tag in tags}
 
 
@@ -263,6 +225,12 @@ def sorted_by_query(
         path = (renamed or {}).get(head, head) + dot + rest
         ordered.sort(key=lambda item: _sort_key(_lookup(item, path)), reverse=entry[0] == "-")
     return ordered
+
+
+def values_at(item: Mapping[str, Any], path: str) -> list[Any]:
+    """The value at a dotted path, or its values when it is a list."""
+    value = _lookup(item, path)
+    return value if isinstance(value, list) else [value]
 
 
 def _lookup(item: Mapping[str, Any], path: str) -> Any:

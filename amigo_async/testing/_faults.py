@@ -88,8 +88,5 @@ class FaultPlan:
         queue = self._queued.get(operation_id)
         return queue.popleft() if queue else None
 
-    def pending(self, operation_id: str) -> int:
-        return len(self._queued.get(operation_id, ()))
-
     def clear(self) -> None:
         self._queued.clear()

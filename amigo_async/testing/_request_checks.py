@@ -22,7 +22,7 @@ from aiohttp import web
 
 from .._spec import Operation
 from .._validation import ABSENT, Problem, described, request_problems
-from ._app import Reply, json_reply
+from ._app import Reply, unprocessable
 from ._crud import drop_not_set
 
 __all__ = ["form_parts", "refusal"]
@@ -55,7 +55,7 @@ def refusal(operation: Operation, request: web.Request, body: bytes) -> Reply | 
         problems = request_problems(
             operation.id, path=path, query=kept, body=parsed, from_strings=True
         )
-    return _unprocessable(problems) if problems else None
+    return unprocessable(problems) if problems else None
 
 
 def _json_body(request: web.Request, body: bytes) -> Any:
@@ -69,14 +69,7 @@ def _json_body(request: web.Request, body: bytes) -> Any:
         return json.loads(body)
     except (ValueError, RecursionError) as error:  # RecursionError: nesting too deep
         position = getattr(error, "pos", 0)
-        return json_reply(
-            {
-                "detail": [
-                    {"loc": ["body", position], "msg": "JSON decode error", "type": "json_invalid"}
-                ]
-            },
-            422,
-        )
+        return unprocessable([Problem(("body", position), "JSON decode error", "json_invalid")])
 
 
 def _form_fields(request: web.Request, body: bytes) -> dict[str, str | list[str]] | Any:
@@ -118,10 +111,3 @@ def _one_or_all(values: list[str]) -> str | list[str]:
 def _ignored(problem: Problem) -> bool:
     """FastAPI ignores undocumented query parameters; so does the fake."""
     return problem.type == "extra_forbidden" and problem.loc[0] == "query"
-
-
-def _unprocessable(problems: list[Problem]) -> Reply:
-    detail = [
-        {"loc": list(problem.loc), "msg": problem.msg, "type": problem.type} for problem in problems
-    ]
-    return json_reply({"detail": detail}, 422)

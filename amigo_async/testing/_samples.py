@@ -29,7 +29,7 @@ import attrs
 from ..models import structure, unstructure
 from ._data._common import object_id
 
-__all__ = ["sample", "sample_value"]
+__all__ = ["sample"]
 
 _EPOCH = datetime(2025, 1, 1, tzinfo=UTC)
 _WORDS = ("alpha", "bravo", "delta", "echo", "kilo", "lima", "oscar", "tango")
@@ -39,19 +39,15 @@ _CAMEL_BREAK = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")  #
 
 def sample(cls: type[Any], rng: random.Random, /, **overrides: Any) -> dict[str, Any]:
     """One schema-valid JSON object of the attrs class `cls`, `overrides` applied."""
+    hints = _hints(cls)
     values = {
-        field.name: _field_value(cls, field.name, hint, rng)
-        for field, hint in _fields(cls)
+        field.name: _field_value(cls, field, hints[field.name], rng)
+        for field in attrs.fields(cls)
         if field.name not in overrides
     }
     instance = cls(**values, **{k: _instance(cls, k, v) for k, v in overrides.items()})
     record: dict[str, Any] = unstructure(instance)
     return record
-
-
-def sample_value(hint: Any, rng: random.Random, name: str = "value") -> Any:
-    """A model-ready value of the type `hint` (a field named `name`, which picks id/email forms)."""
-    return _value(hint, rng, name, ())
 
 
 # -- introspection ------------------------------------------------------------
@@ -65,11 +61,6 @@ def _hints(cls: type[Any]) -> dict[str, Any]:
     if hints is None:
         hints = _HINTS[cls] = typing.get_type_hints(cls, vars(sys.modules[cls.__module__]))
     return hints
-
-
-def _fields(cls: type[Any]) -> list[tuple[attrs.Attribute[Any], Any]]:
-    hints = _hints(cls)
-    return [(field, hints[field.name]) for field in attrs.fields(cls)]
 
 
 def _enum_values(cls: type[Any], name: str) -> tuple[str, ...]:
@@ -104,11 +95,10 @@ def _instance(cls: type[Any], name: str, value: Any) -> Any:
 # -- values ---------------------------------------------------------------------
 
 
-def _field_value(cls: type[Any], name: str, hint: Any, rng: random.Random) -> Any:
-    field = attrs.fields_dict(cls)[name]
+def _field_value(cls: type[Any], field: attrs.Attribute[Any], hint: Any, rng: random.Random) -> Any:
     if typing.get_origin(hint) is Literal:
         return field.default
-    return _value(hint, rng, name, _enum_values(cls, name))
+    return _value(hint, rng, field.name, _enum_values(cls, field.name))
 
 
 def _value(hint: Any, rng: random.Random, name: str, choices: tuple[str, ...]) -> Any:
@@ -118,9 +108,7 @@ def _value(hint: Any, rng: random.Random, name: str, choices: tuple[str, ...]) -
         return _union(args, rng, name, choices)
     if origin is Literal:
         return args[0]
-    if (
-        origin is tuple and args and args[-1] is not Ellipsis
-    ):  # a fixed pair such as (name, version)
+    if origin is tuple and args and args[-1] is not Ellipsis:  # a pair such as (name, version)
         return tuple(_value(arg, rng, name, choices) for arg in args)
     if origin in (list, tuple) or hint is list:
         element = args[0] if args else str

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import functools
 import hashlib
 import hmac
 import json
@@ -17,7 +18,7 @@ import socket
 import struct
 import time
 from collections import Counter
-from collections.abc import AsyncIterable, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Self
@@ -27,10 +28,11 @@ from aiohttp import web
 
 from .._client import AmigoClient
 from .._limits import RateLimit
+from .._problem import Problem
 from .._spec import OPERATIONS, Operation
 from .._spec_rows import EXTRA_METHODS
 from . import _routes  # noqa: F401  (registers every handler)
-from ._app import HANDLERS, Call, Reply, Unprocessable, error_reply, json_reply
+from ._app import HANDLERS, Body, Call, Reply, Unprocessable, error_reply, unprocessable
 from ._facts import header_facts, openapi_document
 from ._faults import Fault, FaultKind, FaultPlan
 from ._methods import declared_methods
@@ -43,6 +45,7 @@ __all__ = ["FakeAmigoServer", "RecordedRequest"]
 
 _MULTI_SEGMENT = {"file_path": ".+", "directory_path": ".*", "git_path": ".+"}
 _HIDDEN_HEADERS = {"authorization", "x-api-key"}
+_CUTS = (FaultKind.TRUNCATE, FaultKind.RESET)
 
 
 @attrs.define
@@ -79,6 +82,18 @@ def _rate_limit_text(limit: RateLimit) -> str:
         f"The user has exceeded the rate limit of {limit.requests} {noun} per {period} "
         "for this endpoint."
     )
+
+
+def _rechunk(pieces: Iterable[bytes], size: int) -> Iterator[bytes]:
+    """Uneven pieces (a zip writer's) as `size`-byte chunks, the last one shorter."""
+    buffer = bytearray()
+    for piece in pieces:
+        buffer += piece
+        while len(buffer) >= size:
+            yield bytes(buffer[:size])
+            del buffer[:size]  # O(1) at the front of a bytearray
+    if buffer:
+        yield bytes(buffer)
 
 
 def _b64(data: bytes) -> str:
@@ -176,7 +191,7 @@ class FakeAmigoServer:
             resource = resources.get(pattern)
             if resource is None:
                 resource = resources[pattern] = app.router.add_resource(pattern)
-            serve = self._endpoint(operation)
+            serve = functools.partial(self._serve, operation)
             for method in (operation.method, *EXTRA_METHODS.get(operation.id, ())):
                 resource.add_route(method, serve)
         app.router.add_get("/openapi.json", _openapi)
@@ -303,14 +318,11 @@ class FakeAmigoServer:
         limit = self.limit(operation.id)
         if limit is None:
             return None
-        key = (credential, operation.id)
-        window = self._windows.get(key)
-        if window is None:
-            window = self._windows[key] = SlidingWindow(
-                limit.requests,
-                limit.per_seconds / self.time_scale,
-                count_refused=self.count_refused,
-            )
+        seconds = limit.per_seconds / self.time_scale
+        window = self._windows.setdefault(
+            (credential, operation.id),
+            SlidingWindow(limit.requests, seconds, count_refused=self.count_refused),
+        )
         verdict = window.arrive(now)
         if self.rate_limit_headers:
             headers["X-RateLimit-Limit"] = str(limit.requests)
@@ -325,12 +337,6 @@ class FakeAmigoServer:
         return reply
 
     # -- the request pipeline -------------------------------------------------
-
-    def _endpoint(self, operation: Operation) -> Any:
-        async def serve(request: web.Request) -> web.StreamResponse:
-            return await self._serve(operation, request)
-
-        return serve
 
     async def _serve(self, operation: Operation, request: web.Request) -> web.StreamResponse:
         now = time.monotonic()
@@ -393,10 +399,9 @@ class FakeAmigoServer:
             credential = f"anonymous:{request.remote}"
         missing = [h for h in facts.required_headers if h not in request.headers]
         if missing:  # refused before it counts against anyone's limit
-            detail = [
-                {"loc": ["header", h], "msg": "field required", "type": "missing"} for h in missing
-            ]
-            return json_reply({"detail": detail}, 422)
+            return unprocessable(
+                Problem(("header", h), "field required", "missing") for h in missing
+            )
         if request.match_info["organization"] != self.organization:
             return error_reply(404, "The specified organization does not exist.")
         refusal = self._admit(credential, operation, now, limit_headers)
@@ -406,34 +411,22 @@ class FakeAmigoServer:
             return error_reply(501, f"the fake server does not implement {operation.id} yet")
         return None
 
-    def _chunks(self, body: bytes) -> Iterator[bytes]:
-        for start in range(0, len(body), self.chunk_size):
-            yield body[start : start + self.chunk_size]
-
-    async def _body_chunks(self, body: Any) -> AsyncIterable[bytes]:
-        if body is None:
-            return
-        if isinstance(body, bytes):
-            for chunk in self._chunks(body):
-                yield chunk
-        elif hasattr(body, "__aiter__"):
+    async def _body_chunks(self, body: Body) -> AsyncIterator[bytes]:
+        """Bytes and byte producers in `chunk_size` pieces, as a buffered server sends them;
+        an async producer's pieces (an event stream's events) as they come."""
+        if isinstance(body, AsyncIterable):
             async for chunk in body:
                 yield chunk
-        else:
-            for chunk in body:
+        elif body is not None:
+            for chunk in _rechunk([body] if isinstance(body, bytes) else body, self.chunk_size):
                 yield chunk
 
     async def _write(
         self, request: web.Request, reply: Reply, fault: Fault | None
     ) -> web.StreamResponse:
         byte_fault = fault is not None and fault.kind is not FaultKind.STATUS
-        if not reply.streamed and not byte_fault:
-            body = (
-                reply.body
-                if isinstance(reply.body, bytes)
-                else b"".join([chunk async for chunk in self._body_chunks(reply.body)])
-            )
-            plain = web.Response(status=reply.status, body=body, headers=reply.headers)
+        if isinstance(reply.body, bytes | None) and not reply.streamed and not byte_fault:
+            plain = web.Response(status=reply.status, body=reply.body, headers=reply.headers)
             plain.content_type = reply.content_type
             return plain
         response = web.StreamResponse(status=reply.status, headers=reply.headers)
@@ -441,27 +434,27 @@ class FakeAmigoServer:
         response.enable_chunked_encoding()
         await response.prepare(request)
         try:
-            return await self._write_body(request, response, reply, fault)
+            return await self._write_body(request, response, reply.body, fault)
         except ConnectionResetError:  # the client left mid-body (it stopped reading early)
             return response
 
     async def _write_body(
-        self, request: web.Request, response: web.StreamResponse, reply: Reply, fault: Fault | None
+        self, request: web.Request, response: web.StreamResponse, body: Body, fault: Fault | None
     ) -> web.StreamResponse:
+        """The body, slowed or cut at `at_byte` as the fault says."""
+        delay = fault.delay if fault is not None and fault.kind is FaultKind.SLOW else None
+        cut_at = fault.at_byte if fault is not None and fault.kind in _CUTS else None
         sent = 0
-        async for chunk in self._body_chunks(reply.body):
-            if fault is not None and fault.kind is FaultKind.SLOW:
-                await asyncio.sleep(fault.delay)
-            if fault is not None and fault.kind in (FaultKind.TRUNCATE, FaultKind.RESET):
-                room = fault.at_byte - sent
-                if room < len(chunk):
-                    if room > 0:
-                        await response.write(chunk[:room])
-                    sent += max(room, 0)
-                    return await self._cut(request, response, fault)
+        async for chunk in self._body_chunks(body):
+            if delay is not None:
+                await asyncio.sleep(delay)
+            if cut_at is not None and sent + len(chunk) > cut_at:
+                if cut_at > sent:
+                    await response.write(chunk[: cut_at - sent])
+                break
             await response.write(chunk)
             sent += len(chunk)
-        if fault is not None and fault.kind in (FaultKind.TRUNCATE, FaultKind.RESET):
+        if fault is not None and cut_at is not None:
             return await self._cut(request, response, fault)
         await response.write_eof()
         return response

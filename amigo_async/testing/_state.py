@@ -49,7 +49,7 @@ class FakeState:
         return cls(
             seed=seed,
             organization=organization,
-            admin=AdminData.seeded(area_rng(seed, "admin")),
+            admin=AdminData.seeded(),
             tools=ToolData.seeded(area_rng(seed, "tools")),
             organization_data=OrganizationData.seeded(area_rng(seed, "organization")),
             prompt_logs=PromptLogData.seeded(area_rng(seed, "prompt_logs")),

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from typing import NamedTuple
 
 __all__ = ["SlidingWindow", "WindowVerdict"]
 
 
-class WindowVerdict:
-    __slots__ = ("allowed", "remaining", "retry_after")
-
-    def __init__(self, allowed: bool, remaining: int, retry_after: float) -> None:
-        self.allowed = allowed
-        self.remaining = remaining
-        self.retry_after = retry_after
+class WindowVerdict(NamedTuple):
+    allowed: bool
+    remaining: int
+    retry_after: float
 
 
 class SlidingWindow:

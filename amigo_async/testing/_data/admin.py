@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 from typing import Any
 
 import attrs
@@ -16,6 +15,7 @@ _MODEL_NAMES = (
     "google_gemini-2.5-pro",
     "anthropic_claude-sonnet-4",
 )
+_PARAMETERS = {"type": "object", "properties": {"temperature": {"type": "number", "default": 1.0}}}
 
 
 @attrs.define
@@ -23,15 +23,5 @@ class AdminData:
     models: list[dict[str, Any]]
 
     @classmethod
-    def seeded(cls, rng: random.Random) -> AdminData:
-        models = [
-            {
-                "name": name,
-                "params_model_schema": {
-                    "type": "object",
-                    "properties": {"temperature": {"type": "number", "default": 1.0}},
-                },
-            }
-            for name in _MODEL_NAMES
-        ]
-        return cls(models=models)
+    def seeded(cls) -> AdminData:
+        return cls([{"name": name, "params_model_schema": _PARAMETERS} for name in _MODEL_NAMES])

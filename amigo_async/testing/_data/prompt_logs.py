@@ -111,13 +111,8 @@ class FakePromptLog:
     raw_files: tuple[tuple[str, Content], ...] = ()
 
     def members(self) -> Iterator[tuple[str, Content]]:
-        for suffix, content in (
-            ("system", self.system),
-            ("history", self.history),
-            ("error", self.error),
-        ):
-            if content is not None:
-                yield f"{self.log_key}-{suffix}", content
+        named = {"system": self.system, "history": self.history, "error": self.error}
+        yield from ((f"{self.log_key}-{s}", c) for s, c in named.items() if c is not None)
         yield from self.raw_files
 
 
@@ -130,7 +125,6 @@ class PromptLogData:
     demo_prefixes: list[str] = attrs.field(factory=list)
     days: list[str] = attrs.field(factory=list)
     zip64: bool = False
-    compression_level: int = 6
 
     @classmethod
     def seeded(cls, rng: random.Random) -> PromptLogData:
@@ -172,7 +166,9 @@ class PromptLogData:
 
         The command-line fake calls it; tests seed the days they need themselves.
         """
-        for number, day in enumerate(_dated_days(today)):
+        last = today if today is not None else datetime.now(UTC).date()
+        for number in range(_DATED_DAYS):
+            day = (last - timedelta(days=_DATED_DAYS - 1 - number)).isoformat()
             if number % 3 != 2:
                 self.add_generated(f"{day}/", _LOGS_PER_DAY, file_size=3000, messages=4)
                 self.days.append(day)
@@ -222,17 +218,11 @@ class PromptLogData:
             yield self.pinned[prefix]
             return
         members = (member for log in self.matching(prefix) for member in log.members())
-        yield from zip_stream(members, zip64=self.zip64, level=self.compression_level)
+        yield from zip_stream(members, zip64=self.zip64)
 
     def archive(self, prefix: str) -> bytes:
         """The whole archive for `prefix` in memory (for tests and benchmarks)."""
         return b"".join(self.stream(prefix))
-
-
-def _dated_days(today: date | None = None) -> list[str]:
-    """The days (``YYYY-MM-DD``, oldest first) the fake seeds logs under: the past week."""
-    last = today if today is not None else datetime.now(UTC).date()
-    return [(last - timedelta(days=n)).isoformat() for n in range(_DATED_DAYS - 1, -1, -1)]
 
 
 def _log(
@@ -260,17 +250,11 @@ _FILE_ATTRIBUTES = 0o100644 << 16  # a regular file, rw-r--r--
 
 
 @functools.lru_cache(maxsize=64)
-def _deflated(text: GeneratedText, level: int) -> tuple[bytes, int, int]:
-    data = text.render()
+def _deflated(content: Content, level: int) -> tuple[bytes, int, int]:
+    """(raw deflate, CRC, size): cached, so contents repeated across logs compress once."""
+    data = content.render() if isinstance(content, GeneratedText) else content
     compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
     return compressor.compress(data) + compressor.flush(), zlib.crc32(data), len(data)
-
-
-def _compress(content: Content, level: int) -> tuple[bytes, int, int]:
-    if isinstance(content, GeneratedText):
-        return _deflated(content, level)
-    compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
-    return compressor.compress(content) + compressor.flush(), zlib.crc32(content), len(content)
 
 
 def zip_stream(
@@ -288,7 +272,7 @@ def zip_stream(
     common = (version, _FLAGS, _DEFLATE, _DOS_TIME, _DOS_DATE)
     for name, content in members:
         encoded = name.encode()
-        compressed, crc, size = _compress(content, level)
+        compressed, crc, size = _deflated(content, level)
         if zip64:
             extra = struct.pack("<HHQQ", 1, 16, 0, 0)
             header = _LOCAL.pack(b"PK\x03\x04", *common, 0, _MAX32, _MAX32, len(encoded), 20)

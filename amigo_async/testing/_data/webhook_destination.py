@@ -17,10 +17,14 @@ from ...models.webhook_destination import (
 from .._crud import Store
 from .._samples import sample
 
-__all__ = ["WebhookData"]
+__all__ = ["WebhookData", "new_secret"]
 
 SEEDED_DESTINATIONS = 3
 SEEDED_DELIVERIES = 60  # per destination: more than one page at the cap (50)
+
+
+def new_secret(rng: random.Random) -> str:
+    return f"whsec_{rng.getrandbits(128):032x}"
 
 
 @attrs.define
@@ -53,5 +57,5 @@ class WebhookData:
                 )
                 for index in range(SEEDED_DELIVERIES)
             ]
-        secrets = {key: f"whsec_{rng.getrandbits(128):032x}" for key in destinations.records}
+        secrets = {key: new_secret(rng) for key in destinations.records}
         return cls(rng, destinations, secrets, {}, deliveries)

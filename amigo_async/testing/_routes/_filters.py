@@ -1,8 +1,7 @@
 """List filters and answer shapes shared by the behaviour set, metric and simulation routes.
 
-What `_crud` does not cover for these areas: list-valued fields matched by
-membership, ``org_id,user_id`` creators, boolean filters, search terms, and the
-values ``filter_values`` lists.
+What `_crud` does not cover for these areas: ``org_id,user_id`` creators, boolean
+filters, date ranges, search terms, and the values ``filter_values`` lists.
 """
 
 from __future__ import annotations
@@ -12,13 +11,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from .._app import Call
-from .._crud import tags_of
+from .._crud import tags_of, values_at
 
 __all__ = [
     "authored",
+    "between",
     "by_bool",
     "by_creator",
-    "by_member",
     "creator",
     "distinct",
     "now",
@@ -50,19 +49,12 @@ def touched(call: Call, changes: dict[str, Any]) -> dict[str, Any]:
     return {**changes, "updated_at": now(), "updated_by": creator(call)}
 
 
-def by_member(call: Call, items: Iterable[dict[str, Any]], query: str, field: str) -> Records:
-    """Records whose list `field` (or a value computed from it) holds one of ``query=`` values."""
-    wanted = set(call.query_all(query))
-    if not wanted:
-        return list(items)
-    return [item for item in items if wanted & set(_values(item, field))]
-
-
-def by_bool(call: Call, items: Iterable[dict[str, Any]], query: str, field: str = "") -> Records:
+def by_bool(call: Call, items: Iterable[dict[str, Any]], query: str) -> Records:
+    """Records whose field named like the boolean query has its value (all without it)."""
     value = call.query_bool(query)
     if value is None:
         return list(items)
-    return [item for item in items if bool(item.get(field or query)) == value]
+    return [item for item in items if bool(item.get(query)) == value]
 
 
 def by_creator(call: Call, items: Iterable[dict[str, Any]]) -> Records:
@@ -70,6 +62,17 @@ def by_creator(call: Call, items: Iterable[dict[str, Any]]) -> Records:
     if not wanted:
         return list(items)
     return [i for i in items if f"{i['creator']['org_id']},{i['creator']['user_id']}" in wanted]
+
+
+def between(call: Call, items: Iterable[dict[str, Any]], after: str, before: str) -> Records:
+    """Records created within the ``after`` and ``before`` query bounds (each optional)."""
+    low, high = call.query_datetime(after), call.query_datetime(before)
+    return [
+        item
+        for item in items
+        if (low is None or datetime.fromisoformat(item["created_at"]) >= low)
+        and (high is None or datetime.fromisoformat(item["created_at"]) <= high)
+    ]
 
 
 def searched(call: Call, items: Iterable[dict[str, Any]], *fields: str) -> Records:
@@ -83,10 +86,11 @@ def searched(call: Call, items: Iterable[dict[str, Any]], *fields: str) -> Recor
 
 
 def distinct(items: Iterable[dict[str, Any]], field: str) -> list[Any]:
-    """The distinct values of a list or scalar `field`, in first-seen order (filter values)."""
+    """The distinct values of a list or scalar `field` (a dotted path), in first-seen order
+    (filter values)."""
     seen: list[Any] = []
     for item in items:
-        for value in _values(item, field):
+        for value in values_at(item, field):
             if value not in seen:
                 seen.append(value)
     return seen
@@ -94,8 +98,3 @@ def distinct(items: Iterable[dict[str, Any]], field: str) -> list[Any]:
 
 def tag_keys(items: Iterable[dict[str, Any]]) -> list[str]:
     return list(dict.fromkeys(f"{k}:{v or ''}" for i in items for k, v in tags_of(i).items()))
-
-
-def _values(item: dict[str, Any], field: str) -> list[Any]:
-    value = item.get(field)
-    return list(value) if isinstance(value, list) else [value]

@@ -19,7 +19,6 @@ from ._filters import (
     authored,
     by_bool,
     by_creator,
-    by_member,
     creator,
     distinct,
     searched,
@@ -44,7 +43,7 @@ def _active(record: dict[str, Any]) -> bool:
 def _filtered(call: Call) -> list[dict[str, Any]]:
     items = call.state.dynamic_behavior_sets.sets.values()
     items = by_bool(call, items, "is_active")
-    items = by_member(call, items, "applied_to_service", "applied_to_services")
+    items = matching(call, items, "applied_to_service", "applied_to_services")
     return tagged(call, by_creator(call, items), "tag")
 
 
@@ -102,10 +101,10 @@ def _version(call: Call, set_id: str, number: int, body: dict[str, Any]) -> dict
 
 @endpoint("update-dynamic-behavior-set")
 async def update_set(call: Call) -> Reply:
-    set_id = _set_id(call)
-    update = body_of(call, UpdateDynamicBehaviorSetRequest)
     sets = call.state.dynamic_behavior_sets.sets
-    record = sets.get(set_id)
+    record = sets.get(call.path(_ID))
+    set_id = record["id"]
+    update = body_of(call, UpdateDynamicBehaviorSetRequest)
     if update.name is not None or update.is_active:
         name = update.name if update.name is not None else record["name"]
         if update.is_active if update.is_active is not None else record["is_active"]:
@@ -116,8 +115,7 @@ async def update_set(call: Call) -> Reply:
 
 @endpoint("delete-dynamic-behavior-instruction")
 async def delete_set(call: Call) -> Reply:
-    set_id = _set_id(call)
-    call.state.dynamic_behavior_sets.sets.delete(set_id)
+    call.state.dynamic_behavior_sets.sets.delete(call.path(_ID))
     return json_reply({})
 
 

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from ...models import unstructure
-from ...models._converter import parse_datetime
 from ...models.metric import (
     CreateMetricRequest,
     EvaluateMetricsRequest,
@@ -19,8 +17,8 @@ from .._samples import sample
 from .._state import object_id
 from ._filters import (
     authored,
+    between,
     by_creator,
-    by_member,
     creator,
     distinct,
     now,
@@ -39,12 +37,8 @@ def _live(call: Call, metric_id: str) -> dict[str, Any]:
 
 def _filtered(call: Call, deleted: bool) -> list[dict[str, Any]]:
     items = [m for m in call.state.metrics.metrics.values() if m["is_deleted"] == deleted]
-    items = by_member(call, items, "applied_to_service", "applied_to_services")
-    items = [
-        m
-        for m in items
-        if m["metric_value"]["type"] in (call.query_all("type") or [m["metric_value"]["type"]])
-    ]
+    items = matching(call, items, "applied_to_service", "applied_to_services")
+    items = matching(call, items, "type", "metric_value.type")
     return tagged(call, by_creator(call, items), "tag")
 
 
@@ -55,7 +49,7 @@ async def get_metrics(call: Call) -> Reply:
         "applied_to_services_ids": distinct(items, "applied_to_services"),
         "creators": distinct(items, "creator"),
         "tags": tag_keys(items),
-        "types": list(dict.fromkeys(m["metric_value"]["type"] for m in items)),
+        "types": distinct(items, "metric_value.type"),
     }
     return listing(call, "get-metrics", items, extra={"filter_values": filter_values})
 
@@ -161,14 +155,8 @@ async def get_results(call: Call) -> Reply:
     items = matching(
         call, items, "simulation_unit_test_set_run_id", "source.simulation_unit_test_set_run_id"
     )
-    after, before = call.query_datetime("timestamp_after"), call.query_datetime("timestamp_before")
-    items = [i for i in items if after is None or _at(i) >= after]
-    items = [i for i in items if before is None or _at(i) <= before]
+    items = between(call, items, "timestamp_after", "timestamp_before")
     filter_values = {"metric_ids": distinct(items, "metric_id")}
     return listing(
         call, "get-metric-evaluation-results", items, extra={"filter_values": filter_values}
     )
-
-
-def _at(item: dict[str, Any]) -> datetime:
-    return parse_datetime(item["created_at"])

@@ -1,29 +1,10 @@
-"""get-prompt-logs on the fake server: a zip streamed in fixed-size chunks, as it is written."""
+"""get-prompt-logs on the fake server: a zip streamed as it is written (the server sends it
+in fixed-size chunks)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-
 from ...prompt_logs import MAX_LOGS_PER_PREFIX
 from .._app import Call, Reply, Unprocessable, error_reply, handler
-
-
-def _rechunk(pieces: Iterable[bytes], size: int) -> Iterator[bytes]:
-    """Cut the writer's uneven pieces into `size`-byte chunks, like a buffered server."""
-    parts: list[bytes] = []
-    length = 0
-    for piece in pieces:
-        parts.append(piece)
-        length += len(piece)
-        if length >= size:
-            buffer = parts[0] if len(parts) == 1 else b"".join(parts)
-            whole = length - length % size
-            for start in range(0, whole, size):
-                yield buffer[start : start + size]
-            parts = [buffer[whole:]] if whole < length else []
-            length -= whole
-    if parts:
-        yield b"".join(parts)
 
 
 @handler("get-prompt-logs")
@@ -40,8 +21,4 @@ async def get_prompt_logs(call: Call) -> Reply:
                 f"the prefix matches {matching} prompt logs; at most "
                 f"{MAX_LOGS_PER_PREFIX} are allowed",
             )
-    return Reply(
-        body=_rechunk(data.stream(prefix), call.server.chunk_size),
-        content_type="application/zip",
-        streamed=True,
-    )
+    return Reply(body=data.stream(prefix), content_type="application/zip", streamed=True)

@@ -20,6 +20,7 @@ from ...models.role import (
 from .._app import Call, Reply, Unprocessable, json_reply
 from .._crud import body_of, endpoint, fields_of, listing, matching, tagged
 from .._samples import sample
+from ._filters import creator
 
 
 @endpoint("get-roles")
@@ -79,7 +80,7 @@ async def create_temporary_permission_grant(call: Call) -> Reply:
         created_at=now.isoformat(),
         updated_at=now.isoformat(),
         expires_at=expires.isoformat(),
-        creator={"org_id": call.state.organization, "user_id": call.user_id or ""},
+        creator=creator(call),
     )
     data.grants.add(record)
     answer = {"temporary_permission_grant_id": record["_id"], "expires_at": record["expires_at"]}

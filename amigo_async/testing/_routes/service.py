@@ -15,19 +15,13 @@ from ...models.service import (
 from .._app import Call, Reply, json_reply
 from .._crud import Refused, body_of, endpoint, fields_of, listing, matching, tag_list, tagged
 from .._samples import sample
-from ._filters import tag_keys
-
-
-def _version_set_name(call: Call) -> str:
-    return call.path("version_set_name").strip()
+from ._filters import by_bool, creator, tag_keys
 
 
 @endpoint("get-services")
 async def get_services(call: Call) -> Reply:
     store = call.state.services.services
-    items = matching(call, store.values(), "id")
-    active = call.query_bool("is_active")
-    items = [item for item in tagged(call, items) if active in (None, item["is_active"])]
+    items = by_bool(call, tagged(call, matching(call, store.values(), "id")), "is_active")
     every_tag = sorted(tag_keys(store.values()))
     return listing(call, "get-services", items, {"filter_values": {"tags": every_tag}})
 
@@ -37,7 +31,7 @@ async def create_service(call: Call) -> Reply:
     data = call.state.services
     body = fields_of(body_of(call, CreateServiceRequest))
     data.services.unique("name", body["name"])
-    author = {"org_id": call.state.organization, "user_id": call.user_id or ""}
+    author = creator(call)
     release = body.pop("release_version_set") or {
         "agent_version_number": None,
         "service_hierarchical_state_machine_version_number": None,
@@ -71,9 +65,8 @@ async def update_service(call: Call) -> Reply:
 @endpoint("upsert-service-version-set")
 async def upsert_service_version_set(call: Call) -> Reply:
     service = call.state.services.services.get(call.path("service_id"))
-    name = _version_set_name(call)
     body = fields_of(body_of(call, UpsertServiceVersionSetRequest))
-    service["version_sets"][name] = body["version_set"]
+    service["version_sets"][call.path("version_set_name").strip()] = body["version_set"]
     return Reply(204)
 
 

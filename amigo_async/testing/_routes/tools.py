@@ -9,33 +9,28 @@ list whose length differs from `tool_id` 400.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterator
-from datetime import datetime
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
+import orjson
+
 from .._app import Call, Reply, Unprocessable, json_reply, paginate
-from .._crud import Refused, endpoint, listing, sorted_by_query, tagged, with_organization
-from .._data.tools import (
-    INLINE_FILE_LIMIT,
-    RepoData,
-    ToolData,
-    VersionConstraint,
-    failed_status,
-    parse_version,
+from .._crud import (
+    Refused,
+    endpoint,
+    listing,
+    matching,
+    sorted_by_query,
+    tag_list,
+    tagged,
+    with_organization,
 )
-from ._filters import tag_keys
+from .._data.tools import INLINE_FILE_LIMIT, ToolData, VersionConstraint, failed_status
+from ._filters import authored, by_bool, distinct, now, tag_keys
 
 _MAX_NAME_LENGTH = 64  # the fake's choice; the documents only say "too long" is a 400
 _MAX_ACTIVE_VERSIONS = 3
-_STREAM_CHUNK = 4096
-
-
-# -- request parsing --------------------------------------------------------------
-
-
-def _tools(call: Call) -> ToolData:
-    return call.state.tools
 
 
 def _stripped(body: dict[str, Any], name: str) -> str:
@@ -44,25 +39,27 @@ def _stripped(body: dict[str, Any], name: str) -> str:
 
 
 def _known_tool(call: Call) -> dict[str, Any]:
-    tool = _tools(call).tool(call.path("tool_id"))
+    tool = call.state.tools.tool(call.path("tool_id"))
     if tool is None:
         raise Refused(404, "The specified tool does not exist.")
     return tool
 
 
-def _constraint(text: str, location: tuple[str, ...]) -> VersionConstraint:
+def _constraint(
+    text: str | None, location: tuple[str, ...], *, exact: bool = False
+) -> VersionConstraint:
+    """The constraint `text` states (every version when None; the pass refused a blank one),
+    or 422."""
     try:
-        return VersionConstraint.parse(text)
+        return VersionConstraint.parse(text, exact=exact) if text else VersionConstraint(())
     except ValueError:
         raise Unprocessable(location, f"invalid version specifier {text!r}") from None
 
 
 def _triple(record: dict[str, Any]) -> tuple[int, int, int]:
+    """A version's or an invocation's version number."""
     version = record.get("version") or record["tool_version"]
     return (version["major"], version["minor"], version["patch"])
-
-
-# -- tools ------------------------------------------------------------------------
 
 
 def _first_page(call: Call) -> bool:
@@ -70,33 +67,29 @@ def _first_page(call: Call) -> bool:
     return call.query("continuation_token") in (None, "0")
 
 
+# -- tools ------------------------------------------------------------------------
+
+
 @endpoint("get-tools")
 async def get_tools(call: Call) -> Reply:
-    ids = call.query_all("id")
-    deprecated = call.query_bool("deprecated")
-    organization = call.state.organization
-    tools = [
-        with_organization(tool, organization)
-        for tool in tagged(call, _tools(call).tools, "tag")
-        if (not ids or tool["id"] in ids)
-        and (deprecated is None or tool["deprecated"] == deprecated)
-    ]
-    values = {"tags": sorted(tag_keys(_tools(call).tools))} if _first_page(call) else None
-    return listing(call, "get-tools", tools, {"filter_values": values})
+    data = call.state.tools
+    tools = by_bool(call, matching(call, tagged(call, data.tools, "tag"), "id"), "deprecated")
+    served = [with_organization(tool, call.state.organization) for tool in tools]
+    values = {"tags": sorted(tag_keys(data.tools))} if _first_page(call) else None
+    return listing(call, "get-tools", served, {"filter_values": values})
 
 
 @endpoint("create-tool")
 async def create_tool(call: Call) -> Reply:
     body = call.json()
-    name, description = _stripped(body, "name"), _stripped(body, "description")
-    tags: dict[str, str | None] = body["tags"]
+    name = _stripped(body, "name")
     if len(name) > _MAX_NAME_LENGTH:
         raise Refused(400, "The tool name is too long.")
-    data = _tools(call)
+    data = call.state.tools
     if any(tool["name"] == name and not tool["deprecated"] for tool in data.tools):
         raise Refused(409, "A tool with the same name already exists.")
-    now, user = call.server.now_iso(), call.user_id or ""
-    tool = data.add_tool(data.new_tool_id(), name, description, tags, created=now, user_id=user)
+    description = _stripped(body, "description")
+    tool = data.add_tool(data.new_tool_id(), name, description, body["tags"], **authored(call))
     return json_reply({"id": tool["id"]}, 201)
 
 
@@ -107,8 +100,8 @@ async def modify_tool(call: Call) -> Reply:
     if body.get("description") is not None:
         tool["description"] = _stripped(body, "description")
     if body.get("tags") is not None:
-        tool["tags"] = [{"key": k, "value": v} for k, v in body["tags"].items()]
-    tool["updated_at"] = call.server.now_iso()
+        tool["tags"] = tag_list(body["tags"])
+    tool["updated_at"] = now()
     return Reply(204)
 
 
@@ -116,18 +109,8 @@ async def modify_tool(call: Call) -> Reply:
 async def deprecate_tool(call: Call) -> Reply:
     tool = _known_tool(call)
     tool["deprecated"] = True
-    for version in _tools(call).versions[tool["id"]]:
+    for version in call.state.tools.versions[tool["id"]]:
         version["deprecated"] = True
-    return Reply(204)
-
-
-@endpoint("deprecate-tool-version")
-async def deprecate_tool_version(call: Call) -> Reply:
-    tool = _known_tool(call)
-    constraint = _constraint(call.path("versions"), ("path", "versions"))
-    for version in _tools(call).versions[tool["id"]]:
-        if constraint.matches(_triple(version)):
-            version["deprecated"] = True
     return Reply(204)
 
 
@@ -135,10 +118,9 @@ async def deprecate_tool_version(call: Call) -> Reply:
 async def modify_tool_envvars(call: Call) -> Reply:
     tool = _known_tool(call)
     body = call.json()
-    inserts, updates, deletes = (body.get(name, []) for name in ("inserts", "updates", "deletes"))
-    data = _tools(call)
-    variables = data.envvars[tool["id"]]
-    deleted = data.deleted_envvars[tool["id"]]
+    inserts, updates, deletes = (body.get(name) or [] for name in ("inserts", "updates", "deletes"))
+    data = call.state.tools
+    variables, deleted = data.envvars[tool["id"]], data.deleted_envvars[tool["id"]]
     in_use = {
         name
         for version in data.versions[tool["id"]]
@@ -171,38 +153,37 @@ async def modify_tool_envvars(call: Call) -> Reply:
 @endpoint("get-tool-versions")
 async def get_tool_versions(call: Call) -> Reply:
     tool = _known_tool(call)
-    deprecated = call.query_bool("deprecated")
-    text = call.query("versions")
-    constraint = None if text is None else _constraint(text, ("query", "versions"))
+    constraint = _constraint(call.query("versions"), ("query", "versions"))
     creators = call.query_all("creator")
     organization = call.state.organization
-    all_versions = [with_organization(v, organization) for v in _tools(call).versions[tool["id"]]]
+    every = [with_organization(v, organization) for v in call.state.tools.versions[tool["id"]]]
     versions = [
         version
-        for version in all_versions
-        if (deprecated is None or version["deprecated"] == deprecated)
-        and (constraint is None or constraint.matches(_triple(version)))
-        and (
-            not creators
-            or f"{version['creator']['user_org_id']},{version['creator']['user_id']}" in creators
-        )
+        for version in by_bool(call, every, "deprecated")
+        if constraint.matches(_triple(version))
+        and (not creators or "{user_org_id},{user_id}".format(**version["creator"]) in creators)
     ]
-    creator_values = list({repr(v["creator"]): v["creator"] for v in all_versions}.values())
-    values = {"creators": creator_values} if _first_page(call) else None
+    values = {"creators": distinct(every, "creator")} if _first_page(call) else None
     return listing(call, "get-tool-versions", versions, {"filter_values": values})
 
 
-def _project_exists(repo: RepoData, project_path: str) -> bool:
-    return f"{project_path.strip('/')}/pyproject.toml" in repo.files
+@endpoint("deprecate-tool-version")
+async def deprecate_tool_version(call: Call) -> Reply:
+    tool = _known_tool(call)
+    constraint = _constraint(call.path("versions"), ("path", "versions"))
+    for version in call.state.tools.versions[tool["id"]]:
+        if constraint.matches(_triple(version)):
+            version["deprecated"] = True
+    return Reply(204)
 
 
 @endpoint("publish-tool-version")
 async def publish_tool_version(call: Call) -> Reply:
     tool = _known_tool(call)
     body = call.json()
-    project_path, bump_type = _stripped(body, "project_path"), body["bump_type"]
-    data = _tools(call)
-    if not _project_exists(data.repo, project_path):
+    project_path = _stripped(body, "project_path")
+    data = call.state.tools
+    if not _project_exists(data, project_path):
         raise Refused(404, "The specified project directory does not exist.")
     versions = data.versions[tool["id"]]
     if sum(1 for v in versions if not v["deprecated"]) >= _MAX_ACTIVE_VERSIONS:
@@ -212,9 +193,14 @@ async def publish_tool_version(call: Call) -> Reply:
         "major": (major + 1, 0, 0),
         "minor": (major, minor + 1, 0),
         "patch": (major, minor, patch + 1),
-    }[bump_type]
-    data.new_version(tool["id"], new, project_path, call.user_id or "")
+    }[body["bump_type"]]
+    user = call.user_id or ""
+    data.add_version(None, tool["id"], new, user_id=user, project_directory=project_path)
     return json_reply({"new_version": ".".join(map(str, new))}, 201)
+
+
+def _project_exists(data: ToolData, project_path: str) -> bool:
+    return f"{project_path.strip('/')}/pyproject.toml" in data.repo.files
 
 
 # -- test and invoke --------------------------------------------------------------
@@ -237,109 +223,80 @@ def _results(inputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
 @endpoint("test-tool")
 async def test_tool(call: Call) -> Reply:
     body = call.json()
-    inputs = body["inputs"]
-    branch, project_path = _stripped(body, "commit_branch"), _stripped(body, "project_path")
-    plain, secret = body["required_envvars"], body["required_secret_envvars"]
-    repo = _tools(call).repo
-    if branch not in repo.branches or not _project_exists(repo, project_path):
+    data = call.state.tools
+    branch_known = _stripped(body, "commit_branch") in data.repo.branches
+    if not branch_known or not _project_exists(data, _stripped(body, "project_path")):
         raise Refused(404, "The specified tool commit does not exist.")
-    if set(plain) & set(secret):
+    if set(body["required_envvars"]) & set(body["required_secret_envvars"]):
         raise Refused(400, "An environment variable is both secret and non-secret.")
-    return json_reply({"invocation_results": _results(inputs)})
+    return json_reply({"invocation_results": _results(body["inputs"])})
 
 
 @endpoint("invoke-tool-version")
 async def invoke_tool_version(call: Call) -> Reply:
+    """The version is a plain version (exactly that one) or a constraint."""
     tool = _known_tool(call)
-    body = call.json()
-    inputs = body["inputs"]
-    text = call.path("version")
-    exact = parse_version(text)
-    constraint = (
-        VersionConstraint((("==", text.strip()),))
-        if exact is not None
-        else _constraint(text, ("path", "version"))
-    )
-    candidates = [
-        version
-        for version in _tools(call).versions[tool["id"]]
-        if not version["deprecated"] and constraint.matches(_triple(version))
-    ]
-    if not candidates:
+    constraint = _constraint(call.path("version"), ("path", "version"), exact=True)
+    if not any(
+        not version["deprecated"] and constraint.matches(_triple(version))
+        for version in call.state.tools.versions[tool["id"]]
+    ):
         raise Refused(404, "The specified tool version does not exist.")
-    return json_reply({"invocation_results": _results(inputs)})
+    return json_reply({"invocation_results": _results(call.json()["inputs"])})
 
 
 # -- invocations ------------------------------------------------------------------
 
+_INVOCATION_FILTERS = (  # query parameter, the invocation's field it names
+    ("tool_id", "tool_id"),
+    ("invocation_source_type", "invocation_source.type"),
+    ("conversation_id", "invocation_source.conversation_id"),
+    ("simulation_unit_test_set_run_id", "invocation_source.simulation_unit_test_set_run_id"),
+)
 
-def _invocation_filter(call: Call) -> Callable[[dict[str, Any]], bool] | None:
-    """The filters shared by get-tool-invocations and search; None when there are none."""
-    tool_ids = call.query_all("tool_id")
-    source_types = call.query_all("invocation_source_type")
-    conversations = set(call.query_all("conversation_id"))
-    runs = set(call.query_all("simulation_unit_test_set_run_id"))
+
+def _filtered(
+    call: Call, invocations: list[dict[str, Any]], versions: dict[str, VersionConstraint]
+) -> list[dict[str, Any]]:
+    """The filters get-tool-invocations and search share; `versions` by tool id."""
+    for query, field in _INVOCATION_FILTERS:
+        invocations = matching(call, invocations, query, field)
     succeeded = call.query_bool("succeeded")
-    versions = call.query_all("version")
-    constraints: dict[str, VersionConstraint] = {}
-    if versions:
-        constraints = {
-            tool_id: _constraint(text, ("query", "version"))
-            for tool_id, text in zip(tool_ids, versions, strict=True)
-        }
-    if not (tool_ids or source_types or conversations or runs) and succeeded is None:
-        return None
-    wanted_tools = set(tool_ids)
-
-    def matches(invocation: dict[str, Any]) -> bool:
-        source = invocation["invocation_source"]
-        if wanted_tools and invocation["tool_id"] not in wanted_tools:
-            return False
-        constraint = constraints.get(invocation["tool_id"])
-        if constraint is not None and not constraint.matches(_triple(invocation)):
-            return False
-        if source_types and source["type"] not in source_types:
-            return False
-        if conversations and source.get("conversation_id") not in conversations:
-            return False
-        if runs and source.get("simulation_unit_test_set_run_id") not in runs:
-            return False
-        status = invocation["invocation_status"]
-        return succeeded is None or status["succeeded"] == succeeded
-
-    return matches
+    return [
+        item
+        for item in invocations
+        if (succeeded is None or item["invocation_status"]["succeeded"] == succeeded)
+        and (item["tool_id"] not in versions or versions[item["tool_id"]].matches(_triple(item)))
+    ]
 
 
 @endpoint("get-tool-invocations")
 async def get_tool_invocations(call: Call) -> Reply:
-    versions = call.query_all("version")
-    if versions and len(versions) != len(call.query_all("tool_id")):
+    tool_ids, versions = call.query_all("tool_id"), call.query_all("version")
+    if versions and len(versions) != len(tool_ids):
         raise Refused(400, "The tool_id and version query parameters differ in length.")
-    data = _tools(call)
-    cache = data.query_results()
-    query = tuple(
-        sorted(
-            (k, v)
-            for k, v in call.request.query.items()
-            if k not in ("limit", "continuation_token")
-        )
+    data = call.state.tools
+    cache = data.query_results()  # a scan asks for each page of the same list
+    query = call.request.query
+    key = tuple(
+        sorted((k, v) for k, v in query.items() if k not in ("limit", "continuation_token"))
     )
-    invocations = cache.get(query)
-    if invocations is None:
-        matches = _invocation_filter(call)
-        invocations = data.invocations_of(call.query_all("tool_id"))
-        if matches is not None:
-            invocations = [invocation for invocation in invocations if matches(invocation)]
+    if key not in cache:
+        constraints = {
+            tool_id: _constraint(text, ("query", "version"))
+            for tool_id, text in zip(tool_ids, versions, strict=False)  # either none or one each
+        }
+        found = _filtered(call, data.invocations_of(tool_ids), constraints)
         # `version.*` sort fields read the invocation's `tool_version`
-        invocations = cache[query] = sorted_by_query(call, invocations, {"version": "tool_version"})
-    page, has_more, token = paginate(call, invocations, "get-tool-invocations")
-    organization = call.state.organization
-    items = b",".join(data.encoded(invocation, organization) for invocation in page)
-    tail = json.dumps({"has_more": has_more, "continuation_token": token}, separators=(",", ":"))
-    return Reply(200, b'{"tool_invocations":[' + items + b"]," + tail[1:].encode())
+        cache[key] = sorted_by_query(call, found, {"version": "tool_version"})
+    page, has_more, token = paginate(call, cache[key], "get-tool-invocations")
+    served = [{**invocation, "org_id": call.state.organization} for invocation in page]
+    answer = {"tool_invocations": served, "has_more": has_more, "continuation_token": token}
+    return Reply(200, orjson.dumps(answer))
 
 
 def _searchable(invocation: dict[str, Any], fields: list[str]) -> Iterator[str]:
+    """The texts of the status fields searched, a stack trace's line by line."""
     status = invocation["invocation_status"]
     for field in fields:
         value = status.get(field.split(".", 1)[1])
@@ -351,15 +308,11 @@ def _searchable(invocation: dict[str, Any], fields: list[str]) -> Iterator[str]:
 
 @endpoint("search-tool-invocations")
 async def search_tool_invocations(call: Call) -> Reply:
-    query, fields = call.query("query") or "", call.query_all("query_against")
-    matches = _invocation_filter(call)
-    needle = query.lower()
-    organization = call.state.organization
+    needle, fields = (call.query("query") or "").lower(), call.query_all("query_against")
     found = [
-        {**invocation, "org_id": organization}
-        for invocation in _tools(call).invocations
-        if (matches is None or matches(invocation))
-        and any(needle in text.lower() for text in _searchable(invocation, fields))
+        {**invocation, "org_id": call.state.organization}
+        for invocation in _filtered(call, call.state.tools.invocations, {})
+        if any(needle in text.lower() for text in _searchable(invocation, fields))
     ]
     return json_reply({"tool_invocations": found})
 
@@ -367,23 +320,19 @@ async def search_tool_invocations(call: Call) -> Reply:
 # -- scaffold -----------------------------------------------------------------------
 
 
-def _chunks(data: bytes, size: int = _STREAM_CHUNK) -> Iterator[bytes]:
-    for start in range(0, len(data), size):
-        yield data[start : start + size]
-
-
 @endpoint("get-tool-scaffold-release")
 async def get_tool_scaffold_release(call: Call) -> Reply:
-    return Reply(
-        body=_chunks(_tools(call).scaffold), streamed=True, content_type="application/gzip"
-    )
+    """Streamed in the server's chunks, like every file download."""
+    return Reply(body=call.state.tools.scaffold, streamed=True, content_type="application/gzip")
 
 
 # -- the tool repo ------------------------------------------------------------------
 
 
-def _ref(call: Call) -> int:
-    index = _tools(call).repo.resolve(call.query("ref") or "main")  # a blank ref is refused (422)
+def _ref(call: Call, ref: str | None) -> int:
+    """The index of the commit `ref` names (the default branch when None; a blank ref is
+    refused by the pass)."""
+    index = call.state.tools.repo.resolve(ref or "main")
     if index is None:
         raise Refused(404, "The specified ref does not exist.")
     return index
@@ -397,113 +346,78 @@ def _summary(commit: dict[str, Any], organization: str) -> dict[str, Any]:
     return summary
 
 
+def _touches(commit: dict[str, Any], path: str) -> bool:
+    return any(changed["path"].startswith(path) for changed in commit["changed_files"])
+
+
 @endpoint("get-tool-repo-file-content")
 async def get_tool_repo_file_content(call: Call) -> Reply:
-    _ref(call)  # 404 for an unknown ref
-    content = _tools(call).repo.files.get(call.path("file_path"))
+    _ref(call, call.query("ref"))  # 404 for an unknown ref
+    content = call.state.tools.repo.files.get(call.path("file_path"))
     if content is None:
         raise Refused(404, "The specified file does not exist.")
-    return Reply(body=_chunks(content), streamed=True, content_type="application/octet-stream")
+    return Reply(body=content, streamed=True, content_type="application/octet-stream")
 
 
 @endpoint("get-tool-repo-directory")
 async def get_tool_repo_directory(call: Call) -> Reply:
-    ref = _ref(call)
-    with_commit = call.query_bool("include_last_commit_info") or False
-    repo = _tools(call).repo
+    ref = _ref(call, call.query("ref"))
+    repo = call.state.tools.repo
     directory = call.path("directory_path").strip("/")
-    if directory not in repo.directories():
-        raise Refused(404, "The specified directory does not exist.")
     prefix = f"{directory}/" if directory else ""
     entries: dict[str, dict[str, Any]] = {}
     for path, content in sorted(repo.files.items()):
-        if not path.startswith(prefix):
-            continue
-        name, slash, _ = path[len(prefix) :].partition("/")
-        entry: dict[str, Any] = {
-            "name": name,
-            "path": prefix + name,
-            "type": "directory" if slash else "file",
-        }
-        if not slash:
-            entry["size"] = len(content)
-        entries.setdefault(name, entry)
-    organization = call.state.organization
-    for entry in entries.values():
-        if with_commit:
-            touched = next(
-                (
-                    c
-                    for c in repo.commits[ref:]
-                    if any(f["path"].startswith(entry["path"]) for f in c["changed_files"])
-                ),
-                None,
-            )
-            entry["last_commit"] = touched and _summary(touched, organization)
+        if path.startswith(prefix):
+            name, slash, _ = path.removeprefix(prefix).partition("/")
+            kind = {"type": "directory"} if slash else {"type": "file", "size": len(content)}
+            entries.setdefault(name, {"name": name, "path": prefix + name, **kind})
+    if not entries:  # a directory exists while it holds a file (as in git)
+        raise Refused(404, "The specified directory does not exist.")
+    if call.query_bool("include_last_commit_info"):
+        for entry in entries.values():
+            touched = next((c for c in repo.commits[ref:] if _touches(c, entry["path"])), None)
+            entry["last_commit"] = touched and _summary(touched, call.state.organization)
     return json_reply({"entries": list(entries.values())})
 
 
 @endpoint("get-tool-repo-files")
 async def get_tool_repo_files(call: Call) -> Reply:
     body = call.json()  # checked by the pass, from the tool repo's hand-written facts
-    repo = _tools(call).repo
-    if repo.resolve(body.get("ref", "main")) is None:
-        raise Refused(404, "The specified ref does not exist.")
+    _ref(call, body.get("ref"))
     files = []
     for path in body["file_paths"]:
-        content = repo.files.get(path)
+        content = call.state.tools.repo.files.get(path)
         if content is None:
             raise Refused(404, f"The file {path!r} does not exist.")
-        inline = len(content) <= INLINE_FILE_LIMIT
-        files.append(
-            {
-                "path": path,
-                "size": len(content),
-                "content": content.decode("utf-8", "replace") if inline else None,
-            }
-        )
+        text = content.decode("utf-8", "replace") if len(content) <= INLINE_FILE_LIMIT else None
+        files.append({"path": path, "size": len(content), "content": text})
     return json_reply({"files": files})
 
 
 @endpoint("get-tool-repo-commits")
 async def get_tool_repo_commits(call: Call) -> Reply:
-    ref = _ref(call)
-    path = call.query("path")
-    after = call.query_datetime("committed_on_or_after")
-    before = call.query_datetime("committed_on_or_before")
-    show_files = call.query_bool("show_changed_files") or False
-    show_stats = call.query_bool("show_change_stats") or False
-    commits = [
-        commit
-        for commit in _tools(call).repo.commits[ref:]
-        if (path is None or any(f["path"].startswith(path) for f in commit["changed_files"]))
-        and (after is None or datetime.fromisoformat(commit["commit_timestamp"]) >= after)
-        and (before is None or datetime.fromisoformat(commit["commit_timestamp"]) <= before)
-    ]
-    organization = call.state.organization
+    ref = _ref(call, call.query("ref"))
+    path = call.query("path") or ""
+    after = call.query_datetime("committed_on_or_after") or datetime.min.replace(tzinfo=UTC)
+    before = call.query_datetime("committed_on_or_before") or datetime.max.replace(tzinfo=UTC)
+    show_stats = call.query_bool("show_change_stats")
+    show_files = show_stats or call.query_bool("show_changed_files")
+    fields = ("path", "change_type") + (("additions", "deletions") if show_stats else ())
     served = []
-    for commit in commits:
-        item = _summary(commit, organization)
-        if show_files or show_stats:
-            item["changed_files"] = [
-                {
-                    "path": f["path"],
-                    "change_type": f["change_type"],
-                    **(
-                        {"additions": f["additions"], "deletions": f["deletions"]}
-                        if show_stats
-                        else {}
-                    ),
-                }
-                for f in commit["changed_files"]
-            ]
-        served.append(item)
+    for commit in call.state.tools.repo.commits[ref:]:
+        when = datetime.fromisoformat(commit["commit_timestamp"])
+        if _touches(commit, path) and after <= when <= before:
+            item = _summary(commit, call.state.organization)
+            if show_files:
+                changed = commit["changed_files"]
+                item["changed_files"] = [{key: f[key] for key in fields} for f in changed]
+            served.append(item)
     return listing(call, "get-tool-repo-commits", served)
 
 
 @endpoint("get-tool-repo-branch")
 async def get_tool_repo_branch(call: Call) -> Reply:
-    repo = _tools(call).repo
+    repo = call.state.tools.repo
     index = repo.branches.get(call.path("branch_name"))
     if index is None:
         raise Refused(404, "The specified branch does not exist.")
@@ -512,7 +426,7 @@ async def get_tool_repo_branch(call: Call) -> Reply:
 
 @endpoint("get-tool-repo-branches")
 async def get_tool_repo_branches(call: Call) -> Reply:
-    repo = _tools(call).repo
+    repo = call.state.tools.repo
     organization = call.state.organization
     branches = [
         {"name": name, **_summary(repo.commits[index], organization)}
@@ -524,9 +438,10 @@ async def get_tool_repo_branches(call: Call) -> Reply:
 # -- the git interface --------------------------------------------------------------
 
 
-def _pkt_line(text: str) -> bytes:
-    data = text.encode()
-    return f"{len(data) + 4:04x}".encode() + data
+def _sections(*lines: str) -> bytes:
+    """Git's pkt-line form: each line after its length, each ended by a flush (``0000``)."""
+    encoded = [line.encode() for line in lines]
+    return b"".join(f"{len(data) + 4:04x}".encode() + data + b"0000" for data in encoded)
 
 
 @endpoint("access-git-interface")
@@ -537,16 +452,11 @@ async def access_git_interface(call: Call) -> Reply:
     ``info/refs`` advertises the one branch (smart with ``service=``, dumb without), and
     any other path gets an empty pkt-line answer (a flush) rather than an undocumented 404.
     """
-    head = _tools(call).repo.commits[0]["commit_sha"]
+    head = call.state.tools.repo.commits[0]["commit_sha"]
     service = call.query("service")
     if call.path("git_path") != "info/refs":
         return Reply(body=b"0000", content_type="application/x-git-upload-pack-result")
     if service not in ("git-upload-pack", "git-receive-pack"):
         return Reply(body=f"{head}\trefs/heads/main\n".encode(), content_type="text/plain")
-    body = (
-        _pkt_line(f"# service={service}\n")
-        + b"0000"
-        + _pkt_line(f"{head} refs/heads/main\x00agent=fake-amigo\n")
-        + b"0000"
-    )
+    body = _sections(f"# service={service}\n", f"{head} refs/heads/main\x00agent=fake-amigo\n")
     return Reply(body=body, content_type=f"application/x-{service}-advertisement")

@@ -52,7 +52,6 @@ async def create_invited_user(call: Call) -> Reply:
     data.users.unique("email", body.email)
     call.state.roles.roles.get(body.role_name)
     sent = unstructure(body.user_preferences) if body.user_preferences else {}
-    preferences = {**PREFERENCE_DEFAULTS, **sent}
     record = sample(
         UserInstance,
         data.rng,
@@ -61,7 +60,7 @@ async def create_invited_user(call: Call) -> Reply:
         last_name=body.last_name,
         email=body.email,
         role=body.role_name,
-        preferences=PreferencesOutput(**preferences),
+        preferences={**PREFERENCE_DEFAULTS, **sent},
         user_stats={"num_conversations": 0, "num_messages": 0, "last_message_time": None},
         nonsensitive_variables=dict(body.nonsensitive_user_variables or {}),
         sensitive_variables=sorted(body.sensitive_user_variables or {}),

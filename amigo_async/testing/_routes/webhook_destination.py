@@ -16,14 +16,12 @@ from ...models.webhook_destination import (
 )
 from .._app import Call, Reply, json_reply
 from .._crud import Refused, body_of, endpoint, fields_of, listing, matching
+from .._data.webhook_destination import new_secret
 from .._samples import sample
+from ._filters import between
 
 DUAL_SIGNING = timedelta(minutes=30)  # the documents: both secrets sign for about 30 minutes
 _DEFAULT_RETRY_ATTEMPTS = 3
-
-
-def _secret(call: Call) -> str:
-    return f"whsec_{call.state.webhooks.rng.getrandbits(128):032x}"
 
 
 @endpoint("get-webhook-destinations")
@@ -47,7 +45,7 @@ async def create_webhook_destination(call: Call) -> Reply:
         secret_generated_at=datetime.now(UTC).isoformat(),
     )
     data.destinations.add(record)
-    data.secrets[record["id"]] = secret = _secret(call)
+    data.secrets[record["id"]] = secret = new_secret(data.rng)
     data.deliveries[record["id"]] = []
     return json_reply({"webhook_destination_id": record["id"], "secret": secret}, 201)
 
@@ -74,7 +72,7 @@ async def rotate_webhook_destination_secret(call: Call) -> Reply:
     now = datetime.now(UTC)
     if data.dual_signing_until.get(destination["id"], now) > now:
         raise Refused(409, "A secret rotation is already in progress for this destination.")
-    data.secrets[destination["id"]] = secret = _secret(call)
+    data.secrets[destination["id"]] = secret = new_secret(data.rng)
     data.dual_signing_until[destination["id"]] = stops = now + DUAL_SIGNING
     destination["secret_generated_at"] = now.isoformat()
     return json_reply({"secret": secret, "dual_signing_stops_at": stops.isoformat()})
@@ -86,11 +84,5 @@ async def get_webhook_deliveries(call: Call) -> Reply:
     destination = data.destinations.get(call.path("webhook_destination_id"))
     items = matching(call, data.deliveries.get(destination["id"], []), "status")
     items = matching(call, items, "type")
-    after, before = call.query_datetime("created_after"), call.query_datetime("created_before")
-    items = [
-        item
-        for item in items
-        if (after is None or datetime.fromisoformat(item["created_at"]) >= after)
-        and (before is None or datetime.fromisoformat(item["created_at"]) <= before)
-    ]
+    items = between(call, items, "created_after", "created_before")
     return listing(call, "get-webhook-deliveries", items)
