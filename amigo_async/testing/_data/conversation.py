@@ -17,12 +17,12 @@ import attrs
 
 from ._common import object_id
 
-__all__ = ["SEEDED_CONVERSATIONS", "ConversationData", "FakeConversation"]
+__all__ = ["VERSION_SETS", "ConversationData", "FakeConversation"]
 
-SEEDED_CONVERSATIONS = 7  # finished conversations of other users, for the lists
+_SEEDED_CONVERSATIONS = 7  # finished conversations of other users, for the lists
 _BASE_TIME = datetime(2024, 3, 1, tzinfo=UTC)
 _GOODBYES = ("bye", "goodbye", "that's all")
-_VERSION_SETS = ("release", "edge")
+VERSION_SETS = ("release", "edge")  # of the seeded service
 _PCM_BYTES_PER_CHARACTER = 320  # 10 ms of 16 kHz PCM16 per character: a stand-in voice
 
 
@@ -32,7 +32,6 @@ class FakeConversation:
     user_id: str
     service_id: str
     created_at: datetime
-    version_set: str = "release"
     is_finished: bool = False
     busy: bool = False  # a create or interact stream is still running
     tags: dict[str, str | None] = attrs.field(factory=dict)
@@ -60,8 +59,7 @@ class FakeConversation:
 @attrs.define
 class ConversationData:
     rng: random.Random
-    service_id: str  # the seeded service conversations can be started in
-    services: set[str]
+    service_id: str  # the seeded service: conversations can be started in it
     conversations: dict[str, FakeConversation] = attrs.field(factory=dict)
     event_delay: float = 0.0  # seconds between two events of a stream
     piece_size: int = 16  # characters of the agent message per new-message event
@@ -69,9 +67,9 @@ class ConversationData:
 
     @classmethod
     def seeded(cls, rng: random.Random, service_id: str) -> ConversationData:
-        data = cls(rng, service_id, {service_id})
-        for index in range(SEEDED_CONVERSATIONS):
-            conversation = data.start(object_id(rng), service_id, tags={"seeded": str(index)})
+        data = cls(rng, service_id)
+        for index in range(_SEEDED_CONVERSATIONS):
+            conversation = data.start(object_id(rng), service_id, {"seeded": str(index)})
             data.record_interaction(conversation, f"question {index}", f"answer {index}", "text")
             conversation.is_finished = True
         return data
@@ -91,20 +89,8 @@ class ConversationData:
                 return conversation
         return None
 
-    def knows_version_set(self, name: str) -> bool:
-        return name in _VERSION_SETS
-
-    def start(
-        self,
-        user_id: str,
-        service_id: str,
-        *,
-        tags: dict[str, str | None] | None = None,
-        version_set: str = "release",
-    ) -> FakeConversation:
-        conversation = FakeConversation(
-            self.new_id(), user_id, service_id, self.now(), version_set, tags=dict(tags or {})
-        )
+    def start(self, user_id: str, service_id: str, tags: dict[str, str | None]) -> FakeConversation:
+        conversation = FakeConversation(self.new_id(), user_id, service_id, self.now(), tags=tags)
         self.conversations[conversation.id] = conversation
         return conversation
 
@@ -119,24 +105,26 @@ class ConversationData:
     def says_goodbye(user_message: str | None) -> bool:
         return user_message is not None and user_message.strip().lower().rstrip("!.") in _GOODBYES
 
-    def pieces(self, reply: str, voice: bool) -> list[dict[str, Any]]:
-        """The agent message as new-message payloads (less message_id), in order."""
+    def pieces(self, reply: str, voice: bool, message_id: str) -> list[dict[str, Any]]:
+        """The agent message as new-message events, in order: its text, or (voice) audio with
+        each character's time in milliseconds."""
         size = self.piece_size
         texts = [reply[start : start + size] for start in range(0, len(reply), size)] or [""]
         pieces = []
-        spoken = 0
+        spoken = 0  # characters before this piece
         for number, text in enumerate(texts):
+            message, alignment = text, None
             if voice:
                 audio = bytes(
                     (spoken + i) % 256 for i in range(len(text) * _PCM_BYTES_PER_CHARACTER)
                 )
+                message = base64.b64encode(audio).decode()
                 alignment = [[(spoken + i) * 10, char] for i, char in enumerate(text)]
-                message, spoken = base64.b64encode(audio).decode(), spoken + len(text)
-            else:
-                message, alignment = text, None
+            spoken += len(text)
             pieces.append(
                 {
                     "type": "new-message",
+                    "message_id": message_id,
                     "message": message,
                     "transcript_alignment": alignment,
                     "stop": number == len(texts) - 1,
@@ -151,41 +139,30 @@ class ConversationData:
         user_message: str | None,
         reply: str,
         response_format: str,
-        *,
         user_format: str = "text",
         user_type: str = "user-message",
     ) -> tuple[str, str | None, str]:
-        """Store a completed interaction; (interaction id, user message id, agent message id)."""
+        """Store a completed interaction: the user's message (when there is one), the agent's
+        and its inner thought. Returns (interaction id, user message id, agent message id)."""
         interaction_id = self.new_id()
-        user_message_id = None
-        if user_message is not None:
-            user_message_id = self.new_id()
+        said = [] if user_message is None else [("user", user_message, user_format, user_type)]
+        agent = [
+            ("agent", reply, response_format, "agent-message"),
+            ("agent", "(thinking)", "text", "agent-inner-thought"),
+        ]
+        for sender, text, form, kind in [*said, *agent]:
             conversation.messages.append(
-                self._message(user_message_id, interaction_id, user_message, user_format, user_type)
+                {
+                    "id": self.new_id(),
+                    "interaction_id": interaction_id,
+                    "created_at": self.now().isoformat(),
+                    "sender": sender,
+                    "message": text,
+                    "format": form,
+                    "message_type": kind,
+                }
             )
-        agent_id = self.new_id()
-        conversation.messages.append(
-            self._message(agent_id, interaction_id, reply, response_format, "agent-message")
-        )
-        conversation.messages.append(
-            self._message(
-                self.new_id(), interaction_id, "(thinking)", "text", "agent-inner-thought"
-            )
-        )
         conversation.interactions.append(interaction_id)
         conversation.final_message = reply
-        return interaction_id, user_message_id, agent_id
-
-    def _message(
-        self, message_id: str, interaction_id: str, text: str, form: str, kind: str
-    ) -> dict[str, Any]:
-        sender = "user" if kind in ("user-message", "external-event") else "agent"
-        return {
-            "id": message_id,
-            "interaction_id": interaction_id,
-            "created_at": self.now().isoformat(),
-            "sender": sender,
-            "message": text,
-            "format": form,
-            "message_type": kind,
-        }
+        user_id = conversation.messages[-3]["id"] if said else None
+        return interaction_id, user_id, conversation.messages[-2]["id"]

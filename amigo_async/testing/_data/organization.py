@@ -20,22 +20,15 @@ import attrs
 
 from ...models.organization import ActionState, AgentVersion, StateMachineVersion
 from .._samples import sample
-from ._common import object_id
+from ._common import PREFERENCE_DEFAULTS, object_id
 
-__all__ = [
-    "AGENT_COUNT",
-    "MAX_API_KEYS",
-    "ROLES",
-    "STATE_MACHINE_COUNT",
-    "OrganizationData",
-    "Versioned",
-]
+__all__ = ["MAX_API_KEYS", "OrganizationData", "Versioned"]
 
-AGENT_COUNT = 35
-STATE_MACHINE_COUNT = 57
+_AGENT_COUNT = 35
+_STATE_MACHINE_COUNT = 57
 _MANY_VERSIONS = 23  # the first agent and the first state machine: three versions pages
 _BASE_TIME = datetime(2024, 1, 1, tzinfo=UTC)
-ROLES = ("DefaultAdministratorRole", "DefaultUserRole")
+_ROLES = ("DefaultAdministratorRole", "DefaultUserRole")
 MAX_API_KEYS = 20  # the fake's "maximum API key limit" (the documents give no number)
 
 
@@ -45,6 +38,7 @@ class Versioned:
 
     id: str
     name: str
+    owner_field: str  # names `id` in each version: agent_id, service_..._state_machine_id
     deprecated: bool = False
     in_use: bool = False  # an active service uses it: deleting answers 400
     versions: list[dict[str, Any]] = attrs.field(factory=list)
@@ -84,37 +78,24 @@ class OrganizationData:
             agents={},
             state_machines={},
             api_keys={},
-            roles={name: object_id(rng) for name in ROLES},
+            roles={name: object_id(rng) for name in _ROLES},
         )
         creator = object_id(rng)
         agent_fields = sample(AgentVersion, rng)  # every version of every seeded agent
         machine_body = _state_machine_body(rng)
-        for index in range(AGENT_COUNT):
-            agent = Versioned(
-                object_id(rng),
-                f"agent_{index:02d}",
-                deprecated=index % 6 == 5,
-                in_use=index % 10 == 3,
-            )
-            count = _MANY_VERSIONS if index == 0 else index % 4
-            for number in range(1, count + 1):
-                agent.versions.append(data.agent_version(agent.id, number, agent_fields, creator))
-            data.agents[agent.id] = agent
-        for index in range(STATE_MACHINE_COUNT):
-            machine = Versioned(
-                object_id(rng),
-                f"state_machine_{index:02d}",
-                deprecated=index % 7 == 6,
-                in_use=index % 10 == 3,
-            )
-            count = _MANY_VERSIONS if index == 0 else index % 3
-            for number in range(1, count + 1):
-                machine.versions.append(
-                    data.state_machine_version(machine.id, number, machine_body, creator)
-                )
-            data.state_machines[machine.id] = machine
+        for index in range(_AGENT_COUNT):
+            agent = data.add(data.agents, f"agent_{index:02d}", "agent_id")
+            agent.deprecated, agent.in_use = index % 6 == 5, index % 10 == 3
+            for _ in range(_MANY_VERSIONS if index == 0 else index % 4):
+                data.add_version(agent, agent_fields, creator)
+        for index in range(_STATE_MACHINE_COUNT):
+            name = f"state_machine_{index:02d}"
+            machine = data.add(data.state_machines, name, "service_hierarchical_state_machine_id")
+            machine.deprecated, machine.in_use = index % 7 == 6, index % 10 == 3
+            for _ in range(_MANY_VERSIONS if index == 0 else index % 3):
+                data.add_version(machine, machine_body, creator)
         for index in range(3):
-            data.add_api_key(f"seeded key {index}", timedelta(days=30), ROLES[index % 2], creator)
+            data.add_api_key(f"seeded key {index}", timedelta(days=30), _ROLES[index % 2], creator)
         return data
 
     # -- changes the endpoints make -------------------------------------------------
@@ -124,33 +105,26 @@ class OrganizationData:
         self.clock += timedelta(minutes=1 + self.rng.randrange(60))
         return self.clock.isoformat()
 
-    def new_id(self) -> str:
-        return object_id(self.rng)
+    def add(self, records: dict[str, Versioned], name: str, owner_field: str) -> Versioned:
+        """A new agent or state machine, without versions, in `records`."""
+        record = Versioned(object_id(self.rng), name, owner_field)
+        records[record.id] = record
+        return record
 
-    def agent_version(
-        self, agent_id: str, number: int, fields: dict[str, Any], creator: str
+    def add_version(
+        self, record: Versioned, fields: dict[str, Any], creator: str
     ) -> dict[str, Any]:
-        return {
-            "voice_config": None,
+        """The next version of `record`, made of `fields`."""
+        version = {
             **fields,
-            "id": self.new_id(),
-            "agent_id": agent_id,
-            "version": number,
+            "id": object_id(self.rng),
+            record.owner_field: record.id,
+            "version": len(record.versions) + 1,
             "created_at": self.now(),
             "creator": {"user_id": creator},
         }
-
-    def state_machine_version(
-        self, machine_id: str, number: int, body: dict[str, Any], creator: str
-    ) -> dict[str, Any]:
-        return {
-            **body,
-            "id": self.new_id(),
-            "service_hierarchical_state_machine_id": machine_id,
-            "version": number,
-            "created_at": self.now(),
-            "creator": {"user_id": creator},
-        }
+        record.versions.append(version)
+        return version
 
     def add_api_key(
         self, name: str | None, duration: timedelta, role: str, creator: str
@@ -158,7 +132,7 @@ class OrganizationData:
         created = self.now()
         key_id = str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
         entry = {
-            "_id": self.new_id(),
+            "_id": object_id(self.rng),
             "name": name,
             "created_at": created,
             "updated_at": created,
@@ -179,12 +153,9 @@ def _profile() -> dict[str, Any]:
         "sub_description": "Backed by clinicians.",
         "onboarding_instructions": ["# Welcome", "Tell us about your goals."],
         "default_user_preferences": {
-            "enable_response_recommendation": False,
+            **PREFERENCE_DEFAULTS,
             "preferred_language": "eng",
-            "conversations_visible_to_admins": True,
-            "user_model_visible_to_admins": True,
             "timezone": "UTC",
-            "audio_keyterms": [],
         },
         "tenant_id": "tenant-acme",
     }

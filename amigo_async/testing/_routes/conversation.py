@@ -16,19 +16,20 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
+import attrs
+
 from ...models.conversation import GetInteractionInsightsResponse
 from .._app import Call, Reply, Unprocessable, error_reply, json_reply
 from .._crud import Refused, endpoint, listing, matching, tagged
-from .._data.conversation import ConversationData, FakeConversation
+from .._data.conversation import VERSION_SETS, ConversationData, FakeConversation
 from .._faults import Fault, FaultKind
 from .._request_checks import form_parts
 from .._samples import sample
 from ._filters import by_bool
 
-_MESSAGE_TYPES = ("user-message", "external-event", "skip")
 _DEFAULT_MESSAGE_TYPES = ("external-event", "agent-message", "user-message")
 _MAX_TAGS = 20
-_ACTIONS = (
+_ACTIONS: tuple[dict[str, str], ...] = (
     {"type": "select-dynamic-behavior-vector-generated"},
     {
         "type": "navigate-state-machine-action-state-action-selected",
@@ -48,156 +49,113 @@ def _conversation(call: Call) -> FakeConversation:
     return found
 
 
-def _format(call: Call, name: str) -> str:
-    return call.query(name) or "text"  # required and an enum member: checked already
-
-
-def _action_filter(call: Call) -> re.Pattern[str]:
-    return re.compile(call.query("current_agent_action_type") or "^.*$")  # the pass: a regex
-
-
 # -- the streams -----------------------------------------------------------------
+# The pass has checked the formats (enum members), the action type (a regex) and the
+# interact form's fields (its message type, and a text message that is not blank).
 
 
 @endpoint("create-conversation")
 async def create_conversation(call: Call) -> Reply:
-    response_format = _format(call, "response_format")
-    actions = _action_filter(call)
     body = call.json()
     service_id = body["service_id"]
     data = _data(call)
     version_set = body.get("service_version_set_name", "release")
-    if service_id not in data.services or not data.knows_version_set(version_set):
+    if service_id != data.service_id or version_set not in VERSION_SETS:
         return error_reply(404, "Specified organization, service, or version set is not found.")
     if call.user_id is None or data.unfinished(call.user_id, service_id) is not None:
         return error_reply(409, "The user has an unfinished conversation of this service.")
-    initial = body.get("initial_message")
-    conversation = data.start(
-        call.user_id, service_id, tags=body.get("tags") or {}, version_set=version_set
-    )
-    events = [{"type": "conversation-created", "conversation_id": conversation.id}]
-    script = _Script(data, conversation, initial, response_format, actions, call.fault)
-    script.user_type = body.get("initial_message_type") or "user-message"
-    return _stream(data, events, script, status=201)
+    conversation = data.start(call.user_id, service_id, body.get("tags") or {})
+    first = {"type": "conversation-created", "conversation_id": conversation.id}
+    kind = body.get("initial_message_type") or "user-message"
+    turn = _Turn(conversation, body.get("initial_message"), "text", kind)
+    return _stream(call, turn, 201, first)
 
 
 @endpoint("interact-with-conversation")
 async def interact_with_conversation(call: Call) -> Reply:
     found = _conversation(call)
-    request_format = _format(call, "request_format")
-    response_format = _format(call, "response_format")
-    actions = _action_filter(call)
+    request_format = call.query("request_format")
     if request_format == "voice" and call.query("request_audio_config") is None:
         return error_reply(400, "request_audio_config is required for voice messages.")
     if not call.request.content_type.startswith("multipart/form-data"):
         raise Unprocessable(("header", "content-type"), "multipart/form-data is required")
-    fields = {name: payload for name, payload, _ in reversed(form_parts(call.body))}
-    kind = fields.get("initial_message_type", b"").decode()
-    recorded = fields.get("recorded_message")
-    if kind not in _MESSAGE_TYPES or recorded is None:
-        raise Unprocessable(("body",), "initial_message_type and recorded_message are required")
+    fields = {name: payload for name, payload, _ in form_parts(call.body)}
+    kind, recorded = fields["initial_message_type"].decode(), fields["recorded_message"]
     if found.is_finished or found.busy:
         return error_reply(
             409, "The conversation is finished, or a related operation is in process."
         )
-    if request_format == "text":
-        text = recorded.decode()
-        if kind != "skip" and not text.strip():
-            return error_reply(400, "The user message is empty.")
-    else:
-        text = f"(a voice message of {len(recorded)} bytes)"
-    script = _Script(
-        _data(call), found, None if kind == "skip" else text, response_format, actions, call.fault
+    text = (
+        recorded.decode()
+        if request_format == "text"
+        else f"(a voice message of {len(recorded)} bytes)"
     )
-    script.user_format, script.user_type = request_format, kind
-    events: list[dict[str, Any]] = []
-    return _stream(_data(call), events, script, status=200)
+    turn = _Turn(found, None if kind == "skip" else text, request_format or "text", kind)
+    return _stream(call, turn, 200)
 
 
-class _Script:
-    """What one stream says after its first events: the agent's turn, with the fault applied."""
+@attrs.frozen
+class _Turn:
+    """A stream's conversation and the user's side of its turn: the message (None: none, as in
+    a skip), its format and its type."""
 
-    def __init__(
-        self,
-        data: ConversationData,
-        conversation: FakeConversation,
-        user_message: str | None,
-        response_format: str,
-        actions: re.Pattern[str],
-        fault: Fault | None,
-    ) -> None:
-        self.data, self.conversation, self.user_message = data, conversation, user_message
-        self.response_format, self.actions, self.fault = response_format, actions, fault
-        self.user_format, self.user_type = "text", "user-message"
-
-    def events(self) -> list[dict[str, Any]]:
-        data, conversation = self.data, self.conversation
-        reply = data.reply_to(self.user_message)
-        voice = self.response_format == "voice"
-        message_id = data.new_id()
-        events: list[dict[str, Any]] = []
-        for action in _ACTIONS:
-            if self.actions.search(action["type"]):
-                events.append({"type": "current-agent-action", "action": action})
-        events += [{**piece, "message_id": message_id} for piece in data.pieces(reply, voice)]
-        error = {"type": "error", "http_error_code": self._status(), "error_description": "boom"}
-        if self._fault(FaultKind.ERROR_EVENT) and not self.fault_after_complete:
-            return [*events, error]  # void: nothing is saved
-        interaction_id, user_id, agent_id = data.record_interaction(
-            conversation,
-            self.user_message,
-            reply,
-            self.response_format,
-            user_format=self.user_format,
-            user_type=self.user_type,
-        )
-        completed = data.says_goodbye(self.user_message)
-        conversation.is_finished = conversation.is_finished or completed
-        events = [
-            {**e, "message_id": agent_id} if e["type"] == "new-message" else e for e in events
-        ]
-        if user_id is not None and self.user_type != "skip":
-            available = {"type": "user-message-available", "message_id": user_id}
-            events.insert(0, {**available, "user_message": self.user_message})
-        events.append(
-            {
-                "type": "interaction-complete",
-                "message_id": agent_id,
-                "interaction_id": interaction_id,
-                "full_message": reply,
-                "conversation_completed": completed,
-            }
-        )
-        if self._fault(FaultKind.ERROR_EVENT):
-            events.append(error)
-        return events
-
-    def _fault(self, kind: FaultKind) -> bool:
-        return self.fault is not None and self.fault.kind is kind
-
-    @property
-    def fault_after_complete(self) -> bool:
-        return self.fault is not None and self.fault.after_complete
-
-    def _status(self) -> int:
-        return self.fault.status if self.fault is not None else 500
+    conversation: FakeConversation
+    said: str | None
+    form: str
+    kind: str  # user-message, external-event, skip
 
 
-def _stream(
-    data: ConversationData, first: list[dict[str, Any]], script: _Script, *, status: int
-) -> Reply:
-    """A streamed NDJSON reply; the conversation is busy until the stream ends."""
-    script.conversation.busy = True
+def _stream(call: Call, turn: _Turn, status: int, *first: dict[str, Any]) -> Reply:
+    """A streamed NDJSON reply: `first`, then the agent's turn; the conversation is busy
+    until the stream ends."""
+    turn.conversation.busy = True
 
     async def body() -> AsyncIterator[bytes]:
         try:
-            lines = [_line(e) for e in (*first, *script.events())]
-            async for chunk in _cut(lines, script.fault, data.event_delay):
+            events = [*first, *_agent_turn(call, turn)]
+            lines = [json.dumps(e, separators=(",", ":")).encode() + b"\n" for e in events]
+            async for chunk in _cut(lines, call.fault, _data(call).event_delay):
                 yield chunk
         finally:
-            script.conversation.busy = False
+            turn.conversation.busy = False
 
     return Reply(status, body(), content_type="application/x-ndjson", streamed=True)
+
+
+def _agent_turn(call: Call, turn: _Turn) -> list[dict[str, Any]]:
+    """The agent's turn: its actions, its reply in pieces, interaction-complete; an error
+    event instead (nothing saved) or after it, when the fault says so."""
+    data, fault = _data(call), call.fault
+    actions = re.compile(call.query("current_agent_action_type") or "^.*$")
+    acting = [
+        {"type": "current-agent-action", "action": action}
+        for action in _ACTIONS
+        if actions.search(action["type"])
+    ]
+    response_format = call.query("response_format") or "text"
+    reply, voice = data.reply_to(turn.said), response_format == "voice"
+    errors: list[dict[str, Any]] = []
+    if fault is not None and fault.kind is FaultKind.ERROR_EVENT:
+        errors.append(
+            {"type": "error", "http_error_code": fault.status, "error_description": "boom"}
+        )
+        if not fault.after_complete:  # the interaction is void: nothing is saved
+            return [*acting, *data.pieces(reply, voice, data.new_id()), *errors]
+    interaction_id, user_id, agent_id = data.record_interaction(
+        turn.conversation, turn.said, reply, response_format, turn.form, turn.kind
+    )
+    heard = {"type": "user-message-available", "message_id": user_id, "user_message": turn.said}
+    completed = data.says_goodbye(turn.said)
+    turn.conversation.is_finished = turn.conversation.is_finished or completed
+    complete = {
+        "type": "interaction-complete",
+        "message_id": agent_id,
+        "interaction_id": interaction_id,
+        "full_message": reply,
+        "conversation_completed": completed,
+    }
+    pieces = data.pieces(reply, voice, agent_id)
+    return [*([heard] if user_id else []), *acting, *pieces, complete, *errors]
 
 
 async def _cut(lines: list[bytes], fault: Fault | None, delay: float) -> AsyncIterator[bytes]:
@@ -213,10 +171,6 @@ async def _cut(lines: list[bytes], fault: Fault | None, delay: float) -> AsyncIt
         yield line[middle:]
     if fault is not None and fault.kind is FaultKind.CUT_MID_LINE and whole < len(lines):
         yield lines[whole][: len(lines[whole]) // 2]
-
-
-def _line(event: dict[str, Any]) -> bytes:
-    return json.dumps(event, separators=(",", ":")).encode() + b"\n"
 
 
 # -- lists -----------------------------------------------------------------------
@@ -290,31 +244,22 @@ async def retrieve_message_source(call: Call) -> Reply:
         return error_reply(404, "Specified organization or message is not found.")
     if message["format"] == "text":
         return error_reply(400, "The message is a text message.")
-    hours = 12 if call.query_bool("long_lived") else 1
-    expires = _data(call).now() + timedelta(hours=hours)
-    return json_reply(
-        {
-            "url": f"https://fake-amigo.invalid/sources/{message_id}",
-            "expires_at": expires.isoformat(),
-            "content_type": "audio/mpeg",
-        }
-    )
+    expires = _data(call).now() + timedelta(hours=12 if call.query_bool("long_lived") else 1)
+    url = f"https://fake-amigo.invalid/sources/{message_id}"
+    return json_reply({"url": url, "expires_at": expires.isoformat(), "content_type": "audio/mpeg"})
 
 
 @endpoint("generate-conversation-starter")
 async def generate_conversation_starter(call: Call) -> Reply:
+    """One prompt a facet, and one more, within the counts asked for (min <= max: the pass)."""
     body = call.json()
-    low, high = int(body["min_count"]), int(body["max_count"])  # 3.0 is 3; low <= high (422)
-    if body.get("service_id") not in _data(call).services:
+    if body["service_id"] != _data(call).service_id:
         return error_reply(404, "Service not found.")
     facets = body["facets"]
-    count = max(low, min(high, len(facets) + 1))
+    count = max(int(body["min_count"]), min(int(body["max_count"]), len(facets) + 1))  # 3.0: 3
+    chosen = [facets[i % len(facets)] for i in range(count)]
     prompts = [
-        {
-            "prompt": f"Ask me about {facets[i % len(facets)]} ({i + 1})",
-            "facets": [facets[i % len(facets)]],
-        }
-        for i in range(count)
+        {"prompt": f"Ask me about {f} ({i + 1})", "facets": [f]} for i, f in enumerate(chosen)
     ]
     return json_reply({"prompts": prompts})
 

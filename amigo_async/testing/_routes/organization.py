@@ -7,37 +7,41 @@ answer 404, duplicates and version mismatches 409, and the documented 400s happe
 (deleting an agent or state machine an active service uses, a first agent version
 with fields missing, a reference to a missing or deprecated state machine, too
 many API keys). After delete-organization every endpoint here answers 404 until
-create-organization runs again.
+create-organization runs again. Agents and state machines share one shape (a named
+record with versions), registered once per kind by `_register_versioned`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from ..._durations import parse_iso_duration
 from .._app import Call, Reply, Unprocessable, json_reply
-from .._crud import Refused, endpoint, listing, with_organization
+from .._crud import Refused, endpoint, listing, matching, with_organization
 from .._data._common import PREFERENCE_DEFAULTS
 from .._data.organization import MAX_API_KEYS, OrganizationData, Versioned
+from ._filters import by_bool
 from ._versions import next_version, selected_versions
 
 # The validation pass has checked the schemas and the prose rules it holds (images, an API
 # key's 1 to 90 days, a state machine's names and entry states) before a handler runs.
 
-_OPTIONAL_AGENT_FIELDS = ("voice_config",)
+_PROFILE_FIELDS = (
+    "org_name",
+    "title",
+    "main_description",
+    "sub_description",
+    "onboarding_instructions",
+)
 _AGENT_VERSION_FIELDS = (
     "initials",
     "identity",
     "background",
     "behaviors",
     "communication_patterns",
-    *_OPTIONAL_AGENT_FIELDS,
+    "voice_config",  # the only one a first version may leave out
 )
-
-
-def _preferences(sent: dict[str, Any] | None) -> dict[str, Any] | None:
-    return None if sent is None else {**PREFERENCE_DEFAULTS, **sent}
 
 
 # -- plumbing: 404 once the organization is deleted, refusals as replies -------------
@@ -64,38 +68,6 @@ def _endpoint(
     return register
 
 
-def _with_org(call: Call, record: dict[str, Any]) -> dict[str, Any]:
-    return with_organization(record, call.state.organization)
-
-
-def _filtered(call: Call, records: Mapping[str, Versioned]) -> list[dict[str, Any]]:
-    """The `deprecated` and `id` filters of get-agents and get-...-state-machines."""
-    deprecated = call.query_bool("deprecated")
-    ids = call.query_all("id")
-    return [
-        record.summary()
-        for record in records.values()
-        if (deprecated is None or record.deprecated == deprecated) and (not ids or record.id in ids)
-    ]
-
-
-def _live(records: Mapping[str, Versioned], record_id: str, what: str) -> Versioned:
-    record = records.get(record_id)
-    if record is None:
-        raise Refused(404, f"The specified organization or {what} does not exist.")
-    return record
-
-
-def _delete(records: Mapping[str, Versioned], record_id: str, what: str) -> Reply:
-    record = _live(records, record_id, what)
-    if record.deprecated:
-        raise Refused(409, f"The specified {what} is already deleted")
-    if record.in_use:
-        raise Refused(400, f"An active service exists that utilizes this {what}.")
-    record.deprecated = True
-    return json_reply(None)
-
-
 # -- the organization ---------------------------------------------------------------
 
 
@@ -106,36 +78,33 @@ async def get_organization(call: Call, data: OrganizationData) -> Reply:
 
 @_endpoint("create-organization", needs_organization=False)
 async def create_organization(call: Call, data: OrganizationData) -> Reply:
-    body = call.json()
     if data.exists:
         raise Refused(409, "Conflicts with existing organization with the same org_id.")
     data.exists = True
-    data.user_dimensions = body["user_dimensions"]
-    data.profile = {
-        "org_name": body["org_name"],
-        "title": body["title"],
-        "main_description": body["main_description"],
-        "sub_description": body["sub_description"],
-        "onboarding_instructions": body["onboarding_instructions"],
-        "default_user_preferences": _preferences(body.get("default_user_preferences")),
-        "tenant_id": f"tenant-{call.state.organization}",
-    }
+    tenant = f"tenant-{call.state.organization}"
+    data.profile = {"default_user_preferences": None, "tenant_id": tenant}
+    _change(data, call.json())  # every profile field: required
     return json_reply({"org_id": call.state.organization}, 201)
 
 
 @_endpoint("modify-organization")
 async def modify_organization(call: Call, data: OrganizationData) -> Reply:
-    body = call.json()
+    _change(data, call.json())
+    return Reply(204)
+
+
+def _change(data: OrganizationData, body: dict[str, Any]) -> None:
+    """Keep the profile fields and user dimensions `body` sets (None leaves one unchanged);
+    the preferences it leaves out take the documented defaults."""
     for name, value in body.items():
         if value is None:
             continue
         if name == "default_user_preferences":
-            data.profile[name] = _preferences(value)
+            data.profile[name] = {**PREFERENCE_DEFAULTS, **value}
         elif name == "user_dimensions":
             data.user_dimensions = value
-        elif name in data.profile:
+        elif name in _PROFILE_FIELDS:
             data.profile[name] = value
-    return Reply(204)
 
 
 @_endpoint("delete-organization")
@@ -149,80 +118,87 @@ async def get_user_dimensions(call: Call, data: OrganizationData) -> Reply:
     return json_reply({"user_dimensions": data.user_dimensions})
 
 
-# -- agents -------------------------------------------------------------------------
+# -- agents and service hierarchical state machines ---------------------------------
+
+Records = Callable[[OrganizationData], dict[str, Versioned]]
+Build = Callable[[Call, OrganizationData, Versioned], dict[str, Any] | None]
 
 
-@_endpoint("get-agents")
-async def get_agents(call: Call, data: OrganizationData) -> Reply:
-    return listing(call, "get-agents", _filtered(call, data.agents))
+def _register_versioned(stem: str, what: str, records: Records, build: Build) -> None:
+    """The five operations of a versioned kind (`stem`: ``agent`` or
+    ``service-hierarchical-state-machine``); `build` makes a new version's fields from the
+    request, or None when nothing is to be stored (a dry run)."""
+
+    def named(call: Call, data: OrganizationData, *, live: bool = False) -> Versioned:
+        """The record the operation's path names (its last parameter); 404 if unknown, or
+        deprecated when a `live` one is needed."""
+        record = records(data).get(call.path(call.operation.path_parameters[-1]))
+        if record is None or (live and record.deprecated):
+            raise Refused(404, f"The specified organization or {what} does not exist.")
+        return record
+
+    @_endpoint(f"get-{stem}s")
+    async def get_all(call: Call, data: OrganizationData) -> Reply:
+        items = matching(call, [record.summary() for record in records(data).values()], "id")
+        return listing(call, f"get-{stem}s", by_bool(call, items, "deprecated"))
+
+    @_endpoint(f"create-{stem}")
+    async def create(call: Call, data: OrganizationData) -> Reply:
+        name = call.json()[f"{what.replace(' ', '_')}_name"].strip()
+        if any(record.name == name for record in records(data).values()):
+            raise Refused(409, f"{what.capitalize()} names are unique: {name!r} is taken.")
+        record = data.add(records(data), name, f"{stem.replace('-', '_')}_id")
+        return json_reply({"id": record.id}, 201)
+
+    @_endpoint(f"create-{stem}-version")
+    async def create_version(call: Call, data: OrganizationData) -> Reply:
+        record = named(call, data, live=True)
+        number = next_version(call, record.versions, refusal=409)
+        fields = build(call, data, record)
+        if fields is None:
+            return json_reply(None, 201)
+        version = data.add_version(record, fields, call.user_id or "")
+        answer = {"id": version["id"], "version": number, "created_at": version["created_at"]}
+        return json_reply(answer, 201)
+
+    @_endpoint(f"delete-{stem}")
+    async def delete(call: Call, data: OrganizationData) -> Reply:
+        record = named(call, data)
+        if record.deprecated:
+            raise Refused(409, f"The specified {what} is already deleted")
+        if record.in_use:
+            raise Refused(400, f"An active service exists that utilizes this {what}.")
+        record.deprecated = True
+        return json_reply(None)
+
+    @_endpoint(f"get-{stem}-versions")
+    async def get_versions(call: Call, data: OrganizationData) -> Reply:
+        versions = selected_versions(call, named(call, data).versions)
+        served = [with_organization(v, call.state.organization) for v in versions]
+        return listing(call, f"get-{stem}-versions", served)
 
 
-@_endpoint("create-agent")
-async def create_agent(call: Call, data: OrganizationData) -> Reply:
-    name = call.json()["agent_name"].strip()
-    if any(agent.name == name for agent in data.agents.values()):
-        raise Refused(409, "An Agent with the same name already exists.")
-    agent = Versioned(data.new_id(), name)
-    data.agents[agent.id] = agent
-    return json_reply({"id": agent.id}, 201)
-
-
-@_endpoint("create-agent-version")
-async def create_agent_version(call: Call, data: OrganizationData) -> Reply:
-    agent_id = call.path("agent_id")
+def _agent_version(call: Call, data: OrganizationData, agent: Versioned) -> dict[str, Any]:
+    """The fields sent, the others kept from the latest version: a first one needs them all."""
     body = call.json()
-    agent = _live(data.agents, agent_id, "agent")
-    if agent.deprecated:
-        raise Refused(404, "The specified organization or agent does not exist.")
-    number = next_version(call, agent.versions, refusal=409)
     previous = agent.versions[-1] if agent.versions else {}
     fields = {
         name: body[name] if body.get(name) is not None else previous.get(name)
         for name in _AGENT_VERSION_FIELDS
     }
-    missing = [n for n, v in fields.items() if v is None and n not in _OPTIONAL_AGENT_FIELDS]
+    missing = [n for n, v in fields.items() if v is None and n != "voice_config"]
     if missing:
         raise Refused(400, f"The initial version needs every field; missing: {', '.join(missing)}.")
-    user = call.user_id or ""
-    version = data.agent_version(agent.id, number, fields, user)
-    agent.versions.append(version)
-    return json_reply(
-        {"id": version["id"], "version": number, "created_at": version["created_at"]}, 201
-    )
+    return fields
 
 
-@_endpoint("delete-agent")
-async def delete_agent(call: Call, data: OrganizationData) -> Reply:
-    return _delete(data.agents, call.path("agent_id"), "agent")
-
-
-@_endpoint("get-agent-versions")
-async def get_agent_versions(call: Call, data: OrganizationData) -> Reply:
-    agent = _live(data.agents, call.path("agent_id"), "agent")
-    versions = [_with_org(call, v) for v in selected_versions(call, agent.versions)]
-    return listing(call, "get-agent-versions", versions)
-
-
-# -- service hierarchical state machines --------------------------------------------
-
-_MACHINES = "get-service-hierarchical-state-machines"
-_MACHINE_VERSIONS = "get-service-hierarchical-state-machine-versions"
-
-
-@_endpoint(_MACHINES)
-async def get_state_machines(call: Call, data: OrganizationData) -> Reply:
-    machines = _filtered(call, data.state_machines)
-    return listing(call, _MACHINES, machines)
-
-
-@_endpoint("create-service-hierarchical-state-machine")
-async def create_state_machine(call: Call, data: OrganizationData) -> Reply:
-    name = call.json()["state_machine_name"].strip()
-    if any(machine.name == name for machine in data.state_machines.values()):
-        raise Refused(409, "A state machine with the same name already exists.")
-    machine = Versioned(data.new_id(), name)
-    data.state_machines[machine.id] = machine
-    return json_reply({"id": machine.id}, 201)
+def _state_machine_version(
+    call: Call, data: OrganizationData, machine: Versioned
+) -> dict[str, Any] | None:
+    """The version sent, its graph checked; None for a dry run."""
+    body: dict[str, Any] = call.json()
+    _check_graph(body, data)
+    return None if call.query_bool("dry_run") else body
 
 
 def _check_graph(body: dict[str, Any], data: OrganizationData) -> None:
@@ -250,36 +226,13 @@ def _check_graph(body: dict[str, Any], data: OrganizationData) -> None:
             )
 
 
-@_endpoint("create-service-hierarchical-state-machine-version")
-async def create_state_machine_version(call: Call, data: OrganizationData) -> Reply:
-    machine_id = call.path("service_hierarchical_state_machine_id")
-    dry_run = call.query_bool("dry_run") or False
-    body = call.json()
-    machine = _live(data.state_machines, machine_id, "state machine")
-    if machine.deprecated:
-        raise Refused(404, "The specified organization, state machine, or tool does not exist.")
-    number = next_version(call, machine.versions, refusal=409)
-    _check_graph(body, data)
-    if dry_run:
-        return json_reply(None, 201)
-    version = data.state_machine_version(machine.id, number, body, call.user_id or "")
-    machine.versions.append(version)
-    return json_reply(
-        {"id": version["id"], "version": number, "created_at": version["created_at"]}, 201
-    )
-
-
-@_endpoint("delete-service-hierarchical-state-machine")
-async def delete_state_machine(call: Call, data: OrganizationData) -> Reply:
-    return _delete(data.state_machines, call.path("state_machine_id"), "state machine")
-
-
-@_endpoint(_MACHINE_VERSIONS)
-async def get_state_machine_versions(call: Call, data: OrganizationData) -> Reply:
-    machine_id = call.path("service_hierarchical_state_machine_id")
-    machine = _live(data.state_machines, machine_id, "state machine")
-    versions = [_with_org(call, v) for v in selected_versions(call, machine.versions)]
-    return listing(call, _MACHINE_VERSIONS, versions)
+_register_versioned("agent", "agent", lambda data: data.agents, _agent_version)
+_register_versioned(
+    "service-hierarchical-state-machine",
+    "state machine",
+    lambda data: data.state_machines,
+    _state_machine_version,
+)
 
 
 # -- API keys -----------------------------------------------------------------------
@@ -287,7 +240,8 @@ async def get_state_machine_versions(call: Call, data: OrganizationData) -> Repl
 
 @_endpoint("get-api-keys")
 async def get_api_keys(call: Call, data: OrganizationData) -> Reply:
-    return json_reply({"api_keys": [_with_org(call, key) for key in data.api_keys.values()]})
+    keys = [with_organization(key, call.state.organization) for key in data.api_keys.values()]
+    return json_reply({"api_keys": keys})
 
 
 @_endpoint("create-api-key")

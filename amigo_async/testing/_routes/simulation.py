@@ -1,43 +1,23 @@
 """Fake Simulation endpoints: personas, scenarios, unit tests, unit test sets and runs.
 
-Personas and scenarios share one shape (a record with versions), registered
-once per kind by `_register_versioned`. Deletions are soft (``is_deleted``), and
-refused with 400 while another record uses the one deleted, as documented.
+The four record kinds answer the same operations (list with filter values, search,
+create, update, delete), registered once per kind by `_register` from a `_Kind`
+that says how the kind differs; personas and scenarios add their versions.
+Deletions are soft (``is_deleted``), and refused with 400 while a live record of
+another kind uses the one deleted, as documented.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
 
+import attrs
+
+from ...models import simulation as models
 from ...models import unstructure
-from ...models.simulation import (
-    CreateSimulationPersonaRequest,
-    CreateSimulationPersonaVersionRequest,
-    CreateSimulationScenarioRequest,
-    CreateSimulationScenarioVersionRequest,
-    CreateSimulationUnitTestRequest,
-    CreateSimulationUnitTestSetRequest,
-    CreateSimulationUnitTestSetRunRequest,
-    SimulationPersonaVersion,
-    SimulationScenarioVersion,
-    SimulationUnitTestSetRunInstance,
-    UpdateSimulationPersonaRequest,
-    UpdateSimulationScenarioRequest,
-    UpdateSimulationUnitTestRequest,
-    UpdateSimulationUnitTestSetRequest,
-)
 from .._app import Call, Reply, json_reply
-from .._crud import (
-    Refused,
-    Store,
-    body_of,
-    endpoint,
-    fields_of,
-    listing,
-    matching,
-    tag_list,
-    tagged,
-)
+from .._crud import Refused, Store, body_of, endpoint, listing, matching, tag_list, tagged
 from .._samples import sample
 from .._state import object_id
 from ._filters import (
@@ -53,285 +33,222 @@ from ._filters import (
 )
 from ._versions import next_version, selected_versions
 
+Check = Callable[[Call, dict[str, Any]], None]
+
+
+@attrs.frozen
+class _Kind:
+    """A soft-deleted record kind and what sets it apart from the others."""
+
+    stem: str  # as the operation ids spell it: "persona", "unit-test-set"
+    filters: tuple[str, ...] = ()  # list filters and their filter_values, read by `_values`
+    searched: tuple[str, ...] = ("name",)
+    used_by: tuple[str, str] | None = None  # (kind, filter): its live records refuse a delete
+    check: Check = lambda call, record: None  # references a create or an update may not break
+    listed: bool = False  # the unit test shape: org_id, [{key, value}] tags, `_id` in searches
+    initial: Mapping[str, Any] = {}  # fields a new record starts with
+    renamed_unique: bool = False  # an update refuses a taken name (409): only sets say so
+    version_model: type[Any] | None = None  # of a persona's or a scenario's versions
+
+    @property
+    def name(self) -> str:
+        """In the store, path parameters and answers: "unit_test_set"."""
+        return self.stem.replace("-", "_")
+
+
+def _body(call: Call) -> dict[str, Any]:
+    """The request body as the operation's generated model reads it, unset fields left out
+    (the model of ``create-simulation-persona`` is ``CreateSimulationPersonaRequest``)."""
+    model = getattr(models, call.operation.id.title().replace("-", "") + "Request")
+    body: dict[str, Any] = unstructure(body_of(call, model))
+    return body
+
 
 def _store(call: Call, name: str) -> Store:
-    store: Store = getattr(call.state.simulations, name)
+    """The records of the kind `name` ("unit_test")."""
+    store: Store = getattr(call.state.simulations, f"{name}s")
     return store
 
 
-def _live(call: Call, store: str, path: str) -> dict[str, Any]:
-    """The record named by the path parameter `path`; 404 if unknown or deleted."""
-    record_id = call.path(path)
-    record = _store(call, store).get(record_id)
-    if record.get("is_deleted"):
-        raise Refused(404, f"{_store(call, store).what} {record_id} not found.")
+def _live(call: Call, kind: _Kind) -> dict[str, Any]:
+    """The record the path names; 404 if unknown or deleted."""
+    record_id = call.path(f"simulation_{kind.name}_id")
+    record = _store(call, kind.name).get(record_id)
+    if record["is_deleted"]:
+        raise Refused(404, f"{_store(call, kind.name).what} {record_id} not found.")
     return record
-
-
-def _new(call: Call, **fields: Any) -> dict[str, Any]:
-    record_id, organization = object_id(call.state.simulations.rng), call.state.organization
-    return {
-        "id": record_id,
-        "org_id": organization,
-        **authored(call),
-        "is_deleted": False,
-        **fields,
-    }
 
 
 def _not_deleted(record: dict[str, Any]) -> bool:
     return not record["is_deleted"]
 
 
-def _searched(call: Call, items: list[dict[str, Any]], *fields: str) -> list[dict[str, Any]]:
-    return searched(call, [i for i in items if not i["is_deleted"]], *fields)
+def _values(record: dict[str, Any], query: str) -> list[Any]:
+    """The values of `record` the list filter `query` looks for."""
+    if query == "metric_id":
+        return [criterion["metric_id"] for criterion in record["success_criterions"]]
+    if query == "unit_test_id":
+        return [run["unit_test_id"] for run in record["unit_test_runs"]]
+    return [record[query]]
 
 
-def _owned(call: Call, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return tagged(call, by_creator(call, items), "tag")
+def _new(call: Call, kind: _Kind, fields: dict[str, Any]) -> dict[str, Any]:
+    """A live record of the request's fields, stored as the kind's instances are."""
+    record_id = object_id(call.state.simulations.rng)
+    record = {"id": record_id, **authored(call), "is_deleted": False, **kind.initial, **fields}
+    if kind.listed:
+        record.update(org_id=call.state.organization, tags=tag_list(fields["tags"]))
+    return record
 
 
-# -- personas and scenarios -------------------------------------------------------
+def _version(call: Call, kind: _Kind, owner: str, number: int, body: dict[str, Any]) -> Any:
+    assert kind.version_model is not None
+    fields = {**body, f"simulation_{kind.name}_id": owner, "version": number}
+    rng, organization = call.state.simulations.rng, call.state.organization
+    return sample(kind.version_model, rng, org_id=organization, creator=creator(call), **fields)
 
 
-def _register_versioned(
-    kind: str,
-    create_cls: type[Any],
-    update_cls: type[Any],
-    version_cls: type[Any],
-    version_model: type[Any],
-    extra: tuple[str, ...],
-) -> None:
-    """The seven operations of a versioned kind (``persona`` or ``scenario``)."""
-    store, versions_of, path = f"{kind}s", f"{kind}_versions", f"simulation_{kind}_id"
+def _register(kind: _Kind) -> None:
+    """The operations of one kind (``persona``... ``unit-test-set``)."""
+    plural = f"simulation-{kind.stem}s"
 
     def filtered(call: Call) -> list[dict[str, Any]]:
-        items = _owned(call, _store(call, store).values())
-        for field in extra:
-            items = matching(call, items, field)
+        items = tagged(call, by_creator(call, _store(call, kind.name).values()), "tag")
+        for query in kind.filters:
+            wanted = set(call.query_all(query))
+            if wanted:
+                items = [item for item in items if wanted & set(_values(item, query))]
         return items
 
-    def version(call: Call, owner: str, number: int, body: dict[str, Any]) -> dict[str, Any]:
-        data = call.state.simulations
-        fields = {**body, path: owner, "version": number, "creator": creator(call)}
-        return sample(version_model, data.rng, org_id=call.state.organization, **fields)
-
-    @endpoint(f"get-simulation-{kind}s")
+    @endpoint(f"get-{plural}")
     async def get_all(call: Call) -> Reply:
         items = by_bool(call, matching(call, filtered(call), "id"), "is_deleted")
         values = {"creators": distinct(items, "creator"), "tags": tag_keys(items)}
-        values.update({f"{field}s": distinct(items, field) for field in extra})
-        return listing(call, f"get-simulation-{kind}s", items, extra={"filter_values": values})
+        for query in kind.filters:
+            values[f"{query}s"] = list(dict.fromkeys(v for i in items for v in _values(i, query)))
+        return listing(call, f"get-{plural}", items, extra={"filter_values": values})
 
-    @endpoint(f"search-simulation-{kind}s")
+    @endpoint(f"search-{plural}")
     async def search(call: Call) -> Reply:
-        return json_reply({f"simulation_{kind}s": _searched(call, filtered(call), "name")})
+        found = searched(call, [i for i in filtered(call) if not i["is_deleted"]], *kind.searched)
+        if kind.listed:
+            found = [{"_id": item["id"], **item} for item in found]
+        return json_reply({f"simulation_{kind.name}s": found})
 
-    @endpoint(f"create-simulation-{kind}")
+    @endpoint(f"create-simulation-{kind.stem}")
     async def create(call: Call) -> Reply:
-        request = body_of(call, create_cls)
-        records = _store(call, store)
-        records.unique("name", request.name, counted=_not_deleted)
-        fields = {field: getattr(request, field) for field in ("name", "tags", *extra)}
-        record = records.add(_new(call, **fields))
-        del record["org_id"]  # the persona and scenario lists do not carry it
-        first = version(call, record["id"], 1, unstructure(request.initial_version))
-        getattr(call.state.simulations, versions_of)[record["id"]] = [first]
-        return json_reply({path: record["id"]}, 201)
+        request = _body(call)
+        first = request.pop("initial_version", None)
+        store = _store(call, kind.name)
+        store.unique("name", request["name"], counted=_not_deleted)
+        kind.check(call, request)
+        record = store.add(_new(call, kind, request))
+        if first is not None:
+            call.state.simulations.versions[record["id"]] = [
+                _version(call, kind, record["id"], 1, first)
+            ]
+        return json_reply({f"simulation_{kind.name}_id": record["id"]}, 201)
 
-    @endpoint(f"update-simulation-{kind}")
+    @endpoint(f"update-simulation-{kind.stem}")
     async def update(call: Call) -> Reply:
-        record = _live(call, store, path)
-        changes = fields_of(body_of(call, update_cls))
-        _store(call, store).update(record["id"], touched(call, changes))
+        record = _live(call, kind)
+        changes = _body(call)
+        changes.pop("run_count", None)  # a unit test's runs in its sets, not part of the record
+        if kind.listed and "tags" in changes:
+            changes["tags"] = tag_list(changes["tags"])
+        store = _store(call, kind.name)
+        if kind.renamed_unique and "name" in changes:
+            store.unique("name", changes["name"], but=record["id"], counted=_not_deleted)
+        kind.check(call, {**record, **changes})
+        store.update(record["id"], touched(call, changes))
         return Reply(204)
 
-    @endpoint(f"delete-simulation-{kind}")
+    @endpoint(f"delete-simulation-{kind.stem}")
     async def delete(call: Call) -> Reply:
-        record = _live(call, store, path)
-        for test in _store(call, "unit_tests").values():
-            if test[f"{kind}_id"] == record["id"] and not test["is_deleted"]:
-                raise Refused(400, f"The simulation {kind} is used in a simulation unit test.")
+        record = _live(call, kind)
+        if kind.used_by is not None:
+            user, query = kind.used_by
+            for other in _store(call, user.replace("-", "_")).values():
+                if not other["is_deleted"] and record["id"] in _values(other, query):
+                    used = f"{kind.stem} is used in a simulation {user}".replace("-", " ")
+                    raise Refused(400, f"The simulation {used}.")
         record["is_deleted"] = True
         return Reply(204)
 
-    @endpoint(f"get-simulation-{kind}-versions")
+    if kind.version_model is not None:
+        _register_versions(kind)
+
+
+def _register_versions(kind: _Kind) -> None:
+    """A persona's or scenario's versions: listed by the selector, added one at a time."""
+
+    @endpoint(f"get-simulation-{kind.stem}-versions")
     async def get_versions(call: Call) -> Reply:
-        record = _store(call, store).get(call.path(path))
-        versions = getattr(call.state.simulations, versions_of)[record["id"]]
-        page = selected_versions(call, versions)
-        return listing(call, f"get-simulation-{kind}-versions", page)
+        record = _store(call, kind.name).get(call.path(f"simulation_{kind.name}_id"))
+        page = selected_versions(call, call.state.simulations.versions[record["id"]])
+        return listing(call, f"get-simulation-{kind.stem}-versions", page)
 
-    @endpoint(f"create-simulation-{kind}-version")
+    @endpoint(f"create-simulation-{kind.stem}-version")
     async def create_version(call: Call) -> Reply:
-        record = _live(call, store, path)
-        versions = getattr(call.state.simulations, versions_of)[record["id"]]
+        record = _live(call, kind)
+        versions = call.state.simulations.versions[record["id"]]
         number = next_version(call, versions)
-        body = unstructure(body_of(call, version_cls))
-        versions.append(version(call, record["id"], number, body))
+        versions.append(_version(call, kind, record["id"], number, _body(call)))
         return json_reply({"version": number}, 201)
-
-
-_register_versioned(
-    "persona",
-    CreateSimulationPersonaRequest,
-    UpdateSimulationPersonaRequest,
-    CreateSimulationPersonaVersionRequest,
-    SimulationPersonaVersion,
-    ("role",),
-)
-_register_versioned(
-    "scenario",
-    CreateSimulationScenarioRequest,
-    UpdateSimulationScenarioRequest,
-    CreateSimulationScenarioVersionRequest,
-    SimulationScenarioVersion,
-    (),
-)
-
-
-# -- unit tests -------------------------------------------------------------------
-
-_UNIT_TEST_REFERENCES = ("service_id", "persona_id", "scenario_id")
-
-
-def _unit_tests(call: Call) -> list[dict[str, Any]]:
-    items = _owned(call, _store(call, "unit_tests").values())
-    for field in _UNIT_TEST_REFERENCES:
-        items = matching(call, items, field)
-    wanted = set(call.query_all("metric_id"))
-    if wanted:
-        items = [i for i in items if wanted & {c["metric_id"] for c in i["success_criterions"]}]
-    return items
 
 
 def _check_references(call: Call, test: dict[str, Any]) -> None:
     """404 for an unknown persona, scenario or metric; 400 for a criterion of another type."""
     for kind in ("persona", "scenario"):
-        _store(call, f"{kind}s").get(test[f"{kind}_id"])
+        _store(call, kind).get(test[f"{kind}_id"])
     for criterion in test["success_criterions"]:
         metric = call.state.metrics.metrics.get(criterion["metric_id"])
         if metric["metric_value"]["type"] != criterion["criterion"]["type"]:
             raise Refused(400, "The metric type of the success criterion does not match.")
 
 
-@endpoint("get-simulation-unit-tests")
-async def get_unit_tests(call: Call) -> Reply:
-    items = by_bool(call, matching(call, _unit_tests(call), "id"), "is_deleted")
-    values = {"creators": distinct(items, "creator"), "tags": tag_keys(items)}
-    values.update({f"{field}s": distinct(items, field) for field in _UNIT_TEST_REFERENCES})
-    values["metric_ids"] = list(
-        dict.fromkeys(c["metric_id"] for i in items for c in i["success_criterions"])
-    )
-    return listing(call, "get-simulation-unit-tests", items, extra={"filter_values": values})
-
-
-@endpoint("search-simulation-unit-tests")
-async def search_unit_tests(call: Call) -> Reply:
-    found = _searched(call, _unit_tests(call), "name")
-    return json_reply({"simulation_unit_tests": [{"_id": i["id"], **i} for i in found]})
-
-
-@endpoint("create-simulation-unit-test")
-async def create_unit_test(call: Call) -> Reply:
-    request = unstructure(body_of(call, CreateSimulationUnitTestRequest))
-    _store(call, "unit_tests").unique("name", request["name"], counted=_not_deleted)
-    _check_references(call, request)
-    record = _store(call, "unit_tests").add(
-        _new(call, **{**request, "tags": tag_list(request["tags"])})
-    )
-    return json_reply({"simulation_unit_test_id": record["id"]}, 201)
-
-
-@endpoint("update-simulation-unit-test")
-async def update_unit_test(call: Call) -> Reply:
-    record = _live(call, "unit_tests", "simulation_unit_test_id")
-    changes = fields_of(body_of(call, UpdateSimulationUnitTestRequest))
-    changes.pop("run_count", None)  # a set's run count, not part of the unit test record
-    if changes["tags"] is not None:
-        changes["tags"] = tag_list(changes["tags"])
-    _check_references(call, {**record, **{k: v for k, v in changes.items() if v is not None}})
-    _store(call, "unit_tests").update(record["id"], touched(call, changes))
-    return Reply(204)
-
-
-@endpoint("delete-simulation-unit-test")
-async def delete_unit_test(call: Call) -> Reply:
-    record = _live(call, "unit_tests", "simulation_unit_test_id")
-    for test_set in _store(call, "unit_test_sets").values():
-        used = {run["unit_test_id"] for run in test_set["unit_test_runs"]}
-        if record["id"] in used and not test_set["is_deleted"]:
-            raise Refused(400, "The simulation unit test is used in a simulation unit test set.")
-    record["is_deleted"] = True
-    return Reply(204)
-
-
-# -- unit test sets ---------------------------------------------------------------
-
-
-def _unit_test_sets(call: Call) -> list[dict[str, Any]]:
-    items = _owned(call, _store(call, "unit_test_sets").values())
-    wanted = set(call.query_all("unit_test_id"))
-    if wanted:
-        items = [i for i in items if wanted & {r["unit_test_id"] for r in i["unit_test_runs"]}]
-    return items
-
-
-def _check_unit_tests(call: Call, runs: list[dict[str, Any]] | None) -> None:
-    for run in runs or ():
-        test = _store(call, "unit_tests").get(run["unit_test_id"])
+def _check_unit_tests(call: Call, test_set: dict[str, Any]) -> None:
+    for run in test_set["unit_test_runs"]:
+        test = _store(call, "unit_test").get(run["unit_test_id"])
         if test["is_deleted"]:
             raise Refused(404, f"Simulation unit test {test['id']} not found.")
 
 
-@endpoint("get-simulation-unit-test-sets")
-async def get_unit_test_sets(call: Call) -> Reply:
-    items = by_bool(call, matching(call, _unit_test_sets(call), "id"), "is_deleted")
-    values = {
-        "creators": distinct(items, "creator"),
-        "unit_test_ids": list(
-            dict.fromkeys(r["unit_test_id"] for i in items for r in i["unit_test_runs"])
-        ),
-        "tags": tag_keys(items),
-    }
-    return listing(call, "get-simulation-unit-test-sets", items, extra={"filter_values": values})
-
-
-@endpoint("search-simulation-unit-test-sets")
-async def search_unit_test_sets(call: Call) -> Reply:
-    found = _searched(call, _unit_test_sets(call), "name", "description")
-    return json_reply({"simulation_unit_test_sets": [{"_id": i["id"], **i} for i in found]})
-
-
-@endpoint("create-simulation-unit-test-set")
-async def create_unit_test_set(call: Call) -> Reply:
-    request = unstructure(body_of(call, CreateSimulationUnitTestSetRequest))
-    _store(call, "unit_test_sets").unique("name", request["name"], counted=_not_deleted)
-    _check_unit_tests(call, request["unit_test_runs"])
-    fields = {**request, "tags": tag_list(request["tags"]), "last_triggered_run_id": None}
-    record = _store(call, "unit_test_sets").add(_new(call, **fields))
-    return json_reply({"simulation_unit_test_set_id": record["id"]}, 201)
-
-
-@endpoint("update-simulation-unit-test-set")
-async def update_unit_test_set(call: Call) -> Reply:
-    record = _live(call, "unit_test_sets", "simulation_unit_test_set_id")
-    changes = fields_of(body_of(call, UpdateSimulationUnitTestSetRequest))
-    if changes["name"] is not None:
-        _store(call, "unit_test_sets").unique(
-            "name", changes["name"], but=record["id"], counted=_not_deleted
-        )
-    _check_unit_tests(call, changes["unit_test_runs"])
-    if changes["tags"] is not None:
-        changes["tags"] = tag_list(changes["tags"])
-    _store(call, "unit_test_sets").update(record["id"], touched(call, changes))
-    return Reply(204)
-
-
-@endpoint("delete-simulation-unit-test-set")
-async def delete_unit_test_set(call: Call) -> Reply:
-    _live(call, "unit_test_sets", "simulation_unit_test_set_id")["is_deleted"] = True
-    return Reply(204)
+_register(
+    _Kind(
+        "persona",
+        filters=("role",),
+        used_by=("unit-test", "persona_id"),
+        version_model=models.SimulationPersonaVersion,
+    )
+)
+_register(
+    _Kind(
+        "scenario",
+        used_by=("unit-test", "scenario_id"),
+        version_model=models.SimulationScenarioVersion,
+    )
+)
+_register(
+    _Kind(
+        "unit-test",
+        filters=("service_id", "persona_id", "scenario_id", "metric_id"),
+        used_by=("unit-test-set", "unit_test_id"),
+        check=_check_references,
+        listed=True,
+    )
+)
+_register(
+    _Kind(
+        "unit-test-set",
+        filters=("unit_test_id",),
+        searched=("name", "description"),
+        check=_check_unit_tests,
+        listed=True,
+        initial={"last_triggered_run_id": None},
+        renamed_unique=True,
+    )
+)
 
 
 # -- runs -------------------------------------------------------------------------
@@ -339,7 +256,7 @@ async def delete_unit_test_set(call: Call) -> Reply:
 
 @endpoint("get-simulation-unit-test-set-runs")
 async def get_runs(call: Call) -> Reply:
-    items = matching(call, by_creator(call, _store(call, "runs").values()), "id")
+    items = matching(call, by_creator(call, _store(call, "run").values()), "id")
     items = matching(call, items, "simulation_unit_test_set_id")
     for flag in ("is_completed", "failed_metrics", "errored"):
         items = by_bool(call, items, flag)
@@ -351,21 +268,19 @@ async def get_runs(call: Call) -> Reply:
         "simulation_unit_test_set_ids": distinct(items, "simulation_unit_test_set_id"),
         "tags": [],
     }
-    return listing(
-        call, "get-simulation-unit-test-set-runs", items, extra={"filter_values": values}
-    )
+    operation = "get-simulation-unit-test-set-runs"
+    return listing(call, operation, items, extra={"filter_values": values})
 
 
 @endpoint("create-simulation-unit-test-set-run")
 async def create_run(call: Call) -> Reply:
-    request = body_of(call, CreateSimulationUnitTestSetRunRequest)
-    test_set = _store(call, "unit_test_sets").get(request.simulation_unit_test_set_id)
-    for run in _store(call, "runs").values():
+    test_set = _store(call, "unit_test_set").get(_body(call)["simulation_unit_test_set_id"])
+    for run in _store(call, "run").values():
         mine = run["creator"] == creator(call) and not run["is_completed"]
         if mine and run["simulation_unit_test_set_id"] == test_set["id"]:
             raise Refused(409, "The user already has an unfinished run for this unit test set.")
     record = sample(
-        SimulationUnitTestSetRunInstance,
+        models.SimulationUnitTestSetRunInstance,
         call.state.simulations.rng,
         org_id=call.state.organization,
         simulation_unit_test_set_id=test_set["id"],
@@ -376,27 +291,23 @@ async def create_run(call: Call) -> Reply:
         created_at=now(),
         creator=creator(call),
     )
-    _store(call, "runs").add(record)
+    _store(call, "run").add(record)
     test_set["last_triggered_run_id"] = record["id"]
     return json_reply({"simulation_unit_test_set_run_id": record["id"]}, 201)
 
 
 @endpoint("get-simulation-unit-test-set-run-artifacts")
 async def get_run_artifacts(call: Call) -> Reply:
-    run = _store(call, "runs").get(call.path("simulation_unit_test_set_run_id"))
+    run = _store(call, "run").get(call.path("simulation_unit_test_set_run_id"))
     if not run["artifacts_generated"]:
         raise Refused(400, "The artifacts for the unit test set run are not yet available.")
-    return json_reply(
-        {
-            "presigned_url": f"https://artifacts.example.com/{run['id']}.zip",
-            "url_expires_at": now(),
-        }
-    )
+    url = f"https://artifacts.example.com/{run['id']}.zip"
+    return json_reply({"presigned_url": url, "url_expires_at": now()})
 
 
 @endpoint("cancel-simulation-unit-test-set-run")
 async def cancel_run(call: Call) -> Reply:
-    run = _store(call, "runs").get(call.path("simulation_unit_test_set_run_id"))
+    run = _store(call, "run").get(call.path("simulation_unit_test_set_run_id"))
     if run["is_completed"]:
         raise Refused(409, "The simulation unit test set run is not in progress.")
     run["is_completed"] = True
