@@ -670,3 +670,15 @@ async def test_create_sends_bearer_even_from_a_basic_client() -> None:
                 await client.organization.create(new_organization(), mongo_cluster="cluster-1")
     assert seen[0]["Authorization"] == "Bearer t0k"
     assert seen[0]["x-mongo-cluster-name"] == "cluster-1"
+
+
+async def test_api_keys_hold_roles_the_role_list_has(client: AmigoClient) -> None:
+    roles = {role.name: role.id for role in await client.roles.list()}
+    await client.organization.create_api_key(timedelta(days=1), role_name="Auditor")
+    keys = await client.organization.list_api_keys()
+    assert [key.role_id for key in keys] == [
+        roles["DefaultAdministratorRole"],
+        roles["DefaultUserRole"],
+        roles["DefaultAdministratorRole"],
+        roles["Auditor"],
+    ]

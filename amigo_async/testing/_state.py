@@ -46,16 +46,18 @@ class FakeState:
     def seeded(cls, seed: int, organization: str) -> FakeState:
         users = UserData.seeded(area_rng(seed, "user"), organization, list(ROLE_NAMES))
         metrics = MetricData.seeded(area_rng(seed, "metric"))
+        roles = RoleData.seeded(area_rng(seed, "role"), organization, list(users.users.records))
+        role_ids = [roles.roles.get(name)["id"] for name in ROLE_NAMES[:2]]
         return cls(
             seed=seed,
             organization=organization,
             admin=AdminData.seeded(),
             tools=ToolData.seeded(area_rng(seed, "tools")),
-            organization_data=OrganizationData.seeded(area_rng(seed, "organization")),
+            organization_data=OrganizationData.seeded(area_rng(seed, "organization"), role_ids),
             prompt_logs=PromptLogData.seeded(area_rng(seed, "prompt_logs")),
             services=ServiceData.seeded(area_rng(seed, "service"), organization),
             users=users,
-            roles=RoleData.seeded(area_rng(seed, "role"), organization, list(users.users.records)),
+            roles=roles,
             webhooks=WebhookData.seeded(area_rng(seed, "webhook_destination")),
             conversations=ConversationData.seeded(area_rng(seed, "conversations"), CHAT_SERVICE_ID),
             dynamic_behavior_sets=DynamicBehaviorSetData.seeded(

@@ -28,7 +28,6 @@ _AGENT_COUNT = 35
 _STATE_MACHINE_COUNT = 57
 _MANY_VERSIONS = 23  # the first agent and the first state machine: three versions pages
 _BASE_TIME = datetime(2024, 1, 1, tzinfo=UTC)
-_ROLES = ("DefaultAdministratorRole", "DefaultUserRole")
 MAX_API_KEYS = 20  # the fake's "maximum API key limit" (the documents give no number)
 
 
@@ -61,11 +60,12 @@ class OrganizationData:
     agents: dict[str, Versioned]
     state_machines: dict[str, Versioned]
     api_keys: dict[str, dict[str, Any]]  # key_id -> the get-api-keys entry less org ids
-    roles: dict[str, str]  # role name -> role id
     clock: datetime = _BASE_TIME
 
     @classmethod
-    def seeded(cls, rng: random.Random) -> OrganizationData:
+    def seeded(cls, rng: random.Random, role_ids: list[str]) -> OrganizationData:
+        """`role_ids`: the role area's administrator and user roles, which the seeded API
+        keys hold (so a key's `role_id` is one get-roles lists)."""
         data = cls(
             rng=rng,
             exists=True,
@@ -78,7 +78,6 @@ class OrganizationData:
             agents={},
             state_machines={},
             api_keys={},
-            roles={name: object_id(rng) for name in _ROLES},
         )
         creator = object_id(rng)
         agent_fields = sample(AgentVersion, rng)  # every version of every seeded agent
@@ -95,7 +94,8 @@ class OrganizationData:
             for _ in range(_MANY_VERSIONS if index == 0 else index % 3):
                 data.add_version(machine, machine_body, creator)
         for index in range(3):
-            data.add_api_key(f"seeded key {index}", timedelta(days=30), _ROLES[index % 2], creator)
+            role_id = role_ids[index % 2]
+            data.add_api_key(f"seeded key {index}", timedelta(days=30), role_id, creator)
         return data
 
     # -- changes the endpoints make -------------------------------------------------
@@ -127,7 +127,7 @@ class OrganizationData:
         return version
 
     def add_api_key(
-        self, name: str | None, duration: timedelta, role: str, creator: str
+        self, name: str | None, duration: timedelta, role_id: str, creator: str
     ) -> dict[str, Any]:
         created = self.now()
         key_id = str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
@@ -139,7 +139,7 @@ class OrganizationData:
             "key_id": key_id,
             "expires_at": (datetime.fromisoformat(created) + duration).isoformat(),
             "creator": {"user_id": creator},
-            "role_id": self.roles[role],
+            "role_id": role_id,
         }
         self.api_keys[key_id] = entry
         return entry

@@ -248,12 +248,13 @@ async def get_api_keys(call: Call, data: OrganizationData) -> Reply:
 async def create_api_key(call: Call, data: OrganizationData) -> Reply:
     body = {"name": None, "role_name": "DefaultAdministratorRole", **call.json()}
     duration = parse_iso_duration(body["duration"])
-    if body["role_name"] not in data.roles:
+    role = call.state.roles.roles.records.get(body["role_name"])
+    if role is None:
         raise Refused(404, "The specified organization or role does not exist.")
     if len(data.api_keys) >= MAX_API_KEYS:
         raise Refused(400, "The organization has reached the maximum API key limit.")
     user = call.user_id or ""
-    entry = data.add_api_key(body["name"], duration, body["role_name"], user)
+    entry = data.add_api_key(body["name"], duration, role["id"], user)
     secret = "amigo-key-" + "".join(f"{data.rng.getrandbits(8):02x}" for _ in range(24))
     call.server.add_api_key(entry["key_id"], secret, {user})  # the new key can sign in
     return json_reply(
