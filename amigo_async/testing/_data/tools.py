@@ -53,10 +53,10 @@ _TOOLS: tuple[tuple[str, str, dict[str, str | None], int, bool], ...] = (
     ("legacy_search", "The old search tool.", {"team": "core", "stage": "old"}, 2, True),
     ("draft_tool", "Not published yet.", {}, 0, False),
 )
-_ERRORS = (  # the seeded invocations fail with the first three
+_ERRORS = (  # the seeded invocations fail with the first three, which suit any tool
     ("TimeoutError", "upstream timed out after 30s"),
-    ("ValueError", "order id must be numeric"),
-    ("KeyError", "missing key 'customer_id'"),
+    ("ValueError", "an input field must not be empty"),
+    ("KeyError", "missing key 'id' in the upstream answer"),
     ("ConnectionError", "backend refused the connection"),
     ("PermissionError", "the API key lacks the orders:read scope"),
     ("HTTPError", "502 Bad Gateway from upstream"),
