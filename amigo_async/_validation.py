@@ -1,13 +1,13 @@
 """One validation pass: a request's path, query and body against the snapshot's schemas.
 
-The schemas are the generated data (``_generated/api.json``, the snapshot without its
-prose), read once on first use. The transport checks every request here before a
-rate-limit token is spent or a byte is sent; the fake server checks what it receives
-with the same function (``from_strings=True``: values as a server gets them), so the
-client and its test double cannot disagree about what the documents allow. A body is
-JSON, or a multipart form given as its fields (interact's recorded message). The tool
-repo operations, which the snapshot leaves out, are read from the hand-written facts
-of `_undescribed` in the same form.
+The schemas are the generated data (``_generated/api.json`` and ``schemas.txt``, the
+snapshot without its prose), read once on first use. The transport checks every request
+here before a rate-limit token is spent or a byte is sent; the fake server checks what
+it receives with the same function (``from_strings=True``: values as a server gets
+them), so the client and its test double cannot disagree about what the documents allow.
+A body is JSON, or a multipart form given as its fields (interact's recorded message).
+The tool repo operations, which the snapshot leaves out, are read from the hand-written
+facts of `_undescribed` in the same form.
 
 A `Problem` names where (``("body", "actions", 2, "type")``), what (human text that
 never repeats a long value whole) and which kind (the words FastAPI answers with):
@@ -46,6 +46,7 @@ __all__ = [
 ]
 
 _DATA = Path(__file__).with_name("_generated") / "api.json"
+_SCHEMAS = _DATA.with_name("schemas.txt")  # components.schemas, one `name<TAB>json` per line
 _PREFIX = "/v1/{organization}"
 _SKIPPED_PARAMETERS = frozenset({"organization"})  # filled in by the transport
 _NOT_SET = "#/components/schemas/_NotSet"  # "left out": never a value on the wire
@@ -84,7 +85,21 @@ def api_data() -> dict[str, Any]:
 def _read_data() -> dict[str, Any]:
     with _DATA.open(encoding="utf-8") as file:
         data: dict[str, Any] = json.load(file)
+    texts = _schema_texts()
+    data["components"]["schemas"] = {name: json.loads(text) for name, text in texts.items()}
     return data
+
+
+def _schema_texts() -> dict[str, str]:
+    """Each named schema's JSON text, undecoded (`_Schemas` says why)."""
+    texts = {}
+    with _SCHEMAS.open(encoding="utf-8") as file:
+        for line in file:
+            name, tab, text = line.rstrip("\n").partition("\t")
+            if not tab:
+                raise ValueError(f"{_SCHEMAS.name}: a line without a tab after {name[:40]!r}")
+            texts[name] = text
+    return texts
 
 
 class _Schemas:
@@ -115,72 +130,9 @@ class _Facts:
 
 @cache
 def _facts() -> _Facts:
-    return _read_facts(_DATA)
-
-
-def _read_facts(data: Path) -> _Facts:
-    """The pass's facts, read from the data file without ever decoding it whole: the paths
-    are decoded, each named schema only long enough to find where its text ends."""
-    text = data.read_text(encoding="utf-8")
-    paths: dict[str, Any] = {}
-    texts: dict[str, str] = {}
-
-    def schema(name: str, start: int) -> int:
-        end: int = _DECODER.raw_decode(text, start)[1]
-        texts[name] = text[start:end]
-        return end
-
-    def component(key: str, start: int) -> int:
-        if key == "schemas":
-            return _object_members(text, start, schema, data.name)
-        end: int = _DECODER.raw_decode(text, start)[1]
-        return end
-
-    def top(key: str, start: int) -> int:
-        if key == "components":
-            return _object_members(text, start, component, data.name)
-        value, end = _DECODER.raw_decode(text, start)
-        if key == "paths":
-            paths.update(value)
-        return int(end)
-
-    _object_members(text, 0, top, data.name)
-    return _Facts(_operations_of(paths), _Schemas(texts))
-
-
-_DECODER = json.JSONDecoder()
-_SPACE = " \t\n\r"
-
-
-def _object_members(
-    text: str, position: int, member: Callable[[str, int], int], name: str
-) -> int:
-    """Walk the JSON object at `position` in `text` (the file `name`): `member(key, start)`
-    reads the value that starts at `start` and says where it ends. Returns where the
-    object ends."""
-    position = _past(text, position, "{", name)
-    if text[position] == "}":
-        return position + 1
-    while True:
-        key, position = _DECODER.raw_decode(text, position)
-        position = _after_space(text, member(key, _past(text, position, ":", name)))
-        if text[position] == "}":
-            return position + 1
-        position = _past(text, position, ",", name)
-
-
-def _past(text: str, position: int, mark: str, name: str) -> int:
-    """Where the next token starts after `mark`, which must come next (after white space)."""
-    position = _after_space(text, position)
-    if text[position] != mark:
-        raise ValueError(f"{name}: {mark!r} expected at offset {position}")
-    return _after_space(text, position + 1)
-
-
-def _after_space(text: str, position: int) -> int:
-    while text[position] in _SPACE:
-        position += 1
-    return position
+    with _DATA.open(encoding="utf-8") as file:
+        paths = json.load(file)["paths"]
+    return _Facts(_operations_of(paths), _Schemas(_schema_texts()))
 
 
 def _operations() -> dict[str, _OperationFacts]:

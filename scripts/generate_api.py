@@ -6,13 +6,16 @@
 
 What it writes (every file says it is generated):
 
-* ``amigo_async/_generated/api.json``: the snapshot's paths, operations, parameters,
-  request and response schemas and components with every prose field removed
-  (descriptions, summaries, titles, examples) and the facts the prose states turned into
-  data: ``x-limit-per-minute`` on an operation (its 429 text), ``x-sort-fields`` on a
-  ``sort_by`` parameter. The repository needs nothing else: ``--check`` without a path
-  regenerates the code from this file; given a path, it checks this file too.
-  `amigo_async._validation` checks requests against these schemas.
+* ``amigo_async/_generated/api.json`` and ``schemas.txt``: the snapshot's paths,
+  operations, parameters, request and response schemas and components with every prose
+  field removed (descriptions, summaries, titles, examples) and the facts the prose states
+  turned into data: ``x-limit-per-minute`` on an operation (its 429 text),
+  ``x-sort-fields`` on a ``sort_by`` parameter. The named schemas
+  (``components.schemas``) are in ``schemas.txt``, one ``name<TAB>json`` line each, so the
+  client decodes only those its calls name; ``api.json`` holds the rest. The repository
+  needs nothing else: ``--check`` without a path regenerates the code from these files;
+  given a path, it checks them too. `amigo_async._validation` checks requests against
+  these schemas.
 * ``amigo_async/_spec_rows.py``: one row per operation (id, method, path, limit, area,
   authentication, paging facts). ``amigo_async/_spec.py`` turns them into `Operation`s.
 * ``amigo_async/models/<area>.py`` for the areas named in `MODEL_AREAS`, and
@@ -43,6 +46,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = "amigo_async/_generated/api.json"
+SCHEMAS = "amigo_async/_generated/schemas.txt"
 PATH_PREFIX = "/v1/{organization}"
 WIDTH = 100
 
@@ -358,8 +362,24 @@ def _sort_fields_from_text(parameter: dict[str, Any]) -> list[str]:
     return re.findall(r"`([^`]+)`", match.group(1)) if match else []
 
 
-def render_data(data: dict[str, Any]) -> str:
-    return json.dumps(data, indent=0, ensure_ascii=False) + "\n"
+def render_data(data: dict[str, Any]) -> dict[str, str]:
+    """The data files: the document less its named schemas, and those one per line."""
+    components = data["components"]
+    rest = {**data, "components": {**components, "schemas": {}}}
+    lines = [
+        f"{name}\t{json.dumps(schema, ensure_ascii=False, separators=(',', ':'))}\n"
+        for name, schema in components["schemas"].items()
+    ]
+    return {DATA: json.dumps(rest, indent=0, ensure_ascii=False) + "\n", SCHEMAS: "".join(lines)}
+
+
+def load_data(root: Path) -> dict[str, Any]:
+    """The in-repo data, whole (as `render_data` split it)."""
+    data = load(root / DATA)
+    with (root / SCHEMAS).open(encoding="utf-8") as file:
+        lines = (line.rstrip("\n").split("\t", 1) for line in file)
+        data["components"]["schemas"] = {name: json.loads(text) for name, text in lines}
+    return data
 
 
 # -- operations -------------------------------------------------------------------
@@ -1183,11 +1203,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="report stale files, write nothing")
     args = parser.parse_args(argv)
     if args.snapshot is None:
-        data = load(ROOT / DATA)
+        data = load_data(ROOT)
         files = generate(data)
     else:
         data = extract(load(args.snapshot))
-        files = {DATA: render_data(data), **generate(data)}
+        files = {**render_data(data), **generate(data)}
     stale = []
     for relative, text in files.items():
         target = ROOT / relative

@@ -75,9 +75,10 @@ def test_every_area_s_models_are_generated(generator: ModuleType) -> None:
 def test_a_hand_edit_to_a_model_module_is_reported_stale(
     generator: ModuleType, module: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    data = tmp_path / generator.DATA
-    data.parent.mkdir(parents=True)
-    data.write_text((ROOT / generator.DATA).read_text("utf-8"), "utf-8")
+    for relative in (generator.DATA, generator.SCHEMAS):
+        data = tmp_path / relative
+        data.parent.mkdir(parents=True, exist_ok=True)
+        data.write_text((ROOT / relative).read_text("utf-8"), "utf-8")
     monkeypatch.setattr(generator, "ROOT", tmp_path)
     assert generator.main([]) == 0  # writes every generated file into the copy
     assert generator.main(["--check"]) == 0
