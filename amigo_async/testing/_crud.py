@@ -4,7 +4,7 @@ Most areas of the API are records keyed by an id, listed with a continuation
 token and refused with the same few statuses. This module holds that once; a
 route module keeps only what its area means:
 
-    @endpoint("get-webhook-destinations")
+    @handler("get-webhook-destinations")
     async def get_destinations(call: Call) -> Reply:
         ...
         return listing(call, "get-...", store.values())
@@ -23,15 +23,12 @@ import attrs
 
 from ..models import structure, unstructure
 from ._app import Call, Refused, Reply, json_reply, paginate
-from ._app import handler as endpoint
 from ._app import paging_of as _paging_of
 
 __all__ = [
-    "Refused",
     "Store",
     "body_of",
     "drop_not_set",
-    "endpoint",
     "fields_of",
     "listing",
     "matching",

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._app import Call
-from .._crud import Refused
+from .._app import Call, Refused
 
 __all__ = ["next_version", "selected_versions"]
 

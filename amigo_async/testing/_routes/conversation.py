@@ -19,8 +19,8 @@ from typing import Any
 import attrs
 
 from ...models.conversation import GetInteractionInsightsResponse
-from .._app import Call, Reply, Unprocessable, error_reply, json_reply
-from .._crud import Refused, endpoint, listing, matching, tagged
+from .._app import Call, Refused, Reply, Unprocessable, error_reply, handler, json_reply
+from .._crud import listing, matching, tagged
 from .._data.conversation import VERSION_SETS, ConversationData, FakeConversation
 from .._faults import Fault, FaultKind
 from .._request_checks import form_parts
@@ -54,7 +54,7 @@ def _conversation(call: Call) -> FakeConversation:
 # interact form's fields (its message type, and a text message that is not blank).
 
 
-@endpoint("create-conversation")
+@handler("create-conversation")
 async def create_conversation(call: Call) -> Reply:
     body = call.json()
     service_id = body["service_id"]
@@ -71,7 +71,7 @@ async def create_conversation(call: Call) -> Reply:
     return _stream(call, turn, 201, first)
 
 
-@endpoint("interact-with-conversation")
+@handler("interact-with-conversation")
 async def interact_with_conversation(call: Call) -> Reply:
     found = _conversation(call)
     request_format = call.query("request_format")
@@ -176,7 +176,7 @@ async def _cut(lines: list[bytes], fault: Fault | None, delay: float) -> AsyncIt
 # -- lists -----------------------------------------------------------------------
 
 
-@endpoint("get-conversations")
+@handler("get-conversations")
 async def get_conversations(call: Call) -> Reply:
     items = [c.instance() for c in _data(call).conversations.values()]
     for field in ("id", "service_id", "user_id"):
@@ -185,7 +185,7 @@ async def get_conversations(call: Call) -> Reply:
     return listing(call, "get-conversations", items)
 
 
-@endpoint("get-conversation-messages")
+@handler("get-conversation-messages")
 async def get_conversation_messages(call: Call) -> Reply:
     items = matching(call, matching(call, _conversation(call).messages, "id"), "interaction_id")
     kinds = call.query_all("message_type") or _DEFAULT_MESSAGE_TYPES
@@ -196,7 +196,7 @@ async def get_conversation_messages(call: Call) -> Reply:
 # -- one conversation ------------------------------------------------------------
 
 
-@endpoint("finish-conversation")
+@handler("finish-conversation")
 async def finish_conversation(call: Call) -> Reply:
     found = _conversation(call)
     if found.is_finished or found.busy:
@@ -217,7 +217,7 @@ def _interaction(call: Call, conversation: FakeConversation) -> str:
     return interaction_id
 
 
-@endpoint("recommend-responses-for-interaction")
+@handler("recommend-responses-for-interaction")
 async def recommend_responses(call: Call) -> Reply:
     found = _conversation(call)
     interaction = _interaction(call, found)
@@ -228,14 +228,14 @@ async def recommend_responses(call: Call) -> Reply:
     return json_reply({"recommended_responses": ["Tell me more.", "Thanks!", "Goodbye"]})
 
 
-@endpoint("get-interaction-insights")
+@handler("get-interaction-insights")
 async def get_interaction_insights(call: Call) -> Reply:
     """A sample of the documented answer, the same for the same interaction."""
     interaction = _interaction(call, _conversation(call))
     return json_reply(sample(GetInteractionInsightsResponse, random.Random(interaction)))
 
 
-@endpoint("retrieve-message-source")
+@handler("retrieve-message-source")
 async def retrieve_message_source(call: Call) -> Reply:
     found = _conversation(call)
     message_id = call.path("message_id")
@@ -249,7 +249,7 @@ async def retrieve_message_source(call: Call) -> Reply:
     return json_reply({"url": url, "expires_at": expires.isoformat(), "content_type": "audio/mpeg"})
 
 
-@endpoint("generate-conversation-starter")
+@handler("generate-conversation-starter")
 async def generate_conversation_starter(call: Call) -> Reply:
     """One prompt a facet, and one more, within the counts asked for (min <= max: the pass)."""
     body = call.json()
@@ -264,7 +264,7 @@ async def generate_conversation_starter(call: Call) -> Reply:
     return json_reply({"prompts": prompts})
 
 
-@endpoint("modify-tags-of-conversation")
+@handler("modify-tags-of-conversation")
 async def modify_tags(call: Call) -> Reply:
     found = _conversation(call)
     body = call.json()

@@ -11,8 +11,8 @@ from ...models.dynamic_behavior_set import (
     DynamicBehaviorSetVersion,
     UpdateDynamicBehaviorSetRequest,
 )
-from .._app import Call, Reply, json_reply
-from .._crud import body_of, endpoint, fields_of, listing, matching, tagged
+from .._app import Call, Reply, handler, json_reply
+from .._crud import body_of, fields_of, listing, matching, tagged
 from .._samples import sample
 from .._state import object_id
 from ._filters import (
@@ -47,7 +47,7 @@ def _filtered(call: Call) -> list[dict[str, Any]]:
     return tagged(call, by_creator(call, items), "tag")
 
 
-@endpoint("get-dynamic-behavior-sets")
+@handler("get-dynamic-behavior-sets")
 async def get_sets(call: Call) -> Reply:
     items = matching(call, _filtered(call), "id")
     filter_values = {
@@ -58,12 +58,12 @@ async def get_sets(call: Call) -> Reply:
     return listing(call, "get-dynamic-behavior-sets", items, extra={"filter_values": filter_values})
 
 
-@endpoint("search-dynamic-behavior-sets")
+@handler("search-dynamic-behavior-sets")
 async def search_sets(call: Call) -> Reply:
     return json_reply({"dynamic_behavior_sets": searched(call, _filtered(call), "name")})
 
 
-@endpoint("create-dynamic-behavior-set")
+@handler("create-dynamic-behavior-set")
 async def create_set(call: Call) -> Reply:
     request = body_of(call, CreateDynamicBehaviorSetRequest)
     data = call.state.dynamic_behavior_sets
@@ -99,7 +99,7 @@ def _version(call: Call, set_id: str, number: int, body: dict[str, Any]) -> dict
     return version
 
 
-@endpoint("update-dynamic-behavior-set")
+@handler("update-dynamic-behavior-set")
 async def update_set(call: Call) -> Reply:
     sets = call.state.dynamic_behavior_sets.sets
     record = sets.get(call.path(_ID))
@@ -113,19 +113,19 @@ async def update_set(call: Call) -> Reply:
     return Reply(204)
 
 
-@endpoint("delete-dynamic-behavior-instruction")
+@handler("delete-dynamic-behavior-instruction")
 async def delete_set(call: Call) -> Reply:
     call.state.dynamic_behavior_sets.sets.delete(call.path(_ID))
     return json_reply({})
 
 
-@endpoint("get-dynamic-behavior-set-versions")
+@handler("get-dynamic-behavior-set-versions")
 async def get_versions(call: Call) -> Reply:
     versions = call.state.dynamic_behavior_sets.versions[_set_id(call)]
     return listing(call, "get-dynamic-behavior-set-versions", selected_versions(call, versions))
 
 
-@endpoint("create-dynamic-behavior-set-version")
+@handler("create-dynamic-behavior-set-version")
 async def create_version(call: Call) -> Reply:
     set_id = _set_id(call)
     versions = call.state.dynamic_behavior_sets.versions[set_id]
@@ -135,7 +135,7 @@ async def create_version(call: Call) -> Reply:
     return json_reply({"new_version_number": number}, 201)
 
 
-@endpoint("get-dynamic-behavior-invocations")
+@handler("get-dynamic-behavior-invocations")
 async def get_invocations(call: Call) -> Reply:
     invocations = call.state.dynamic_behavior_sets.invocations[_set_id(call)]
     return listing(call, "get-dynamic-behavior-invocations", invocations)

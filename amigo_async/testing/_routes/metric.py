@@ -11,8 +11,8 @@ from ...models.metric import (
     MetricEvaluationResultInstance,
     UpdateMetricRequest,
 )
-from .._app import Call, Reply, json_reply
-from .._crud import Refused, body_of, endpoint, fields_of, listing, matching, tag_list, tagged
+from .._app import Call, Refused, Reply, handler, json_reply
+from .._crud import body_of, fields_of, listing, matching, tag_list, tagged
 from .._samples import sample
 from .._state import object_id
 from ._filters import (
@@ -42,7 +42,7 @@ def _filtered(call: Call, deleted: bool) -> list[dict[str, Any]]:
     return tagged(call, by_creator(call, items), "tag")
 
 
-@endpoint("get-metrics")
+@handler("get-metrics")
 async def get_metrics(call: Call) -> Reply:
     items = matching(call, _filtered(call, bool(call.query_bool("is_deleted"))), "id")
     filter_values = {
@@ -54,13 +54,13 @@ async def get_metrics(call: Call) -> Reply:
     return listing(call, "get-metrics", items, extra={"filter_values": filter_values})
 
 
-@endpoint("search-metrics")
+@handler("search-metrics")
 async def search_metrics(call: Call) -> Reply:
     found = searched(call, _filtered(call, False), "name", "description")
     return json_reply({"metrics": [{"_id": m["id"], **m} for m in found]})
 
 
-@endpoint("create-metric")
+@handler("create-metric")
 async def create_metric(call: Call) -> Reply:
     request = body_of(call, CreateMetricRequest)
     metrics = call.state.metrics.metrics
@@ -78,7 +78,7 @@ async def create_metric(call: Call) -> Reply:
     return json_reply({"id": record["id"]}, 201)
 
 
-@endpoint("update-metric")
+@handler("update-metric")
 async def update_metric(call: Call) -> Reply:
     metric_id = call.path("metric_id")
     _live(call, metric_id)
@@ -90,7 +90,7 @@ async def update_metric(call: Call) -> Reply:
     return json_reply({})
 
 
-@endpoint("delete-metric")
+@handler("delete-metric")
 async def delete_metric(call: Call) -> Reply:
     metric_id = call.path("metric_id")
     record = _live(call, metric_id)
@@ -101,7 +101,7 @@ async def delete_metric(call: Call) -> Reply:
     return json_reply({})
 
 
-@endpoint("evaluate-metrics")
+@handler("evaluate-metrics")
 async def evaluate_metrics(call: Call) -> Reply:
     request = body_of(call, EvaluateMetricsRequest)
     metrics = [_live(call, metric_id) for metric_id in request.metric_ids]
@@ -147,7 +147,7 @@ def _value(metric_value: dict[str, Any]) -> Any:
     return True
 
 
-@endpoint("get-metric-evaluation-results")
+@handler("get-metric-evaluation-results")
 async def get_results(call: Call) -> Reply:
     items = matching(call, call.state.metrics.results, "metric_id")
     items = matching(call, items, "source_type", "source.type")

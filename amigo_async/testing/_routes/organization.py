@@ -17,8 +17,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from ..._durations import parse_iso_duration
-from .._app import Call, Reply, Unprocessable, json_reply
-from .._crud import Refused, endpoint, listing, matching, with_organization
+from .._app import Call, Refused, Reply, Unprocessable, handler, json_reply
+from .._crud import listing, matching, with_organization
 from .._data._common import PREFERENCE_DEFAULTS
 from .._data.organization import MAX_API_KEYS, OrganizationData, Versioned
 from ._filters import by_bool
@@ -53,10 +53,10 @@ Endpoint = Callable[[Call, OrganizationData], Awaitable[Reply]]
 def _endpoint(
     operation_id: str, *, needs_organization: bool = True
 ) -> Callable[[Endpoint], Endpoint]:
-    """`endpoint`, given the organization's data; 404 once the organization is deleted."""
+    """`handler`, given the organization's data; 404 once the organization is deleted."""
 
     def register(function: Endpoint) -> Endpoint:
-        @endpoint(operation_id)
+        @handler(operation_id)
         async def serve(call: Call) -> Reply:
             data = call.state.organization_data
             if needs_organization and not data.exists:

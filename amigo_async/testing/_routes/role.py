@@ -17,13 +17,13 @@ from ...models.role import (
     RoleInstance,
     TemporaryPermissionGrant,
 )
-from .._app import Call, Reply, Unprocessable, json_reply
-from .._crud import body_of, endpoint, fields_of, listing, matching, tagged
+from .._app import Call, Reply, Unprocessable, handler, json_reply
+from .._crud import body_of, fields_of, listing, matching, tagged
 from .._samples import sample
 from ._filters import creator
 
 
-@endpoint("get-roles")
+@handler("get-roles")
 async def get_roles(call: Call) -> Reply:
     items = matching(call, call.state.roles.roles.values(), "id")
     items = matching(call, items, "name")
@@ -32,7 +32,7 @@ async def get_roles(call: Call) -> Reply:
     return json_reply({"roles": items})
 
 
-@endpoint("create-role")
+@handler("create-role")
 async def create_role(call: Call) -> Reply:
     data = call.state.roles
     body = fields_of(body_of(call, CreateRoleRequest))
@@ -47,14 +47,14 @@ async def create_role(call: Call) -> Reply:
     return json_reply({"role_id": record["id"]}, 201)
 
 
-@endpoint("modify-role")
+@handler("modify-role")
 async def modify_role(call: Call) -> Reply:
     changes = fields_of(body_of(call, ModifyRoleRequest))
     role = call.state.roles.roles.update(call.path("role_name"), changes)
     return json_reply({"role_id": role["id"]})
 
 
-@endpoint("assign-role")
+@handler("assign-role")
 async def assign_role(call: Call) -> Reply:
     role = call.state.roles.roles.get(call.path("role_name"))
     body = body_of(call, AssignRoleRequest)
@@ -62,7 +62,7 @@ async def assign_role(call: Call) -> Reply:
     return json_reply({"role_id": role["id"]})
 
 
-@endpoint("create-temporary-permission-grant")
+@handler("create-temporary-permission-grant")
 async def create_temporary_permission_grant(call: Call) -> Reply:
     data = call.state.roles
     body = fields_of(body_of(call, CreateTemporaryPermissionGrantRequest))
@@ -87,7 +87,7 @@ async def create_temporary_permission_grant(call: Call) -> Reply:
     return json_reply(answer, 201)
 
 
-@endpoint("get-temporary-permission-grants")
+@handler("get-temporary-permission-grants")
 async def get_temporary_permission_grants(call: Call) -> Reply:
     items = matching(call, call.state.roles.grants.values(), "id", "_id")
     items = matching(call, items, "user_id")

@@ -12,13 +12,13 @@ from ...models.service import (
     UpdateServiceRequest,
     UpsertServiceVersionSetRequest,
 )
-from .._app import Call, Reply, json_reply
-from .._crud import Refused, body_of, endpoint, fields_of, listing, matching, tag_list, tagged
+from .._app import Call, Refused, Reply, handler, json_reply
+from .._crud import body_of, fields_of, listing, matching, tag_list, tagged
 from .._samples import sample
 from ._filters import by_bool, creator, tag_keys
 
 
-@endpoint("get-services")
+@handler("get-services")
 async def get_services(call: Call) -> Reply:
     store = call.state.services.services
     items = by_bool(call, tagged(call, matching(call, store.values(), "id")), "is_active")
@@ -26,7 +26,7 @@ async def get_services(call: Call) -> Reply:
     return listing(call, "get-services", items, {"filter_values": {"tags": every_tag}})
 
 
-@endpoint("create-service")
+@handler("create-service")
 async def create_service(call: Call) -> Reply:
     data = call.state.services
     body = fields_of(body_of(call, CreateServiceRequest))
@@ -49,7 +49,7 @@ async def create_service(call: Call) -> Reply:
     return json_reply({"id": record["id"]}, 201)
 
 
-@endpoint("update-service")
+@handler("update-service")
 async def update_service(call: Call) -> Reply:
     store = call.state.services.services
     service = store.get(call.path("service_id"))
@@ -62,7 +62,7 @@ async def update_service(call: Call) -> Reply:
     return json_reply(None)
 
 
-@endpoint("upsert-service-version-set")
+@handler("upsert-service-version-set")
 async def upsert_service_version_set(call: Call) -> Reply:
     service = call.state.services.services.get(call.path("service_id"))
     body = fields_of(body_of(call, UpsertServiceVersionSetRequest))
@@ -70,7 +70,7 @@ async def upsert_service_version_set(call: Call) -> Reply:
     return Reply(204)
 
 
-@endpoint("delete-service-version-set")
+@handler("delete-service-version-set")
 async def delete_service_version_set(call: Call) -> Reply:
     service = call.state.services.services.get(call.path("service_id"))
     name = call.path("version_set_name")

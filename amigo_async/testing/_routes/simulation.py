@@ -16,8 +16,8 @@ import attrs
 
 from ...models import simulation as models
 from ...models import unstructure
-from .._app import Call, Reply, json_reply
-from .._crud import Refused, Store, body_of, endpoint, listing, matching, tag_list, tagged
+from .._app import Call, Refused, Reply, handler, json_reply
+from .._crud import Store, body_of, listing, matching, tag_list, tagged
 from .._samples import sample
 from .._state import object_id
 from ._filters import (
@@ -120,7 +120,7 @@ def _register(kind: _Kind) -> None:
                 items = [item for item in items if wanted & set(_values(item, query))]
         return items
 
-    @endpoint(f"get-{plural}")
+    @handler(f"get-{plural}")
     async def get_all(call: Call) -> Reply:
         items = by_bool(call, matching(call, filtered(call), "id"), "is_deleted")
         values = {"creators": distinct(items, "creator"), "tags": tag_keys(items)}
@@ -128,14 +128,14 @@ def _register(kind: _Kind) -> None:
             values[f"{query}s"] = list(dict.fromkeys(v for i in items for v in _values(i, query)))
         return listing(call, f"get-{plural}", items, extra={"filter_values": values})
 
-    @endpoint(f"search-{plural}")
+    @handler(f"search-{plural}")
     async def search(call: Call) -> Reply:
         found = searched(call, [i for i in filtered(call) if not i["is_deleted"]], *kind.searched)
         if kind.listed:
             found = [{"_id": item["id"], **item} for item in found]
         return json_reply({f"simulation_{kind.name}s": found})
 
-    @endpoint(f"create-simulation-{kind.stem}")
+    @handler(f"create-simulation-{kind.stem}")
     async def create(call: Call) -> Reply:
         request = _body(call)
         first = request.pop("initial_version", None)
@@ -149,7 +149,7 @@ def _register(kind: _Kind) -> None:
             ]
         return json_reply({f"simulation_{kind.name}_id": record["id"]}, 201)
 
-    @endpoint(f"update-simulation-{kind.stem}")
+    @handler(f"update-simulation-{kind.stem}")
     async def update(call: Call) -> Reply:
         record = _live(call, kind)
         changes = _body(call)
@@ -163,7 +163,7 @@ def _register(kind: _Kind) -> None:
         store.update(record["id"], touched(call, changes))
         return Reply(204)
 
-    @endpoint(f"delete-simulation-{kind.stem}")
+    @handler(f"delete-simulation-{kind.stem}")
     async def delete(call: Call) -> Reply:
         record = _live(call, kind)
         if kind.used_by is not None:
@@ -182,13 +182,13 @@ def _register(kind: _Kind) -> None:
 def _register_versions(kind: _Kind) -> None:
     """A persona's or scenario's versions: listed by the selector, added one at a time."""
 
-    @endpoint(f"get-simulation-{kind.stem}-versions")
+    @handler(f"get-simulation-{kind.stem}-versions")
     async def get_versions(call: Call) -> Reply:
         record = _store(call, kind.name).get(call.path(f"simulation_{kind.name}_id"))
         page = selected_versions(call, call.state.simulations.versions[record["id"]])
         return listing(call, f"get-simulation-{kind.stem}-versions", page)
 
-    @endpoint(f"create-simulation-{kind.stem}-version")
+    @handler(f"create-simulation-{kind.stem}-version")
     async def create_version(call: Call) -> Reply:
         record = _live(call, kind)
         versions = call.state.simulations.versions[record["id"]]
@@ -254,7 +254,7 @@ _register(
 # -- runs -------------------------------------------------------------------------
 
 
-@endpoint("get-simulation-unit-test-set-runs")
+@handler("get-simulation-unit-test-set-runs")
 async def get_runs(call: Call) -> Reply:
     items = matching(call, by_creator(call, _store(call, "run").values()), "id")
     items = matching(call, items, "simulation_unit_test_set_id")
@@ -272,7 +272,7 @@ async def get_runs(call: Call) -> Reply:
     return listing(call, operation, items, extra={"filter_values": values})
 
 
-@endpoint("create-simulation-unit-test-set-run")
+@handler("create-simulation-unit-test-set-run")
 async def create_run(call: Call) -> Reply:
     test_set = _store(call, "unit_test_set").get(_body(call)["simulation_unit_test_set_id"])
     for run in _store(call, "run").values():
@@ -296,7 +296,7 @@ async def create_run(call: Call) -> Reply:
     return json_reply({"simulation_unit_test_set_run_id": record["id"]}, 201)
 
 
-@endpoint("get-simulation-unit-test-set-run-artifacts")
+@handler("get-simulation-unit-test-set-run-artifacts")
 async def get_run_artifacts(call: Call) -> Reply:
     run = _store(call, "run").get(call.path("simulation_unit_test_set_run_id"))
     if not run["artifacts_generated"]:
@@ -305,7 +305,7 @@ async def get_run_artifacts(call: Call) -> Reply:
     return json_reply({"presigned_url": url, "url_expires_at": now()})
 
 
-@endpoint("cancel-simulation-unit-test-set-run")
+@handler("cancel-simulation-unit-test-set-run")
 async def cancel_run(call: Call) -> Reply:
     run = _store(call, "run").get(call.path("simulation_unit_test_set_run_id"))
     if run["is_completed"]:

@@ -15,17 +15,8 @@ from typing import Any
 
 import orjson
 
-from .._app import Call, Reply, Unprocessable, json_reply, paginate
-from .._crud import (
-    Refused,
-    endpoint,
-    listing,
-    matching,
-    sorted_by_query,
-    tag_list,
-    tagged,
-    with_organization,
-)
+from .._app import Call, Refused, Reply, Unprocessable, handler, json_reply, paginate
+from .._crud import listing, matching, sorted_by_query, tag_list, tagged, with_organization
 from .._data.tools import INLINE_FILE_LIMIT, ToolData, VersionConstraint, failed_status
 from ._filters import authored, by_bool, distinct, now, tag_keys
 
@@ -70,7 +61,7 @@ def _first_page(call: Call) -> bool:
 # -- tools ------------------------------------------------------------------------
 
 
-@endpoint("get-tools")
+@handler("get-tools")
 async def get_tools(call: Call) -> Reply:
     data = call.state.tools
     tools = by_bool(call, matching(call, tagged(call, data.tools, "tag"), "id"), "deprecated")
@@ -79,7 +70,7 @@ async def get_tools(call: Call) -> Reply:
     return listing(call, "get-tools", served, {"filter_values": values})
 
 
-@endpoint("create-tool")
+@handler("create-tool")
 async def create_tool(call: Call) -> Reply:
     body = call.json()
     name = _stripped(body, "name")
@@ -93,7 +84,7 @@ async def create_tool(call: Call) -> Reply:
     return json_reply({"id": tool["id"]}, 201)
 
 
-@endpoint("modify-tool")
+@handler("modify-tool")
 async def modify_tool(call: Call) -> Reply:
     tool = _known_tool(call)
     body = call.json()
@@ -105,7 +96,7 @@ async def modify_tool(call: Call) -> Reply:
     return Reply(204)
 
 
-@endpoint("deprecate-tool")
+@handler("deprecate-tool")
 async def deprecate_tool(call: Call) -> Reply:
     tool = _known_tool(call)
     tool["deprecated"] = True
@@ -114,7 +105,7 @@ async def deprecate_tool(call: Call) -> Reply:
     return Reply(204)
 
 
-@endpoint("modify-tool-envvars")
+@handler("modify-tool-envvars")
 async def modify_tool_envvars(call: Call) -> Reply:
     tool = _known_tool(call)
     body = call.json()
@@ -150,7 +141,7 @@ async def modify_tool_envvars(call: Call) -> Reply:
 # -- versions ---------------------------------------------------------------------
 
 
-@endpoint("get-tool-versions")
+@handler("get-tool-versions")
 async def get_tool_versions(call: Call) -> Reply:
     tool = _known_tool(call)
     constraint = _constraint(call.query("versions"), ("query", "versions"))
@@ -167,7 +158,7 @@ async def get_tool_versions(call: Call) -> Reply:
     return listing(call, "get-tool-versions", versions, {"filter_values": values})
 
 
-@endpoint("deprecate-tool-version")
+@handler("deprecate-tool-version")
 async def deprecate_tool_version(call: Call) -> Reply:
     tool = _known_tool(call)
     constraint = _constraint(call.path("versions"), ("path", "versions"))
@@ -177,7 +168,7 @@ async def deprecate_tool_version(call: Call) -> Reply:
     return Reply(204)
 
 
-@endpoint("publish-tool-version")
+@handler("publish-tool-version")
 async def publish_tool_version(call: Call) -> Reply:
     tool = _known_tool(call)
     body = call.json()
@@ -220,7 +211,7 @@ def _results(inputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return results
 
 
-@endpoint("test-tool")
+@handler("test-tool")
 async def test_tool(call: Call) -> Reply:
     body = call.json()
     data = call.state.tools
@@ -232,7 +223,7 @@ async def test_tool(call: Call) -> Reply:
     return json_reply({"invocation_results": _results(body["inputs"])})
 
 
-@endpoint("invoke-tool-version")
+@handler("invoke-tool-version")
 async def invoke_tool_version(call: Call) -> Reply:
     """The version is a plain version (exactly that one) or a constraint."""
     tool = _known_tool(call)
@@ -270,7 +261,7 @@ def _filtered(
     ]
 
 
-@endpoint("get-tool-invocations")
+@handler("get-tool-invocations")
 async def get_tool_invocations(call: Call) -> Reply:
     tool_ids, versions = call.query_all("tool_id"), call.query_all("version")
     if versions and len(versions) != len(tool_ids):
@@ -306,7 +297,7 @@ def _searchable(invocation: dict[str, Any], fields: list[str]) -> Iterator[str]:
             yield str(value)
 
 
-@endpoint("search-tool-invocations")
+@handler("search-tool-invocations")
 async def search_tool_invocations(call: Call) -> Reply:
     needle, fields = (call.query("query") or "").lower(), call.query_all("query_against")
     found = [
@@ -320,7 +311,7 @@ async def search_tool_invocations(call: Call) -> Reply:
 # -- scaffold -----------------------------------------------------------------------
 
 
-@endpoint("get-tool-scaffold-release")
+@handler("get-tool-scaffold-release")
 async def get_tool_scaffold_release(call: Call) -> Reply:
     """Streamed in the server's chunks, like every file download."""
     return Reply(body=call.state.tools.scaffold, streamed=True, content_type="application/gzip")
@@ -350,7 +341,7 @@ def _touches(commit: dict[str, Any], path: str) -> bool:
     return any(changed["path"].startswith(path) for changed in commit["changed_files"])
 
 
-@endpoint("get-tool-repo-file-content")
+@handler("get-tool-repo-file-content")
 async def get_tool_repo_file_content(call: Call) -> Reply:
     _ref(call, call.query("ref"))  # 404 for an unknown ref
     content = call.state.tools.repo.files.get(call.path("file_path"))
@@ -359,7 +350,7 @@ async def get_tool_repo_file_content(call: Call) -> Reply:
     return Reply(body=content, streamed=True, content_type="application/octet-stream")
 
 
-@endpoint("get-tool-repo-directory")
+@handler("get-tool-repo-directory")
 async def get_tool_repo_directory(call: Call) -> Reply:
     ref = _ref(call, call.query("ref"))
     repo = call.state.tools.repo
@@ -380,7 +371,7 @@ async def get_tool_repo_directory(call: Call) -> Reply:
     return json_reply({"entries": list(entries.values())})
 
 
-@endpoint("get-tool-repo-files")
+@handler("get-tool-repo-files")
 async def get_tool_repo_files(call: Call) -> Reply:
     body = call.json()  # checked by the pass, from the tool repo's hand-written facts
     _ref(call, body.get("ref"))
@@ -394,7 +385,7 @@ async def get_tool_repo_files(call: Call) -> Reply:
     return json_reply({"files": files})
 
 
-@endpoint("get-tool-repo-commits")
+@handler("get-tool-repo-commits")
 async def get_tool_repo_commits(call: Call) -> Reply:
     ref = _ref(call, call.query("ref"))
     path = call.query("path") or ""
@@ -415,7 +406,7 @@ async def get_tool_repo_commits(call: Call) -> Reply:
     return listing(call, "get-tool-repo-commits", served)
 
 
-@endpoint("get-tool-repo-branch")
+@handler("get-tool-repo-branch")
 async def get_tool_repo_branch(call: Call) -> Reply:
     repo = call.state.tools.repo
     index = repo.branches.get(call.path("branch_name"))
@@ -424,7 +415,7 @@ async def get_tool_repo_branch(call: Call) -> Reply:
     return json_reply(_summary(repo.commits[index], call.state.organization))
 
 
-@endpoint("get-tool-repo-branches")
+@handler("get-tool-repo-branches")
 async def get_tool_repo_branches(call: Call) -> Reply:
     repo = call.state.tools.repo
     organization = call.state.organization
@@ -444,7 +435,7 @@ def _sections(*lines: str) -> bytes:
     return b"".join(f"{len(data) + 4:04x}".encode() + data + b"0000" for data in encoded)
 
 
-@endpoint("access-git-interface")
+@handler("access-git-interface")
 async def access_git_interface(call: Call) -> Reply:
     """Just enough of the Git HTTP protocol for a client to find the repo.
 

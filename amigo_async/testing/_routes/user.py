@@ -19,8 +19,8 @@ from ...models.user import (
     UpdateUserInfoRequest,
     UserInstance,
 )
-from .._app import Call, Reply, error_reply, handler, json_reply
-from .._crud import Refused, body_of, endpoint, fields_of, listing, matching
+from .._app import Call, Refused, Reply, error_reply, handler, json_reply
+from .._crud import body_of, fields_of, listing, matching
 from .._data._common import PREFERENCE_DEFAULTS
 from .._samples import sample
 
@@ -45,7 +45,7 @@ async def sign_in_with_api_key(call: Call) -> Reply:
     return json_reply({"id_token": token, "expires_at": expires_at.isoformat()})
 
 
-@endpoint("create-invited-user")
+@handler("create-invited-user")
 async def create_invited_user(call: Call) -> Reply:
     data = call.state.users
     body = body_of(call, CreateInvitedUserRequest)
@@ -72,13 +72,13 @@ async def create_invited_user(call: Call) -> Reply:
     return json_reply({"user_id": record["user_id"], "verify_link": link}, 201)
 
 
-@endpoint("get-users")
+@handler("get-users")
 async def get_users(call: Call) -> Reply:
     items = matching(call, call.state.users.users.values(), "user_id")
     return listing(call, "get-users", matching(call, items, "email"))
 
 
-@endpoint("search-users")
+@handler("search-users")
 async def search_users(call: Call) -> Reply:
     query = call.query("query") or ""
     needle = query.lower()
@@ -90,7 +90,7 @@ async def search_users(call: Call) -> Reply:
     return json_reply({"users": items})
 
 
-@endpoint("update-user-info")
+@handler("update-user-info")
 async def update_user_info(call: Call) -> Reply:
     data = call.state.users
     user = data.users.get(call.path("requested_user_id"))
@@ -106,7 +106,7 @@ async def update_user_info(call: Call) -> Reply:
     return Reply(204)
 
 
-@endpoint("delete-user")
+@handler("delete-user")
 async def delete_user(call: Call) -> Reply:
     data = call.state.users
     user_id = call.path("requested_user_id")
@@ -116,13 +116,13 @@ async def delete_user(call: Call) -> Reply:
     return Reply(204)
 
 
-@endpoint("get-user-model")
+@handler("get-user-model")
 async def get_user_model(call: Call) -> Reply:
     data = call.state.users
     return json_reply(data.user_models[data.users.get(call.path("user_id"))["user_id"]])
 
 
-@endpoint("get-memories")
+@handler("get-memories")
 async def get_memories(call: Call) -> Reply:
     data = call.state.users
     user = data.users.get(call.path("user_id"))
@@ -130,7 +130,7 @@ async def get_memories(call: Call) -> Reply:
     return listing(call, "get-memories", matching(call, items, "conversation_id"))
 
 
-@endpoint("modify-user-variables")
+@handler("modify-user-variables")
 async def modify_user_variables(call: Call) -> Reply:
     user = call.state.users.users.get(call.path("requested_user_id"))
     body = body_of(call, ModifyUserVariablesRequest)
@@ -151,7 +151,7 @@ async def modify_user_variables(call: Call) -> Reply:
     return Reply(204)
 
 
-@endpoint("sign-in-with-email")
+@handler("sign-in-with-email")
 async def sign_in_with_email(call: Call) -> Reply:
     data = call.state.users
     body = body_of(call, SignInWithEmailRequest)

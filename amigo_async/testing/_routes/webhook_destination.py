@@ -14,8 +14,8 @@ from ...models.webhook_destination import (
     UpdateWebhookDestinationRequest,
     WebhookDestination,
 )
-from .._app import Call, Reply, json_reply
-from .._crud import Refused, body_of, endpoint, fields_of, listing, matching
+from .._app import Call, Refused, Reply, handler, json_reply
+from .._crud import body_of, fields_of, listing, matching
 from .._data.webhook_destination import new_secret
 from .._samples import sample
 from ._filters import between
@@ -24,13 +24,13 @@ DUAL_SIGNING = timedelta(minutes=30)  # the documents: both secrets sign for abo
 _DEFAULT_RETRY_ATTEMPTS = 3
 
 
-@endpoint("get-webhook-destinations")
+@handler("get-webhook-destinations")
 async def get_webhook_destinations(call: Call) -> Reply:
     items = matching(call, call.state.webhooks.destinations.values(), "id")
     return json_reply({"webhook_destinations": items})
 
 
-@endpoint("create-webhook-destination")
+@handler("create-webhook-destination")
 async def create_webhook_destination(call: Call) -> Reply:
     data = call.state.webhooks
     body = body_of(call, CreateWebhookDestinationRequest)
@@ -50,14 +50,14 @@ async def create_webhook_destination(call: Call) -> Reply:
     return json_reply({"webhook_destination_id": record["id"], "secret": secret}, 201)
 
 
-@endpoint("update-webhook-destination")
+@handler("update-webhook-destination")
 async def update_webhook_destination(call: Call) -> Reply:
     changes = fields_of(body_of(call, UpdateWebhookDestinationRequest))
     call.state.webhooks.destinations.update(call.path("webhook_destination_id"), changes)
     return Reply(204)
 
 
-@endpoint("delete-webhook-destination")
+@handler("delete-webhook-destination")
 async def delete_webhook_destination(call: Call) -> Reply:
     data = call.state.webhooks
     destination = data.destinations.delete(call.path("webhook_destination_id"))
@@ -65,7 +65,7 @@ async def delete_webhook_destination(call: Call) -> Reply:
     return Reply(204)
 
 
-@endpoint("rotate-webhook-destination-secret")
+@handler("rotate-webhook-destination-secret")
 async def rotate_webhook_destination_secret(call: Call) -> Reply:
     data = call.state.webhooks
     destination = data.destinations.get(call.path("webhook_destination_id"))
@@ -78,7 +78,7 @@ async def rotate_webhook_destination_secret(call: Call) -> Reply:
     return json_reply({"secret": secret, "dual_signing_stops_at": stops.isoformat()})
 
 
-@endpoint("get-webhook-deliveries")
+@handler("get-webhook-deliveries")
 async def get_webhook_deliveries(call: Call) -> Reply:
     data = call.state.webhooks
     destination = data.destinations.get(call.path("webhook_destination_id"))
