@@ -19,7 +19,6 @@ import struct
 import time
 from collections import Counter
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping
-from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Self
 
@@ -473,6 +472,3 @@ class FakeAmigoServer:
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             transport.close()
         raise asyncio.CancelledError  # aiohttp stops handling this request quietly
-
-    def now_iso(self) -> str:
-        return datetime.now(UTC).isoformat()

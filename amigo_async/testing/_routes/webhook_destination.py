@@ -18,7 +18,7 @@ from .._app import Call, Refused, Reply, handler, json_reply
 from .._crud import body_of, fields_of, listing, matching
 from .._data.webhook_destination import new_secret
 from .._samples import sample
-from ._filters import between
+from ._filters import between, now
 
 DUAL_SIGNING = timedelta(minutes=30)  # the documents: both secrets sign for about 30 minutes
 _DEFAULT_RETRY_ATTEMPTS = 3
@@ -42,7 +42,7 @@ async def create_webhook_destination(call: Call) -> Reply:
         url=body.url,
         accepted_types=list(body.accepted_types),
         retry_attempts=retry,
-        secret_generated_at=datetime.now(UTC).isoformat(),
+        secret_generated_at=now(),
     )
     data.destinations.add(record)
     data.secrets[record["id"]] = secret = new_secret(data.rng)
@@ -69,12 +69,12 @@ async def delete_webhook_destination(call: Call) -> Reply:
 async def rotate_webhook_destination_secret(call: Call) -> Reply:
     data = call.state.webhooks
     destination = data.destinations.get(call.path("webhook_destination_id"))
-    now = datetime.now(UTC)
-    if data.dual_signing_until.get(destination["id"], now) > now:
+    rotated = datetime.now(UTC)
+    if data.dual_signing_until.get(destination["id"], rotated) > rotated:
         raise Refused(409, "A secret rotation is already in progress for this destination.")
     data.secrets[destination["id"]] = secret = new_secret(data.rng)
-    data.dual_signing_until[destination["id"]] = stops = now + DUAL_SIGNING
-    destination["secret_generated_at"] = now.isoformat()
+    data.dual_signing_until[destination["id"]] = stops = rotated + DUAL_SIGNING
+    destination["secret_generated_at"] = rotated.isoformat()
     return json_reply({"secret": secret, "dual_signing_stops_at": stops.isoformat()})
 
 
