@@ -79,10 +79,6 @@ def api_data() -> dict[str, Any]:
     """The generated API facts (the prose-free snapshot) whole, read once per process for
     the fake's routes and ``/openapi.json``. The client's pass does not keep this copy:
     see `_Schemas`."""
-    return _read_data()
-
-
-def _read_data() -> dict[str, Any]:
     with _DATA.open(encoding="utf-8") as file:
         data: dict[str, Any] = json.load(file)
     texts = _schema_texts()

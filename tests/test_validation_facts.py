@@ -25,7 +25,7 @@ def test_the_operations_are_those_of_the_whole_data() -> None:
 
 
 def test_the_fake_s_whole_data_is_the_data() -> None:
-    assert _validation._read_data() == snapshot()
+    assert _validation.api_data() == snapshot()
 
 
 def test_a_schema_is_decoded_when_first_named_and_once() -> None:
